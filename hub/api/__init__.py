@@ -1,0 +1,1 @@
+"""The HTTP adapter: FastAPI routes that translate requests into calls to the domain services."""

@@ -1,0 +1,41 @@
+"""Build the FastAPI application around a bootstrapped hub."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from hub import __version__
+from hub.api.errors import install_error_handlers
+from hub.api.routes import access, auth, health, numbering, parameters, reference, users
+from hub.bootstrap import Hub
+
+DESCRIPTION = """
+Cherga's hub: the customer-relations system (settings, access control, users...) and, in later
+versions, the electronic queue and its appliances.
+
+Authenticate with `POST /api/v1/auth/token` (OAuth2 password form) and send
+`Authorization: Bearer <token>`, or send an integration's key as `X-API-Key`.
+Errors are JSON `{"error": {"code", "message", ...}}` in the user's language
+(or the request's `Accept-Language`: Ukrainian or English).
+"""
+
+
+def create_app(hub: Hub) -> FastAPI:
+    """The HTTP API of ``hub``."""
+    app = FastAPI(
+        title="Cherga hub",
+        version=__version__,
+        description=DESCRIPTION,
+        license_info={"name": "GPL-3.0-or-later", "identifier": "GPL-3.0-or-later"},
+    )
+    app.state.hub = hub
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(auth.router)
+    app.include_router(users.router)
+    app.include_router(access.router)
+    for router in reference.reference_routers():
+        app.include_router(router)
+    app.include_router(parameters.router)
+    app.include_router(numbering.router)
+    return app

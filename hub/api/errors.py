@@ -1,0 +1,105 @@
+"""Every error leaves the API as JSON with a message a person can read, in their language."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from hub.errors import DomainError, Unauthenticated
+from hub.i18n import negotiate, translate, validation_message
+
+logger = logging.getLogger(__name__)
+
+
+def request_language(request: Request) -> str:
+    """The user's language once known, else the best match of ``Accept-Language``."""
+    lang = getattr(request.state, "lang", None)
+    if lang:
+        return str(lang)
+    default = request.app.state.hub.settings.default_lang
+    return negotiate(request.headers.get("accept-language"), default)
+
+
+def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
+    """The JSON shape of every error reply."""
+    return {"error": {"code": code, "message": message, **extra}}
+
+
+def _field_name(loc: tuple[Any, ...]) -> str:
+    parts = [str(part) for part in loc if part not in ("body", "query", "path", "header", "form")]
+    return ".".join(parts) or str(loc[0] if loc else "body")
+
+
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    lang = request_language(request)
+    params = {key: value for key, value in exc.params.items() if key not in ("right", "field")}
+    extra: dict[str, Any] = {}
+    if "right" in exc.params:
+        extra["right"] = exc.params["right"]
+    if "field" in exc.params:
+        extra["fields"] = [{"field": exc.params["field"], "message": translate(exc.code, lang, **params)}]
+    headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthenticated) else None
+    return JSONResponse(
+        error_body(exc.code, translate(exc.code, lang, **params), **extra),
+        status_code=exc.status,
+        headers=headers,
+    )
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    lang = request_language(request)
+    fields = []
+    for error in exc.errors():
+        ctx = {key: value for key, value in (error.get("ctx") or {}).items()}
+        if "error" in ctx:
+            ctx["error"] = str(ctx["error"])
+        fields.append(
+            {
+                "field": _field_name(tuple(error.get("loc", ()))),
+                "location": str(error.get("loc", ("body",))[0]),
+                "type": error.get("type", "value_error"),
+                "message": validation_message(error.get("type", ""), lang, error.get("msg", ""), ctx),
+            }
+        )
+    details = "; ".join(f"{field['field']}: {field['message']}" for field in fields[:5])
+    return JSONResponse(
+        error_body("validation_error", translate("validation_error", lang, details=details), fields=fields),
+        status_code=422,
+    )
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    lang = request_language(request)
+    code = {404: "route_not_found", 405: "method_not_allowed", 401: "not_authenticated"}.get(
+        exc.status_code
+    )
+    message = translate(code, lang) if code else str(exc.detail)
+    return JSONResponse(
+        error_body(code or f"http_{exc.status_code}", message),
+        status_code=exc.status_code,
+        headers=getattr(exc, "headers", None),
+    )
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    logger.exception("unhandled error on %s %s", request.method, request.url.path)
+    return JSONResponse(
+        error_body("internal_error", translate("internal_error", request_language(request))),
+        status_code=500,
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the handlers that shape every error reply."""
+    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected_error)

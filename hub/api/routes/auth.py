@@ -1,0 +1,59 @@
+"""Login (OAuth2 password flow), logout, and the current user."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Response
+from fastapi.security import OAuth2PasswordRequestForm
+
+from hub.api.deps import HubDep, PrincipalDep, SessionDep
+from hub.api.schemas.users import MeRead, MeUpdate, PasswordChange, TokenReply
+from hub.api.views import access_view, user_view
+from hub.services import users
+
+router = APIRouter(prefix="/api/v1", tags=["auth"])
+
+
+@router.post("/auth/token", summary="Log in and get a bearer token")
+def login(
+    hub: HubDep, session: SessionDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]
+) -> TokenReply:
+    """Exchange a username and password for a bearer token."""
+    user = users.authenticate(session, hasher=hub.hasher, username=form.username, password=form.password)
+    token = users.issue_token(session, user=user, ttl=hub.token_ttl)
+    return TokenReply(access_token=token, expires_in=int(hub.token_ttl.total_seconds()))
+
+
+@router.delete("/auth/token", status_code=204, summary="Log out: end this token's session")
+def logout(session: SessionDep, principal: PrincipalDep) -> Response:
+    """Revoke the token used for this request."""
+    users.revoke_token(session, principal.secret)
+    return Response(status_code=204)
+
+
+@router.get("/me", summary="The current user and their rights")
+def me(session: SessionDep, principal: PrincipalDep) -> MeRead:
+    """Who is calling, with the rights they hold and the settings tabs they see."""
+    return MeRead(**user_view(principal.user).model_dump(), access=access_view(principal.profile))
+
+
+@router.patch("/me", summary="Change one's own language")
+def update_me(session: SessionDep, principal: PrincipalDep, body: MeUpdate) -> MeRead:
+    """Set the language of the user's messages."""
+    user = session.merge(principal.user)
+    user.lang = body.lang
+    session.flush()
+    return MeRead(**user_view(user).model_dump(), access=access_view(principal.profile))
+
+
+@router.put("/me/password", status_code=204, summary="Change one's own password")
+def change_password(
+    hub: HubDep, session: SessionDep, principal: PrincipalDep, body: PasswordChange
+) -> Response:
+    """Change the password after proving the current one; every session of the user ends."""
+    user = session.merge(principal.user)
+    users.change_own_password(
+        session, hasher=hub.hasher, user=user, current=body.current_password, new=body.new_password
+    )
+    return Response(status_code=204)

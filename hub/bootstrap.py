@@ -1,0 +1,95 @@
+"""The composition root: build the hub's engine, sessions and services from settings."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from hub.config import ConfigError, Settings
+from hub.db.engine import make_engine, make_session_factory, transaction
+from hub.db.migrate import upgrade
+from hub.errors import Invalid
+from hub.services.security import Hasher
+from hub.services.seed import ensure_admin, ensure_reference_data
+
+logger = logging.getLogger(__name__)
+
+# Key of the advisory lock that serialises seeding when several hubs start on one PostgreSQL.
+PG_SEED_LOCK = 0x63686573
+
+
+def announce_to_console(message: str) -> None:
+    """Show a one-time message to the person starting the hub (not to the log)."""
+    sys.stderr.write(message + "\n")
+    sys.stderr.flush()
+
+
+@dataclass
+class Hub:
+    """The parts every adapter (HTTP, MQTT, CLI) works with."""
+
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    hasher: Hasher
+
+    @property
+    def token_ttl(self) -> timedelta:
+        """How long a login token lives."""
+        return timedelta(minutes=self.settings.token_ttl_minutes)
+
+    def today(self) -> date:
+        """Today's date at the site."""
+        return datetime.now(self.settings.tz).date()
+
+    def close(self) -> None:
+        """Release database connections."""
+        self.engine.dispose()
+
+
+def build_hub(settings: Settings, *, engine: Engine | None = None) -> Hub:
+    """Create the hub's parts without touching the database."""
+    engine = engine or make_engine(settings.effective_database_url)
+    return Hub(
+        settings=settings,
+        engine=engine,
+        sessions=make_session_factory(engine),
+        hasher=Hasher(
+            memory_kib=settings.password_hash_memory_kib,
+            time_cost=settings.password_hash_time_cost,
+        ),
+    )
+
+
+def prepare_database(
+    hub: Hub, *, announce: Callable[[str], None] = announce_to_console
+) -> None:
+    """Apply migrations, seed the system reference data and create the first administrator."""
+    upgrade(hub.engine)
+    password = hub.settings.admin_password
+    with transaction(hub.sessions) as session:
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PG_SEED_LOCK})
+        ensure_reference_data(session)
+        try:
+            ensure_admin(
+                session,
+                hasher=hub.hasher,
+                password=password.get_secret_value() if password else None,
+                announce=announce,
+            )
+        except Invalid as exc:
+            raise ConfigError(f"invalid setting admin_password (CHERGA_ADMIN_PASSWORD): {exc}") from None
+
+
+def bootstrap(settings: Settings, *, announce: Callable[[str], None] = announce_to_console) -> Hub:
+    """Build the hub and bring its database up to date."""
+    hub = build_hub(settings)
+    prepare_database(hub, announce=announce)
+    return hub

@@ -1,0 +1,161 @@
+"""Process settings for the hub: environment variables ``CHERGA_*`` and an optional TOML file."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+CONFIG_FILE_ENV = "CHERGA_CONFIG"
+
+
+class ConfigError(Exception):
+    """A setting has a wrong value; the message names the setting and fits on one line."""
+
+
+class Settings(BaseSettings):
+    """Everything the hub process needs to start; declared once, validated strictly."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="CHERGA_",
+        extra="forbid",
+        validate_default=True,
+    )
+
+    host: str = Field("127.0.0.1", title="Listen address", description="Address the HTTP API binds to.")
+    port: int = Field(8000, ge=1, le=65535, title="HTTP port", description="Port of the HTTP API.")
+    data_dir: Path = Field(
+        Path("data"),
+        title="Data folder",
+        description="Folder for the SQLite database, recordings and generated files.",
+    )
+    database_url: str | None = Field(
+        None,
+        title="Database URL",
+        description="SQLAlchemy URL; empty means a SQLite file cherga.db in the data folder.",
+    )
+    mqtt_url: str | None = Field(
+        None,
+        title="MQTT broker URL",
+        description="mqtt://user:password@host:port of an external broker; empty: the hub starts one.",
+    )
+    admin_password: SecretStr | None = Field(
+        None,
+        title="First administrator's password",
+        description="Password of user 'admin' when the hub creates it; generated and printed if empty.",
+    )
+    site: str = Field(
+        "main",
+        pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$",
+        title="Site id",
+        description="Short id of this office; part of every MQTT topic.",
+    )
+    timezone: str = Field(
+        "Europe/Kyiv",
+        title="Time zone",
+        description="IANA time zone of the site; daily counters restart at its midnight.",
+    )
+    default_lang: Literal["uk", "en"] = Field(
+        "uk", title="Default language", description="Language of messages when nobody asked for one."
+    )
+    token_ttl_minutes: int = Field(
+        12 * 60,
+        ge=1,
+        le=60 * 24 * 30,
+        title="Token lifetime",
+        description="Minutes a login token stays valid.",
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "INFO", title="Log level", description="Level of the hub's log on standard output."
+    )
+    password_hash_memory_kib: int = Field(
+        65536,
+        ge=8,
+        le=1048576,
+        title="Argon2 memory",
+        description="Memory cost of password hashing in KiB (lower it only on tiny devices or tests).",
+    )
+    password_hash_time_cost: int = Field(
+        3, ge=1, le=10, title="Argon2 time cost", description="Iterations of password hashing."
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if not value.startswith(("sqlite", "postgresql")):
+            raise ValueError("only sqlite:// and postgresql:// URLs are supported")
+        return value
+
+    @property
+    def effective_database_url(self) -> str:
+        """The database URL actually used: the configured one or the SQLite file in the data folder."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'cherga.db').resolve()}"
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The site's time zone."""
+        return ZoneInfo(self.timezone)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        config_file = os.environ.get(CONFIG_FILE_ENV)
+        if config_file:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=config_file))
+        return tuple(sources)
+
+
+def _describe(error: dict[str, Any]) -> str:
+    loc = ".".join(str(part) for part in error.get("loc", ()))
+    name = f"CHERGA_{loc.upper()}" if loc else "configuration"
+    value = error.get("input")
+    shown = "" if loc == "admin_password" or isinstance(value, dict) else f" (got {value!r})"
+    return f"invalid setting {loc or '-'} ({name}): {error.get('msg', 'invalid')}{shown}"
+
+
+def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Settings:
+    """Load settings from the environment, the TOML file and overrides; raise ConfigError on a bad value."""
+    if config_file is not None:
+        path = Path(config_file)
+        if not path.is_file():
+            raise ConfigError(f"configuration file {path} does not exist")
+        os.environ[CONFIG_FILE_ENV] = str(path)
+    elif os.environ.get(CONFIG_FILE_ENV) and not Path(os.environ[CONFIG_FILE_ENV]).is_file():
+        raise ConfigError(f"configuration file {os.environ[CONFIG_FILE_ENV]} ({CONFIG_FILE_ENV}) does not exist")
+    clean = {key: value for key, value in overrides.items() if value is not None}
+    try:
+        return Settings(**clean)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc.errors()[0])) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"configuration file is not valid TOML: {exc}") from None

@@ -1,0 +1,197 @@
+"""Typed parameters of the Settings module: global (SET-8, SET-10..SET-12) and per user (SET-9)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hub.db.models import GlobalParameter, UserParameter
+
+NotifyChannel = Literal["none", "email", "system", "email_and_system"]
+
+
+class TaskNotifications(BaseModel):
+    """How each kind of person involved in a task is told about it (SET-8)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    author: NotifyChannel = Field("system", title="Author", description="The task's author.")
+    executor: NotifyChannel = Field("system", title="Executors", description="Each executor.")
+    controller: NotifyChannel = Field("system", title="Controller", description="The controller.")
+    responsible: NotifyChannel = Field(
+        "system", title="Responsible person", description="The responsible person."
+    )
+
+
+class GlobalParameters(BaseModel):
+    """System-wide parameters."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    responsible_person_type: Literal["employee", "responsibility_centre", "per_document"] = Field(
+        "employee",
+        title="Responsible-person type",
+        description="Who is responsible for documents: an employee, a responsibility centre, or "
+        "chosen in each document (SET-8).",
+    )
+    task_notifications: TaskNotifications = Field(
+        default_factory=TaskNotifications,
+        title="Task notifications",
+        description="Channel per kind of person involved in a task (SET-8).",
+    )
+    queue_create_task_on_save: bool = Field(
+        False,
+        title="Create a task when a queue event is saved",
+        description="SET-10.",
+    )
+    audit_tasks_events: bool = Field(
+        True, title="Audit log", description="Keep a change log of tasks and events (SET-11)."
+    )
+    telephony_load_missed_calls: bool = Field(
+        False,
+        title="Load missed calls from the telephony server",
+        description="SET-12.",
+    )
+    telephony_server_path: str | None = Field(
+        None,
+        max_length=200,
+        title="Telephony server path",
+        description="Where missed calls are read from, as [server].[database] (SET-12).",
+    )
+    telephony_min_number_length: int = Field(
+        0,
+        ge=0,
+        le=32,
+        title="Do not log calls with numbers shorter than",
+        description="Internal extensions shorter than this are not logged (SET-12); 0 logs all.",
+    )
+
+
+class UserParameters(BaseModel):
+    """One user's parameters (SET-9, SET-4, CLI-4)."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    sip_password: str | None = Field(
+        None,
+        max_length=128,
+        title="SIP password",
+        description="Password of the user's SIP account; write-only through the API.",
+    )
+    telephony_project_id: int | None = Field(
+        None, ge=1, title="Project for calls", description="Project of events made from calls."
+    )
+    telephony_unit: str | None = Field(
+        None, max_length=200, title="Structural unit for calls", description="Unit of call events."
+    )
+    mail_project_id: int | None = Field(
+        None, ge=1, title="Project for mail", description="Project of events made from e-mail."
+    )
+    mail_unit: str | None = Field(
+        None, max_length=200, title="Structural unit for mail", description="Unit of mail events."
+    )
+    receive_corporate_mail: bool = Field(
+        False, title="Receive corporate mail", description="SET-9 mail group."
+    )
+    check_mail_on_open: bool = Field(
+        False,
+        title="Check mail",
+        description="Fetch new mail when the events registry opens (EVT-7).",
+    )
+    corporate_mail_delivery: Literal["all", "one"] = Field(
+        "all",
+        title="Corporate mail delivery",
+        description="Deliver each letter to all addressees, or to one of them in turn.",
+    )
+    auto_start_phone: bool = Field(
+        False, title="Start the phone automatically", description="SET-9 telephony group."
+    )
+    use_user_statuses: bool = Field(
+        False, title="Use user statuses", description="SET-4: needed by the queue and the phone."
+    )
+    view_user_statuses: bool = Field(
+        False, title="View users' statuses", description="SET-4: see other users' statuses."
+    )
+    birthday_reminders: bool = Field(
+        False, title="Birthday reminders", description="Remind of contact persons' birthdays (CLI-4)."
+    )
+    birthday_days_ahead: int = Field(
+        7, ge=0, le=60, title="Remind days ahead", description="How many days before a birthday."
+    )
+
+
+SECRET_USER_PARAMETERS = frozenset({"sip_password"})
+
+ParamsT = TypeVar("ParamsT", bound=BaseModel)
+RowT = TypeVar("RowT", GlobalParameter, UserParameter)
+
+
+def _merge(model: type[ParamsT], rows: dict[str, RowT], changes: dict[str, Any]) -> ParamsT:
+    # Keys a newer version dropped are ignored rather than failing validation.
+    known = {key: row.value for key, row in rows.items() if key in model.model_fields}
+    return model.model_validate({**known, **changes})
+
+
+def _store(
+    session: Session,
+    model: type[ParamsT],
+    rows: dict[str, RowT],
+    changes: dict[str, Any],
+    new_row: Callable[[str, Any], RowT],
+) -> ParamsT:
+    # Validate everything first, so a wrong value stores nothing.
+    result = _merge(model, rows, changes)
+    dumped = result.model_dump(mode="json")
+    for key in changes:
+        row = rows.get(key)
+        if row is None:
+            session.add(new_row(key, dumped[key]))
+        else:
+            row.value = dumped[key]
+    session.flush()
+    return result
+
+
+def _global_rows(session: Session) -> dict[str, GlobalParameter]:
+    return {row.key: row for row in session.scalars(select(GlobalParameter))}
+
+
+def _user_rows(session: Session, user_id: int) -> dict[str, UserParameter]:
+    query = select(UserParameter).where(UserParameter.user_id == user_id)
+    return {row.key: row for row in session.scalars(query)}
+
+
+def get_global(session: Session) -> GlobalParameters:
+    """The global parameters, with defaults for anything never set."""
+    return _merge(GlobalParameters, _global_rows(session), {})
+
+
+def update_global(session: Session, changes: dict[str, Any]) -> GlobalParameters:
+    """Validate and store changed global parameters; nothing is stored if any value is wrong."""
+    return _store(
+        session,
+        GlobalParameters,
+        _global_rows(session),
+        changes,
+        lambda key, value: GlobalParameter(key=key, value=value),
+    )
+
+
+def get_user_parameters(session: Session, user_id: int) -> UserParameters:
+    """A user's parameters, with defaults for anything never set."""
+    return _merge(UserParameters, _user_rows(session, user_id), {})
+
+
+def update_user_parameters(session: Session, user_id: int, changes: dict[str, Any]) -> UserParameters:
+    """Validate and store changed parameters of one user; nothing is stored if any is wrong."""
+    return _store(
+        session,
+        UserParameters,
+        _user_rows(session, user_id),
+        changes,
+        lambda key, value: UserParameter(user_id=user_id, key=key, value=value),
+    )

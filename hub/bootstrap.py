@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
@@ -20,14 +22,38 @@ from hub.services.seed import ensure_admin, ensure_reference_data
 
 logger = logging.getLogger(__name__)
 
+INITIAL_PASSWORD_FILE = "initial-admin-password"
 # Key of the advisory lock that serialises seeding when several hubs start on one PostgreSQL.
 PG_SEED_LOCK = 0x63686573
 
 
-def announce_to_console(message: str) -> None:
-    """Show a one-time message to the person starting the hub (not to the log)."""
-    sys.stderr.write(message + "\n")
-    sys.stderr.flush()
+def generated_password_announcer(data_dir: Path) -> Callable[[str], None]:
+    """Show a generated administrator password once: on the terminal, or in a private file.
+
+    When standard error is not a terminal (systemd, a pipe) it ends up in a log, where no
+    secret belongs; the password then goes to ``initial-admin-password`` in the data folder,
+    readable only by the hub's user, and the console is told where it is.
+    """
+
+    def announce(password: str) -> None:
+        if sys.stderr.isatty():
+            sys.stderr.write(
+                f"Cherga: created user 'admin' with the generated password {password}\n"
+                "It is shown only this once: keep it safe and change it after logging in.\n"
+            )
+        else:
+            data_dir.mkdir(parents=True, exist_ok=True)
+            path = data_dir / INITIAL_PASSWORD_FILE
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(descriptor, "w") as handle:
+                handle.write(password + "\n")
+            sys.stderr.write(
+                f"Cherga: created user 'admin'; its generated password is in {path.resolve()} "
+                "(readable only by this user). Delete the file after changing the password.\n"
+            )
+        sys.stderr.flush()
+
+    return announce
 
 
 @dataclass
@@ -67,9 +93,7 @@ def build_hub(settings: Settings, *, engine: Engine | None = None) -> Hub:
     )
 
 
-def prepare_database(
-    hub: Hub, *, announce: Callable[[str], None] = announce_to_console
-) -> None:
+def prepare_database(hub: Hub, *, announce: Callable[[str], None] | None = None) -> None:
     """Apply migrations, seed the system reference data and create the first administrator."""
     upgrade(hub.engine)
     password = hub.settings.admin_password
@@ -82,13 +106,15 @@ def prepare_database(
                 session,
                 hasher=hub.hasher,
                 password=password.get_secret_value() if password else None,
-                announce=announce,
+                announce=announce or generated_password_announcer(hub.settings.data_dir),
             )
         except Invalid as exc:
-            raise ConfigError(f"invalid setting admin_password (CHERGA_ADMIN_PASSWORD): {exc}") from None
+            raise ConfigError(
+                f"invalid setting admin_password (CHERGA_ADMIN_PASSWORD): {exc}"
+            ) from None
 
 
-def bootstrap(settings: Settings, *, announce: Callable[[str], None] = announce_to_console) -> Hub:
+def bootstrap(settings: Settings, *, announce: Callable[[str], None] | None = None) -> Hub:
     """Build the hub and bring its database up to date."""
     hub = build_hub(settings)
     prepare_database(hub, announce=announce)

@@ -16,7 +16,9 @@ logger = logging.getLogger("cherga")
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", metavar="FILE", help="TOML configuration file (or CHERGA_CONFIG)")
+    parser.add_argument(
+        "--config", metavar="FILE", help="TOML configuration file (or CHERGA_CONFIG)"
+    )
     parser.add_argument("--data-dir", metavar="DIR", help="data folder (or CHERGA_DATA_DIR)")
 
 

@@ -32,7 +32,9 @@ class Settings(BaseSettings):
         validate_default=True,
     )
 
-    host: str = Field("127.0.0.1", title="Listen address", description="Address the HTTP API binds to.")
+    host: str = Field(
+        "127.0.0.1", title="Listen address", description="Address the HTTP API binds to."
+    )
     port: int = Field(8000, ge=1, le=65535, title="HTTP port", description="Port of the HTTP API.")
     data_dir: Path = Field(
         Path("data"),
@@ -47,12 +49,12 @@ class Settings(BaseSettings):
     mqtt_url: str | None = Field(
         None,
         title="MQTT broker URL",
-        description="mqtt://user:password@host:port of an external broker; empty: the hub starts one.",
+        description="mqtt://user:password@host:port of an external broker; empty: start one.",
     )
     admin_password: SecretStr | None = Field(
         None,
         title="First administrator's password",
-        description="Password of user 'admin' when the hub creates it; generated and printed if empty.",
+        description="Password of 'admin' when the hub creates it; generated if empty.",
     )
     site: str = Field(
         "main",
@@ -66,7 +68,9 @@ class Settings(BaseSettings):
         description="IANA time zone of the site; daily counters restart at its midnight.",
     )
     default_lang: Literal["uk", "en"] = Field(
-        "uk", title="Default language", description="Language of messages when nobody asked for one."
+        "uk",
+        title="Default language",
+        description="Language of messages when nobody asked for one.",
     )
     token_ttl_minutes: int = Field(
         12 * 60,
@@ -83,7 +87,7 @@ class Settings(BaseSettings):
         ge=8,
         le=1048576,
         title="Argon2 memory",
-        description="Memory cost of password hashing in KiB (lower it only on tiny devices or tests).",
+        description="Memory cost of password hashing in KiB (lower only for tests).",
     )
     password_hash_time_cost: int = Field(
         3, ge=1, le=10, title="Argon2 time cost", description="Iterations of password hashing."
@@ -98,6 +102,18 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
 
+    @field_validator("admin_password", mode="before")
+    @classmethod
+    def _password_or_credential(cls, value: object) -> object:
+        # An empty value means "not set"; systemd's LoadCredential= may supply the secret instead.
+        if value in (None, ""):
+            directory = os.environ.get("CREDENTIALS_DIRECTORY")
+            path = Path(directory, "admin_password") if directory else None
+            if path is not None and path.is_file():
+                return path.read_text().strip() or None
+            return None
+        return value
+
     @field_validator("database_url")
     @classmethod
     def _supported_database(cls, value: str | None) -> str | None:
@@ -109,7 +125,7 @@ class Settings(BaseSettings):
 
     @property
     def effective_database_url(self) -> str:
-        """The database URL actually used: the configured one or the SQLite file in the data folder."""
+        """The configured database URL, or the SQLite file in the data folder."""
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'cherga.db').resolve()}"
@@ -144,14 +160,16 @@ def _describe(error: dict[str, Any]) -> str:
 
 
 def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Settings:
-    """Load settings from the environment, the TOML file and overrides; raise ConfigError on a bad value."""
+    """Load settings from overrides, the environment and the TOML file; ConfigError if wrong."""
     if config_file is not None:
         path = Path(config_file)
         if not path.is_file():
             raise ConfigError(f"configuration file {path} does not exist")
         os.environ[CONFIG_FILE_ENV] = str(path)
     elif os.environ.get(CONFIG_FILE_ENV) and not Path(os.environ[CONFIG_FILE_ENV]).is_file():
-        raise ConfigError(f"configuration file {os.environ[CONFIG_FILE_ENV]} ({CONFIG_FILE_ENV}) does not exist")
+        raise ConfigError(
+            f"configuration file {os.environ[CONFIG_FILE_ENV]} ({CONFIG_FILE_ENV}) does not exist"
+        )
     clean = {key: value for key, value in overrides.items() if value is not None}
     try:
         return Settings(**clean)

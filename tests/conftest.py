@@ -63,14 +63,18 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def postgres_template(postgres_server: PostgresServer, tmp_path_factory: pytest.TempPathFactory) -> str:
+def postgres_template(
+    postgres_server: PostgresServer, tmp_path_factory: pytest.TempPathFactory
+) -> str:
     """A migrated and seeded PostgreSQL database that each test clones."""
     admin = create_engine(postgres_server.url(), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text("CREATE DATABASE cherga_template"))
     admin.dispose()
     hub = build_hub(
-        make_settings(postgres_server.url("cherga_template"), tmp_path_factory.mktemp("pg-template"))
+        make_settings(
+            postgres_server.url("cherga_template"), tmp_path_factory.mktemp("pg-template")
+        )
     )
     prepare_database(hub, announce=lambda _message: None)
     hub.close()
@@ -207,7 +211,9 @@ def make_user(client: TestClient, admin_headers: dict[str, str]) -> UserFactory:
             assert reply.status_code == 200, reply.text
         if tabs is not None:
             reply = client.put(
-                f"/api/v1/users/{user_id}/access/settings-tabs", headers=admin_headers, json={"tabs": tabs}
+                f"/api/v1/users/{user_id}/access/settings-tabs",
+                headers=admin_headers,
+                json={"tabs": tabs},
             )
             assert reply.status_code == 200, reply.text
         return user_id, login(client, name, password)

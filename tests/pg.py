@@ -24,7 +24,9 @@ def free_port() -> int:
 
 def find_pg_bin() -> Path | None:
     """The newest PostgreSQL server's bin folder (Debian layout), or one on PATH."""
-    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/postgres"), key=lambda p: int(p.split("/")[4]))
+    candidates = sorted(
+        glob.glob("/usr/lib/postgresql/*/bin/postgres"), key=lambda p: int(p.split("/")[4])
+    )
     if candidates:
         return Path(candidates[-1]).parent
     found = shutil.which("postgres")
@@ -71,8 +73,19 @@ def start_postgres(bin_dir: Path) -> PostgresServer:
     else:
         db_user = pwd.getpwuid(os.geteuid()).pw_name
     subprocess.run(
-        [str(bin_dir / "initdb"), "-D", str(datadir), "-A", "trust", "-U", db_user, "-E", "UTF8",
-         "--locale=C.UTF-8", "--no-sync"],
+        [
+            str(bin_dir / "initdb"),
+            "-D",
+            str(datadir),
+            "-A",
+            "trust",
+            "-U",
+            db_user,
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+            "--no-sync",
+        ],
         check=True,
         capture_output=True,
         cwd=base,
@@ -81,9 +94,25 @@ def start_postgres(bin_dir: Path) -> PostgresServer:
     port = free_port()
     log = open(base / "postgres.log", "wb")  # noqa: SIM115 (lives as long as the server)
     process = subprocess.Popen(
-        [str(bin_dir / "postgres"), "-D", str(datadir), "-p", str(port), "-k", str(base),
-         "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off",
-         "-c", "full_page_writes=off", "-c", "max_connections=200"],
+        [
+            str(bin_dir / "postgres"),
+            "-D",
+            str(datadir),
+            "-p",
+            str(port),
+            "-k",
+            str(base),
+            "-c",
+            "listen_addresses=127.0.0.1",
+            "-c",
+            "fsync=off",
+            "-c",
+            "synchronous_commit=off",
+            "-c",
+            "full_page_writes=off",
+            "-c",
+            "max_connections=200",
+        ],
         stdout=log,
         stderr=subprocess.STDOUT,
         cwd=base,

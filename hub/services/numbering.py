@@ -120,7 +120,9 @@ def list_rules(session: Session) -> list[NumberingRule]:
     return list(
         session.scalars(
             select(NumberingRule).order_by(
-                NumberingRule.doc_type, NumberingRule.project_id.is_not(None), NumberingRule.project_id
+                NumberingRule.doc_type,
+                NumberingRule.project_id.is_not(None),
+                NumberingRule.project_id,
             )
         )
     )

@@ -112,7 +112,7 @@ def ensure_admin(
 ) -> User | None:
     """Create the administrator ``admin`` when no administrator exists yet.
 
-    The password is the configured one, or a generated one that ``announce`` shows exactly once.
+    The password is the configured one, or a generated one handed to ``announce`` exactly once.
     Returns the new user, or None when an administrator already existed.
     """
     if session.scalar(select(User.id).where(User.is_admin).limit(1)) is not None:
@@ -137,8 +137,5 @@ def ensure_admin(
         return None
     logger.info("created the administrator account 'admin'")
     if generated:
-        announce(
-            "Cherga: created user 'admin' with the generated password "
-            f"{plain}\nIt is shown only this once: keep it safe, and change it after logging in."
-        )
+        announce(plain)
     return user

@@ -35,7 +35,9 @@ def list_rules(hub: HubDep, session: SessionDep, principal: CrmUser) -> list[Rul
 def create_rule(
     hub: HubDep,
     session: SessionDep,
-    principal: Annotated[Principal, Depends(requires_settings(Action.CREATE, SettingsTab.NUMBERING))],
+    principal: Annotated[
+        Principal, Depends(requires_settings(Action.CREATE, SettingsTab.NUMBERING))
+    ],
     body: RuleCreate,
 ) -> RuleRead:
     """A project's own rule overrides the general rule of the same document type."""
@@ -46,18 +48,24 @@ def create_rule(
 def update_rule(
     hub: HubDep,
     session: SessionDep,
-    principal: Annotated[Principal, Depends(requires_settings(Action.CHANGE, SettingsTab.NUMBERING))],
+    principal: Annotated[
+        Principal, Depends(requires_settings(Action.CHANGE, SettingsTab.NUMBERING))
+    ],
     rule_id: int,
     body: RuleUpdate,
 ) -> RuleRead:
     """Numbers already given keep their text; new ones follow the changed rule."""
-    return _view(hub, session, numbering.update_rule(session, rule_id, body.model_dump(exclude_unset=True)))
+    return _view(
+        hub, session, numbering.update_rule(session, rule_id, body.model_dump(exclude_unset=True))
+    )
 
 
 @router.delete("/{rule_id}", status_code=204, summary="Delete a project's numbering rule")
 def delete_rule(
     session: SessionDep,
-    principal: Annotated[Principal, Depends(requires_settings(Action.DELETE, SettingsTab.NUMBERING))],
+    principal: Annotated[
+        Principal, Depends(requires_settings(Action.DELETE, SettingsTab.NUMBERING))
+    ],
     rule_id: int,
 ) -> Response:
     """The general rules cannot be deleted."""

@@ -1,7 +1,5 @@
 """The reference books, each served by the same five routes (SET-1..SET-5)."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response

@@ -13,7 +13,9 @@ class DocRight(Base):
 
     __tablename__ = "doc_rights"
 
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
     doc_type: Mapped[str] = mapped_column(String(32), primary_key=True)
     can_create: Mapped[bool] = mapped_column(default=False)
     can_change: Mapped[bool] = mapped_column(default=False)
@@ -25,7 +27,9 @@ class JournalRight(Base):
 
     __tablename__ = "journal_rights"
 
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
     journal_id: Mapped[int] = mapped_column(
         ForeignKey("journals.id", ondelete="CASCADE"), primary_key=True
     )
@@ -39,5 +43,7 @@ class SettingsTabAccess(Base):
 
     __tablename__ = "settings_tab_access"
 
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
     tab: Mapped[str] = mapped_column(String(48), primary_key=True)

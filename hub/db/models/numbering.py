@@ -9,7 +9,7 @@ from hub.db.base import Base, TimestampMixin
 
 
 class NumberingRule(TimestampMixin, Base):
-    """How numbers of one document type are made; a rule with a project overrides the general one."""
+    """How numbers of a document type are made; a project's own rule overrides the general one."""
 
     __tablename__ = "numbering_rules"
     __table_args__ = (

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Prepare this machine for one Cherga role and start it.
+#
+#   firmware_config/bootstrap.sh [--install-only] ROLE [ARGS...]
+#
+# ROLE is hub (default) or test. As root on Debian it installs the system packages the role
+# needs; then it makes the virtualenv .venv beside the code, installs Cherga with the role's
+# extras, and (without --install-only) runs `cherga ROLE ARGS...`.
+set -euo pipefail
+
+install_only=0
+if [ "${1:-}" = "--install-only" ]; then
+  install_only=1
+  shift
+fi
+role="${1:-hub}"
+[ $# -gt 0 ] && shift
+
+top="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+python="${PYTHON:-python3}"
+
+case "$role" in
+  hub) extras="hub"; packages=(python3-venv) ;;
+  test) extras="test"; packages=(python3-venv postgresql) ;;
+  *) echo "bootstrap: unknown role '$role' (hub, test)" >&2; exit 2 ;;
+esac
+
+say() { printf 'cherga bootstrap: %s\n' "$*" >&2; }
+
+install_packages() {
+  local missing=()
+  for package in "$@"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \
+      || missing+=("$package")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
+    say "missing system packages: ${missing[*]} (run as root on Debian to install them)"
+    return 0
+  fi
+  say "installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q >/dev/null
+  apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+if command -v dpkg-query >/dev/null; then
+  install_packages "${packages[@]}"
+fi
+
+"$python" - <<'PY' || { say "Python 3.11 or newer is needed"; exit 1; }
+import sys
+sys.exit(0 if sys.version_info >= (3, 11) else 1)
+PY
+
+if [ ! -x "$top/.venv/bin/python" ]; then
+  say "creating the virtualenv $top/.venv"
+  "$python" -m venv "$top/.venv"
+fi
+say "installing cherga[$extras]"
+"$top/.venv/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip
+"$top/.venv/bin/python" -m pip install -q --disable-pip-version-check -e "$top[$extras]"
+
+[ "$install_only" = 1 ] && exit 0
+cd "$top"
+exec "$top/.venv/bin/cherga" "$role" "$@"

@@ -187,3 +187,34 @@ def test_hub_process_serves_and_generates_admin_password_once(tmp_path: Path) ->
     out2, err2 = run_once()
     assert "generated password" not in err2 and not secret_file.exists()
     assert password not in out2 + err2
+
+
+def test_generated_password_is_shown_on_a_terminal(tmp_path: Path) -> None:
+    """Started from a terminal, the hub shows the generated password there, and writes no file."""
+    import pty
+
+    master, slave = pty.openpty()
+    process = subprocess.Popen(
+        [*CHERGA, "admin", "create-user", "taras", "--password-stdin", "--data-dir", str(tmp_path)],
+        env=_env(CHERGA_PASSWORD_HASH_MEMORY_KIB="1024"),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=slave,
+        text=True,
+    )
+    out, _ = process.communicate("taras-password-1\n", timeout=60)
+    os.close(slave)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(master)
+    assert process.returncode == 0
+    assert b"generated password" in shown
+    assert not (tmp_path / "initial-admin-password").exists()
+    assert "generated password" not in out

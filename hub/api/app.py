@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from hub import __version__
 from hub.api.errors import install_error_handlers
@@ -22,7 +23,8 @@ Errors are JSON `{"error": {"code", "message", ...}}` in the user's language
 
 def create_app(hub: Hub) -> FastAPI:
     """The HTTP API of ``hub``."""
-    app = FastAPI(
+    # The docs' scripts are served by the hub itself: a Pi in an office may have no internet.
+    app = FastAPIOffline(
         title="Cherga hub",
         version=__version__,
         description=DESCRIPTION,

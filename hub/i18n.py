@@ -17,6 +17,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "route_not_found": ("Немає такої адреси API.", "No such API address."),
     "method_not_allowed": ("Цей метод не підтримується тут.", "This method is not supported here."),
     "validation_error": ("Неправильні дані: {details}", "Invalid data: {details}"),
+    "body_unreadable": (
+        "Не вдалося прочитати тіло запиту: некоректний або надто глибоко вкладений JSON.",
+        "The request body could not be read: malformed or too deeply nested JSON.",
+    ),
+    "body_too_large": ("Тіло запиту завелике.", "The request body is too large."),
     "not_authenticated": (
         "Потрібно увійти: передайте токен або ключ API.",
         "Authentication required: send a token or an API key.",
@@ -25,6 +30,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "token_invalid": (
         "Токен недійсний або прострочений; увійдіть знову.",
         "The token is invalid or expired; log in again.",
+    ),
+    "api_key_logout": (
+        "Ключ API не завершує сеанс: відкличте його в списку ключів користувача.",
+        "An API key cannot log out: revoke it in the user's list of keys.",
     ),
     "user_inactive": ("Обліковий запис вимкнено.", "The account is disabled."),
     "no_crm_access": (
@@ -52,20 +61,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "You are not allowed to change a task's status.",
     ),
     "system_entry_delete": (
-        "«{name}» — системний запис довідника; його не можна видалити.",
-        "'{name}' is a system entry of the reference book and cannot be deleted.",
+        "«{name_uk}» — системний запис; його не можна видалити.",
+        "'{name_en}' is a system entry and cannot be deleted.",
     ),
     "system_entry_rename": (
-        "«{name}» — системний запис довідника; його код і назви змінювати не можна.",
-        "'{name}' is a system entry; its code and names cannot be changed.",
+        "«{name_uk}» — системний запис; його код і назви змінювати не можна "
+        "(опис, порядок і колір — можна).",
+        "'{name_en}' is a system entry; its code and names cannot be changed "
+        "(its description, order and colour can).",
     ),
     "duplicate_code": (
         "Код «{code}» уже використано в цьому довіднику.",
         "The code '{code}' is already used in this reference book.",
     ),
     "entry_in_use": (
-        "«{name}» використовується, тому його не можна видалити.",
-        "'{name}' is in use and cannot be deleted.",
+        "«{name_uk}» використовується, тому його не можна видалити.",
+        "'{name_en}' is in use and cannot be deleted.",
     ),
     "duplicate_username": (
         "Користувач «{username}» уже існує.",
@@ -136,7 +147,26 @@ VALIDATION: dict[str, tuple[str, str | None]] = {
     "date_parsing": ("некоректна дата", None),
     "datetime_parsing": ("некоректні дата й час", None),
     "datetime_from_date_parsing": ("некоректні дата й час", None),
-    "value_error": ("{error}", None),
+    "value_error": ("некоректне значення ({error})", None),
+    "string_unicode": ("має бути коректним текстом Unicode", None),
+    "model_type": ("очікується об'єкт", None),
+    "float_type": ("має бути числом", None),
+    "too_long": ("не більше {max_length} елементів", None),
+    "too_short": ("не менше {min_length} елементів", None),
+    "uuid_parsing": ("некоректний UUID", None),
+    "url_parsing": ("некоректна адреса", None),
+    "is_instance_of": ("неправильний тип значення", None),
+    "union_tag_invalid": ("неправильний тип значення", None),
+    "finite_number": ("має бути скінченним числом", None),
+    "null_forbidden": (
+        "не може бути null; пропустіть поле, щоб не змінювати його",
+        "must not be null; leave the field out to keep its value",
+    ),
+    "control_characters": (
+        "не може містити керівних символів (розриву рядка тощо)",
+        "must not contain control characters (line breaks etc.)",
+    ),
+    "nul_character": ("не може містити символ NUL", "must not contain the NUL character"),
 }
 
 
@@ -169,8 +199,22 @@ def negotiate(accept_language: str | None, default: str = DEFAULT_LANGUAGE) -> s
     return min(choices)[2] if choices else default
 
 
-def translate(code: str, lang: str, **params: Any) -> str:
-    """The message ``code`` in ``lang``, with parameters filled in."""
+class _Params(dict[str, Any]):
+    """Message parameters where ``x_uk`` or ``x_en``, if not given, falls back to ``x``."""
+
+    def __missing__(self, key: str) -> Any:
+        for suffix in ("_uk", "_en"):
+            if key.endswith(suffix) and key[: -len(suffix)] in self:
+                return self[key[: -len(suffix)]]
+        raise KeyError(key)
+
+
+def translate(code: str, lang: str, /, **params: Any) -> str:
+    """The message ``code`` in ``lang``, with parameters filled in.
+
+    A template's ``{x_uk}`` / ``{x_en}`` takes the parameter ``x`` when no language-specific
+    value is given.
+    """
     uk, en = MESSAGES.get(code, (code, code))
     template = uk if normalise_language(lang) == "uk" else en
     words = {
@@ -180,12 +224,14 @@ def translate(code: str, lang: str, **params: Any) -> str:
         for i, suffix in enumerate(("uk", "en"))
     }
     try:
-        return template.format(**params, **words)
-    except (KeyError, IndexError):
+        return template.format_map(_Params({**params, **words}))
+    except (KeyError, IndexError, ValueError):
         return template
 
 
-def validation_message(error_type: str, lang: str, pydantic_message: str, ctx: dict[str, Any]) -> str:
+def validation_message(
+    error_type: str, lang: str, pydantic_message: str, ctx: dict[str, Any]
+) -> str:
     """A person-friendly text for one pydantic validation error."""
     templates = VALIDATION.get(error_type)
     if templates is None:
@@ -194,7 +240,10 @@ def validation_message(error_type: str, lang: str, pydantic_message: str, ctx: d
     template = uk if normalise_language(lang) == "uk" else en
     if template is None:
         return pydantic_message
-    values = {key: (", ".join(map(str, v)) if isinstance(v, list | tuple) else v) for key, v in ctx.items()}
+    values = {
+        key: (", ".join(map(str, value)) if isinstance(value, list | tuple) else value)
+        for key, value in ctx.items()
+    }
     try:
         return template.format(**values)
     except (KeyError, IndexError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -23,6 +24,9 @@ def _diff(url: str) -> list[object]:
         engine.dispose()
 
 
+# SQLite cannot reflect the lower(username) index; the case test below checks it directly.
+@pytest.mark.filterwarnings("ignore:autogenerate skipping metadata-specified expression-based")
+@pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index")
 def test_migrations_match_models(empty_db_url: str) -> None:
     engine = make_engine(empty_db_url)
     upgrade(engine)
@@ -51,4 +55,22 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: object) -> None:
     with engine.connect() as connection:
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    engine.dispose()
+
+
+def test_usernames_are_unique_regardless_of_case(db_url: str) -> None:
+    """The database itself refuses "Olena" beside "olena", even when two requests race."""
+    from sqlalchemy.exc import IntegrityError
+
+    engine = make_engine(db_url)
+    insert = text(
+        "INSERT INTO users (username, is_active, is_admin, crm_access, full_access, "
+        "deny_task_status_change, lang, created_at, updated_at) VALUES "
+        "(:name, true, false, true, false, false, 'uk', :now, :now)"
+    )
+    now = "2026-11-28 10:00:00+00:00"
+    with engine.begin() as connection:
+        connection.execute(insert, {"name": "olena", "now": now})
+    with pytest.raises(IntegrityError), engine.begin() as connection:
+        connection.execute(insert, {"name": "Olena", "now": now})
     engine.dispose()

@@ -66,7 +66,9 @@ def get_principal(
     user = user_for_secret(session, secret)
     lang = normalise_language(user.lang)
     request.state.lang = lang
-    return Principal(user=user, profile=access.load_profile(session, user), lang=lang, secret=secret)
+    return Principal(
+        user=user, profile=access.load_profile(session, user), lang=lang, secret=secret
+    )
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
@@ -98,6 +100,25 @@ def requires_settings(action: Action, tab: SettingsTab) -> Callable[[Principal],
 
     def check(principal: CrmUser) -> Principal:
         access.require_settings_change(principal.profile, tab, action, principal.lang)
+        return principal
+
+    return check
+
+
+def get_self_or_admin(principal: CrmUser, user_id: int) -> Principal:
+    """A caller acting on their own account (the path's ``user_id``), or an administrator."""
+    access.require_self_or_admin(principal.profile, user_id)
+    return principal
+
+
+SelfOrAdmin = Annotated[Principal, Depends(get_self_or_admin)]
+
+
+def self_or_tab(tab: SettingsTab) -> Callable[[Principal, int], Principal]:
+    """A dependency for reading a user's settings: one's own, or anyone's with the tab visible."""
+
+    def check(principal: CrmUser, user_id: int) -> Principal:
+        access.require_tab_unless_self(principal.profile, user_id, tab, principal.lang)
         return principal
 
     return check

@@ -15,6 +15,15 @@ from hub.i18n import negotiate, translate, validation_message
 
 logger = logging.getLogger(__name__)
 
+# Message codes of the HTTP errors the framework raises by itself.
+HTTP_ERROR_CODES: dict[int, str] = {
+    400: "body_unreadable",
+    401: "not_authenticated",
+    404: "route_not_found",
+    405: "method_not_allowed",
+    413: "body_too_large",
+}
+
 
 def request_language(request: Request) -> str:
     """The user's language once known, else the best match of ``Accept-Language``."""
@@ -30,7 +39,9 @@ def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, **extra}}
 
 
-def _field_name(loc: tuple[Any, ...]) -> str:
+def _field_name(error_type: str, loc: tuple[Any, ...]) -> str:
+    if error_type == "json_invalid":
+        return "body"  # FastAPI puts the character position where a field name would be
     parts = [str(part) for part in loc if part not in ("body", "query", "path", "header", "form")]
     return ".".join(parts) or str(loc[0] if loc else "body")
 
@@ -43,7 +54,8 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     if "right" in exc.params:
         extra["right"] = exc.params["right"]
     if "field" in exc.params:
-        extra["fields"] = [{"field": exc.params["field"], "message": translate(exc.code, lang, **params)}]
+        message = translate(exc.code, lang, **params)
+        extra["fields"] = [{"field": exc.params["field"], "message": message}]
     headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthenticated) else None
     return JSONResponse(
         error_body(exc.code, translate(exc.code, lang, **params), **extra),
@@ -60,30 +72,32 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
         ctx = {key: value for key, value in (error.get("ctx") or {}).items()}
         if "error" in ctx:
             ctx["error"] = str(ctx["error"])
+        error_type = str(error.get("type", "value_error"))
+        loc = tuple(error.get("loc", ()))
         fields.append(
             {
-                "field": _field_name(tuple(error.get("loc", ()))),
-                "location": str(error.get("loc", ("body",))[0]),
-                "type": error.get("type", "value_error"),
-                "message": validation_message(error.get("type", ""), lang, error.get("msg", ""), ctx),
+                "field": _field_name(error_type, loc),
+                "location": str(loc[0] if loc else "body"),
+                "type": error_type,
+                "message": validation_message(error_type, lang, str(error.get("msg", "")), ctx),
             }
         )
     details = "; ".join(f"{field['field']}: {field['message']}" for field in fields[:5])
-    return JSONResponse(
-        error_body("validation_error", translate("validation_error", lang, details=details), fields=fields),
-        status_code=422,
-    )
+    message = translate("validation_error", lang, details=details)
+    return JSONResponse(error_body("validation_error", message, fields=fields), status_code=422)
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     lang = request_language(request)
-    code = {404: "route_not_found", 405: "method_not_allowed", 401: "not_authenticated"}.get(
-        exc.status_code
-    )
+    code = HTTP_ERROR_CODES.get(exc.status_code)
     message = translate(code, lang) if code else str(exc.detail)
+    extra: dict[str, Any] = {}
+    if exc.status_code == 400:
+        # FastAPI could not read the body at all (for example JSON nested too deeply).
+        extra["fields"] = [{"field": "body", "location": "body", "type": code, "message": message}]
     return JSONResponse(
-        error_body(code or f"http_{exc.status_code}", message),
+        error_body(code or f"http_{exc.status_code}", message, **extra),
         status_code=exc.status_code,
         headers=getattr(exc, "headers", None),
     )

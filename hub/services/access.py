@@ -167,14 +167,32 @@ def require_admin(profile: AccessProfile) -> None:
         raise AccessDenied("admin_required", right="admin")
 
 
+def require_self_or_admin(profile: AccessProfile, user_id: int) -> None:
+    """Raise AccessDenied unless the user acts on their own account or is an administrator."""
+    if profile.user_id != user_id:
+        require_admin(profile)
+
+
 def require_tab(profile: AccessProfile, tab: SettingsTab, lang: str = "uk") -> None:
     """Raise AccessDenied unless the settings tab is visible to the user."""
     if not profile.sees_tab(tab):
         uk, en = TAB_LABELS[tab]
-        raise AccessDenied("settings_tab_hidden", tab=uk if lang == "uk" else en, right=f"tab:{tab}")
+        raise AccessDenied(
+            "settings_tab_hidden", tab=uk if lang == "uk" else en, right=f"tab:{tab}"
+        )
 
 
-def require_settings_change(profile: AccessProfile, tab: SettingsTab, action: Action, lang: str) -> None:
+def require_tab_unless_self(
+    profile: AccessProfile, user_id: int, tab: SettingsTab, lang: str = "uk"
+) -> None:
+    """Another user's settings need the settings tab; one's own are always readable."""
+    if profile.user_id != user_id:
+        require_tab(profile, tab, lang)
+
+
+def require_settings_change(
+    profile: AccessProfile, tab: SettingsTab, action: Action, lang: str
+) -> None:
     """Changing anything under a settings tab needs the tab and the settings right."""
     require_tab(profile, tab, lang)
     require(profile, action, DocType.SETTINGS)
@@ -194,7 +212,9 @@ def load_profile(session: Session, user: User) -> AccessProfile:
     """Read a user's rights from the database."""
     doc_rows = session.scalars(select(DocRight).where(DocRight.user_id == user.id))
     journal_rows = session.scalars(select(JournalRight).where(JournalRight.user_id == user.id))
-    tabs = session.scalars(select(SettingsTabAccess.tab).where(SettingsTabAccess.user_id == user.id))
+    tabs = session.scalars(
+        select(SettingsTabAccess.tab).where(SettingsTabAccess.user_id == user.id)
+    )
     return AccessProfile(
         user_id=user.id,
         username=user.username,

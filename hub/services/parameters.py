@@ -117,7 +117,9 @@ class UserParameters(BaseModel):
         False, title="View users' statuses", description="SET-4: see other users' statuses."
     )
     birthday_reminders: bool = Field(
-        False, title="Birthday reminders", description="Remind of contact persons' birthdays (CLI-4)."
+        False,
+        title="Birthday reminders",
+        description="Remind of contact persons' birthdays (CLI-4).",
     )
     birthday_days_ahead: int = Field(
         7, ge=0, le=60, title="Remind days ahead", description="How many days before a birthday."
@@ -126,14 +128,28 @@ class UserParameters(BaseModel):
 
 SECRET_USER_PARAMETERS = frozenset({"sip_password"})
 
+# Global parameters on the tab Parameters / Notifications (SET-8); the rest are on Parameters /
+# Settings (SET-10..SET-12).
+NOTIFICATION_PARAMETERS = frozenset({"responsible_person_type", "task_notifications"})
+
 ParamsT = TypeVar("ParamsT", bound=BaseModel)
 RowT = TypeVar("RowT", GlobalParameter, UserParameter)
+
+
+def _deep_merge(old: Any, new: Any) -> Any:
+    # A partial change of a group (task notifications) keeps the group's other values.
+    if isinstance(old, dict) and isinstance(new, dict):
+        return {**old, **{key: _deep_merge(old.get(key), value) for key, value in new.items()}}
+    return new
 
 
 def _merge(model: type[ParamsT], rows: dict[str, RowT], changes: dict[str, Any]) -> ParamsT:
     # Keys a newer version dropped are ignored rather than failing validation.
     known = {key: row.value for key, row in rows.items() if key in model.model_fields}
-    return model.model_validate({**known, **changes})
+    merged = dict(known)
+    for key, value in changes.items():
+        merged[key] = _deep_merge(known.get(key), value)
+    return model.model_validate(merged)
 
 
 def _store(
@@ -186,7 +202,9 @@ def get_user_parameters(session: Session, user_id: int) -> UserParameters:
     return _merge(UserParameters, _user_rows(session, user_id), {})
 
 
-def update_user_parameters(session: Session, user_id: int, changes: dict[str, Any]) -> UserParameters:
+def update_user_parameters(
+    session: Session, user_id: int, changes: dict[str, Any]
+) -> UserParameters:
     """Validate and store changed parameters of one user; nothing is stored if any is wrong."""
     return _store(
         session,

@@ -15,11 +15,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hub.db.models import EventType, HistoryGroup, Journal, TaskStatus, UserStatus
-from hub.db.models.reference import ReferenceMixin
 from hub.errors import Conflict, NotFound
 from hub.services.access import SettingsTab
 
 PROTECTED_FIELDS = ("code", "name_uk", "name_en")
+
+# The table models of the books.
+ReferenceModel = EventType | HistoryGroup | TaskStatus | UserStatus | Journal
 
 
 @dataclass(frozen=True)
@@ -27,7 +29,7 @@ class ReferenceKind:
     """One reference book: its table, its settings tab and its extra columns."""
 
     slug: str
-    model: type[ReferenceMixin]
+    model: type[ReferenceModel]
     tab: SettingsTab
     label_uk: str
     label_en: str
@@ -37,9 +39,15 @@ class ReferenceKind:
 REFERENCE_KINDS: dict[str, ReferenceKind] = {
     kind.slug: kind
     for kind in (
-        ReferenceKind("event-types", EventType, SettingsTab.EVENT_TYPES, "Типи подій", "Event types"),
         ReferenceKind(
-            "history-groups", HistoryGroup, SettingsTab.HISTORY_GROUPS, "Групи історій", "History groups"
+            "event-types", EventType, SettingsTab.EVENT_TYPES, "Типи подій", "Event types"
+        ),
+        ReferenceKind(
+            "history-groups",
+            HistoryGroup,
+            SettingsTab.HISTORY_GROUPS,
+            "Групи історій",
+            "History groups",
         ),
         ReferenceKind(
             "task-statuses",
@@ -83,6 +91,11 @@ def find_by_code(session: Session, kind: ReferenceKind, code: str) -> Any | None
     return session.scalar(select(kind.model).where(kind.model.code == code))
 
 
+def _names(entry: Any) -> dict[str, str]:
+    """Parameters naming an entry in both languages, for messages."""
+    return {"name_uk": entry.name_uk, "name_en": entry.name_en}
+
+
 def _flush(session: Session, code: str) -> None:
     try:
         with session.begin_nested():
@@ -109,7 +122,7 @@ def update_entry(
     if entry.system and any(
         field in changes and changes[field] != getattr(entry, field) for field in PROTECTED_FIELDS
     ):
-        raise Conflict("system_entry_rename", name=entry.name_uk)
+        raise Conflict("system_entry_rename", **_names(entry))
     new_code = changes.get("code")
     if new_code and new_code != entry.code and find_by_code(session, kind, new_code) is not None:
         raise Conflict("duplicate_code", code=new_code)
@@ -123,10 +136,10 @@ def delete_entry(session: Session, kind: ReferenceKind, entry_id: int) -> None:
     """Delete a user-defined entry that nothing uses."""
     entry = get_entry(session, kind, entry_id)
     if entry.system:
-        raise Conflict("system_entry_delete", name=entry.name_uk)
+        raise Conflict("system_entry_delete", **_names(entry))
     try:
         with session.begin_nested():
             session.delete(entry)
             session.flush()
     except IntegrityError:
-        raise Conflict("entry_in_use", name=entry.name_uk) from None
+        raise Conflict("entry_in_use", **_names(entry)) from None

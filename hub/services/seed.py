@@ -72,10 +72,13 @@ def _ensure_entries(
         entry = find_by_code(session, kind, code)
         if entry is None:
             entry = kind.model(code=code, sort_order=order)
+            if "color" in kind.extra_fields:
+                # Only a new entry gets the default colour: one an administrator changed or
+                # cleared stays as it is.
+                setattr(entry, "color", color)  # noqa: B010 - only status books have a colour
             session.add(entry)
+        # The code and names are Cherga's own: restore them if they were changed in the database.
         entry.name_uk, entry.name_en, entry.system = name_uk, name_en, True
-        if "color" in kind.extra_fields and getattr(entry, "color", None) is None:
-            entry.color = color  # type: ignore[attr-defined]
     session.flush()
 
 

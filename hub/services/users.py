@@ -34,10 +34,10 @@ class EmployeeData:
     position: str | None = None
 
 
-def check_password_rules(password: str) -> None:
-    """Refuse passwords that are too short."""
+def check_password_rules(password: str, *, field: str = "password") -> None:
+    """Refuse passwords that are too short; ``field`` names the input that held it."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise Invalid("password_too_short", min=MIN_PASSWORD_LENGTH, field="password")
+        raise Invalid("password_too_short", min=MIN_PASSWORD_LENGTH, field=field)
 
 
 def get_user(session: Session, user_id: int) -> User:
@@ -87,9 +87,11 @@ def create_user(
     return user
 
 
-def set_password(session: Session, *, hasher: Hasher, user: User, password: str) -> None:
+def set_password(
+    session: Session, *, hasher: Hasher, user: User, password: str, field: str = "password"
+) -> None:
     """Replace a user's password and end all their sessions."""
-    check_password_rules(password)
+    check_password_rules(password, field=field)
     user.password_hash = hasher.hash(password)
     session.execute(delete(AuthToken).where(AuthToken.user_id == user.id))
     session.flush()
@@ -101,7 +103,7 @@ def change_own_password(
     """Change one's own password after proving the current one."""
     if not hasher.verify(user.password_hash, current):
         raise Invalid("wrong_current_password", field="current_password")
-    set_password(session, hasher=hasher, user=user, password=new)
+    set_password(session, hasher=hasher, user=user, password=new, field="new_password")
 
 
 def active_admin_count(session: Session) -> int:
@@ -113,10 +115,20 @@ def active_admin_count(session: Session) -> int:
 
 
 def guard_last_admin(session: Session, user: User, *, is_admin: bool, is_active: bool) -> None:
-    """Refuse to disable or demote the last active administrator."""
-    if user.is_admin and user.is_active and not (is_admin and is_active):
-        if active_admin_count(session) <= 1:
-            raise Conflict("last_admin")
+    """Refuse to disable or demote the last active administrator.
+
+    The active administrators' rows stay locked until the transaction ends, so two demotions
+    running at once on PostgreSQL cannot each see the other administrator and leave none
+    (SQLite takes the write lock at BEGIN, which serialises them anyway).
+    """
+    demoted = user.is_admin and user.is_active and not (is_admin and is_active)
+    if not demoted:
+        return
+    admins = session.scalars(
+        select(User.id).where(User.is_admin, User.is_active).order_by(User.id).with_for_update()
+    ).all()
+    if len(admins) <= 1:
+        raise Conflict("last_admin")
 
 
 def authenticate(session: Session, *, hasher: Hasher, username: str, password: str) -> User:
@@ -131,7 +143,9 @@ def authenticate(session: Session, *, hasher: Hasher, username: str, password: s
     return user
 
 
-def issue_token(session: Session, *, user: User, ttl: timedelta, now: datetime | None = None) -> str:
+def issue_token(
+    session: Session, *, user: User, ttl: timedelta, now: datetime | None = None
+) -> str:
     """A new bearer token for ``user``; only its digest is stored."""
     now = now or utcnow()
     token = new_token()
@@ -144,6 +158,13 @@ def issue_token(session: Session, *, user: User, ttl: timedelta, now: datetime |
     return token
 
 
+def logout(session: Session, secret: str) -> None:
+    """End a login session; an API key cannot log out (revoke it instead)."""
+    if session.scalar(select(ApiKey.id).where(ApiKey.key_hash == digest(secret))) is not None:
+        raise Invalid("api_key_logout")
+    revoke_token(session, secret)
+
+
 def revoke_token(session: Session, token: str) -> None:
     """End the session behind ``token``."""
     session.execute(delete(AuthToken).where(AuthToken.token_hash == digest(token)))
@@ -153,11 +174,16 @@ def user_for_secret(session: Session, secret: str, now: datetime | None = None) 
     """The active user behind a bearer token or an API key, or Unauthenticated."""
     now = now or utcnow()
     hashed = digest(secret)
-    user: User | None
-    if secret.startswith(API_KEY_PREFIX):
-        key = session.scalar(select(ApiKey).where(ApiKey.key_hash == hashed))
-        user = session.get(User, key.user_id) if key and key.revoked_at is None else None
+    user: User | None = None
+    key = (
+        session.scalar(select(ApiKey).where(ApiKey.key_hash == hashed))
+        if secret.startswith(API_KEY_PREFIX)
+        else None
+    )
+    if key is not None:
+        user = session.get(User, key.user_id) if key.revoked_at is None else None
     else:
+        # A random login token may happen to begin with the API key prefix too.
         token = session.scalar(select(AuthToken).where(AuthToken.token_hash == hashed))
         user = session.get(User, token.user_id) if token and token.expires_at > now else None
     if user is None:
@@ -201,10 +227,10 @@ def revoke_api_key(session: Session, *, user_id: int, key_id: int) -> ApiKey:
 
 
 def list_users(session: Session, *, only_crm: bool = False) -> list[User]:
-    """All users, or only those with access to this system (ACC-6)."""
+    """All users, or only the active ones with access to this system (ACC-6)."""
     query = select(User).order_by(User.username)
     if only_crm:
-        query = query.where((User.crm_access) | (User.full_access) | (User.is_admin))
+        query = query.where(User.is_active, User.crm_access | User.full_access | User.is_admin)
     return list(session.scalars(query))
 
 

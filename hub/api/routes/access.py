@@ -6,17 +6,17 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from hub.api.deps import AdminUser, CrmUser, SessionDep
+from hub.api.deps import AdminUser, CrmUser, SelfOrAdmin, SessionDep
+from hub.api.schemas.common import PathId
 from hub.api.schemas.users import AccessRead, ProhibitionIn, RightsIn, TabsIn
 from hub.api.views import access_view
-from hub.errors import AccessDenied
 from hub.services import access, users
 from hub.services.access import DOC_LABELS, TAB_LABELS, Action, DocType, Rights
 
 router = APIRouter(prefix="/api/v1", tags=["access control"])
 
 
-def _view(session: SessionDep, user_id: int) -> AccessRead:
+def _view(session: SessionDep, user_id: PathId) -> AccessRead:
     return access_view(access.load_profile(session, users.get_user(session, user_id)))
 
 
@@ -25,35 +25,37 @@ def catalog(principal: CrmUser) -> dict[str, Any]:
     """What rights exist, with Ukrainian and English names, for building the rights editor."""
     return {
         "document_types": [
-            {"code": doc.value, "name_uk": uk, "name_en": en} for doc, (uk, en) in DOC_LABELS.items()
+            {"code": doc.value, "name_uk": uk, "name_en": en}
+            for doc, (uk, en) in DOC_LABELS.items()
         ],
         "actions": [action.value for action in Action],
         "settings_tabs": [
-            {"code": tab.value, "name_uk": uk, "name_en": en} for tab, (uk, en) in TAB_LABELS.items()
+            {"code": tab.value, "name_uk": uk, "name_en": en}
+            for tab, (uk, en) in TAB_LABELS.items()
         ],
     }
 
 
 @router.get("/users/{user_id}/access", summary="A user's rights")
-def read_access(session: SessionDep, principal: CrmUser, user_id: int) -> AccessRead:
+def read_access(session: SessionDep, principal: SelfOrAdmin, user_id: PathId) -> AccessRead:
     """Users see their own rights; administrators see anyone's."""
-    if user_id != principal.user.id and not principal.profile.is_admin:
-        raise AccessDenied("admin_required", right="admin")
     return _view(session, user_id)
 
 
 @router.put("/users/{user_id}/access/documents/{doc_type}", summary="Set rights on a document type")
 def set_document_rights(
-    session: SessionDep, principal: AdminUser, user_id: int, doc_type: DocType, body: RightsIn
+    session: SessionDep, principal: AdminUser, user_id: PathId, doc_type: DocType, body: RightsIn
 ) -> AccessRead:
     """ACC-1: create / change / delete on one document type."""
-    access.set_doc_rights(session, user_id=user_id, doc_type=doc_type, rights=Rights(**body.model_dump()))
+    access.set_doc_rights(
+        session, user_id=user_id, doc_type=doc_type, rights=Rights(**body.model_dump())
+    )
     return _view(session, user_id)
 
 
 @router.put("/users/{user_id}/access/journals/{journal_id}", summary="Set rights in a journal")
 def set_journal_rights(
-    session: SessionDep, principal: AdminUser, user_id: int, journal_id: int, body: RightsIn
+    session: SessionDep, principal: AdminUser, user_id: PathId, journal_id: PathId, body: RightsIn
 ) -> AccessRead:
     """ACC-2: create / change / delete in one journal."""
     access.set_journal_rights(
@@ -63,7 +65,9 @@ def set_journal_rights(
 
 
 @router.put("/users/{user_id}/access/settings-tabs", summary="Choose the settings tabs a user sees")
-def set_tabs(session: SessionDep, principal: AdminUser, user_id: int, body: TabsIn) -> AccessRead:
+def set_tabs(
+    session: SessionDep, principal: AdminUser, user_id: PathId, body: TabsIn
+) -> AccessRead:
     """ACC-4: the marked tabs; none marked means all."""
     access.set_visible_tabs(session, user_id=user_id, tabs=body.tabs)
     return _view(session, user_id)
@@ -74,7 +78,7 @@ def set_tabs(session: SessionDep, principal: AdminUser, user_id: int, body: Tabs
     summary="Prohibit or allow changing task statuses",
 )
 def set_prohibition(
-    session: SessionDep, principal: AdminUser, user_id: int, body: ProhibitionIn
+    session: SessionDep, principal: AdminUser, user_id: PathId, body: ProhibitionIn
 ) -> AccessRead:
     """ACC-3."""
     access.set_task_status_prohibition(session, user_id=user_id, prohibited=body.prohibited)
@@ -82,14 +86,14 @@ def set_prohibition(
 
 
 @router.post("/users/{user_id}/access/full", summary="Grant full access")
-def grant_full(session: SessionDep, principal: AdminUser, user_id: int) -> AccessRead:
+def grant_full(session: SessionDep, principal: AdminUser, user_id: PathId) -> AccessRead:
     """ACC-5: every right in one action."""
     access.grant_full_access(session, user_id=user_id)
     return _view(session, user_id)
 
 
 @router.delete("/users/{user_id}/access/full", summary="Revoke full access")
-def revoke_full(session: SessionDep, principal: AdminUser, user_id: int) -> AccessRead:
+def revoke_full(session: SessionDep, principal: AdminUser, user_id: PathId) -> AccessRead:
     """ACC-5: take away full access and every explicit right in one action."""
     access.revoke_full_access(session, user_id=user_id)
     return _view(session, user_id)

@@ -20,15 +20,17 @@ def login(
     hub: HubDep, session: SessionDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]
 ) -> TokenReply:
     """Exchange a username and password for a bearer token."""
-    user = users.authenticate(session, hasher=hub.hasher, username=form.username, password=form.password)
+    user = users.authenticate(
+        session, hasher=hub.hasher, username=form.username, password=form.password
+    )
     token = users.issue_token(session, user=user, ttl=hub.token_ttl)
     return TokenReply(access_token=token, expires_in=int(hub.token_ttl.total_seconds()))
 
 
 @router.delete("/auth/token", status_code=204, summary="Log out: end this token's session")
 def logout(session: SessionDep, principal: PrincipalDep) -> Response:
-    """Revoke the token used for this request."""
-    users.revoke_token(session, principal.secret)
+    """Revoke the token used for this request (an API key is revoked through its own route)."""
+    users.logout(session, principal.secret)
     return Response(status_code=204)
 
 

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Response
 
 from hub.api.deps import CrmUser, HubDep, Principal, SessionDep, requires_settings
+from hub.api.schemas.common import PathId
 from hub.api.schemas.numbering import RuleCreate, RuleRead, RuleUpdate
 from hub.db.models import NumberingRule
 from hub.services import access, numbering
@@ -51,7 +52,7 @@ def update_rule(
     principal: Annotated[
         Principal, Depends(requires_settings(Action.CHANGE, SettingsTab.NUMBERING))
     ],
-    rule_id: int,
+    rule_id: PathId,
     body: RuleUpdate,
 ) -> RuleRead:
     """Numbers already given keep their text; new ones follow the changed rule."""
@@ -66,7 +67,7 @@ def delete_rule(
     principal: Annotated[
         Principal, Depends(requires_settings(Action.DELETE, SettingsTab.NUMBERING))
     ],
-    rule_id: int,
+    rule_id: PathId,
 ) -> Response:
     """The general rules cannot be deleted."""
     numbering.delete_rule(session, rule_id)

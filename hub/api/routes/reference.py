@@ -1,11 +1,12 @@
 """The reference books, each served by the same five routes (SET-1..SET-5)."""
 
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import BaseModel
 
 from hub.api.deps import CrmUser, Principal, SessionDep, requires_settings
+from hub.api.schemas.common import MAX_DB_INT
 from hub.api.schemas.reference import (
     ReferenceCreate,
     ReferenceRead,
@@ -17,6 +18,8 @@ from hub.api.schemas.reference import (
 from hub.services import reference
 from hub.services.access import Action
 from hub.services.reference import REFERENCE_KINDS, ReferenceKind
+
+EntryId = Annotated[int, Path(ge=1, le=MAX_DB_INT, description="The entry's id")]
 
 
 def _schemas(kind: ReferenceKind) -> tuple[type[BaseModel], type[BaseModel], type[BaseModel]]:
@@ -38,12 +41,14 @@ def reference_router(kind: ReferenceKind) -> APIRouter:
     def list_entries(
         session: SessionDep,
         principal: CrmUser,
-        system: Annotated[bool | None, Query(description="only system (true) or user-defined (false)")] = None,
+        system: Annotated[
+            bool | None, Query(description="only system (true) or user-defined (false)")
+        ] = None,
     ) -> list[Any]:
         return [read(entry) for entry in reference.list_entries(session, kind, system=system)]
 
     @router.get("/{entry_id}", summary=f"One of the {label}", response_model=read_schema)
-    def get_entry(session: SessionDep, principal: CrmUser, entry_id: int) -> Any:
+    def get_entry(session: SessionDep, principal: CrmUser, entry_id: EntryId) -> Any:
         return read(reference.get_entry(session, kind, entry_id))
 
     @router.post("", status_code=201, summary=f"Add to {label}", response_model=read_schema)
@@ -52,23 +57,24 @@ def reference_router(kind: ReferenceKind) -> APIRouter:
         principal: Annotated[Principal, Depends(requires_settings(Action.CREATE, kind.tab))],
         body: create_schema,  # type: ignore[valid-type]
     ) -> Any:
-        return read(reference.create_entry(session, kind, body.model_dump()))
+        data = cast(BaseModel, body).model_dump()
+        return read(reference.create_entry(session, kind, data))
 
     @router.patch("/{entry_id}", summary=f"Change one of the {label}", response_model=read_schema)
     def update_entry(
         session: SessionDep,
         principal: Annotated[Principal, Depends(requires_settings(Action.CHANGE, kind.tab))],
-        entry_id: int,
+        entry_id: EntryId,
         body: update_schema,  # type: ignore[valid-type]
     ) -> Any:
-        changes = body.model_dump(exclude_unset=True)
+        changes = cast(BaseModel, body).model_dump(exclude_unset=True)
         return read(reference.update_entry(session, kind, entry_id, changes))
 
     @router.delete("/{entry_id}", status_code=204, summary=f"Delete one of the {label}")
     def delete_entry(
         session: SessionDep,
         principal: Annotated[Principal, Depends(requires_settings(Action.DELETE, kind.tab))],
-        entry_id: int,
+        entry_id: EntryId,
     ) -> Response:
         reference.delete_entry(session, kind, entry_id)
         return Response(status_code=204)

@@ -5,7 +5,18 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
-from hub.api.deps import CrmUser, HubDep, Principal, SessionDep, requires, requires_settings
+
+from hub.api.deps import (
+    CrmUser,
+    HubDep,
+    Principal,
+    SelfOrAdmin,
+    SessionDep,
+    requires,
+    requires_settings,
+    self_or_tab,
+)
+from hub.api.schemas.common import PathId
 from hub.api.schemas.users import (
     ApiKeyCreate,
     ApiKeyCreated,
@@ -17,7 +28,7 @@ from hub.api.schemas.users import (
     UserUpdate,
 )
 from hub.api.views import user_view
-from hub.errors import AccessDenied
+from hub.db.models import User
 from hub.services import access, users
 from hub.services.access import Action, DocType, SettingsTab
 from hub.services.parameters import (
@@ -64,8 +75,18 @@ def create_user(
     return user_view(user)
 
 
+def _guard_powerful(principal: Principal, user: User) -> None:
+    """Only an administrator may change or disable an administrator or another full-access user.
+
+    Otherwise the right to change users would let anyone reset such a user's password and
+    take over rights they were never given.
+    """
+    if user.is_admin or (user.full_access and user.id != principal.user.id):
+        access.require_admin(principal.profile)
+
+
 @router.get("/{user_id}", summary="One user")
-def get_user(session: SessionDep, principal: CrmUser, user_id: int) -> UserRead:
+def get_user(session: SessionDep, principal: CrmUser, user_id: PathId) -> UserRead:
     """A user by id."""
     return user_view(users.get_user(session, user_id))
 
@@ -75,14 +96,15 @@ def update_user(
     hub: HubDep,
     session: SessionDep,
     principal: Annotated[Principal, Depends(requires(Action.CHANGE, DocType.USER))],
-    user_id: int,
+    user_id: PathId,
     body: UserUpdate,
 ) -> UserRead:
     """Change a user's employee record, password, language or flags."""
     user = users.get_user(session, user_id)
     changes = body.model_dump(exclude_unset=True)
-    if "is_admin" in changes or user.is_admin:
+    if "is_admin" in changes:
         access.require_admin(principal.profile)
+    _guard_powerful(principal, user)
     users.update_user(session, hasher=hub.hasher, user=user, changes=changes)
     return user_view(user)
 
@@ -91,12 +113,11 @@ def update_user(
 def delete_user(
     session: SessionDep,
     principal: Annotated[Principal, Depends(requires(Action.DELETE, DocType.USER))],
-    user_id: int,
+    user_id: PathId,
 ) -> Response:
     """Disable the account and end its sessions; its history stays."""
     user = users.get_user(session, user_id)
-    if user.is_admin:
-        access.require_admin(principal.profile)
+    _guard_powerful(principal, user)
     users.disable_user(session, user)
     return Response(status_code=204)
 
@@ -109,10 +130,12 @@ def _parameters_view(params: UserParameters) -> UserParametersRead:
 
 
 @router.get("/{user_id}/parameters", summary="A user's parameters (SET-9)")
-def read_parameters(session: SessionDep, principal: CrmUser, user_id: int) -> UserParametersRead:
+def read_parameters(
+    session: SessionDep,
+    principal: Annotated[Principal, Depends(self_or_tab(SettingsTab.USERS))],
+    user_id: PathId,
+) -> UserParametersRead:
     """Users see their own parameters; others need the Parameters / Users tab."""
-    if user_id != principal.user.id:
-        access.require_tab(principal.profile, SettingsTab.USERS, principal.lang)
     users.get_user(session, user_id)
     return _parameters_view(get_user_parameters(session, user_id))
 
@@ -120,10 +143,8 @@ def read_parameters(session: SessionDep, principal: CrmUser, user_id: int) -> Us
 @router.patch("/{user_id}/parameters", summary="Change a user's parameters (SET-9)")
 def change_parameters(
     session: SessionDep,
-    principal: Annotated[
-        Principal, Depends(requires_settings(Action.CHANGE, SettingsTab.USERS))
-    ],
-    user_id: int,
+    principal: Annotated[Principal, Depends(requires_settings(Action.CHANGE, SettingsTab.USERS))],
+    user_id: PathId,
     body: UserParametersPatch,
 ) -> UserParametersRead:
     """Change only the parameters sent; all are validated before any is stored."""
@@ -132,31 +153,26 @@ def change_parameters(
     return _parameters_view(params)
 
 
-def _self_or_admin(principal: Principal, user_id: int) -> None:
-    if principal.user.id != user_id and not principal.profile.is_admin:
-        raise AccessDenied("admin_required", right="admin")
-
-
 @router.get("/{user_id}/api-keys", summary="A user's API keys")
-def list_api_keys(session: SessionDep, principal: CrmUser, user_id: int) -> list[ApiKeyRead]:
+def list_api_keys(session: SessionDep, principal: SelfOrAdmin, user_id: PathId) -> list[ApiKeyRead]:
     """Keys of the user (their own, or any user's for an administrator)."""
-    _self_or_admin(principal, user_id)
     return [ApiKeyRead.model_validate(key) for key in users.list_api_keys(session, user_id=user_id)]
 
 
 @router.post("/{user_id}/api-keys", status_code=201, summary="Create an API key")
 def create_api_key(
-    session: SessionDep, principal: CrmUser, user_id: int, body: ApiKeyCreate
+    session: SessionDep, principal: SelfOrAdmin, user_id: PathId, body: ApiKeyCreate
 ) -> ApiKeyCreated:
     """A key that acts as the user; it is shown only in this reply."""
-    _self_or_admin(principal, user_id)
-    key, plain = users.create_api_key(session, user=users.get_user(session, user_id), name=body.name)
+    owner = users.get_user(session, user_id)
+    key, plain = users.create_api_key(session, user=owner, name=body.name)
     return ApiKeyCreated(**ApiKeyRead.model_validate(key).model_dump(), key=plain)
 
 
 @router.delete("/{user_id}/api-keys/{key_id}", status_code=204, summary="Revoke an API key")
-def revoke_api_key(session: SessionDep, principal: CrmUser, user_id: int, key_id: int) -> Response:
+def revoke_api_key(
+    session: SessionDep, principal: SelfOrAdmin, user_id: PathId, key_id: PathId
+) -> Response:
     """The key stops working at once."""
-    _self_or_admin(principal, user_id)
     users.revoke_api_key(session, user_id=user_id, key_id=key_id)
     return Response(status_code=204)

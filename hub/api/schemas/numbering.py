@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints
 
-from hub.api.schemas.common import Input, Output
+from hub.api.schemas.common import Input, Output, no_nul, not_null
 
 DocTypeCode = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32, pattern=r"^[a-z_]+$")
 ]
-Prefix = Annotated[str, StringConstraints(max_length=16)]
+Prefix = Annotated[str, StringConstraints(max_length=16), AfterValidator(no_nul)]
+NotNull = AfterValidator(not_null)
 Width = Annotated[int, Field(ge=1, le=12)]
 Start = Annotated[int, Field(ge=0, le=10**9)]
 
@@ -31,11 +32,11 @@ class RuleCreate(Input):
 class RuleUpdate(Input):
     """Changes to a numbering rule."""
 
-    prefix: Prefix | None = None
-    width: Width | None = None
-    start: Start | None = None
-    per_project: bool | None = None
-    daily_reset: bool | None = None
+    prefix: Annotated[Prefix | None, NotNull] = None
+    width: Annotated[Width | None, NotNull] = None
+    start: Annotated[Start | None, NotNull] = None
+    per_project: Annotated[bool | None, NotNull] = None
+    daily_reset: Annotated[bool | None, NotNull] = None
 
 
 class RuleRead(Output):

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from hub.api.schemas.common import Code, Color, Input, Name, Output, Text
+from pydantic import field_validator
+
+from hub.api.schemas.common import Code, Color, Input, Name, Output, SortOrder, Text, not_null
 
 
 class ReferenceCreate(Input):
@@ -14,7 +17,7 @@ class ReferenceCreate(Input):
     name_uk: Name
     name_en: Name
     description: Text | None = None
-    sort_order: int = 0
+    sort_order: SortOrder = 0
 
 
 class ReferenceUpdate(Input):
@@ -24,7 +27,13 @@ class ReferenceUpdate(Input):
     name_uk: Name | None = None
     name_en: Name | None = None
     description: Text | None = None
-    sort_order: int | None = None
+    sort_order: SortOrder | None = None
+
+    @field_validator("code", "name_uk", "name_en", "sort_order", mode="before")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        # These columns always have a value: leave a field out to keep it, never send null.
+        return not_null(value)
 
 
 class ReferenceRead(Output):

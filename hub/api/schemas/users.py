@@ -12,11 +12,16 @@ from hub.services.access import DocType, SettingsTab
 from hub.services.parameters import UserParameters
 
 Username = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=r"^[\w.@-]+$")
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=r"^[\w.@-]+$"),
 ]
 Password = Annotated[str, StringConstraints(min_length=1, max_length=256)]
-Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=32, pattern=r"^\+?[0-9 ()-]{2,32}$")]
-SipNumber = Annotated[str, StringConstraints(strip_whitespace=True, max_length=64, pattern=r"^[\w.+*#-]+$")]
+Phone = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=32, pattern=r"^\+?[0-9 ()-]{2,32}$")
+]
+SipNumber = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=64, pattern=r"^[\w.+*#-]+$")
+]
 
 
 class EmployeeIn(Input):

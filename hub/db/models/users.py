@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Index, String, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hub.db.base import Base, TimestampMixin
@@ -27,6 +27,8 @@ class User(TimestampMixin, Base):
     """An account that logs in to Cherga, linked to an employee record."""
 
     __tablename__ = "users"
+    # Usernames are unique regardless of case ("Olena" and "olena" are one person).
+    __table_args__ = (Index("uq_users_username_lower", func.lower(text("username")), unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)

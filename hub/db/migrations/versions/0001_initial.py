@@ -185,6 +185,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_users_employee_id"), ["employee_id"], unique=False)
+        batch_op.create_index(
+            "uq_users_username_lower", [sa.literal_column("lower(username)")], unique=True
+        )
 
     op.create_table(
         "api_keys",
@@ -300,6 +303,7 @@ def downgrade() -> None:
 
     op.drop_table("api_keys")
     with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.drop_index("uq_users_username_lower")
         batch_op.drop_index(batch_op.f("ix_users_employee_id"))
 
     op.drop_table("users")

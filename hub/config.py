@@ -174,6 +174,6 @@ def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Se
     try:
         return Settings(**clean)
     except ValidationError as exc:
-        raise ConfigError(_describe(exc.errors()[0])) from None
+        raise ConfigError(_describe(dict(exc.errors()[0]))) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"configuration file is not valid TOML: {exc}") from None

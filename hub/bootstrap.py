@@ -17,6 +17,7 @@ from hub.config import ConfigError, Settings
 from hub.db.engine import make_engine, make_session_factory, transaction
 from hub.db.migrate import upgrade
 from hub.errors import Invalid
+from hub.services.files import FileStore
 from hub.services.security import Hasher
 from hub.services.seed import ensure_admin, ensure_reference_data
 
@@ -64,6 +65,7 @@ class Hub:
     engine: Engine
     sessions: sessionmaker[Session]
     hasher: Hasher
+    files: FileStore
 
     @property
     def token_ttl(self) -> timedelta:
@@ -86,6 +88,7 @@ def build_hub(settings: Settings, *, engine: Engine | None = None) -> Hub:
         settings=settings,
         engine=engine,
         sessions=make_session_factory(engine),
+        files=FileStore(settings.data_dir / "attachments", int(settings.attachment_max_mb * 2**20)),
         hasher=Hasher(
             memory_kib=settings.password_hash_memory_kib,
             time_cost=settings.password_hash_time_cost,

@@ -79,6 +79,13 @@ class Settings(BaseSettings):
         title="Token lifetime",
         description="Minutes a login token stays valid.",
     )
+    attachment_max_mb: float = Field(
+        20,
+        gt=0,
+        le=1024,
+        title="Attachment size limit",
+        description="Largest attachment accepted, in MiB.",
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", title="Log level", description="Level of the hub's log on standard output."
     )

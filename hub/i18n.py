@@ -111,6 +111,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "database_unavailable": ("База даних недоступна.", "The database is unavailable."),
 }
 
+
+def _merge_catalogues() -> None:
+    from hub.messages import CATALOGUES
+
+    for catalogue in CATALOGUES:
+        clash = MESSAGES.keys() & catalogue.keys()
+        if clash:
+            raise RuntimeError(f"message codes defined twice: {sorted(clash)}")
+        MESSAGES.update(catalogue)
+
+
+_merge_catalogues()
+
 # Words used inside messages.
 WORDS: dict[str, tuple[str, str]] = {
     "create": ("створення", "create"),

@@ -7,7 +7,20 @@ from fastapi_offline import FastAPIOffline
 
 from hub import __version__
 from hub.api.errors import install_error_handlers
-from hub.api.routes import access, auth, health, numbering, parameters, reference, users
+from hub.api.routes import (
+    access,
+    attachments,
+    auth,
+    clients,
+    events,
+    health,
+    numbering,
+    parameters,
+    projects,
+    reference,
+    tasks,
+    users,
+)
 from hub.bootstrap import Hub
 
 DESCRIPTION = """
@@ -40,4 +53,6 @@ def create_app(hub: Hub) -> FastAPI:
         app.include_router(router)
     app.include_router(parameters.router)
     app.include_router(numbering.router)
+    for module in (projects, clients, events, tasks, attachments):
+        app.include_router(module.router)
     return app

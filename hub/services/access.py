@@ -61,6 +61,7 @@ class SettingsTab(StrEnum):
     TASK_STATUSES = "references.task_statuses"
     USER_STATUSES = "references.user_statuses"
     JOURNALS = "references.journals"
+    TASK_FIELDS = "references.task_fields"
     NUMBERING = "numbering"
     NOTIFICATIONS = "parameters.notifications"
     USERS = "parameters.users"
@@ -74,6 +75,7 @@ TAB_LABELS: dict[SettingsTab, tuple[str, str]] = {
     SettingsTab.TASK_STATUSES: ("Довідники / Статуси задач", "References / Task statuses"),
     SettingsTab.USER_STATUSES: ("Довідники / Статуси користувачів", "References / User statuses"),
     SettingsTab.JOURNALS: ("Довідники / Журнали", "References / Journals"),
+    SettingsTab.TASK_FIELDS: ("Довідники / Поля задач", "References / Task fields"),
     SettingsTab.NUMBERING: ("Нумерація", "Numbering"),
     SettingsTab.NOTIFICATIONS: ("Параметри / Сповіщення", "Parameters / Notifications"),
     SettingsTab.USERS: ("Параметри / Користувачі", "Parameters / Users"),

@@ -14,14 +14,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from hub.db.models import EventType, HistoryGroup, Journal, TaskStatus, UserStatus
+from hub.db.models import EventType, HistoryGroup, Journal, TaskField, TaskStatus, UserStatus
 from hub.errors import Conflict, NotFound
 from hub.services.access import SettingsTab
 
 PROTECTED_FIELDS = ("code", "name_uk", "name_en")
 
 # The table models of the books.
-ReferenceModel = EventType | HistoryGroup | TaskStatus | UserStatus | Journal
+ReferenceModel = EventType | HistoryGroup | TaskStatus | UserStatus | Journal | TaskField
 
 
 @dataclass(frozen=True)
@@ -66,6 +66,14 @@ REFERENCE_KINDS: dict[str, ReferenceKind] = {
             ("color",),
         ),
         ReferenceKind("journals", Journal, SettingsTab.JOURNALS, "Журнали", "Journals"),
+        ReferenceKind(
+            "task-fields",
+            TaskField,
+            SettingsTab.TASK_FIELDS,
+            "Додаткові поля задач",
+            "Task fields",
+            ("value_type",),
+        ),
     )
 }
 

@@ -14,6 +14,9 @@ from hub.api.schemas.reference import (
     StatusCreate,
     StatusRead,
     StatusUpdate,
+    TaskFieldCreate,
+    TaskFieldRead,
+    TaskFieldUpdate,
 )
 from hub.services import reference
 from hub.services.access import Action
@@ -25,6 +28,8 @@ EntryId = Annotated[int, Path(ge=1, le=MAX_DB_INT, description="The entry's id")
 def _schemas(kind: ReferenceKind) -> tuple[type[BaseModel], type[BaseModel], type[BaseModel]]:
     if "color" in kind.extra_fields:
         return StatusCreate, StatusUpdate, StatusRead
+    if "value_type" in kind.extra_fields:
+        return TaskFieldCreate, TaskFieldUpdate, TaskFieldRead
     return ReferenceCreate, ReferenceUpdate, ReferenceRead
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import field_validator
 
@@ -66,3 +66,22 @@ class StatusRead(ReferenceRead):
     """A status as the API shows it."""
 
     color: str | None
+
+
+FieldValueType = Literal["text", "number", "date", "bool"]
+
+
+class TaskFieldCreate(ReferenceCreate):
+    """A new user-defined task field (TSK-6)."""
+
+    value_type: FieldValueType = "text"
+
+
+class TaskFieldUpdate(ReferenceUpdate):
+    """Changes to a task field; its value type is fixed once values may exist."""
+
+
+class TaskFieldRead(ReferenceRead):
+    """A task field as the API shows it."""
+
+    value_type: str

@@ -1,25 +1,54 @@
 """All table models; importing this package registers every table on ``Base.metadata``."""
 
 from hub.db.models.access import DocRight, JournalRight, SettingsTabAccess
+from hub.db.models.clients import Client, Contact, ContactPhone, SettlementDocument
+from hub.db.models.events import AuditRecord, Event, EventDocument
 from hub.db.models.numbering import Counter, NumberingRule
 from hub.db.models.parameters import GlobalParameter, UserParameter
-from hub.db.models.reference import EventType, HistoryGroup, Journal, TaskStatus, UserStatus
+from hub.db.models.projects import Attachment, Message, Project, ProjectContract, ProjectMember
+from hub.db.models.reference import (
+    EventType,
+    HistoryGroup,
+    Journal,
+    TaskField,
+    TaskStatus,
+    UserStatus,
+)
+from hub.db.models.tasks import Task, TaskDependency, TaskExecutor, TaskReminder, TaskTemplate
 from hub.db.models.users import ApiKey, AuthToken, Employee, User
 
 __all__ = [
     "ApiKey",
+    "Attachment",
+    "AuditRecord",
     "AuthToken",
+    "Client",
+    "Contact",
+    "ContactPhone",
     "Counter",
     "DocRight",
     "Employee",
+    "Event",
+    "EventDocument",
     "EventType",
     "GlobalParameter",
     "HistoryGroup",
     "Journal",
     "JournalRight",
+    "Message",
     "NumberingRule",
+    "Project",
+    "ProjectContract",
+    "ProjectMember",
     "SettingsTabAccess",
+    "SettlementDocument",
+    "Task",
+    "TaskDependency",
+    "TaskExecutor",
+    "TaskField",
+    "TaskReminder",
     "TaskStatus",
+    "TaskTemplate",
     "User",
     "UserParameter",
     "UserStatus",

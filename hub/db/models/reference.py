@@ -52,3 +52,11 @@ class Journal(ReferenceMixin, Base):
     """Journals: named groups that partition projects, events and tasks (SET-5)."""
 
     __tablename__ = "journals"
+
+
+class TaskField(ReferenceMixin, Base):
+    """User-defined fields of tasks (TSK-6): a code, names and the type of value it holds."""
+
+    __tablename__ = "task_fields"
+
+    value_type: Mapped[str] = mapped_column(String(8), default="text")

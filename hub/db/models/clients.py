@@ -1,0 +1,122 @@
+"""Clients (counterparties), their contact persons and settlement documents (CLI-1..CLI-6)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from hub.db.base import Base, TimestampMixin
+
+MONEY = Numeric(16, 2)
+
+
+class Client(TimestampMixin, Base):
+    """A counterparty; ``parent_id`` builds the hierarchical view (CLI-1)."""
+
+    __tablename__ = "clients"
+    __table_args__ = (
+        Index("ix_clients_active_name", "deleted_at", "name", "id"),
+        CheckConstraint("parent_id IS NULL OR parent_id <> id", name="not_own_parent"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("clients.id", ondelete="RESTRICT"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(300))
+    # Legal details (CLI-5).
+    full_name: Mapped[str | None] = mapped_column(String(500))
+    tax_number: Mapped[str | None] = mapped_column(String(20), index=True)
+    vat_certificate: Mapped[str | None] = mapped_column(String(40))
+    vat_status: Mapped[str] = mapped_column(String(16), default="unknown")
+    address: Mapped[str | None] = mapped_column(String(500))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    phone_digits: Mapped[str | None] = mapped_column(String(32), index=True)
+    email: Mapped[str | None] = mapped_column(String(254))
+    note: Mapped[str | None] = mapped_column(Text)
+    deleted_at: Mapped[datetime | None]
+
+    contacts: Mapped[list[Contact]] = relationship(
+        back_populates="client", order_by="Contact.id", lazy="selectin"
+    )
+
+
+class Contact(TimestampMixin, Base):
+    """A contact person of a client (CLI-1, CLI-4)."""
+
+    __tablename__ = "contacts"
+    __table_args__ = (Index("ix_contacts_birthday_md", "birth_month", "birth_day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+    full_name: Mapped[str] = mapped_column(String(300))
+    position: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254))
+    birthday: Mapped[date | None]
+    # Month and day apart, so "birthdays in the next N days" is an index range, not a scan.
+    birth_month: Mapped[int | None]
+    birth_day: Mapped[int | None]
+    note: Mapped[str | None] = mapped_column(Text)
+    deleted_at: Mapped[datetime | None]
+
+    client: Mapped[Client] = relationship(back_populates="contacts")
+    phones: Mapped[list[ContactPhone]] = relationship(
+        back_populates="contact",
+        order_by="ContactPhone.id",
+        lazy="selectin",
+        cascade="all, delete-orphan",
+    )
+
+
+class ContactPhone(Base):
+    """A phone number of a contact; ``digits`` is the number reduced to digits for look-ups."""
+
+    __tablename__ = "contact_phones"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(
+        ForeignKey("contacts.id", ondelete="CASCADE"), index=True
+    )
+    phone: Mapped[str] = mapped_column(String(32))
+    digits: Mapped[str] = mapped_column(String(32), index=True)
+    kind: Mapped[str] = mapped_column(String(16), default="work")
+
+    contact: Mapped[Contact] = relationship(back_populates="phones")
+
+
+class SettlementDocument(TimestampMixin, Base):
+    """A contract, invoice, payment, act, waybill, tax invoice... of a client (CLI-2).
+
+    ``direction`` "in" adds to the client's balance, "out" takes from it; contracts carry
+    amounts but do not move the balance.
+    """
+
+    __tablename__ = "settlement_documents"
+    __table_args__ = (
+        Index("ix_settlement_documents_client_date", "client_id", "doc_date", "id"),
+        Index("ix_settlement_documents_date", "doc_date"),
+        Index(
+            "uq_settlement_documents_natural",
+            "client_id",
+            "kind",
+            "number",
+            "doc_date",
+            unique=True,
+        ),
+        CheckConstraint("direction IN ('in', 'out')", name="direction"),
+        CheckConstraint("amount >= 0", name="amount_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="RESTRICT"))
+    kind: Mapped[str] = mapped_column(String(24))
+    number: Mapped[str] = mapped_column(String(64))
+    doc_date: Mapped[date]
+    direction: Mapped[str] = mapped_column(String(3))
+    amount: Mapped[Decimal] = mapped_column(MONEY)
+    currency: Mapped[str] = mapped_column(String(3), default="UAH")
+    affects_balance: Mapped[bool] = mapped_column(default=True)
+    description: Mapped[str | None] = mapped_column(Text)

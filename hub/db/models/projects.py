@@ -1,0 +1,128 @@
+"""Projects with their contracts, work group, discussion and attachments (PRJ-1..PRJ-8)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hub.db.base import Base, TimestampMixin, utcnow
+
+MONEY = Numeric(16, 2)
+
+
+class Project(TimestampMixin, Base):
+    """A project: the card of PRJ-1 and the flag "uses the electronic queue" (PRJ-8)."""
+
+    __tablename__ = "projects"
+    __table_args__ = (
+        Index("ix_projects_journal_name", "journal_id", "name", "id"),
+        CheckConstraint(
+            "end_date IS NULL OR start_date IS NULL OR end_date >= start_date", name="period"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(300), index=True)
+    journal_id: Mapped[int | None] = mapped_column(ForeignKey("journals.id", ondelete="RESTRICT"))
+    start_date: Mapped[date | None]
+    end_date: Mapped[date | None]
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    controller_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    customer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("clients.id", ondelete="RESTRICT"), index=True
+    )
+    default_event_type_id: Mapped[int | None] = mapped_column(
+        ForeignKey("event_types.id", ondelete="RESTRICT")
+    )
+    description: Mapped[str | None] = mapped_column(Text)
+    uses_queue: Mapped[bool] = mapped_column(default=False, index=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class ProjectContract(TimestampMixin, Base):
+    """A contract of the project with its planned and actual amounts (PRJ-2)."""
+
+    __tablename__ = "project_contracts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    number: Mapped[str] = mapped_column(String(64))
+    contract_date: Mapped[date | None]
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id", ondelete="RESTRICT"))
+    subject: Mapped[str | None] = mapped_column(String(500))
+    planned_amount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0"))
+    actual_amount: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0"))
+    currency: Mapped[str] = mapped_column(String(3), default="UAH")
+
+
+class ProjectMember(Base):
+    """An employee in the project's work group (PRJ-4); the queue's operators come from here."""
+
+    __tablename__ = "project_members"
+
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    role: Mapped[str | None] = mapped_column(String(100))
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Message(Base):
+    """A discussion message of a project (PRJ-6) or a task (TSK-6)."""
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        CheckConstraint(
+            "(project_id IS NOT NULL AND task_id IS NULL)"
+            " OR (project_id IS NULL AND task_id IS NOT NULL)",
+            name="one_owner",
+        ),
+        Index("ix_messages_project", "project_id", "id"),
+        Index("ix_messages_task", "task_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Attachment(Base):
+    """A named file attached to a project, event or task; the bytes live in the data folder."""
+
+    __tablename__ = "attachments"
+    __table_args__ = (
+        CheckConstraint(
+            "(CASE WHEN project_id IS NULL THEN 0 ELSE 1 END)"
+            " + (CASE WHEN event_id IS NULL THEN 0 ELSE 1 END)"
+            " + (CASE WHEN task_id IS NULL THEN 0 ELSE 1 END) = 1",
+            name="one_owner",
+        ),
+        Index("ix_attachments_project", "project_id"),
+        Index("ix_attachments_event", "event_id"),
+        Index("ix_attachments_task", "task_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(300))
+    original_filename: Mapped[str] = mapped_column(String(255))
+    stored_name: Mapped[str] = mapped_column(String(80), unique=True)
+    content_type: Mapped[str] = mapped_column(String(127))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,14 @@
+"""Message catalogues of the CRM modules, one file per module; ``hub.i18n`` merges them.
+
+Each module defines ``MESSAGES: dict[str, tuple[str, str]]`` (code -> Ukrainian, English).
+"""
+
+from hub.messages import clients, common, events, projects, tasks
+
+CATALOGUES: tuple[dict[str, tuple[str, str]], ...] = (
+    common.MESSAGES,
+    projects.MESSAGES,
+    clients.MESSAGES,
+    events.MESSAGES,
+    tasks.MESSAGES,
+)

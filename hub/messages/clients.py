@@ -1,0 +1,3 @@
+"""Messages of the clients module."""
+
+MESSAGES: dict[str, tuple[str, str]] = {}

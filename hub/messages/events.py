@@ -1,0 +1,3 @@
+"""Messages of the events module."""
+
+MESSAGES: dict[str, tuple[str, str]] = {}

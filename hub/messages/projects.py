@@ -1,0 +1,3 @@
+"""Messages of the projects module."""
+
+MESSAGES: dict[str, tuple[str, str]] = {}

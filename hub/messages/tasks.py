@@ -1,0 +1,3 @@
+"""Messages of the tasks module."""
+
+MESSAGES: dict[str, tuple[str, str]] = {}

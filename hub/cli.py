@@ -6,7 +6,7 @@ import argparse
 import getpass
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from hub import __version__
@@ -55,6 +55,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     create.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+
+    imports = sub.add_parser(
+        "import", help="import clients, contacts or settlement documents from CSV or XLSX"
+    )
+    _common(imports)
+    imports.add_argument("kind", choices=("clients", "contacts", "documents"))
+    imports.add_argument("file", metavar="FILE", help="a CSV (UTF-8, ';' or ',') or XLSX file")
+    imports.add_argument(
+        "--valid-only",
+        action="store_true",
+        help="store the valid rows even when some are rejected (default: all or nothing)",
     )
 
     config = sub.add_parser("config", help="configuration")
@@ -148,6 +160,65 @@ def _create_user(args: argparse.Namespace, settings: Settings) -> None:
         hub.close()
 
 
+def _progress_bar(total: int | None) -> Callable[[int], None] | None:
+    """A text progress bar on standard error for files of more than one batch, else None."""
+    from hub.services.imports import BATCH_SIZE
+
+    if not total or total <= BATCH_SIZE:
+        return None
+
+    def show(done: int) -> None:
+        share = min(done / total, 1.0)
+        filled = int(share * 30)
+        bar = "#" * filled + "-" * (30 - filled)
+        sys.stderr.write(f"\r[{bar}] {share:4.0%} {done}/{total}")
+        if done >= total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    return show
+
+
+def _import(args: argparse.Namespace, settings: Settings) -> int:
+    """Import a file and print the report; exit code 1 when nothing was stored."""
+    from hub.bootstrap import bootstrap
+    from hub.db.engine import transaction
+    from hub.services.clients_import_files import count_csv_rows, open_table
+    from hub.services.imports import import_rows
+
+    path = Path(args.file)
+    if not path.is_file():
+        sys.stderr.write(f"cherga: no such file: {path}\n")
+        return 2
+    hub = bootstrap(settings)
+    lang = settings.default_lang
+    try:
+        with path.open("rb") as stream, transaction(hub.sessions) as session:
+            table = open_table(stream)
+            total = table.total if table.total is not None else count_csv_rows(args.file)
+            report = import_rows(
+                session,
+                kind=args.kind,
+                header=table.header,
+                rows=table.rows,
+                valid_only=args.valid_only,
+                progress=_progress_bar(total),
+            )
+    finally:
+        hub.close()
+    data = report.as_dict(lang)
+    out = sys.stdout
+    out.write(f"rows: {data['rows']}\nimported: {data['imported']}\n")
+    out.write(f"rejected: {data['rejected_count']} (duplicates: {data['duplicates']})\n")
+    for row in data["rejected"]:
+        field = f" [{row['field']}]" if row["field"] else ""
+        out.write(f"  row {row['row']}{field}: {row['reason']}\n")
+    if not report.stored:
+        out.write("nothing stored: fix the rejected rows or use --valid-only\n")
+        return 1
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``cherga``; returns the process exit code."""
     from hub.errors import DomainError
@@ -163,6 +234,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             _db(args, settings)
         elif args.command == "admin":
             _create_user(args, settings)
+        elif args.command == "import":
+            return _import(args, settings)
         elif args.command == "config":
             sys.stdout.write("configuration is valid\n")
     except ConfigError as exc:

@@ -86,6 +86,13 @@ class Settings(BaseSettings):
         title="Attachment size limit",
         description="Largest attachment accepted, in MiB.",
     )
+    import_max_mb: float = Field(
+        50,
+        gt=0,
+        le=1024,
+        title="Import size limit",
+        description="Largest CSV or XLSX file accepted for import, in MiB.",
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", title="Log level", description="Level of the hub's log on standard output."
     )

@@ -6,9 +6,10 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from hub.db.base import Base, TimestampMixin
+from hub.services.phones import digits
 
 MONEY = Numeric(16, 2)
 
@@ -19,14 +20,16 @@ class Client(TimestampMixin, Base):
     __tablename__ = "clients"
     __table_args__ = (
         Index("ix_clients_active_name", "deleted_at", "name", "id"),
+        # One level of the lazy tree: children of a parent, active ones, in name order.
+        Index("ix_clients_parent_tree", "parent_id", "deleted_at", "name", "id"),
         CheckConstraint("parent_id IS NULL OR parent_id <> id", name="not_own_parent"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    parent_id: Mapped[int | None] = mapped_column(
-        ForeignKey("clients.id", ondelete="RESTRICT"), index=True
-    )
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id", ondelete="RESTRICT"))
     name: Mapped[str] = mapped_column(String(300))
+    # The name case-folded in Python: SQLite's lower() leaves Cyrillic letters as they are.
+    name_folded: Mapped[str | None] = mapped_column(String(300))
     # Legal details (CLI-5).
     full_name: Mapped[str | None] = mapped_column(String(500))
     tax_number: Mapped[str | None] = mapped_column(String(20), index=True)
@@ -43,16 +46,30 @@ class Client(TimestampMixin, Base):
         back_populates="client", order_by="Contact.id", lazy="selectin"
     )
 
+    @validates("name")
+    def _fold_name(self, _key: str, value: str) -> str:
+        self.name_folded = value.casefold() if value is not None else None
+        return value
+
+    @validates("phone")
+    def _phone_digits(self, _key: str, value: str | None) -> str | None:
+        self.phone_digits = digits(value)
+        return value
+
 
 class Contact(TimestampMixin, Base):
     """A contact person of a client (CLI-1, CLI-4)."""
 
     __tablename__ = "contacts"
-    __table_args__ = (Index("ix_contacts_birthday_md", "birth_month", "birth_day"),)
+    __table_args__ = (
+        Index("ix_contacts_birthday_md", "birth_month", "birth_day"),
+        Index("ix_contacts_active_name", "deleted_at", "full_name", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
     full_name: Mapped[str] = mapped_column(String(300))
+    full_name_folded: Mapped[str | None] = mapped_column(String(300))
     position: Mapped[str | None] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(254))
     birthday: Mapped[date | None]
@@ -70,6 +87,17 @@ class Contact(TimestampMixin, Base):
         cascade="all, delete-orphan",
     )
 
+    @validates("full_name")
+    def _fold_name(self, _key: str, value: str) -> str:
+        self.full_name_folded = value.casefold() if value is not None else None
+        return value
+
+    @validates("birthday")
+    def _birth_month_day(self, _key: str, value: date | None) -> date | None:
+        self.birth_month = value.month if value else None
+        self.birth_day = value.day if value else None
+        return value
+
 
 class ContactPhone(Base):
     """A phone number of a contact; ``digits`` is the number reduced to digits for look-ups."""
@@ -81,10 +109,15 @@ class ContactPhone(Base):
         ForeignKey("contacts.id", ondelete="CASCADE"), index=True
     )
     phone: Mapped[str] = mapped_column(String(32))
-    digits: Mapped[str] = mapped_column(String(32), index=True)
+    digits: Mapped[str] = mapped_column(String(32), index=True)  # kept in step with ``phone``
     kind: Mapped[str] = mapped_column(String(16), default="work")
 
     contact: Mapped[Contact] = relationship(back_populates="phones")
+
+    @validates("phone")
+    def _digits(self, _key: str, value: str) -> str:
+        self.digits = digits(value) or ""
+        return value
 
 
 class SettlementDocument(TimestampMixin, Base):

@@ -25,6 +25,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("parent_id", sa.Integer(), nullable=True),
         sa.Column("name", sa.String(length=300), nullable=False),
+        sa.Column("name_folded", sa.String(length=300), nullable=True),
         sa.Column("full_name", sa.String(length=500), nullable=True),
         sa.Column("tax_number", sa.String(length=20), nullable=True),
         sa.Column("vat_certificate", sa.String(length=40), nullable=True),
@@ -50,7 +51,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("clients", schema=None) as batch_op:
         batch_op.create_index("ix_clients_active_name", ["deleted_at", "name", "id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_clients_parent_id"), ["parent_id"], unique=False)
+        batch_op.create_index(
+            "ix_clients_parent_tree", ["parent_id", "deleted_at", "name", "id"], unique=False
+        )
         batch_op.create_index(batch_op.f("ix_clients_phone_digits"), ["phone_digits"], unique=False)
         batch_op.create_index(batch_op.f("ix_clients_tax_number"), ["tax_number"], unique=False)
 
@@ -74,6 +77,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("client_id", sa.Integer(), nullable=False),
         sa.Column("full_name", sa.String(length=300), nullable=False),
+        sa.Column("full_name_folded", sa.String(length=300), nullable=True),
         sa.Column("position", sa.String(length=200), nullable=True),
         sa.Column("email", sa.String(length=254), nullable=True),
         sa.Column("birthday", sa.Date(), nullable=True),
@@ -93,6 +97,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("contacts", schema=None) as batch_op:
         batch_op.create_index("ix_contacts_birthday_md", ["birth_month", "birth_day"], unique=False)
+        batch_op.create_index(
+            "ix_contacts_active_name", ["deleted_at", "full_name", "id"], unique=False
+        )
         batch_op.create_index(batch_op.f("ix_contacts_client_id"), ["client_id"], unique=False)
 
     op.create_table(
@@ -175,6 +182,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("number", sa.String(length=32), nullable=False),
         sa.Column("name", sa.String(length=300), nullable=False),
+        sa.Column("name_folded", sa.String(length=300), nullable=True),
         sa.Column("journal_id", sa.Integer(), nullable=True),
         sa.Column("start_date", sa.Date(), nullable=True),
         sa.Column("end_date", sa.Date(), nullable=True),
@@ -776,13 +784,14 @@ def downgrade() -> None:
     with op.batch_alter_table("contacts", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_contacts_client_id"))
         batch_op.drop_index("ix_contacts_birthday_md")
+        batch_op.drop_index("ix_contacts_active_name")
 
     op.drop_table("contacts")
     op.drop_table("task_fields")
     with op.batch_alter_table("clients", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_clients_tax_number"))
         batch_op.drop_index(batch_op.f("ix_clients_phone_digits"))
-        batch_op.drop_index(batch_op.f("ix_clients_parent_id"))
+        batch_op.drop_index("ix_clients_parent_tree")
         batch_op.drop_index("ix_clients_active_name")
 
     op.drop_table("clients")

@@ -163,6 +163,24 @@ def require(
     )
 
 
+def require_in_journal(
+    session: Session,
+    profile: AccessProfile,
+    action: Action,
+    doc_type: DocType,
+    journal_id: int | None,
+) -> None:
+    """The document right plus, for a document in a journal, the journal right (ACC-1, ACC-2)."""
+    journal = session.get(Journal, journal_id) if journal_id is not None else None
+    require(
+        profile,
+        action,
+        doc_type,
+        journal_id=journal_id,
+        journal_name=journal.name_uk if journal is not None else None,
+    )
+
+
 def require_admin(profile: AccessProfile) -> None:
     """Raise AccessDenied unless the user is an administrator."""
     if not profile.is_admin:

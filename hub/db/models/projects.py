@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from hub.db.base import Base, TimestampMixin, utcnow
 
@@ -27,6 +27,8 @@ class Project(TimestampMixin, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(String(300), index=True)
+    # The name case-folded in Python: SQLite's lower() leaves Cyrillic letters as they are.
+    name_folded: Mapped[str | None] = mapped_column(String(300))
     journal_id: Mapped[int | None] = mapped_column(ForeignKey("journals.id", ondelete="RESTRICT"))
     start_date: Mapped[date | None]
     end_date: Mapped[date | None]
@@ -41,6 +43,11 @@ class Project(TimestampMixin, Base):
     description: Mapped[str | None] = mapped_column(Text)
     uses_queue: Mapped[bool] = mapped_column(default=False, index=True)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    @validates("name")
+    def _fold_name(self, _key: str, value: str) -> str:
+        self.name_folded = value.casefold() if value is not None else None
+        return value
 
 
 class ProjectContract(TimestampMixin, Base):

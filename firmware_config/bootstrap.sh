@@ -20,8 +20,8 @@ top="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 python="${PYTHON:-python3}"
 
 case "$role" in
-  hub) extras="hub"; packages=(python3-venv) ;;
-  test) extras="test"; packages=(python3-venv postgresql) ;;
+  hub) extras="hub"; packages=(python3-venv mosquitto) ;;
+  test) extras="test"; packages=(python3-venv postgresql mosquitto curl jq) ;;
   *) echo "bootstrap: unknown role '$role' (hub, test)" >&2; exit 2 ;;
 esac
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from hub.db.base import Base, TimestampMixin
@@ -19,9 +19,33 @@ class Client(TimestampMixin, Base):
 
     __tablename__ = "clients"
     __table_args__ = (
-        Index("ix_clients_active_name", "deleted_at", "name", "id"),
-        # One level of the lazy tree: children of a parent, active ones, in name order.
-        Index("ix_clients_parent_tree", "parent_id", "deleted_at", "name", "id"),
+        # Partial indexes give the name order of active rows straight from the index on both
+        # databases (PostgreSQL cannot order by an index after an "IS NULL" column).
+        Index("ix_clients_name", "name", "id"),
+        Index(
+            "ix_clients_active_name",
+            "name",
+            "id",
+            sqlite_where=text("deleted_at IS NULL"),
+            postgresql_where=text("deleted_at IS NULL"),
+        ),
+        # One level of the lazy tree: children of a parent, active ones, in name order; the top
+        # level (no parent) has its own.
+        Index(
+            "ix_clients_parent_tree",
+            "parent_id",
+            "name",
+            "id",
+            sqlite_where=text("deleted_at IS NULL"),
+            postgresql_where=text("deleted_at IS NULL"),
+        ),
+        Index(
+            "ix_clients_roots",
+            "name",
+            "id",
+            sqlite_where=text("parent_id IS NULL AND deleted_at IS NULL"),
+            postgresql_where=text("parent_id IS NULL AND deleted_at IS NULL"),
+        ),
         CheckConstraint("parent_id IS NULL OR parent_id <> id", name="not_own_parent"),
     )
 
@@ -63,7 +87,14 @@ class Contact(TimestampMixin, Base):
     __tablename__ = "contacts"
     __table_args__ = (
         Index("ix_contacts_birthday_md", "birth_month", "birth_day"),
-        Index("ix_contacts_active_name", "deleted_at", "full_name", "id"),
+        Index("ix_contacts_name", "full_name", "id"),
+        Index(
+            "ix_contacts_active_name",
+            "full_name",
+            "id",
+            sqlite_where=text("deleted_at IS NULL"),
+            postgresql_where=text("deleted_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

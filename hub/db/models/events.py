@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.db.base import Base, TimestampMixin
@@ -15,7 +15,23 @@ class Event(TimestampMixin, Base):
 
     __tablename__ = "events"
     __table_args__ = (
-        Index("ix_events_registry", "archived_at", "starts_at", "id"),
+        # Partial, so that PostgreSQL reads the newest rows straight from the index: with
+        # archived_at as the first column, "archived_at IS NULL" is not an equality to it and
+        # the whole table was sorted for the first page (116 ms at a million events).
+        Index(
+            "ix_events_registry",
+            "starts_at",
+            "id",
+            sqlite_where=text("archived_at IS NULL"),
+            postgresql_where=text("archived_at IS NULL"),
+        ),
+        Index(
+            "ix_events_archive",
+            "starts_at",
+            "id",
+            sqlite_where=text("archived_at IS NOT NULL"),
+            postgresql_where=text("archived_at IS NOT NULL"),
+        ),
         Index("ix_events_project", "project_id", "starts_at", "id"),
         Index("ix_events_type", "type_id", "starts_at", "id"),
         Index("ix_events_client", "client_id", "starts_at", "id"),

@@ -50,9 +50,27 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_clients")),
     )
     with op.batch_alter_table("clients", schema=None) as batch_op:
-        batch_op.create_index("ix_clients_active_name", ["deleted_at", "name", "id"], unique=False)
+        batch_op.create_index("ix_clients_name", ["name", "id"], unique=False)
         batch_op.create_index(
-            "ix_clients_parent_tree", ["parent_id", "deleted_at", "name", "id"], unique=False
+            "ix_clients_active_name",
+            ["name", "id"],
+            unique=False,
+            sqlite_where=sa.text("deleted_at IS NULL"),
+            postgresql_where=sa.text("deleted_at IS NULL"),
+        )
+        batch_op.create_index(
+            "ix_clients_parent_tree",
+            ["parent_id", "name", "id"],
+            unique=False,
+            sqlite_where=sa.text("deleted_at IS NULL"),
+            postgresql_where=sa.text("deleted_at IS NULL"),
+        )
+        batch_op.create_index(
+            "ix_clients_roots",
+            ["name", "id"],
+            unique=False,
+            sqlite_where=sa.text("parent_id IS NULL AND deleted_at IS NULL"),
+            postgresql_where=sa.text("parent_id IS NULL AND deleted_at IS NULL"),
         )
         batch_op.create_index(batch_op.f("ix_clients_phone_digits"), ["phone_digits"], unique=False)
         batch_op.create_index(batch_op.f("ix_clients_tax_number"), ["tax_number"], unique=False)
@@ -97,8 +115,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("contacts", schema=None) as batch_op:
         batch_op.create_index("ix_contacts_birthday_md", ["birth_month", "birth_day"], unique=False)
+        batch_op.create_index("ix_contacts_name", ["full_name", "id"], unique=False)
         batch_op.create_index(
-            "ix_contacts_active_name", ["deleted_at", "full_name", "id"], unique=False
+            "ix_contacts_active_name",
+            ["full_name", "id"],
+            unique=False,
+            sqlite_where=sa.text("deleted_at IS NULL"),
+            postgresql_where=sa.text("deleted_at IS NULL"),
         )
         batch_op.create_index(batch_op.f("ix_contacts_client_id"), ["client_id"], unique=False)
 
@@ -344,7 +367,18 @@ def upgrade() -> None:
         batch_op.create_index("ix_events_phone", ["phone_digits", "starts_at", "id"], unique=False)
         batch_op.create_index("ix_events_project", ["project_id", "starts_at", "id"], unique=False)
         batch_op.create_index(
-            "ix_events_registry", ["archived_at", "starts_at", "id"], unique=False
+            "ix_events_registry",
+            ["starts_at", "id"],
+            unique=False,
+            sqlite_where=sa.text("archived_at IS NULL"),
+            postgresql_where=sa.text("archived_at IS NULL"),
+        )
+        batch_op.create_index(
+            "ix_events_archive",
+            ["starts_at", "id"],
+            unique=False,
+            sqlite_where=sa.text("archived_at IS NOT NULL"),
+            postgresql_where=sa.text("archived_at IS NOT NULL"),
         )
         batch_op.create_index(
             "ix_events_responsible", ["responsible_id", "starts_at", "id"], unique=False
@@ -751,6 +785,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_events_type")
         batch_op.drop_index("ix_events_responsible")
         batch_op.drop_index("ix_events_registry")
+        batch_op.drop_index("ix_events_archive")
         batch_op.drop_index("ix_events_project")
         batch_op.drop_index("ix_events_phone")
         batch_op.drop_index(batch_op.f("ix_events_journal_id"))
@@ -785,14 +820,17 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_contacts_client_id"))
         batch_op.drop_index("ix_contacts_birthday_md")
         batch_op.drop_index("ix_contacts_active_name")
+        batch_op.drop_index("ix_contacts_name")
 
     op.drop_table("contacts")
     op.drop_table("task_fields")
     with op.batch_alter_table("clients", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_clients_tax_number"))
         batch_op.drop_index(batch_op.f("ix_clients_phone_digits"))
+        batch_op.drop_index("ix_clients_roots")
         batch_op.drop_index("ix_clients_parent_tree")
         batch_op.drop_index("ix_clients_active_name")
+        batch_op.drop_index("ix_clients_name")
 
     op.drop_table("clients")
     # ### end Alembic commands ###

@@ -1,0 +1,163 @@
+"""Payloads that are not request/reply: the board, announcements, print jobs, phone events
+and device state."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Self
+from uuid import UUID
+
+from pydantic import (
+    AwareDatetime,
+    Field,
+    NonNegativeInt,
+    PositiveInt,
+    StringConstraints,
+    model_validator,
+)
+
+from hub.protocol.base import (
+    BookingCode,
+    CallRef,
+    Code,
+    DeviceRole,
+    Digits,
+    ErrorInfo,
+    Lang,
+    Message,
+    Name,
+    Part,
+    Remote,
+    Text,
+    TicketNumber,
+    Version,
+    Window,
+)
+
+
+class BoardCall(Part):
+    """One call on the board."""
+
+    number: TicketNumber
+    window: Window
+    service_id: PositiveInt
+    called_at: AwareDatetime
+
+
+class DisplayBoard(Message):
+    """Retained on ``display/board``: the last calls (newest first) and waiting counts."""
+
+    calls: Annotated[list[BoardCall], Field(max_length=100)] = Field(default_factory=list)
+    waiting: dict[PositiveInt, NonNegativeInt] = Field(default_factory=dict)
+    at: AwareDatetime | None = None
+
+
+def _both() -> list[Lang]:
+    return ["uk", "en"]
+
+
+class DisplayAnnounce(Message):
+    """One call to show and announce now, in each of ``lang`` in order."""
+
+    number: TicketNumber
+    window: Window
+    recall: bool = False
+    lang: Annotated[list[Lang], Field(min_length=1, max_length=2)] = Field(default_factory=_both)
+    service_id: PositiveInt | None = None
+
+    @model_validator(mode="after")
+    def _distinct_langs(self) -> Self:
+        if len(set(self.lang)) != len(self.lang):
+            raise ValueError("each language at most once")
+        return self
+
+
+class PrintTicket(Part):
+    """What a printer needs to lay out a ticket."""
+
+    id: PositiveInt
+    number: TicketNumber
+    service_id: PositiveInt
+    service_name: Name
+    issued_at: AwareDatetime
+    lang: Lang = "uk"
+    position: NonNegativeInt | None = None
+    estimated_wait_s: NonNegativeInt | None = None
+    booking_code: BookingCode | None = None
+
+
+class PrinterJob(Message):
+    """Print a ticket, ``copies`` times."""
+
+    job_id: UUID
+    ticket: PrintTicket
+    copies: Annotated[int, Field(ge=1, le=5)] = 1
+
+
+class PrinterResult(Message):
+    """Outcome of a print job; ``error`` (e.g. code ``paper_out``) exactly when not ok."""
+
+    job_id: UUID
+    ok: bool
+    error: ErrorInfo | None = None
+
+    @model_validator(mode="after")
+    def _error_iff_failed(self) -> Self:
+        if self.ok == (self.error is not None):
+            raise ValueError("error must be present exactly when ok is false")
+        return self
+
+
+CallState = Literal["ringing", "answered", "held", "ended", "missed", "rejected", "transferred"]
+
+
+class PhoneCall(Message):
+    """A call state change reported by a phone agent (PH-8)."""
+
+    call_id: CallRef
+    line: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    direction: Literal["in", "out"]
+    remote: Remote
+    state: CallState
+    at: AwareDatetime
+
+
+PhoneCommandType = Literal[
+    "answer", "reject", "hangup", "hold", "unhold", "transfer", "dial", "dtmf"
+]
+_NEEDS_CALL = frozenset({"answer", "reject", "hangup", "hold", "unhold", "transfer", "dtmf"})
+
+
+class PhoneCmd(Message):
+    """A command to a phone agent; which of call_id/target/digits it needs depends on type."""
+
+    type: PhoneCommandType
+    call_id: CallRef | None = None
+    target: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = None
+    digits: Digits | None = None
+
+    @model_validator(mode="after")
+    def _fields_for_type(self) -> Self:
+        if self.type in _NEEDS_CALL and self.call_id is None:
+            raise ValueError(f"{self.type} needs call_id")
+        if self.type in ("transfer", "dial") and self.target is None:
+            raise ValueError(f"{self.type} needs target")
+        if (self.type == "dtmf") != (self.digits is not None):
+            raise ValueError("digits go with dtmf and only with dtmf")
+        return self
+
+
+class Fault(Part):
+    """Something wrong with a device that an administrator should see (paper out...)."""
+
+    code: Code
+    message: Text
+
+
+class DeviceState(Message):
+    """Retained on ``devices/{d}/state``: online/offline (the last will), role, version, faults."""
+
+    state: Literal["online", "offline"]
+    role: DeviceRole | None = None
+    version: Version | None = None
+    faults: Annotated[list[Fault], Field(max_length=20)] = Field(default_factory=list)
+    at: AwareDatetime | None = None

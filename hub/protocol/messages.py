@@ -1,0 +1,404 @@
+"""Payload models of the MQTT contract (v1): the stable core fields of DESIGN.md "Core messages".
+
+Every model forbids unknown fields and carries ``v``, so a device built against another version
+of the contract is refused with ``wrong_version`` instead of being half-understood. Models are
+strict (no "5" for 5) because third-party devices rely on exactly these shapes.
+"""
+
+import json
+from collections.abc import Callable
+from typing import Annotated, Any, Literal, Self, TypeVar
+
+from pydantic import (
+    AwareDatetime,
+    Field,
+    NonNegativeInt,
+    PositiveInt,
+    TypeAdapter,
+    ValidationError,
+    model_validator,
+)
+
+from hub.protocol.base import (
+    MAX_PAYLOAD,
+    BookingCode,
+    CallRef,
+    ClientInfo,
+    Code,
+    DeviceRole,
+    Digits,
+    ErrorInfo,
+    Lang,
+    Message,
+    Name,
+    Note,
+    Part,
+    Phone,
+    Pin,
+    Remote,
+    Reply,
+    Request,
+    Secret,
+    Text,
+    TicketNumber,
+    Username,
+    Version,
+    Window,
+)
+from hub.protocol.devices import (
+    BoardCall,
+    CallState,
+    DeviceState,
+    DisplayAnnounce,
+    DisplayBoard,
+    Fault,
+    PhoneCall,
+    PhoneCmd,
+    PhoneCommandType,
+    PrinterJob,
+    PrinterResult,
+    PrintTicket,
+)
+from hub.protocol.errors import ProtocolError
+
+__all__ = [
+    "MAX_PAYLOAD",
+    "AnyMessage",
+    "AssignedTicket",
+    "BoardCall",
+    "BookingCode",
+    "CallRef",
+    "CallState",
+    "CallTicket",
+    "CheckIn",
+    "ClientInfo",
+    "Code",
+    "DeviceRole",
+    "DeviceState",
+    "Digits",
+    "DisplayAnnounce",
+    "DisplayBoard",
+    "ErrorInfo",
+    "Fault",
+    "Finish",
+    "IssueTicket",
+    "KioskReply",
+    "KioskRequest",
+    "Lang",
+    "ListServices",
+    "Login",
+    "Logout",
+    "Message",
+    "Name",
+    "NoShow",
+    "Note",
+    "OperatorInfo",
+    "PanelAssignment",
+    "PanelReply",
+    "PanelRequest",
+    "Part",
+    "Phone",
+    "PhoneCall",
+    "PhoneCmd",
+    "PhoneCommandType",
+    "Pin",
+    "PrintTicket",
+    "PrinterJob",
+    "PrinterResult",
+    "ProtocolError",
+    "Recall",
+    "Remote",
+    "Reply",
+    "Request",
+    "Secret",
+    "ServiceInfo",
+    "SetStatus",
+    "Text",
+    "TicketInfo",
+    "TicketNumber",
+    "Transfer",
+    "Username",
+    "Version",
+    "Window",
+    "decode",
+    "decode_as",
+    "encode",
+]
+
+
+class ListServices(Request):
+    """Kiosk: the services a visitor can queue for, named in ``lang``."""
+
+    type: Literal["list_services"] = "list_services"
+    lang: Lang = "uk"
+
+
+class IssueTicket(Request):
+    """Kiosk: a walk-in ticket for a service."""
+
+    type: Literal["issue_ticket"] = "issue_ticket"
+    service_id: PositiveInt
+    lang: Lang = "uk"
+    client: ClientInfo | None = None
+
+
+class CheckIn(Request):
+    """Kiosk: a visitor with a booking has arrived."""
+
+    type: Literal["check_in"] = "check_in"
+    booking_code: BookingCode
+    lang: Lang = "uk"
+
+
+KioskRequest = Annotated[ListServices | IssueTicket | CheckIn, Field(discriminator="type")]
+
+
+class ServiceInfo(Part):
+    """One service on the kiosk's menu."""
+
+    id: PositiveInt
+    name: Name
+    waiting: NonNegativeInt
+    estimated_wait_s: NonNegativeInt | None = None
+
+
+class TicketInfo(Part):
+    """A ticket as the visitor sees it; ``printed`` is None while the printer has not answered."""
+
+    id: PositiveInt
+    number: TicketNumber
+    service_id: PositiveInt
+    position: NonNegativeInt
+    estimated_wait_s: NonNegativeInt | None = None
+    printed: bool | None = None
+
+
+class KioskReply(Reply):
+    """Reply to a kiosk: ``services`` for list_services, ``ticket`` for issue_ticket/check_in."""
+
+    services: Annotated[list[ServiceInfo], Field(max_length=500)] | None = None
+    ticket: TicketInfo | None = None
+
+
+class Login(Request):
+    """Panel: an operator logs in with a password or a PIN (exactly one)."""
+
+    type: Literal["login"] = "login"
+    username: Username
+    # repr=False keeps secrets out of logs and tracebacks.
+    password: Annotated[Secret | None, Field(repr=False)] = None
+    pin: Annotated[Pin | None, Field(repr=False)] = None
+
+    @model_validator(mode="after")
+    def _one_secret(self) -> Self:
+        if (self.password is None) == (self.pin is None):
+            raise ValueError("give exactly one of password or pin")
+        return self
+
+
+class Logout(Request):
+    """Panel: the operator leaves."""
+
+    type: Literal["logout"] = "logout"
+
+
+class SetStatus(Request):
+    """Panel: change the operator's status; ``free`` asks for the next visitor (Q-5)."""
+
+    type: Literal["set_status"] = "set_status"
+    status: Code
+
+
+class Finish(Request):
+    """Panel: the visitor has been served; finishes the task."""
+
+    type: Literal["finish"] = "finish"
+    ticket_id: PositiveInt
+    note: Note | None = None
+
+
+class NoShow(Request):
+    """Panel: the called visitor did not come."""
+
+    type: Literal["no_show"] = "no_show"
+    ticket_id: PositiveInt
+    note: Note | None = None
+
+
+class Recall(Request):
+    """Panel: call the same visitor again."""
+
+    type: Literal["recall"] = "recall"
+    ticket_id: PositiveInt
+
+
+class Transfer(Request):
+    """Panel: hand the visitor to another service and/or operator."""
+
+    type: Literal["transfer"] = "transfer"
+    ticket_id: PositiveInt
+    target_service_id: PositiveInt | None = None
+    target_user: Username | None = None
+    to_front: bool = False
+    note: Note | None = None
+
+    @model_validator(mode="after")
+    def _has_target(self) -> Self:
+        if self.target_service_id is None and self.target_user is None:
+            raise ValueError("a transfer needs target_service_id or target_user")
+        return self
+
+
+class CallTicket(Request):
+    """Panel: call this particular ticket by hand."""
+
+    type: Literal["call_ticket"] = "call_ticket"
+    ticket_id: PositiveInt
+
+
+PanelRequest = Annotated[
+    Login | Logout | SetStatus | Finish | NoShow | Recall | Transfer | CallTicket,
+    Field(discriminator="type"),
+]
+
+
+class AssignedTicket(Part):
+    """The ticket an operator is serving, with what the panel shows about it."""
+
+    id: PositiveInt
+    number: TicketNumber
+    service_id: PositiveInt
+    client: ClientInfo | None = None
+    booked_at: AwareDatetime | None = None
+    waited_s: NonNegativeInt = 0
+
+
+class PanelAssignment(Message):
+    """Retained on ``panel/{d}/assignment``: what the operator serves now (ticket None: nothing).
+
+    ``reason`` says why this ticket was chosen (its effective time and service, Q-5).
+    """
+
+    ticket: AssignedTicket | None = None
+    task_id: PositiveInt | None = None
+    window: Window | None = None
+    reason: Text | None = None
+
+
+class OperatorInfo(Part):
+    """The operator logged in at a panel."""
+
+    username: Username
+    name: Name | None = None
+    status: Code
+
+
+class PanelReply(Reply):
+    """Reply to a panel: the operator after login/set_status, the assignment when one was made."""
+
+    operator: OperatorInfo | None = None
+    assignment: PanelAssignment | None = None
+
+
+# ---- encoding ---------------------------------------------------------------------------
+
+_MODELS: dict[str, Any] = {
+    "device_state": DeviceState,
+    "kiosk_req": KioskRequest,
+    "kiosk_reply": KioskReply,
+    "printer_job": PrinterJob,
+    "printer_result": PrinterResult,
+    "panel_req": PanelRequest,
+    "panel_reply": PanelReply,
+    "panel_assignment": PanelAssignment,
+    "display_board": DisplayBoard,
+    "display_announce": DisplayAnnounce,
+    "phone_call": PhoneCall,
+    "phone_cmd": PhoneCmd,
+}
+_ADAPTERS: dict[str, TypeAdapter[Any]] = {kind: TypeAdapter(t) for kind, t in _MODELS.items()}
+
+AnyMessage = (
+    DeviceState
+    | ListServices
+    | IssueTicket
+    | CheckIn
+    | KioskReply
+    | PrinterJob
+    | PrinterResult
+    | Login
+    | Logout
+    | SetStatus
+    | Finish
+    | NoShow
+    | Recall
+    | Transfer
+    | CallTicket
+    | PanelReply
+    | PanelAssignment
+    | DisplayBoard
+    | DisplayAnnounce
+    | PhoneCall
+    | PhoneCmd
+)
+
+M = TypeVar("M", bound=Message)
+
+
+def encode(model: Message) -> bytes:
+    """Compact UTF-8 JSON of a message, without fields left at None."""
+    return model.__pydantic_serializer__.to_json(model, exclude_none=True)
+
+
+def _fail(payload: bytes, exc: ValidationError) -> ProtocolError:
+    """Classify a validation failure into one ProtocolError, most telling code first."""
+    errors = exc.errors(include_url=False, include_input=False)
+    if any(e["type"] == "json_invalid" for e in errors):
+        return ProtocolError("bad_json", "the payload is not valid JSON")
+    try:
+        data = json.loads(payload)
+    except (ValueError, UnicodeDecodeError):
+        return ProtocolError("bad_json", "the payload is not valid UTF-8 JSON")
+    if isinstance(data, dict) and "v" in data and data["v"] != 1:
+        return ProtocolError(
+            "wrong_version", f"payload version {data['v']!r} is not supported (expected 1)"
+        )
+    unknown = [e for e in errors if e["type"] == "extra_forbidden"]
+    if unknown:
+        names = ", ".join(".".join(str(p) for p in e["loc"]) for e in unknown[:5])
+        return ProtocolError("unknown_field", f"unknown field(s): {names}")
+    details = "; ".join(
+        f"{'.'.join(str(p) for p in e['loc']) or 'payload'}: {e['msg']}" for e in errors[:5]
+    )
+    return ProtocolError("invalid", f"invalid payload: {details}")
+
+
+def _validate(validate_json: Callable[[bytes], Any], payload: bytes | bytearray) -> Any:
+    if not isinstance(payload, bytes | bytearray | memoryview):
+        raise ProtocolError("invalid", "a payload must be bytes")
+    if len(payload) > MAX_PAYLOAD:
+        raise ProtocolError("invalid", f"payload of {len(payload)} bytes exceeds {MAX_PAYLOAD}")
+    data = bytes(payload)
+    try:
+        result = validate_json(data)
+    except ValidationError as exc:
+        raise _fail(data, exc) from None
+    # ``v`` has a default for building messages in code, but a payload must state it.
+    if "v" not in result.model_fields_set:
+        raise ProtocolError("invalid", "invalid payload: the version field v is missing")
+    return result
+
+
+def decode(topic_kind: str, payload: bytes | bytearray) -> AnyMessage:
+    """Parse the payload of a topic of ``topic_kind`` (a TopicKind); raises ProtocolError."""
+    adapter = _ADAPTERS.get(str(topic_kind))
+    if adapter is None:
+        raise ProtocolError("bad_topic", f"no payload is defined for {topic_kind!r}")
+    result: AnyMessage = _validate(adapter.validate_json, payload)
+    return result
+
+
+def decode_as(model: type[M], payload: bytes | bytearray) -> M:
+    """Parse a payload known to be a ``model`` (a reply whose type the caller knows)."""
+    result: M = _validate(model.model_validate_json, payload)
+    return result

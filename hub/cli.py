@@ -8,9 +8,17 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pydantic import SecretStr
 
 from hub import __version__
 from hub.config import ConfigError, Settings, load_settings
+
+if TYPE_CHECKING:
+    from hub.bootstrap import Hub
+    from hub.broker.embedded import EmbeddedBroker
+    from hub.db.models import Device
 
 logger = logging.getLogger("cherga")
 
@@ -73,7 +81,34 @@ def build_parser() -> argparse.ArgumentParser:
     config_sub = config.add_subparsers(dest="config_command", required=True, metavar="ACTION")
     validate = config_sub.add_parser("validate", help="check the configuration and exit")
     _common(validate)
+    _device_parser(sub)
     return parser
+
+
+def _device_parser(sub: Any) -> None:
+    """``cherga device add|list|revoke``: provisioning appliances and their MQTT credentials."""
+    device = sub.add_parser("device", help="appliances: provision, list, revoke")
+    device_sub = device.add_subparsers(dest="device_command", required=True, metavar="ACTION")
+    add = device_sub.add_parser("add", help="register a device and print its MQTT credentials")
+    _common(add)
+    add.add_argument(
+        "--role", required=True, choices=("kiosk", "printer", "panel", "display", "phone")
+    )
+    add.add_argument("--name", required=True, help="a name people recognise")
+    add.add_argument("--window", type=int, help="window number (panels only)")
+    add.add_argument("--printer", metavar="ID", help="the kiosk's printer device id")
+    add.add_argument("--site", help="site id (default: the hub's CHERGA_SITE)")
+    add.add_argument("--id", dest="device_id", help="device id (default: ROLE-N)")
+    add.add_argument("--json", action="store_true", help="print the result as JSON")
+    add.add_argument(
+        "--config-out", metavar="FILE", help="write the device's config file (mode 0600)"
+    )
+    listing = device_sub.add_parser("list", help="list devices")
+    _common(listing)
+    listing.add_argument("--json", action="store_true", help="print JSON")
+    revoke = device_sub.add_parser("revoke", help="cut a device off the broker")
+    _common(revoke)
+    revoke.add_argument("device_id", metavar="ID")
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -94,6 +129,20 @@ def _read_password(args: argparse.Namespace) -> str:
     return first
 
 
+def _start_broker(hub: Hub) -> EmbeddedBroker | None:
+    """Start the embedded Mosquitto unless CHERGA_MQTT_URL names an external broker."""
+    from hub.broker.embedded import start_embedded
+    from hub.broker.mosquitto import BrokerError
+
+    if hub.settings.mqtt_url:
+        return None
+    try:
+        return start_embedded(hub.settings, hub.sessions)
+    except BrokerError as exc:
+        hub.close()
+        raise ConfigError(str(exc)) from None
+
+
 def run_hub(settings: Settings) -> None:
     """Migrate, seed and serve the HTTP API until stopped."""
     import uvicorn
@@ -102,6 +151,7 @@ def run_hub(settings: Settings) -> None:
     from hub.bootstrap import bootstrap
 
     hub = bootstrap(settings)
+    broker = _start_broker(hub)
     logger.info(
         "Cherga %s on http://%s:%s (database: %s)",
         __version__,
@@ -119,6 +169,8 @@ def run_hub(settings: Settings) -> None:
             proxy_headers=False,
         )
     finally:
+        if broker is not None:
+            broker.stop()
         hub.close()
 
 
@@ -219,6 +271,110 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _device_row(device: Device) -> dict[str, Any]:
+    return {
+        "device_id": device.id,
+        "role": device.role,
+        "site": device.site,
+        "name": device.name,
+        "window": device.window,
+        "printer": device.printer_id,
+        "online": device.online,
+        "last_seen_at": device.last_seen_at.isoformat() if device.last_seen_at else None,
+        "version": device.version,
+        "revoked_at": device.revoked_at.isoformat() if device.revoked_at else None,
+    }
+
+
+def _device(args: argparse.Namespace, settings: Settings) -> int:
+    """Provision, list or revoke devices; the broker's files follow every change."""
+    import json
+
+    from firmware_config.device_config import DeviceConfig, MqttConfig, write_config
+    from hub.bootstrap import bootstrap
+    from hub.broker.embedded import device_endpoint, sync_broker
+    from hub.db.engine import transaction
+    from hub.services import devices
+
+    # Standard output carries the result (JSON with --json): the log goes to standard error.
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, logging.StreamHandler):
+            handler.setStream(sys.stderr)
+    out = sys.stdout
+    config_out = Path(args.config_out) if getattr(args, "config_out", None) else None
+    if config_out is not None and not config_out.parent.is_dir():
+        sys.stderr.write(f"cherga: no such folder for --config-out: {config_out.parent}\n")
+        return 2
+    hub = bootstrap(settings)
+    try:
+        if args.device_command == "list":
+            with hub.sessions() as session:
+                rows = [_device_row(d) for d in devices.list_devices(session)]
+            if args.json:
+                out.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+            for row in [] if args.json else rows:
+                state = "revoked" if row["revoked_at"] else "online" if row["online"] else "offline"
+                out.write(
+                    f"{row['device_id']}\t{row['role']}\t{row['site']}\t{state}\t"
+                    f"{row['last_seen_at'] or '-'}\t{row['name']}\n"
+                )
+            return 0
+        if args.device_command == "revoke":
+            with transaction(hub.sessions) as session:
+                devices.revoke_device(session, args.device_id)
+            sync_broker(settings, hub.sessions)
+            out.write(f"revoked {args.device_id}\n")
+            return 0
+        with transaction(hub.sessions) as session:
+            created = devices.add_device(
+                session,
+                role=args.role,
+                name=args.name,
+                site=args.site or settings.site,
+                window=args.window,
+                printer_id=args.printer,
+                device_id=args.device_id,
+            )
+            row = _device_row(created.device)
+        sync_broker(settings, hub.sessions)
+        host, port = device_endpoint(settings)
+        result = {
+            **row,
+            "mqtt_host": host,
+            "mqtt_port": port,
+            "mqtt_username": row["device_id"],
+            "mqtt_password": created.mqtt_password,
+        }
+        if config_out is not None:
+            config = DeviceConfig(
+                device_id=row["device_id"],
+                role=row["role"],
+                site=row["site"],
+                name=row["name"],
+                window=row["window"],
+                printer=row["printer"],
+                mqtt=MqttConfig(
+                    host=host,
+                    port=port,
+                    username=row["device_id"],
+                    password=SecretStr(created.mqtt_password),
+                ),
+            )
+            write_config(config, config_out)
+            result["config_file"] = str(config_out.resolve())
+        if args.json:
+            out.write(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
+        else:
+            for key in ("device_id", "role", "site", "mqtt_host", "mqtt_port", "mqtt_username"):
+                out.write(f"{key}: {result[key]}\n")
+            out.write(f"mqtt_password: {created.mqtt_password}  (shown only this once)\n")
+            if config_out is not None:
+                out.write(f"config file: {result['config_file']}\n")
+        return 0
+    finally:
+        hub.close()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``cherga``; returns the process exit code."""
     from hub.errors import DomainError
@@ -236,6 +392,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             _create_user(args, settings)
         elif args.command == "import":
             return _import(args, settings)
+        elif args.command == "device":
+            return _device(args, settings)
         elif args.command == "config":
             sys.stdout.write("configuration is valid\n")
     except ConfigError as exc:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -17,6 +18,7 @@ from pydantic_settings import (
 )
 
 CONFIG_FILE_ENV = "CHERGA_CONFIG"
+_reading_file: ContextVar[str | None] = ContextVar("cherga_config_file", default=None)
 
 
 class ConfigError(Exception):
@@ -50,6 +52,23 @@ class Settings(BaseSettings):
         None,
         title="MQTT broker URL",
         description="mqtt://user:password@host:port of an external broker; empty: start one.",
+    )
+    mqtt_host: str = Field(
+        "127.0.0.1",
+        title="Embedded broker address",
+        description="Address the broker the hub starts itself listens on (no CHERGA_MQTT_URL).",
+    )
+    mqtt_port: int = Field(
+        1883,
+        ge=1,
+        le=65535,
+        title="Embedded broker port",
+        description="Port of the broker the hub starts itself.",
+    )
+    mqtt_public_host: str | None = Field(
+        None,
+        title="Broker address for devices",
+        description="Host name devices use to reach the broker; empty: the broker's own address.",
     )
     admin_password: SecretStr | None = Field(
         None,
@@ -128,6 +147,16 @@ class Settings(BaseSettings):
             return None
         return value
 
+    @field_validator("mqtt_url")
+    @classmethod
+    def _mqtt_url(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        from hub.broker.urls import parse_mqtt_url
+
+        parse_mqtt_url(value)
+        return value
+
     @field_validator("database_url")
     @classmethod
     def _supported_database(cls, value: str | None) -> str | None:
@@ -159,7 +188,7 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
-        config_file = os.environ.get(CONFIG_FILE_ENV)
+        config_file = _reading_file.get() or os.environ.get(CONFIG_FILE_ENV)
         if config_file:
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=config_file))
         return tuple(sources)
@@ -169,7 +198,11 @@ def _describe(error: dict[str, Any]) -> str:
     loc = ".".join(str(part) for part in error.get("loc", ()))
     name = f"CHERGA_{loc.upper()}" if loc else "configuration"
     value = error.get("input")
-    shown = "" if loc == "admin_password" or isinstance(value, dict) else f" (got {value!r})"
+    shown = (
+        ""
+        if loc in ("admin_password", "mqtt_url") or isinstance(value, dict)
+        else f" (got {value!r})"
+    )
     return f"invalid setting {loc or '-'} ({name}): {error.get('msg', 'invalid')}{shown}"
 
 
@@ -179,15 +212,18 @@ def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Se
         path = Path(config_file)
         if not path.is_file():
             raise ConfigError(f"configuration file {path} does not exist")
-        os.environ[CONFIG_FILE_ENV] = str(path)
     elif os.environ.get(CONFIG_FILE_ENV) and not Path(os.environ[CONFIG_FILE_ENV]).is_file():
         raise ConfigError(
             f"configuration file {os.environ[CONFIG_FILE_ENV]} ({CONFIG_FILE_ENV}) does not exist"
         )
     clean = {key: value for key, value in overrides.items() if value is not None}
+    # The file named here is read for this call only (never left in os.environ for others).
+    token = _reading_file.set(str(config_file) if config_file is not None else None)
     try:
         return Settings(**clean)
     except ValidationError as exc:
         raise ConfigError(_describe(dict(exc.errors()[0]))) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"configuration file is not valid TOML: {exc}") from None
+    finally:
+        _reading_file.reset(token)

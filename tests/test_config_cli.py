@@ -29,8 +29,9 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 def _env(**extra: str) -> dict[str, str]:
+    """A clean environment; the broker a started hub embeds listens on a free port, not 1883."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CHERGA_")}
-    env.update(extra)
+    env.update(CHERGA_MQTT_PORT=str(free_port()), **extra)
     return env
 
 

@@ -36,7 +36,11 @@ def test_crm_walk_through_runs_as_written(tmp_path: Path) -> None:
         "http://127.0.0.1:8000", f"http://127.0.0.1:{port}"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("CHERGA_")}
-    env.update(CHERGA_ADMIN_PASSWORD=PASSWORD, CHERGA_PASSWORD_HASH_MEMORY_KIB="1024")
+    env.update(
+        CHERGA_ADMIN_PASSWORD=PASSWORD,
+        CHERGA_PASSWORD_HASH_MEMORY_KIB="1024",
+        CHERGA_MQTT_PORT=str(free_port()),
+    )
     hub = subprocess.Popen(
         [sys.executable, "-m", "hub.cli", "hub", "--port", str(port), "--data-dir", str(tmp_path)],
         env=env,

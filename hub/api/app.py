@@ -12,6 +12,7 @@ from hub.api.routes import (
     attachments,
     auth,
     clients,
+    devices,
     events,
     health,
     numbering,
@@ -53,6 +54,7 @@ def create_app(hub: Hub) -> FastAPI:
         app.include_router(router)
     app.include_router(parameters.router)
     app.include_router(numbering.router)
+    app.include_router(devices.router)
     for module in (projects, clients, events, tasks, attachments):
         app.include_router(module.router)
     return app

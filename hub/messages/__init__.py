@@ -3,7 +3,7 @@
 Each module defines ``MESSAGES: dict[str, tuple[str, str]]`` (code -> Ukrainian, English).
 """
 
-from hub.messages import clients, common, events, projects, tasks
+from hub.messages import clients, common, devices, events, projects, tasks
 
 CATALOGUES: tuple[dict[str, tuple[str, str]], ...] = (
     common.MESSAGES,
@@ -11,4 +11,5 @@ CATALOGUES: tuple[dict[str, tuple[str, str]], ...] = (
     clients.MESSAGES,
     events.MESSAGES,
     tasks.MESSAGES,
+    devices.MESSAGES,
 )

@@ -2,6 +2,7 @@
 
 from hub.db.models.access import DocRight, JournalRight, SettingsTabAccess
 from hub.db.models.clients import Client, Contact, ContactPhone, SettlementDocument
+from hub.db.models.devices import Device as Device
 from hub.db.models.events import AuditRecord, Event, EventDocument
 from hub.db.models.numbering import Counter, NumberingRule
 from hub.db.models.parameters import GlobalParameter, UserParameter

@@ -1,0 +1,134 @@
+"""The device config file every appliance reads at start: who it is and how to reach the broker.
+
+A TOML file written by ``cherga device add --config-out FILE`` (mode 0600: it holds the device's
+MQTT password) and read by the kiosk, panel, display, printer and phone agents. Reading validates
+everything and fails with one clear line naming the file and the setting; secrets are never shown.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+
+SafeId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
+Role = Literal["kiosk", "printer", "panel", "display", "phone"]
+
+
+class DeviceConfigError(Exception):
+    """The config file is missing or wrong; the message is one line and holds no secret."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class MqttConfig(_Strict):
+    """The broker and this device's credentials on it."""
+
+    host: Annotated[str, Field(min_length=1, max_length=253)]
+    port: Annotated[int, Field(ge=1, le=65535)] = 1883
+    username: SafeId
+    password: SecretStr
+
+
+class ScreenConfig(_Strict):
+    """Optional screen geometry for roles with a screen."""
+
+    width: Annotated[int, Field(ge=100, le=8192)] | None = None
+    height: Annotated[int, Field(ge=100, le=8192)] | None = None
+    rotation: Literal[0, 90, 180, 270] = 0
+
+
+class DeviceConfig(_Strict):
+    """Everything an appliance needs to know about itself."""
+
+    device_id: SafeId
+    role: Role
+    site: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")]
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    mqtt: MqttConfig
+    window: Annotated[int, Field(ge=1, le=9999)] | None = None
+    printer: SafeId | None = None
+    screen: ScreenConfig | None = None
+
+    @model_validator(mode="after")
+    def _role_fields(self) -> Self:
+        if (self.role == "panel") != (self.window is not None):
+            raise ValueError("window is required for a panel and only for a panel")
+        if self.printer is not None and self.role != "kiosk":
+            raise ValueError("printer is set only for a kiosk")
+        if self.screen is not None and self.role not in ("kiosk", "panel", "display"):
+            raise ValueError(f"a {self.role} has no screen")
+        return self
+
+
+def _describe(error: Any) -> str:
+    loc = ".".join(str(part) for part in error.get("loc", ())) or "file"
+    return f"{loc}: {error.get('msg', 'invalid')}"
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)  # a JSON string is a valid TOML basic string
+    raise TypeError(f"cannot write {type(value).__name__} to TOML")
+
+
+def to_toml(config: DeviceConfig) -> str:
+    """The TOML text of ``config`` (with the password in clear: the file is private)."""
+    data = config.model_dump(exclude_none=True)
+    data["mqtt"]["password"] = config.mqtt.password.get_secret_value()
+    lines = ["# Cherga device configuration: keep it private (it holds the MQTT password)."]
+    tables = {k: v for k, v in data.items() if isinstance(v, dict)}
+    lines += [f"{k} = {_toml_value(v)}" for k, v in data.items() if k not in tables]
+    for table, values in tables.items():
+        lines += ["", f"[{table}]"]
+        lines += [f"{k} = {_toml_value(v)}" for k, v in values.items() if v is not None]
+    return "\n".join(lines) + "\n"
+
+
+def write_config(config: DeviceConfig, path: Path) -> None:
+    """Write ``config`` to ``path`` atomically, readable only by its owner (mode 0600)."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(to_toml(config))
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def parse_config(data: dict[str, Any], source: str = "device config") -> DeviceConfig:
+    """Validate already-loaded data; DeviceConfigError names the first wrong setting."""
+    try:
+        return DeviceConfig.model_validate(data)
+    except ValidationError as exc:
+        raise DeviceConfigError(f"{source}: {_describe(exc.errors()[0])}") from None
+
+
+def read_config(path: Path) -> DeviceConfig:
+    """Read and validate a device config file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise DeviceConfigError(f"{path}: no such device config file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DeviceConfigError(f"{path}: cannot read: {exc.__class__.__name__}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise DeviceConfigError(f"{path}: not valid TOML: {exc}") from None
+    return parse_config(data, str(path))

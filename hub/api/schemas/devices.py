@@ -1,0 +1,55 @@
+"""Schemas of the device registry."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, StringConstraints
+
+from hub.api.schemas.common import Input, Name, Output
+
+DeviceId = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$"),
+    Field(description="Device id: 1-64 of a-z, 0-9, '_', '-'", examples=["kiosk-1"]),
+]
+SiteId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")]
+Role = Literal["kiosk", "printer", "panel", "display", "phone"]
+
+
+class DeviceCreate(Input):
+    """A device to provision; the id is generated as ``{role}-{n}`` when left out."""
+
+    role: Role
+    name: Name
+    device_id: DeviceId | None = None
+    site: SiteId | None = Field(None, description="Default: the hub's site")
+    window: Annotated[int, Field(ge=1, le=9999)] | None = Field(None, description="Panels only")
+    printer: DeviceId | None = Field(None, description="The kiosk's printer (kiosks only)")
+
+
+class DeviceRead(Output):
+    """A device as listed: identity, online state and when it was last heard from."""
+
+    device_id: str
+    role: str
+    site: str
+    name: str
+    window: int | None
+    printer: str | None
+    online: bool
+    last_seen_at: datetime | None
+    version: str | None
+    faults: list[dict[str, Any]]
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class DeviceCreated(DeviceRead):
+    """A provisioned device with its MQTT credentials; the password is shown only here, once."""
+
+    mqtt_host: str
+    mqtt_port: int
+    mqtt_username: str
+    mqtt_password: str

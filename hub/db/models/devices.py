@@ -1,0 +1,46 @@
+"""Appliances registered with the hub: their identity, MQTT credentials (hashed) and last state."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hub.db.base import Base, utcnow
+
+DEVICE_ROLES = ("kiosk", "printer", "panel", "display", "phone")
+
+
+class Device(Base):
+    """One kiosk, printer agent, operator panel, display or phone agent.
+
+    Only the Mosquitto ``$7$`` hash of the MQTT password is kept, so the broker's password file
+    can be regenerated from here at any time and the database never holds a usable secret.
+    """
+
+    __tablename__ = "devices"
+    __table_args__ = (
+        CheckConstraint(
+            "role IN ('kiosk', 'printer', 'panel', 'display', 'phone')", name="known_role"
+        ),
+        CheckConstraint("window_number IS NULL OR window_number > 0", name="window_positive"),
+    )
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16))
+    site: Mapped[str] = mapped_column(String(32), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # "window" is a reserved word in PostgreSQL.
+    window: Mapped[int | None] = mapped_column("window_number")
+    printer_id: Mapped[str | None] = mapped_column(
+        ForeignKey("devices.id", ondelete="SET NULL"), index=True
+    )
+    mqtt_password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+    online: Mapped[bool] = mapped_column(default=False)
+    last_seen_at: Mapped[datetime | None]
+    version: Mapped[str | None] = mapped_column(String(32))
+    faults: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)

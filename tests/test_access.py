@@ -407,6 +407,8 @@ def test_every_changing_route_is_guarded(
         ("POST", "/api/v1/auth/token"),
         ("PATCH", "/api/v1/me"),
         ("PUT", "/api/v1/me/password"),
+        # One's own operator status (break, offline...); "free" takes a task, checked inside.
+        ("PUT", "/api/v1/queue/operators/me/status"),
         # The discussion (PRJ-6) is open to every CRM user; only one's own message may be deleted.
         ("POST", "/api/v1/projects/{project_id}/messages"),
         ("POST", "/api/v1/tasks/{task_id}/messages"),

@@ -18,6 +18,7 @@ from hub.api.routes import (
     numbering,
     parameters,
     projects,
+    queue,
     reference,
     tasks,
     users,
@@ -55,6 +56,6 @@ def create_app(hub: Hub) -> FastAPI:
     app.include_router(parameters.router)
     app.include_router(numbering.router)
     app.include_router(devices.router)
-    for module in (projects, clients, events, tasks, attachments):
+    for module in (projects, clients, events, tasks, attachments, queue):
         app.include_router(module.router)
     return app

@@ -3,7 +3,7 @@
 Each module defines ``MESSAGES: dict[str, tuple[str, str]]`` (code -> Ukrainian, English).
 """
 
-from hub.messages import clients, common, devices, events, projects, tasks
+from hub.messages import clients, common, devices, events, projects, queue, tasks
 
 CATALOGUES: tuple[dict[str, tuple[str, str]], ...] = (
     common.MESSAGES,
@@ -12,4 +12,5 @@ CATALOGUES: tuple[dict[str, tuple[str, str]], ...] = (
     events.MESSAGES,
     tasks.MESSAGES,
     devices.MESSAGES,
+    queue.MESSAGES,
 )

@@ -27,6 +27,57 @@ class TaskNotifications(BaseModel):
     )
 
 
+class QueueParameters(BaseModel):
+    """How the electronic queue treats bookings, no-shows and estimates (Q-2, Q-5)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    early_checkin_minutes: int = Field(
+        30,
+        ge=0,
+        le=24 * 60,
+        title="Early check-in window",
+        description="How many minutes before the booked start a booking may check in.",
+    )
+    late_checkin_minutes: int = Field(
+        10,
+        ge=0,
+        le=24 * 60,
+        title="Late check-in window",
+        description="How many minutes after the booked start a booking may still check in.",
+    )
+    late_booking_rule: Literal["walk_in", "expire"] = Field(
+        "walk_in",
+        title="A booking that misses its window",
+        description="walk_in: the visitor joins the line as a walk-in on arrival; "
+        "expire: the booking expires and check-in is refused.",
+    )
+    no_show_after_recalls: int | None = Field(
+        3,
+        ge=0,
+        le=100,
+        title="No-show after recalls",
+        description="A recall of a ticket already recalled this many times marks it a no-show; "
+        "empty: never automatically.",
+    )
+    no_show_after_seconds: int | None = Field(
+        None,
+        ge=10,
+        le=24 * 3600,
+        title="No-show after seconds",
+        description="A called visitor who has not come this many seconds after the last call "
+        "becomes a no-show; empty: never automatically.",
+    )
+    default_service_minutes: int = Field(
+        10,
+        ge=1,
+        le=24 * 60,
+        title="Default service time",
+        description="Minutes per visitor for wait estimates when a service has no history yet, "
+        "and the length of a booked slot per company the client represents (Q-3).",
+    )
+
+
 class GlobalParameters(BaseModel):
     """System-wide parameters."""
 
@@ -47,6 +98,11 @@ class GlobalParameters(BaseModel):
         False,
         title="Create a task when a queue event is saved",
         description="SET-10.",
+    )
+    queue: QueueParameters = Field(
+        default_factory=QueueParameters,
+        title="Electronic queue",
+        description="Check-in windows, late bookings, automatic no-shows, estimates (Q-2, Q-5).",
     )
     audit_tasks_events: bool = Field(
         True, title="Audit log", description="Keep a change log of tasks and events (SET-11)."

@@ -7,6 +7,7 @@ from hub.db.models.events import AuditRecord, Event, EventDocument
 from hub.db.models.numbering import Counter, NumberingRule
 from hub.db.models.parameters import GlobalParameter, UserParameter
 from hub.db.models.projects import Attachment, Message, Project, ProjectContract, ProjectMember
+from hub.db.models.queue import OutboxMessage as OutboxMessage  # registers the queue's tables
 from hub.db.models.reference import (
     EventType,
     HistoryGroup,

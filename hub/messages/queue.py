@@ -1,0 +1,106 @@
+"""Messages of the electronic queue (Q-1..Q-6)."""
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    "queue_service_unknown": (
+        "Немає послуги (проекту) {id}.",
+        "There is no service (project) {id}.",
+    ),
+    "queue_service_off": (
+        "Проект «{name}» не використовує електронну чергу.",
+        "The project '{name}' does not use the electronic queue.",
+    ),
+    "queue_no_session": (
+        "Оператор ще не розпочав роботу у черзі: встановіть статус і номер вікна.",
+        "The operator has not started work in the queue: set a status and a window number.",
+    ),
+    "queue_window_invalid": (
+        "Номер вікна: від 1 до {max} друкованих символів.",
+        "The window: 1 to {max} printable characters.",
+    ),
+    "queue_window_required": (
+        "Вкажіть номер вікна, щоб відвідувачі знали, куди підійти.",
+        "Give a window number, so visitors know where to go.",
+    ),
+    "queue_device_invalid": (
+        "Ідентифікатор пристрою: малі латинські літери, цифри, «-» і «_».",
+        "The device id: lowercase Latin letters, digits, '-' and '_'.",
+    ),
+    "queue_operator_has_ticket": (
+        "Спершу завершіть обслуговування талона {number} (виконано, не з'явився або передати).",
+        "First finish ticket {number} (done, no-show or transfer).",
+    ),
+    "queue_ticket_not_waiting": (
+        "Талон {number} уже не очікує в черзі (стан: {state}).",
+        "Ticket {number} is no longer waiting (state: {state}).",
+    ),
+    "queue_ticket_not_yours_to_call": (
+        "Талон {number} належить черзі, яку ви не обслуговуєте.",
+        "Ticket {number} belongs to a queue you do not serve.",
+    ),
+    "queue_not_your_ticket": (
+        "Талон {number} обслуговує інший оператор.",
+        "Ticket {number} is being served by another operator.",
+    ),
+    "queue_ticket_not_in_hand": (
+        "Ця дія неможлива: талон {number} у стані «{state}».",
+        "Not possible: ticket {number} is in the state '{state}'.",
+    ),
+    "queue_client_name_invalid": (
+        "Ім'я відвідувача: до 200 друкованих символів.",
+        "The visitor's name: up to 200 printable characters.",
+    ),
+    "queue_client_phone_invalid": (
+        "Телефон відвідувача: до 32 символів, з цифрами.",
+        "The visitor's phone: up to 32 characters, with digits.",
+    ),
+    "queue_companies_invalid": (
+        "Кількість компаній: від 1 до {max}.",
+        "The number of companies: 1 to {max}.",
+    ),
+    "queue_client_unknown": ("Немає клієнта {id}.", "There is no client {id}."),
+    "queue_number_unavailable": (
+        "Не вдалося видати вільний номер талона; спробуйте ще раз.",
+        "No free ticket number could be given; try again.",
+    ),
+    "queue_booking_naive_time": (
+        "Час запису має містити часовий пояс.",
+        "The booked time must include a time zone.",
+    ),
+    "queue_booking_in_past": (
+        "Цей час уже минув; оберіть пізніший.",
+        "That time has passed; choose a later one.",
+    ),
+    "queue_booking_unknown": (
+        "Запису з таким кодом немає. Перевірте код.",
+        "There is no booking with this code. Check the code.",
+    ),
+    "queue_booking_cancelled": ("Запис {number} скасовано.", "Booking {number} was cancelled."),
+    "queue_booking_checked_in": (
+        "Запис {number} уже зареєстровано.",
+        "Booking {number} has already checked in.",
+    ),
+    "queue_booking_too_early": (
+        "Ще зарано: реєстрація на ваш запис відкриється {day} о {opens}.",
+        "Too early: check-in for your booking opens on {day} at {opens}.",
+    ),
+    "queue_booking_too_late": (
+        "Час реєстрації на ваш запис минув о {closed}. Зверніться до адміністратора залу.",
+        "Check-in for your booking closed at {closed}. Please ask the hall administrator.",
+    ),
+    "queue_status_unknown": (
+        "Немає статусу користувача з кодом «{code}».",
+        "There is no user status with the code '{code}'.",
+    ),
+    "queue_note_invalid": (
+        "Примітка: до {max} символів.",
+        "The note: up to {max} characters.",
+    ),
+    "queue_transfer_target_required": (
+        "Вкажіть, куди передати: послугу або оператора.",
+        "Say where to transfer: a service or an operator.",
+    ),
+    "queue_operator_unknown": (
+        "Немає активного користувача {id}.",
+        "There is no active user {id}.",
+    ),
+}

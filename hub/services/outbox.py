@@ -1,0 +1,81 @@
+"""The outbox: MQTT messages written in the transaction of the change they report.
+
+A message is committed together with the change or not at all, so a publisher that sends
+``pending`` messages after the commit (and again after a crash) never shows a display an
+uncommitted call and never loses a committed one.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from hub.db.base import utcnow
+from hub.db.models.queue import OutboxMessage
+
+MAX_TOPIC = 300
+MAX_BATCH = 1000
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A message still to be published."""
+
+    id: int
+    topic: str
+    payload: dict[str, Any]
+    retain: bool
+    created_at: datetime
+
+
+def enqueue(session: Session, topic: str, payload: Mapping[str, Any], retain: bool) -> int:
+    """Write one message to send after the current transaction commits; returns its id."""
+    if not topic or len(topic) > MAX_TOPIC or any(ch in topic for ch in "+#\x00"):
+        raise ValueError(f"not a topic to publish to: {topic!r}")
+    # Round-trip through JSON now, so a payload that cannot be sent fails the change, not later.
+    plain = json.loads(json.dumps(dict(payload), ensure_ascii=False, allow_nan=False))
+    row = OutboxMessage(topic=topic, payload=plain, retain=retain)
+    session.add(row)
+    session.flush()
+    return row.id
+
+
+def pending(session: Session, limit: int = 100) -> list[Pending]:
+    """The oldest unsent messages, in the order they were written."""
+    limit = max(1, min(limit, MAX_BATCH))
+    rows = session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.sent_at.is_(None))
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    )
+    return [
+        Pending(
+            id=row.id,
+            topic=row.topic,
+            payload=row.payload,
+            retain=row.retain,
+            created_at=row.created_at,
+        )
+        for row in rows
+    ]
+
+
+def mark_sent(session: Session, ids: Iterable[int], at: datetime | None = None) -> int:
+    """Record that these messages were published; returns how many were still pending."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return 0
+    result = session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(wanted), OutboxMessage.sent_at.is_(None))
+        .values(sent_at=at or utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -14,6 +15,8 @@ from hub.db.engine import transaction
 from hub.db.models import Event, EventType, Project, ProjectMember, Task, TaskStatus, User
 from hub.db.models.queue import QueueOperator, QueueTicket
 from hub.errors import Conflict, DomainError
+from hub.protocol.messages import decode
+from hub.protocol.topics import parse as parse_topic
 from hub.services import outbox, queue_assign, queue_operators, queue_tickets
 from hub.services.access import AccessProfile, load_profile
 from hub.services.parameters import update_global
@@ -170,6 +173,11 @@ def test_a_free_operator_is_offered_the_next_ticket_at_once(hub: Hub) -> None:
     assert board.payload["waiting"] == {str(service): 0}
     panel = [m for m in sent if m.topic.endswith("panel-2/assignment")][-1]
     assert panel.retain and panel.payload["ticket"]["number"] == "001"
+    assert panel.payload["reason"] == "Найближчий у черзі «Паспорти»: час 09:05."
+    # Everything the hub sends is a valid message of the contract devices decode with.
+    for message in sent:
+        kind = parse_topic(message.topic).kind
+        decode(kind, json.dumps(message.payload).encode())
 
 
 @pytest.mark.parametrize("rule", ["walk_in", "expire"])

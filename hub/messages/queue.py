@@ -1,6 +1,22 @@
 """Messages of the electronic queue (Q-1..Q-6)."""
 
 MESSAGES: dict[str, tuple[str, str]] = {
+    "queue_reason_nearest": (
+        "Найближчий у черзі «{service}»: час {time}.",
+        "Nearest in the line of '{service}': time {time}.",
+    ),
+    "queue_reason_front": (
+        "Переданий на початок черги «{service}» (час {time}).",
+        "Transferred to the front of '{service}' (time {time}).",
+    ),
+    "queue_reason_for_you": (
+        "Переданий саме вам, послуга «{service}» (час {time}).",
+        "Transferred to you in person, service '{service}' (time {time}).",
+    ),
+    "queue_reason_by_hand": (
+        "Викликаний вручну, послуга «{service}» (час {time}).",
+        "Called by hand, service '{service}' (time {time}).",
+    ),
     "queue_service_unknown": (
         "Немає послуги (проекту) {id}.",
         "There is no service (project) {id}.",

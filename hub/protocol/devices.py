@@ -41,6 +41,7 @@ class BoardCall(Part):
     window: Window
     service_id: PositiveInt
     called_at: AwareDatetime
+    ticket_id: PositiveInt | None = None
 
 
 class DisplayBoard(Message):
@@ -63,6 +64,8 @@ class DisplayAnnounce(Message):
     recall: bool = False
     lang: Annotated[list[Lang], Field(min_length=1, max_length=2)] = Field(default_factory=_both)
     service_id: PositiveInt | None = None
+    ticket_id: PositiveInt | None = None
+    at: AwareDatetime | None = None
 
     @model_validator(mode="after")
     def _distinct_langs(self) -> Self:

@@ -271,6 +271,8 @@ class AssignedTicket(Part):
     client: ClientInfo | None = None
     booked_at: AwareDatetime | None = None
     waited_s: NonNegativeInt = 0
+    state: Code | None = None
+    recalls: NonNegativeInt = 0
 
 
 class PanelAssignment(Message):
@@ -283,6 +285,7 @@ class PanelAssignment(Message):
     task_id: PositiveInt | None = None
     window: Window | None = None
     reason: Text | None = None
+    status: Code | None = None
 
 
 class OperatorInfo(Part):

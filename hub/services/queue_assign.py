@@ -174,23 +174,27 @@ def assign(
     operator.status = BUSY
     operator.status_since = ctx.now
     session.flush()
-    queue_publish.announce(session, ctx, ticket, recall=False)
-    queue_publish.publish_assignment(session, ctx, operator)
-    queue_publish.publish_board(session, ctx)
     info = describe(session, ticket, with_estimate=False)
+    reason = Reason(
+        effective_at=ticket.effective_at,
+        service_id=ticket.project_id,
+        service_name=info.service_name,
+        front=reason_front,
+        for_this_operator=targeted,
+        by_hand=by_hand,
+    )
+    lang = user.lang if user is not None else "uk"
+    queue_publish.announce(session, ctx, ticket, recall=False)
+    queue_publish.publish_assignment(
+        session, ctx, operator, reason=queue_publish.reason_text(reason, ctx, lang)
+    )
+    queue_publish.publish_board(session, ctx)
     return Assignment(
         ticket=info,
         operator_id=operator.user_id,
         window=operator.window,
         task_id=task.id,
-        reason=Reason(
-            effective_at=ticket.effective_at,
-            service_id=ticket.project_id,
-            service_name=info.service_name,
-            front=reason_front,
-            for_this_operator=targeted,
-            by_hand=by_hand,
-        ),
+        reason=reason,
     )
 
 

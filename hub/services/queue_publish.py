@@ -6,42 +6,55 @@ state at once. Announcements are events: one per call or recall.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.db.models.queue import QueueOperator, QueueTicket
+from hub.i18n import translate
 from hub.protocol import topics
+from hub.protocol.base import ClientInfo, Lang, Message
+from hub.protocol.devices import BoardCall, DisplayAnnounce, DisplayBoard
+from hub.protocol.messages import AssignedTicket, PanelAssignment
 from hub.services import outbox
-from hub.services.queue import QueueContext, waiting_counts
+from hub.services.queue import QueueContext, Reason, waiting_counts
 
-VERSION = 1
 BOARD_CALLS = 10
-ANNOUNCE_LANGUAGES = ("uk", "en")
+ANNOUNCE_LANGUAGES: tuple[Lang, ...] = ("uk", "en")
+
+
+def _plain(message: Message) -> dict[str, Any]:
+    """The JSON object a device receives: validated by the contract's model on the way out."""
+    return message.model_dump(mode="json", exclude_none=True)
 
 
 def board_payload(session: Session, ctx: QueueContext) -> dict[str, Any]:
     """The whole board: today's last calls, newest first, and the waiting count per service."""
     rows = session.scalars(
         select(QueueTicket)
-        .where(QueueTicket.last_called_at >= ctx.day_start())
+        .where(QueueTicket.last_called_at >= ctx.day_start(), QueueTicket.window.is_not(None))
         .order_by(QueueTicket.last_called_at.desc(), QueueTicket.id.desc())
         .limit(BOARD_CALLS)
     )
     calls = [
-        {
-            "ticket_id": row.id,
-            "number": row.number,
-            "window": row.window,
-            "service_id": row.project_id,
-            "called_at": row.last_called_at.isoformat() if row.last_called_at else None,
-            "state": row.state,
-        }
+        BoardCall(
+            number=row.number,
+            window=row.window or "",
+            service_id=row.project_id,
+            called_at=_aware(row.last_called_at or ctx.now),
+            ticket_id=row.id,
+        )
         for row in rows
     ]
-    waiting = {str(key): value for key, value in sorted(waiting_counts(session).items())}
-    return {"v": VERSION, "calls": calls, "waiting": waiting, "at": ctx.now.isoformat()}
+    waiting = dict(sorted(waiting_counts(session).items()))
+    return _plain(DisplayBoard(calls=calls, waiting=waiting, at=ctx.now))
+
+
+def _aware(moment: datetime) -> datetime:
+    """Stored times are UTC; SQLite hands them back without a zone."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def publish_board(session: Session, ctx: QueueContext) -> None:
@@ -51,52 +64,73 @@ def publish_board(session: Session, ctx: QueueContext) -> None:
 
 def announce(session: Session, ctx: QueueContext, ticket: QueueTicket, *, recall: bool) -> None:
     """Queue one call (or recall) for the displays to show and speak."""
-    payload = {
-        "v": VERSION,
-        "ticket_id": ticket.id,
-        "number": ticket.number,
-        "window": ticket.window,
-        "service_id": ticket.project_id,
-        "recall": recall,
-        "lang": list(ANNOUNCE_LANGUAGES),
-        "at": ctx.now.isoformat(),
-    }
-    outbox.enqueue(session, topics.display_announce(ctx.site), payload, False)
+    message = DisplayAnnounce(
+        number=ticket.number,
+        window=ticket.window or "",
+        recall=recall,
+        lang=list(ANNOUNCE_LANGUAGES),
+        service_id=ticket.project_id,
+        ticket_id=ticket.id,
+        at=ctx.now,
+    )
+    outbox.enqueue(session, topics.display_announce(ctx.site), _plain(message), False)
 
 
-def assignment_payload(session: Session, operator: QueueOperator) -> dict[str, Any]:
+def assignment_payload(
+    session: Session, operator: QueueOperator, *, reason: str | None = None
+) -> dict[str, Any]:
     """What the operator's panel shows: the ticket in hand (or null), its task and the window."""
     ticket = session.get(QueueTicket, operator.ticket_id) if operator.ticket_id else None
-    body: dict[str, Any] | None = None
+    body: AssignedTicket | None = None
     if ticket is not None:
         since = ticket.arrived_at or ticket.effective_at
         waited = (ticket.called_at - since).total_seconds() if ticket.called_at else 0.0
-        body = {
-            "id": ticket.id,
-            "number": ticket.number,
-            "service_id": ticket.project_id,
-            "state": ticket.state,
-            "client": {
-                "name": ticket.client_name,
-                "phone": ticket.phone,
-                "companies": ticket.companies,
-            },
-            "booked_at": ticket.booked_at.isoformat() if ticket.booked_at else None,
-            "waited_s": max(0, int(waited)),
-            "recalls": ticket.recalls,
-        }
-    return {
-        "v": VERSION,
-        "ticket": body,
-        "task_id": ticket.task_id if ticket is not None else None,
-        "window": operator.window,
-        "status": operator.status,
-    }
+        client = None
+        if ticket.client_name or ticket.phone:
+            client = ClientInfo(name=ticket.client_name, phone=ticket.phone)
+        body = AssignedTicket(
+            id=ticket.id,
+            number=ticket.number,
+            service_id=ticket.project_id,
+            client=client,
+            booked_at=_aware(ticket.booked_at) if ticket.booked_at else None,
+            waited_s=max(0, int(waited)),
+            state=ticket.state,
+            recalls=ticket.recalls,
+        )
+    message = PanelAssignment(
+        ticket=body,
+        task_id=ticket.task_id if ticket is not None else None,
+        window=operator.window,
+        reason=reason,
+        status=operator.status,
+    )
+    payload = _plain(message)
+    payload.setdefault("ticket", None)  # "nothing in hand" is said, not left out
+    return payload
 
 
-def publish_assignment(session: Session, ctx: QueueContext, operator: QueueOperator) -> None:
+def publish_assignment(
+    session: Session, ctx: QueueContext, operator: QueueOperator, *, reason: str | None = None
+) -> None:
     """Queue the retained assignment of the operator's panel, when the operator uses one."""
     if not operator.device_id:
         return
     topic = topics.panel_assignment(ctx.site, operator.device_id)
-    outbox.enqueue(session, topic, assignment_payload(session, operator), True)
+    payload = assignment_payload(session, operator, reason=reason)
+    outbox.enqueue(session, topic, payload, True)
+
+
+def reason_text(reason: Reason, ctx: QueueContext, lang: str) -> str:
+    """Why Free gave this ticket, for the operator (Q-5): how it was chosen, service, time."""
+    code = (
+        "queue_reason_by_hand"
+        if reason.by_hand
+        else "queue_reason_for_you"
+        if reason.for_this_operator
+        else "queue_reason_front"
+        if reason.front
+        else "queue_reason_nearest"
+    )
+    moment = _aware(reason.effective_at).astimezone(ctx.tz)
+    return translate(code, lang, service=reason.service_name, time=moment.strftime("%H:%M"))

@@ -348,11 +348,13 @@ def test_acl_rules_per_role() -> None:
         ("write", f"{p}/devices/d1/state"),
         ("write", f"{p}/printer/d1/result"),
         ("read", f"{p}/printer/d1/job"),
+        ("read", f"{p}/display/#"),
     }
     assert rules("phone") == {
         ("write", f"{p}/devices/d1/state"),
         ("write", f"{p}/phone/d1/call"),
         ("read", f"{p}/phone/d1/cmd"),
+        ("read", f"{p}/display/#"),
     }
     assert ("write", f"{p}/phone/f9/cmd") in rules("panel", phone_device="f9")
 

@@ -217,8 +217,6 @@ _ROLE_READS: dict[Role, tuple[TopicKind, ...]] = {
     Role.PRINTER: (TopicKind.PRINTER_JOB,),
     Role.PHONE: (TopicKind.PHONE_CMD,),
 }
-# Roles that show the board (the kiosk shows waiting counts, the panel the last calls).
-_BOARD_READERS: frozenset[Role] = frozenset({Role.KIOSK, Role.PANEL, Role.DISPLAY})
 
 
 def acl_rules(
@@ -239,8 +237,9 @@ def acl_rules(
             raise ProtocolError("invalid", "only a panel may command a phone agent")
         rules.append(("write", phone_cmd(site, phone_device)))
     rules += [("read", build(kind, site, device)) for kind in _ROLE_READS[r]]
-    if r in _BOARD_READERS:
-        rules.append(("read", display_all(site)))
+    # Every device may read the board and the announcements (DESIGN.md): a printer agent or a
+    # phone agent with a small screen shows them too, and nothing there is private.
+    rules.append(("read", display_all(site)))
     return rules
 
 

@@ -18,6 +18,7 @@ from hub.config import ConfigError, Settings, load_settings
 if TYPE_CHECKING:
     from hub.bootstrap import Hub
     from hub.broker.embedded import EmbeddedBroker
+    from hub.coordinator.service import Coordinator
     from hub.db.models import Device
 
 logger = logging.getLogger("cherga")
@@ -143,6 +144,17 @@ def _start_broker(hub: Hub) -> EmbeddedBroker | None:
         raise ConfigError(str(exc)) from None
 
 
+def _start_coordinator(hub: Hub, broker: EmbeddedBroker | None) -> Coordinator:
+    """Serve the devices over MQTT (connecting in the background if the broker is not up yet)."""
+    from hub.broker.embedded import hub_endpoint
+    from hub.coordinator.service import Coordinator
+
+    endpoint = broker.endpoint if broker is not None else hub_endpoint(hub.settings)
+    coordinator = Coordinator(hub, endpoint)
+    coordinator.start()
+    return coordinator
+
+
 def run_hub(settings: Settings) -> None:
     """Migrate, seed and serve the HTTP API until stopped."""
     import uvicorn
@@ -152,6 +164,7 @@ def run_hub(settings: Settings) -> None:
 
     hub = bootstrap(settings)
     broker = _start_broker(hub)
+    coordinator = _start_coordinator(hub, broker)
     logger.info(
         "Cherga %s on http://%s:%s (database: %s)",
         __version__,
@@ -169,6 +182,7 @@ def run_hub(settings: Settings) -> None:
             proxy_headers=False,
         )
     finally:
+        coordinator.stop()
         if broker is not None:
             broker.stop()
         hub.close()

@@ -3,7 +3,7 @@
 Each module defines ``MESSAGES: dict[str, tuple[str, str]]`` (code -> Ukrainian, English).
 """
 
-from hub.messages import clients, common, devices, events, projects, queue, tasks
+from hub.messages import clients, common, coordinator, devices, events, projects, queue, tasks
 
 CATALOGUES: tuple[dict[str, tuple[str, str]], ...] = (
     common.MESSAGES,
@@ -13,4 +13,5 @@ CATALOGUES: tuple[dict[str, tuple[str, str]], ...] = (
     tasks.MESSAGES,
     devices.MESSAGES,
     queue.MESSAGES,
+    coordinator.MESSAGES,
 )

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from hub.db.base import utcnow
@@ -21,6 +21,8 @@ from hub.db.models.queue import OutboxMessage
 
 MAX_TOPIC = 300
 MAX_BATCH = 1000
+DIRTY = "cherga_outbox_dirty"
+"""Key in ``Session.info`` set when a transaction wrote to the outbox (the sender is told)."""
 
 
 @dataclass(frozen=True)
@@ -43,18 +45,26 @@ def enqueue(session: Session, topic: str, payload: Mapping[str, Any], retain: bo
     row = OutboxMessage(topic=topic, payload=plain, retain=retain)
     session.add(row)
     session.flush()
+    session.info[DIRTY] = True
     return row.id
 
 
-def pending(session: Session, limit: int = 100) -> list[Pending]:
-    """The oldest unsent messages, in the order they were written."""
+def pending(session: Session, limit: int = 100, *, claim: bool = False) -> list[Pending]:
+    """The oldest unsent messages, in the order they were written.
+
+    With ``claim`` the rows stay locked until the transaction ends and rows another sender holds
+    are skipped (PostgreSQL), so two hub processes never publish the same message.
+    """
     limit = max(1, min(limit, MAX_BATCH))
-    rows = session.scalars(
+    query = (
         select(OutboxMessage)
         .where(OutboxMessage.sent_at.is_(None))
         .order_by(OutboxMessage.id)
         .limit(limit)
     )
+    if claim:
+        query = query.with_for_update(skip_locked=True)
+    rows = session.scalars(query)
     return [
         Pending(
             id=row.id,
@@ -76,6 +86,16 @@ def mark_sent(session: Session, ids: Iterable[int], at: datetime | None = None) 
         update(OutboxMessage)
         .where(OutboxMessage.id.in_(wanted), OutboxMessage.sent_at.is_(None))
         .values(sent_at=at or utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def purge_sent(session: Session, before: datetime) -> int:
+    """Forget messages published before ``before``; returns how many went."""
+    result = session.execute(
+        delete(OutboxMessage)
+        .where(OutboxMessage.sent_at.is_not(None), OutboxMessage.sent_at < before)
         .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)

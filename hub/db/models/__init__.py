@@ -2,6 +2,8 @@
 
 from hub.db.models.access import DocRight, JournalRight, SettingsTabAccess
 from hub.db.models.clients import Client, Contact, ContactPhone, SettlementDocument
+from hub.db.models.coordinator import DeviceRequest as DeviceRequest
+from hub.db.models.coordinator import PrintJob as PrintJob
 from hub.db.models.devices import Device as Device
 from hub.db.models.events import AuditRecord, Event, EventDocument
 from hub.db.models.numbering import Counter, NumberingRule

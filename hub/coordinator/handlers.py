@@ -1,0 +1,345 @@
+"""What the hub does for each device message: plain functions over a Session (DESIGN.md, Q-1..Q-6).
+
+The MQTT adapter (``hub.coordinator.service``) decodes a payload, checks that its topic belongs to
+a registered device of the right role, opens the transaction and calls one of these. They call
+the same queue services as the REST API and raise DomainError for a person to read; anything
+to publish besides the reply goes to the outbox in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hub.db.base import utcnow
+from hub.db.models import Device, PrintJob, User
+from hub.db.models.queue import QueueOperator, QueueTicket
+from hub.errors import AccessDenied, Conflict, Invalid
+from hub.protocol import topics
+from hub.protocol.base import Lang
+from hub.protocol.devices import PrinterJob, PrinterResult, PrintTicket
+from hub.protocol.messages import (
+    CallTicket,
+    CheckIn,
+    Finish,
+    IssueTicket,
+    KioskReply,
+    ListServices,
+    Login,
+    Logout,
+    NoShow,
+    OperatorInfo,
+    PanelAssignment,
+    PanelReply,
+    Recall,
+    ServiceInfo,
+    SetStatus,
+    TicketInfo,
+    Transfer,
+)
+from hub.services import (
+    access,
+    outbox,
+    queue,
+    queue_assign,
+    queue_operators,
+    queue_publish,
+    queue_tickets,
+    users,
+)
+from hub.services.access import AccessProfile, Action, DocType
+from hub.services.queue import Assignment, IssueResult, QueueContext
+from hub.services.queue_tickets import ClientDetails
+from hub.services.security import Hasher
+
+KioskRequest = ListServices | IssueTicket | CheckIn
+PanelRequest = Login | Logout | SetStatus | Finish | NoShow | Recall | Transfer | CallTicket
+# A freshly logged-in operator is present but not yet taking visitors: Free starts that.
+LOGGED_IN_STATUS = "break"
+OFFLINE_STATUS = "offline"
+
+
+@dataclass(frozen=True)
+class Speaker:
+    """The registered device a message came from, as the coordinator checked it."""
+
+    id: str
+    role: str
+    site: str
+    window: int | None = None
+    printer_id: str | None = None
+
+    @classmethod
+    def of(cls, device: Device) -> Speaker:
+        """A detached copy of the registry row."""
+        return cls(device.id, device.role, device.site, device.window, device.printer_id)
+
+
+# ---- kiosks -------------------------------------------------------------------------------
+
+
+def handle_kiosk(
+    session: Session, ctx: QueueContext, kiosk: Speaker, request: KioskRequest
+) -> KioskReply:
+    """List services, issue a walk-in ticket or check a booking in; the ticket is printed."""
+    if isinstance(request, ListServices):
+        services = [
+            ServiceInfo(
+                id=row.id, name=row.name, waiting=row.waiting, estimated_wait_s=row.estimated_wait_s
+            )
+            for row in queue.list_services(session)
+        ]
+        return KioskReply(request_id=request.request_id, ok=True, services=services)
+    if isinstance(request, IssueTicket):
+        client = None
+        if request.client is not None:
+            # The contract lists the companies by name (at most 10); the queue counts them (Q-3).
+            client = ClientDetails(
+                name=request.client.name,
+                phone=request.client.phone,
+                companies=max(1, len(request.client.companies)),
+            )
+        result = queue_tickets.issue_ticket(
+            session, ctx, service_id=request.service_id, client=client
+        )
+    else:
+        result = queue_tickets.check_in(session, ctx, code=request.booking_code)
+    printed = print_ticket(session, ctx, kiosk, result, request.lang)
+    info = result.ticket
+    ticket = TicketInfo(
+        id=info.id,
+        number=info.number,
+        service_id=info.service_id,
+        position=info.position or 0,
+        estimated_wait_s=info.estimated_wait_s,
+        printed=printed,
+    )
+    return KioskReply(request_id=request.request_id, ok=True, ticket=ticket)
+
+
+def print_ticket(
+    session: Session, ctx: QueueContext, kiosk: Speaker, result: IssueResult, lang: Lang
+) -> bool | None:
+    """Send the ticket to the kiosk's printer: None (job sent, no answer yet) or False (none)."""
+    printer = session.get(Device, kiosk.printer_id) if kiosk.printer_id else None
+    if printer is None or printer.revoked_at is not None or printer.role != "printer":
+        return False
+    info = result.ticket
+    job_id = uuid.uuid4()
+    session.add(
+        PrintJob(id=str(job_id), ticket_id=info.id, printer_id=printer.id, kiosk_id=kiosk.id)
+    )
+    job = PrinterJob(
+        job_id=job_id,
+        ticket=PrintTicket(
+            id=info.id,
+            number=info.number,
+            service_id=info.service_id,
+            service_name=info.service_name[:200] or "-",
+            issued_at=ctx.now,
+            lang=lang,
+            position=info.position,
+            estimated_wait_s=info.estimated_wait_s,
+            booking_code=None,
+        ),
+    )
+    payload = job.model_dump(mode="json", exclude_none=True)
+    outbox.enqueue(session, topics.printer_job(ctx.site, printer.id), payload, False)
+    return None
+
+
+def record_print_result(session: Session, printer: Speaker, result: PrinterResult) -> bool:
+    """Store a printer's answer to one of its own jobs; False for a job it was never sent."""
+    job = session.get(PrintJob, str(result.job_id))
+    if job is None or job.printer_id != printer.id:
+        return False
+    job.state = "printed" if result.ok else "failed"
+    job.error_code = result.error.code if result.error else None
+    job.error_message = result.error.message if result.error else None
+    job.finished_at = utcnow()
+    session.flush()
+    return True
+
+
+# ---- operators' panels ----------------------------------------------------------------------
+
+
+def operator_at(session: Session, panel: Speaker) -> QueueOperator | None:
+    """The operator logged in at this panel, if any."""
+    return session.scalars(
+        select(QueueOperator).where(QueueOperator.device_id == panel.id).limit(1)
+    ).first()
+
+
+def _window(panel: Speaker) -> str:
+    if panel.window is None:
+        raise Invalid("queue_window_required", field="window")
+    return str(panel.window)
+
+
+def _operator_reply(
+    session: Session,
+    request_id: uuid.UUID,
+    row: QueueOperator,
+    *,
+    assignment: Assignment | None = None,
+    ctx: QueueContext | None = None,
+) -> PanelReply:
+    user = session.get(User, row.user_id)
+    if user is None:  # pragma: no cover - the row's foreign key cascades
+        raise Conflict("queue_no_session")
+    reason = None
+    if assignment is not None and ctx is not None:
+        reason = queue_publish.reason_text(assignment.reason, ctx, user.lang)
+    state = PanelAssignment.model_validate(
+        queue_publish.assignment_payload(session, row, reason=reason)
+    )
+    return PanelReply(
+        request_id=request_id,
+        ok=True,
+        operator=OperatorInfo(
+            username=user.username,
+            name=user.employee.full_name[:200] or None if user.employee else None,
+            status=row.status,
+        ),
+        assignment=state,
+    )
+
+
+def _logged_in(session: Session, panel: Speaker) -> tuple[QueueOperator, AccessProfile]:
+    row = operator_at(session, panel)
+    user = session.get(User, row.user_id) if row is not None else None
+    if row is None or user is None or not user.is_active:
+        raise Conflict("panel_not_logged_in")
+    return row, access.load_profile(session, user)
+
+
+def panel_language(session: Session, panel: Speaker) -> str:
+    """The language of the operator at the panel (Ukrainian when nobody is logged in)."""
+    row = operator_at(session, panel)
+    user = session.get(User, row.user_id) if row is not None else None
+    return user.lang if user is not None else "uk"
+
+
+def handle_panel(
+    session: Session,
+    ctx: QueueContext,
+    panel: Speaker,
+    request: PanelRequest,
+    *,
+    hasher: Hasher,
+) -> PanelReply:
+    """An operator's action at a panel; the operator is whoever logged in at this device."""
+    if isinstance(request, Login):
+        return _login(session, ctx, panel, request, hasher)
+    row, profile = _logged_in(session, panel)
+    rid = request.request_id
+    if isinstance(request, Logout):
+        return _logout(session, ctx, panel, row, rid)
+    if isinstance(request, SetStatus):
+        if request.status == queue.FREE:
+            access.require(profile, Action.CREATE, DocType.TASK)
+        result = queue_operators.set_status(
+            session,
+            ctx,
+            profile=profile,
+            status=request.status,
+            window=_window(panel),
+            device_id=panel.id,
+        )
+        return _operator_reply(session, rid, row, assignment=result.assignment, ctx=ctx)
+    if isinstance(request, CallTicket):
+        access.require(profile, Action.CREATE, DocType.TASK)
+        assignment = queue_assign.call_ticket(
+            session,
+            ctx,
+            profile=profile,
+            ticket_id=request.ticket_id,
+            window=_window(panel),
+            device_id=panel.id,
+        )
+        return _operator_reply(session, rid, row, assignment=assignment, ctx=ctx)
+    access.require(profile, Action.CHANGE, DocType.TASK)
+    if isinstance(request, Finish):
+        queue_operators.done(
+            session, ctx, profile=profile, ticket_id=request.ticket_id, note=request.note
+        )
+    elif isinstance(request, NoShow):
+        queue_operators.no_show(
+            session, ctx, profile=profile, ticket_id=request.ticket_id, note=request.note
+        )
+    elif isinstance(request, Recall):
+        queue_operators.recall(session, ctx, profile=profile, ticket_id=request.ticket_id)
+    else:
+        target_user_id = None
+        if request.target_user is not None:
+            target = users.find_user(session, request.target_user)
+            if target is None or not target.is_active:
+                raise Invalid("panel_unknown_user", field="target_user", name=request.target_user)
+            target_user_id = target.id
+        queue_operators.transfer(
+            session,
+            ctx,
+            profile=profile,
+            ticket_id=request.ticket_id,
+            target_service_id=request.target_service_id,
+            target_user_id=target_user_id,
+            front=request.to_front,
+            reason=request.note,
+        )
+    session.refresh(row)
+    return _operator_reply(session, rid, row)
+
+
+def _login(
+    session: Session, ctx: QueueContext, panel: Speaker, request: Login, hasher: Hasher
+) -> PanelReply:
+    if request.password is None:
+        raise Invalid("panel_pin_unsupported", field="pin")
+    window = _window(panel)
+    user = users.authenticate(
+        session, hasher=hasher, username=request.username, password=request.password
+    )
+    profile = access.load_profile(session, user)
+    if not profile.can(Action.CHANGE, DocType.TASK):
+        raise AccessDenied("panel_not_an_operator", right="task:change")
+    previous = operator_at(session, panel)
+    if previous is not None and previous.user_id != user.id:
+        if previous.ticket_id is not None:
+            other = session.get(User, previous.user_id)
+            raise Conflict("panel_in_use", name=other.username if other else "?")
+        previous.device_id = None
+        previous.status, previous.status_since = OFFLINE_STATUS, ctx.now
+    row = queue_assign.lock_operator(
+        session, ctx, user.id, status=LOGGED_IN_STATUS, window=window, device_id=panel.id
+    )
+    if row.status == OFFLINE_STATUS:
+        row.status, row.status_since = LOGGED_IN_STATUS, ctx.now
+    session.flush()
+    queue_publish.publish_assignment(session, ctx, row)
+    return _operator_reply(session, request.request_id, row)
+
+
+def _logout(
+    session: Session,
+    ctx: QueueContext,
+    panel: Speaker,
+    row: QueueOperator,
+    request_id: uuid.UUID,
+) -> PanelReply:
+    if row.ticket_id is not None:
+        held = session.get(QueueTicket, row.ticket_id)
+        if held is not None and held.state in queue.IN_HAND:
+            raise Conflict("queue_operator_has_ticket", number=held.number)
+    row.status, row.status_since = OFFLINE_STATUS, ctx.now
+    row.ticket_id = None
+    session.flush()
+    # The panel's retained assignment says "nobody here" before the panel is unbound.
+    queue_publish.publish_assignment(session, ctx, row)
+    reply = _operator_reply(session, request_id, row)
+    row.device_id = None
+    session.flush()
+    return reply

@@ -1,0 +1,505 @@
+"""The hub's MQTT coordinator: device requests in, replies and the outbox out (DESIGN.md).
+
+Threads: paho's network thread only hands messages over; one worker per shard handles the
+requests of the devices hashed to it, in order (a panel's login is done before its Free), while
+different devices are served in parallel. The sender publishes the outbox after every commit that
+wrote to it (and on start, and after a reconnect) and marks messages sent only once the broker
+acknowledged them: a hub killed between commit and publish sends them when it starts again. The
+housekeeper ends overdue bookings and unanswered calls and forgets old requests.
+
+Several hub processes may share one PostgreSQL and one broker: requests arrive through a shared
+subscription (each goes to one hub) and the outbox is claimed with SKIP LOCKED.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import queue as stdqueue
+import threading
+import time
+import uuid
+import zlib
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
+from paho.mqtt.properties import Properties
+from paho.mqtt.reasoncodes import ReasonCode
+from sqlalchemy import delete, event, select
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from hub.bootstrap import Hub
+from hub.broker.urls import MqttEndpoint
+from hub.coordinator import handlers
+from hub.coordinator.handlers import Speaker
+from hub.db.base import utcnow
+from hub.db.engine import transaction
+from hub.db.models import Device, DeviceRequest
+from hub.db.models.queue import QueueOperator
+from hub.errors import DomainError
+from hub.i18n import translate
+from hub.protocol import topics
+from hub.protocol.base import Reply
+from hub.protocol.devices import DeviceState, PrinterResult
+from hub.protocol.errors import ProtocolError
+from hub.protocol.messages import KioskReply, PanelReply, decode
+from hub.protocol.topics import Topic, TopicKind
+from hub.services import devices, outbox, queue_operators, queue_publish
+from hub.services.queue import QueueContext
+
+logger = logging.getLogger(__name__)
+
+SHARE_GROUP = "cherga-hub"
+REQUEST_KINDS = {TopicKind.KIOSK_REQ: "kiosk", TopicKind.PANEL_REQ: "panel"}
+REPLY_MODELS: dict[TopicKind, type[Reply]] = {
+    TopicKind.KIOSK_REQ: KioskReply,
+    TopicKind.PANEL_REQ: PanelReply,
+}
+REPLY_TOPICS = {TopicKind.KIOSK_REQ: topics.kiosk_reply, TopicKind.PANEL_REQ: topics.panel_reply}
+ATTEMPTS = 4
+KEEP_REQUESTS = timedelta(days=1)
+KEEP_SENT = timedelta(days=1)
+SEND_BATCH = 500
+ACK_TIMEOUT = 10.0
+PURGE_EVERY = 600.0
+
+
+def _request_id(payload: bytes) -> uuid.UUID | None:
+    """The request_id of a payload the contract refused, so the device can still be answered."""
+    try:
+        data = json.loads(payload)
+        return uuid.UUID(str(data["request_id"])) if isinstance(data, dict) else None
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+class Coordinator:
+    """Serves the site's devices over MQTT for as long as it runs; ``start()``, ``stop()``."""
+
+    def __init__(
+        self,
+        hub: Hub,
+        endpoint: MqttEndpoint,
+        *,
+        shards: int = 4,
+        tick: float = 2.0,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.hub = hub
+        self.site = hub.settings.site
+        self._endpoint = endpoint
+        self._clock = clock
+        self._tick = tick
+        self._client = mqtt.Client(
+            CallbackAPIVersion.VERSION2,
+            client_id=f"cherga-hub-{self.site}-{os.getpid()}-{uuid.uuid4().hex[:6]}",
+            protocol=MQTTProtocolVersion.MQTTv5,
+        )
+        if endpoint.username is not None:
+            self._client.username_pw_set(endpoint.username, endpoint.password)
+        self._client.reconnect_delay_set(1, 10)
+        self._client.on_connect = self._on_connect
+        self._client.on_disconnect = self._on_disconnect
+        self._client.on_message = self._on_message
+        self._connected = threading.Event()
+        self._stopping = threading.Event()
+        self._wake = threading.Event()
+        self._queues: list[stdqueue.Queue[tuple[str, bytes] | None]] = [
+            stdqueue.Queue() for _ in range(max(1, shards))
+        ]
+        self._threads: list[threading.Thread] = []
+        self._resync = threading.Event()
+        self.handled = 0
+        self.rejected = 0
+
+    # ---- lifecycle ---------------------------------------------------------------------
+
+    def start(self, wait: float | None = None) -> bool:
+        """Connect (retrying in the background), start the workers; optionally wait to connect."""
+        event.listen(self.hub.sessions, "after_commit", self._after_commit)
+        event.listen(self.hub.sessions, "after_rollback", self._after_rollback)
+        for index, work in enumerate(self._queues):
+            self._spawn(f"cherga-coordinator-{index}", partial(self._work, work))
+        self._spawn("cherga-outbox", self._send_loop)
+        self._spawn("cherga-housekeeper", self._housekeep_loop)
+        self._client.connect_async(self._endpoint.host, self._endpoint.port, keepalive=30)
+        self._client.loop_start()
+        logger.info("coordinator connecting to %s", self._endpoint.safe_url)
+        return self._connected.wait(wait) if wait is not None else self._connected.is_set()
+
+    def _spawn(self, name: str, target: Callable[[], None]) -> None:
+        thread = threading.Thread(target=target, name=name, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def stop(self) -> None:
+        """Finish the requests in hand, send what is committed, disconnect."""
+        if self._stopping.is_set() or not self._threads:
+            return
+        for work in self._queues:
+            work.put(None)
+        for thread in self._threads[: len(self._queues)]:
+            thread.join(timeout=10)
+        self._stopping.set()
+        self._wake.set()
+        for thread in self._threads[len(self._queues) :]:
+            thread.join(timeout=10)
+        self._client.disconnect()
+        self._client.loop_stop()
+        event.remove(self.hub.sessions, "after_commit", self._after_commit)
+        event.remove(self.hub.sessions, "after_rollback", self._after_rollback)
+
+    @property
+    def connected(self) -> bool:
+        """Whether the broker connection is up."""
+        return self._connected.is_set()
+
+    def context(self) -> QueueContext:
+        """Now, at this site."""
+        return QueueContext(now=self._clock(), tz=self.hub.settings.tz, site=self.site)
+
+    # ---- paho callbacks (network thread: hand over, never block) ---------------------------
+
+    def _on_connect(
+        self,
+        client: mqtt.Client,
+        userdata: Any,
+        flags: Any,
+        reason: ReasonCode,
+        properties: Properties | None,
+    ) -> None:
+        if reason.is_failure:
+            logger.error("broker refused the hub: %s", reason)
+            return
+        base = f"{topics.PREFIX}/{self.site}"
+        client.subscribe(
+            [
+                (f"$share/{SHARE_GROUP}/{base}/kiosk/+/req", 1),
+                (f"$share/{SHARE_GROUP}/{base}/panel/+/req", 1),
+                (f"$share/{SHARE_GROUP}/{base}/printer/+/result", 1),
+                (f"{base}/devices/+/state", 1),
+            ]
+        )
+        self._connected.set()
+        self._resync.set()
+        self._wake.set()
+        logger.info("coordinator connected to the broker")
+
+    def _on_disconnect(
+        self,
+        client: mqtt.Client,
+        userdata: Any,
+        flags: Any,
+        reason: ReasonCode,
+        properties: Properties | None,
+    ) -> None:
+        self._connected.clear()
+        if not self._stopping.is_set():
+            logger.warning("coordinator lost the broker (%s); reconnecting", reason)
+
+    def _on_message(self, client: mqtt.Client, userdata: Any, msg: mqtt.MQTTMessage) -> None:
+        # cherga/v1/{site}/{role}/{device}/...: one device's messages go to one worker, in order.
+        parts = msg.topic.split("/")
+        device = parts[4] if len(parts) > 4 else ""
+        shard = zlib.crc32(device.encode()) % len(self._queues)
+        self._queues[shard].put((msg.topic, bytes(msg.payload)))
+
+    def _after_commit(self, session: Session) -> None:
+        if session.info.pop(outbox.DIRTY, False):
+            self._wake.set()
+
+    def _after_rollback(self, session: Session) -> None:
+        session.info.pop(outbox.DIRTY, None)
+
+    # ---- requests -------------------------------------------------------------------------
+
+    def _work(self, work: stdqueue.Queue[tuple[str, bytes] | None]) -> None:
+        while (item := work.get()) is not None:
+            topic, payload = item
+            try:
+                self.handle(topic, payload)
+            except Exception:
+                logger.exception("could not handle a message on %s", topic)
+
+    def handle(self, topic: str, payload: bytes) -> None:
+        """Handle one message from the broker (called by the workers; public for tests)."""
+        try:
+            where = topics.parse(topic)
+        except ProtocolError as exc:
+            self._reject(topic, exc.code, exc.message)
+            return
+        if where.site != self.site:
+            self._reject(topic, "bad_topic", f"site {where.site} is not {self.site}")
+            return
+        if where.kind in REQUEST_KINDS:
+            self._request(where, payload)
+        elif where.kind == TopicKind.DEVICE_STATE:
+            self._state(where, payload)
+        elif where.kind == TopicKind.PRINTER_RESULT:
+            self._print_result(where, payload)
+        else:
+            self._reject(topic, "bad_topic", "the hub does not take messages on this topic")
+
+    def _reject(self, topic: str, code: str, why: str) -> None:
+        # The payload is never logged: a login carries a password.
+        self.rejected += 1
+        logger.warning("rejected a message on %s: %s (%s)", topic, why, code)
+
+    def _speaker(self, session: Session, where: Topic, role: str) -> Speaker:
+        device = session.get(Device, where.device) if where.device else None
+        if device is None or device.revoked_at is not None or device.site != self.site:
+            raise DomainError("device_unknown", device=where.device)
+        if device.role != role:
+            raise DomainError("device_wrong_role", device=device.id, role=device.role)
+        return Speaker.of(device)
+
+    def _request(self, where: Topic, payload: bytes) -> None:
+        kind = where.kind
+        model = REPLY_MODELS[kind]
+        reply_topic = REPLY_TOPICS[kind](self.site, str(where.device))
+        try:
+            request: Any = decode(kind, payload)
+        except ProtocolError as exc:
+            self._reject(str(where), exc.code, exc.message)
+            request_id = _request_id(payload)
+            if request_id is not None:
+                self._reply(reply_topic, model.failure(request_id, exc.code, exc.message))
+            return
+        request_id = request.request_id
+        lang = getattr(request, "lang", None)
+        for attempt in range(ATTEMPTS):
+            try:
+                reply = self._serve(where, request, model, lang)
+                break
+            except OperationalError as exc:
+                # SQLite "database is locked", a PostgreSQL deadlock: try again shortly.
+                logger.warning("request %s: %s (attempt %d)", request_id, exc.orig, attempt + 1)
+                time.sleep(0.05 * (attempt + 1))
+            except Exception:
+                logger.exception("request %s on %s failed", request_id, where)
+                reply = model.failure(
+                    request_id, "internal", translate("hub_internal_error", lang or "uk")
+                )
+                break
+        else:
+            reply = model.failure(request_id, "busy", translate("hub_busy", lang or "uk"))
+        self.handled += 1
+        self._reply(reply_topic, reply)
+
+    def _serve(self, where: Topic, request: Any, model: type[Reply], lang: str | None) -> Reply:
+        """Answer ``request`` once: the change and the remembered reply commit together."""
+        request_id = request.request_id
+        device_id = str(where.device)
+        with self.hub.sessions() as session:
+            known = session.get(DeviceRequest, str(request_id))
+            if known is not None:
+                return self._repeat(known, device_id, model, request_id, lang)
+        role = REQUEST_KINDS[where.kind]
+        ctx = self.context()
+        try:
+            with transaction(self.hub.sessions) as session:
+                speaker = self._speaker(session, where, role)
+                if role == "kiosk":
+                    reply: Reply = handlers.handle_kiosk(session, ctx, speaker, request)
+                else:
+                    reply = handlers.handle_panel(
+                        session, ctx, speaker, request, hasher=self.hub.hasher
+                    )
+                self._remember(session, request_id, device_id, request.type, reply)
+            return reply
+        except DomainError as exc:
+            failure = self._failure(model, request_id, exc, lang, where)
+        except IntegrityError:
+            # The same request_id was answered meanwhile (a duplicate delivered in parallel).
+            with self.hub.sessions() as session:
+                known = session.get(DeviceRequest, str(request_id))
+                if known is None:
+                    raise
+                return self._repeat(known, device_id, model, request_id, lang)
+        try:
+            with transaction(self.hub.sessions) as session:
+                self._remember(session, request_id, device_id, request.type, failure)
+        except IntegrityError:
+            with self.hub.sessions() as session:
+                known = session.get(DeviceRequest, str(request_id))
+                if known is not None:
+                    return self._repeat(known, device_id, model, request_id, lang)
+        return failure
+
+    def _failure(
+        self,
+        model: type[Reply],
+        request_id: uuid.UUID,
+        exc: DomainError,
+        lang: str | None,
+        where: Topic,
+    ) -> Reply:
+        if lang is None and where.kind == TopicKind.PANEL_REQ:
+            with self.hub.sessions() as session:
+                lang = handlers.panel_language(
+                    session, Speaker(str(where.device), "panel", self.site)
+                )
+        text = translate(exc.code, lang or "uk", **exc.params)[:500]
+        if exc.code in ("device_unknown", "device_wrong_role"):
+            self._reject(str(where), exc.code, text)
+        return model.failure(request_id, exc.code[:64], text)
+
+    @staticmethod
+    def _remember(
+        session: Session, request_id: uuid.UUID, device_id: str, kind: str, reply: Reply
+    ) -> None:
+        session.add(
+            DeviceRequest(
+                request_id=str(request_id),
+                device_id=device_id,
+                kind=kind,
+                reply=reply.model_dump(mode="json", exclude_none=True),
+            )
+        )
+        session.flush()
+
+    def _repeat(
+        self,
+        known: DeviceRequest,
+        device_id: str,
+        model: type[Reply],
+        request_id: uuid.UUID,
+        lang: str | None,
+    ) -> Reply:
+        if known.device_id != device_id:
+            return model.failure(
+                request_id, "request_id_reused", translate("request_id_reused", lang or "uk")
+            )
+        return model.model_validate_json(json.dumps(known.reply))
+
+    def _reply(self, topic: str, reply: Reply) -> None:
+        self._client.publish(
+            topic, reply.__pydantic_serializer__.to_json(reply, exclude_none=True), qos=1
+        )
+
+    # ---- device state and printer results ----------------------------------------------------
+
+    def _state(self, where: Topic, payload: bytes) -> None:
+        if not payload:
+            return  # a retained state cleared by an administrator
+        try:
+            state = decode(TopicKind.DEVICE_STATE, payload)
+        except ProtocolError as exc:
+            self._reject(str(where), exc.code, exc.message)
+            return
+        assert isinstance(state, DeviceState)
+        with transaction(self.hub.sessions) as session:
+            device = devices.record_state(
+                session, site=self.site, device_id=str(where.device), state=state
+            )
+        if device is None:
+            self._reject(str(where), "device_unknown", "state of an unregistered device")
+
+    def _print_result(self, where: Topic, payload: bytes) -> None:
+        try:
+            result = decode(TopicKind.PRINTER_RESULT, payload)
+        except ProtocolError as exc:
+            self._reject(str(where), exc.code, exc.message)
+            return
+        assert isinstance(result, PrinterResult)
+        try:
+            with transaction(self.hub.sessions) as session:
+                printer = self._speaker(session, where, "printer")
+                known = handlers.record_print_result(session, printer, result)
+        except DomainError as exc:
+            self._reject(str(where), exc.code, str(exc))
+            return
+        if not known:
+            self._reject(str(where), "invalid", f"no job {result.job_id} for this printer")
+        elif not result.ok and result.error is not None:
+            logger.warning(
+                "printer %s failed job %s: %s", where.device, result.job_id, result.error.code
+            )
+
+    # ---- the outbox -----------------------------------------------------------------------
+
+    def _send_loop(self) -> None:
+        while True:
+            self._wake.wait(timeout=1.0)
+            self._wake.clear()
+            if not self._connected.is_set():
+                if self._stopping.is_set():
+                    return
+                continue
+            try:
+                if self._resync.is_set():
+                    self._resync.clear()
+                    self.resynchronise()
+                while self.send_pending() == SEND_BATCH:
+                    pass
+            except Exception:
+                logger.exception("sending the outbox failed; will retry")
+                time.sleep(0.5)
+            if self._stopping.is_set():
+                return
+
+    def send_pending(self) -> int:
+        """Publish a batch of committed messages and mark them sent once acknowledged."""
+        with transaction(self.hub.sessions) as session:
+            batch = outbox.pending(session, SEND_BATCH, claim=True)
+            if not batch:
+                return 0
+            # A retained topic keeps only its last message: older ones need not travel.
+            last = {m.topic: m.id for m in batch if m.retain}
+            infos = []
+            for message in batch:
+                if message.retain and last[message.topic] != message.id:
+                    continue
+                body = json.dumps(message.payload, ensure_ascii=False, separators=(",", ":"))
+                infos.append(
+                    self._client.publish(message.topic, body.encode(), qos=1, retain=message.retain)
+                )
+            deadline = time.monotonic() + ACK_TIMEOUT
+            for info in infos:
+                info.wait_for_publish(timeout=max(0.0, deadline - time.monotonic()))
+                if not info.is_published():
+                    raise ConnectionError("the broker did not acknowledge the outbox in time")
+            outbox.mark_sent(session, [m.id for m in batch])
+            return len(batch)
+
+    def resynchronise(self) -> None:
+        """After (re)connecting: the board and every panel's assignment again (retained)."""
+        ctx = self.context()
+        with transaction(self.hub.sessions) as session:
+            queue_publish.publish_board(session, ctx)
+            rows = session.scalars(
+                select(QueueOperator).where(QueueOperator.device_id.is_not(None))
+            )
+            for row in rows:
+                queue_publish.publish_assignment(session, ctx, row)
+
+    # ---- housekeeping ---------------------------------------------------------------------
+
+    def _housekeep_loop(self) -> None:
+        next_purge = time.monotonic()
+        while not self._stopping.wait(self._tick):
+            try:
+                purge = time.monotonic() >= next_purge
+                self.housekeep(purge=purge)
+                if purge:
+                    next_purge = time.monotonic() + PURGE_EVERY
+            except Exception:
+                logger.exception("housekeeping failed; will retry")
+
+    def housekeep(self, *, purge: bool = False) -> None:
+        """End overdue bookings and unanswered calls; now and then forget old records."""
+        now = self._clock()
+        with transaction(self.hub.sessions) as session:
+            queue_operators.expire_overdue(session, now, site=self.site, tz=self.hub.settings.tz)
+        if purge:
+            with transaction(self.hub.sessions) as session:
+                outbox.purge_sent(session, now - KEEP_SENT)
+                session.execute(
+                    delete(DeviceRequest).where(DeviceRequest.created_at < now - KEEP_REQUESTS)
+                )

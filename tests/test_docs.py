@@ -1,4 +1,4 @@
-"""The walk-through in docs/crm.md runs as written against a real hub, so it never goes stale."""
+"""The walk-throughs in docs/ run as written against a real hub, so they never go stale."""
 
 from __future__ import annotations
 
@@ -14,9 +14,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.mqtt import open_for_broker
 from tests.pg import free_port
 
-DOC = Path(__file__).resolve().parent.parent / "docs" / "crm.md"
+DOCS = Path(__file__).resolve().parent.parent / "docs"
 PASSWORD = "walk-through-1"
 
 
@@ -24,23 +25,27 @@ def shell_blocks(text: str) -> list[str]:
     return re.findall(r"```sh\n(.*?)```", text, re.S)
 
 
-def test_crm_walk_through_runs_as_written(tmp_path: Path) -> None:
-    missing = [tool for tool in ("curl", "jq", "bash") if shutil.which(tool) is None]
+def run_walk_through(doc: str, tmp_path: Path, tools: tuple[str, ...]) -> str:
+    """Run every sh block of ``docs/{doc}`` in order against a fresh hub; returns the output.
+
+    The reader's hub listens on 8000 and its broker on 1883; this one uses free ports.
+    """
+    missing = [tool for tool in (*tools, "bash") if shutil.which(tool) is None]
     if missing:
         pytest.skip(f"the walk-through needs {', '.join(missing)} (tests/run installs them)")
-    blocks = shell_blocks(DOC.read_text(encoding="utf-8"))
-    assert len(blocks) >= 8
-    port = free_port()
-    # The reader's hub listens on 8000; this one on a free port.
+    blocks = shell_blocks((DOCS / doc).read_text(encoding="utf-8"))
+    assert len(blocks) >= 5
+    port, mqtt_port = free_port(), free_port()
     script = "set -euo pipefail\n" + "\n".join(blocks).replace(
         "http://127.0.0.1:8000", f"http://127.0.0.1:{port}"
-    )
+    ).replace("MQTT_PORT=1883", f"MQTT_PORT={mqtt_port}")
     env = {k: v for k, v in os.environ.items() if not k.startswith("CHERGA_")}
     env.update(
         CHERGA_ADMIN_PASSWORD=PASSWORD,
         CHERGA_PASSWORD_HASH_MEMORY_KIB="1024",
-        CHERGA_MQTT_PORT=str(free_port()),
+        CHERGA_MQTT_PORT=str(mqtt_port),
     )
+    open_for_broker(tmp_path / "mqtt")
     hub = subprocess.Popen(
         [sys.executable, "-m", "hub.cli", "hub", "--port", str(port), "--data-dir", str(tmp_path)],
         env=env,
@@ -70,7 +75,11 @@ def test_crm_walk_through_runs_as_written(tmp_path: Path) -> None:
         hub.send_signal(signal.SIGTERM)
         hub.communicate(timeout=30)
     assert run.returncode == 0, f"{run.stderr[-3000:]}\n{run.stdout[-3000:]}"
-    out = run.stdout
+    return run.stdout
+
+
+def test_crm_walk_through_runs_as_written(tmp_path: Path) -> None:
+    out = run_walk_through("crm.md", tmp_path, ("curl", "jq"))
     # A few results the text promises: the contact filled in, the task linked back to the event,
     # the balance computed, the import stored, the dependency in the plan.
     assert '"contact_id": 1' in out
@@ -79,3 +88,14 @@ def test_crm_walk_through_runs_as_written(tmp_path: Path) -> None:
     assert '"stored": true' in out
     assert "Виставити рахунок" in out
     assert "null" not in re.findall(r'"dependencies": (\S+)', out)
+
+
+def test_queue_walk_through_runs_as_written(tmp_path: Path) -> None:
+    out = run_walk_through("queue.md", tmp_path, ("curl", "jq", "mosquitto_rr", "mosquitto_sub"))
+    # The promises of the text: a ticket, Free giving it to window 3 with a task and a reason,
+    # the board showing the call, the task done, a refusal in words.
+    assert '"number":"001"' in out
+    assert '"window": "3"' in out and "Найближчий у черзі «Паспортний стіл»" in out
+    assert '[{"number":"001","window":"3"' in out
+    assert '"status":"done"' in out
+    assert '"code":"not_found"' in out

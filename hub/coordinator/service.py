@@ -46,6 +46,7 @@ from hub.errors import DomainError
 from hub.i18n import translate
 from hub.protocol import topics
 from hub.protocol.base import Reply
+from hub.protocol.client import no_delay
 from hub.protocol.devices import DeviceState, PrinterResult
 from hub.protocol.errors import ProtocolError
 from hub.protocol.messages import KioskReply, PanelReply, decode
@@ -104,6 +105,7 @@ class Coordinator:
         if endpoint.username is not None:
             self._client.username_pw_set(endpoint.username, endpoint.password)
         self._client.reconnect_delay_set(1, 10)
+        self._client.on_socket_open = no_delay
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect
         self._client.on_message = self._on_message

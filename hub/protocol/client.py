@@ -40,6 +40,17 @@ ConnectionListener = Callable[[bool], None]
 R = TypeVar("R", bound=Reply)
 
 
+def no_delay(client: mqtt.Client, userdata: Any, sock: Any) -> None:
+    """paho's on_socket_open: send small packets at once (paho 2.2 leaves Nagle on).
+
+    Without it a QoS 1 request/reply waits on Nagle plus delayed ACK, about 44 ms (STACK_NOTES).
+    """
+    try:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    except (OSError, AttributeError):
+        logger.debug("TCP_NODELAY not available on this socket")
+
+
 class RequestTimeout(TimeoutError):
     """No reply came in time; the request may still be carried out (requests are idempotent)."""
 
@@ -90,7 +101,7 @@ class DeviceClient:
         self._client.reconnect_delay_set(backoff_min, backoff_max)  # type: ignore[arg-type]
         self._faults: list[Fault] = []
         self._client.will_set(self.state_topic, self._state_payload("offline"), qos=1, retain=True)
-        self._client.on_socket_open = self._on_socket_open
+        self._client.on_socket_open = no_delay
         self._client.on_connect = self._on_connect
         self._client.on_connect_fail = self._on_connect_fail
         self._client.on_disconnect = self._on_disconnect
@@ -341,13 +352,6 @@ class DeviceClient:
         return [f for f in futures if not f.done()]
 
     # ---- paho callbacks (network thread) ------------------------------------------------
-
-    def _on_socket_open(self, client: mqtt.Client, userdata: Any, sock: Any) -> None:
-        # Without it a QoS 1 request/reply waits on Nagle + delayed ACK (~44 ms, STACK_NOTES).
-        try:
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        except (OSError, AttributeError):
-            logger.debug("TCP_NODELAY not available on this socket")
 
     def _on_connect(
         self, client: mqtt.Client, userdata: Any, flags: Any, reason: ReasonCode, props: Any

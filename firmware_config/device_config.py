@@ -55,6 +55,10 @@ class DeviceConfig(_Strict):
     window: Annotated[int, Field(ge=1, le=9999)] | None = None
     printer: SafeId | None = None
     screen: ScreenConfig | None = None
+    # The role's own settings ([settings] and its sub-tables: the printer's connection and
+    # ticket layout, a display's voice...). The role's program validates them with its own
+    # model at start, so this file stays the one place a device is configured.
+    settings: dict[str, Any] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _role_fields(self) -> Self:
@@ -77,9 +81,27 @@ def _toml_value(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, int):
         return str(value)
+    if isinstance(value, float):
+        return repr(value)
     if isinstance(value, str):
         return json.dumps(value, ensure_ascii=False)  # a JSON string is a valid TOML basic string
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
     raise TypeError(f"cannot write {type(value).__name__} to TOML")
+
+
+def _toml_table(name: str, values: dict[str, Any]) -> list[str]:
+    """``[name]`` with its plain values, then its sub-tables as ``[name.sub]``."""
+    lines = ["", f"[{name}]"]
+    lines += [
+        f"{k} = {_toml_value(v)}"
+        for k, v in values.items()
+        if v is not None and not isinstance(v, dict)
+    ]
+    for key, sub in values.items():
+        if isinstance(sub, dict):
+            lines += _toml_table(f"{name}.{key}", sub)
+    return lines
 
 
 def to_toml(config: DeviceConfig) -> str:
@@ -87,11 +109,10 @@ def to_toml(config: DeviceConfig) -> str:
     data = config.model_dump(exclude_none=True)
     data["mqtt"]["password"] = config.mqtt.password.get_secret_value()
     lines = ["# Cherga device configuration: keep it private (it holds the MQTT password)."]
-    tables = {k: v for k, v in data.items() if isinstance(v, dict)}
-    lines += [f"{k} = {_toml_value(v)}" for k, v in data.items() if k not in tables]
+    tables = {k: v for k, v in data.items() if isinstance(v, dict) and v}
+    lines += [f"{k} = {_toml_value(v)}" for k, v in data.items() if not isinstance(v, dict)]
     for table, values in tables.items():
-        lines += ["", f"[{table}]"]
-        lines += [f"{k} = {_toml_value(v)}" for k, v in values.items() if v is not None]
+        lines += _toml_table(table, values)
     return "\n".join(lines) + "\n"
 
 

@@ -5,9 +5,17 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+
+# Kivy reads its environment once, at first import (STACK_NOTES): render offscreen through Mesa,
+# take no command-line arguments, keep its home and logs out of ~/.kivy, ignore user config.
+os.environ.setdefault("KIVY_NO_ARGS", "1")
+os.environ.setdefault("KIVY_USE_DEFAULTCONFIG", "1")
+os.environ.setdefault("KIVY_HOME", tempfile.mkdtemp(prefix="cherga-kivy-"))
+os.environ.setdefault("SDL_VIDEODRIVER", "offscreen")
 
 import pytest
 from fastapi.testclient import TestClient

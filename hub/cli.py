@@ -23,6 +23,15 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("cherga")
 
+# The appliances' programs: each parses its own arguments and never needs the hub's settings
+# (a Pi that is only a printer has no hub configuration and no database libraries).
+APPLIANCES: dict[str, tuple[str, str]] = {
+    "kiosk": ("kiosk.cli", "run a registration kiosk (Kivy)"),
+    "panel": ("operator_panel.cli", "run an operator's panel (Kivy)"),
+    "display": ("display_board.cli", "run the waiting-room display board (Kivy)"),
+    "printer": ("printers.cli", "run a ticket printer agent, or preview a ticket"),
+}
+
 
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
@@ -83,6 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
     validate = config_sub.add_parser("validate", help="check the configuration and exit")
     _common(validate)
     _device_parser(sub)
+    for command, (_module, summary) in APPLIANCES.items():
+        appliance = sub.add_parser(command, help=summary, add_help=False)
+        appliance.add_argument("args", nargs=argparse.REMAINDER, help="see cherga COMMAND --help")
     return parser
 
 
@@ -394,7 +406,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     from hub.errors import DomainError
     from hub.logs import setup_logging
 
-    args = build_parser().parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments and arguments[0] in APPLIANCES:
+        import importlib
+
+        module = importlib.import_module(APPLIANCES[arguments[0]][0])
+        code: int = module.main(arguments[1:])
+        return code
+    args = build_parser().parse_args(arguments)
     try:
         settings = _settings(args)
         setup_logging(settings.log_level)

@@ -14,13 +14,10 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub.db.base import utcnow
-from hub.db.models import Device, PrintJob, User
+from hub.db.models import Device, User
 from hub.db.models.queue import QueueOperator, QueueTicket
 from hub.errors import AccessDenied, Conflict, Invalid
-from hub.protocol import topics
-from hub.protocol.base import Lang
-from hub.protocol.devices import PrinterJob, PrinterResult, PrintTicket
+from hub.protocol.devices import PrinterResult
 from hub.protocol.messages import (
     CallTicket,
     CheckIn,
@@ -42,7 +39,7 @@ from hub.protocol.messages import (
 )
 from hub.services import (
     access,
-    outbox,
+    printing,
     queue,
     queue_assign,
     queue_operators,
@@ -107,7 +104,7 @@ def handle_kiosk(
         )
     else:
         result = queue_tickets.check_in(session, ctx, code=request.booking_code)
-    printed = print_ticket(session, ctx, kiosk, result, request.lang)
+    printed = print_ticket(session, ctx, kiosk, result, request)
     info = result.ticket
     ticket = TicketInfo(
         id=info.id,
@@ -121,47 +118,33 @@ def handle_kiosk(
 
 
 def print_ticket(
-    session: Session, ctx: QueueContext, kiosk: Speaker, result: IssueResult, lang: Lang
+    session: Session,
+    ctx: QueueContext,
+    kiosk: Speaker,
+    result: IssueResult,
+    request: IssueTicket | CheckIn,
 ) -> bool | None:
     """Send the ticket to the kiosk's printer: None (job sent, no answer yet) or False (none)."""
     printer = session.get(Device, kiosk.printer_id) if kiosk.printer_id else None
     if printer is None or printer.revoked_at is not None or printer.role != "printer":
         return False
-    info = result.ticket
-    job_id = uuid.uuid4()
-    session.add(
-        PrintJob(id=str(job_id), ticket_id=info.id, printer_id=printer.id, kiosk_id=kiosk.id)
+    printing.send(
+        session,
+        ctx,
+        ticket_id=result.ticket.id,
+        printer_id=printer.id,
+        lang=request.lang,
+        kiosk_id=kiosk.id,
+        request_id=request.request_id,
     )
-    job = PrinterJob(
-        job_id=job_id,
-        ticket=PrintTicket(
-            id=info.id,
-            number=info.number,
-            service_id=info.service_id,
-            service_name=info.service_name[:200] or "-",
-            issued_at=ctx.now,
-            lang=lang,
-            position=info.position,
-            estimated_wait_s=info.estimated_wait_s,
-            booking_code=None,
-        ),
-    )
-    payload = job.model_dump(mode="json", exclude_none=True)
-    outbox.enqueue(session, topics.printer_job(ctx.site, printer.id), payload, False)
     return None
 
 
-def record_print_result(session: Session, printer: Speaker, result: PrinterResult) -> bool:
+def record_print_result(
+    session: Session, ctx: QueueContext, printer: Speaker, result: PrinterResult
+) -> bool:
     """Store a printer's answer to one of its own jobs; False for a job it was never sent."""
-    job = session.get(PrintJob, str(result.job_id))
-    if job is None or job.printer_id != printer.id:
-        return False
-    job.state = "printed" if result.ok else "failed"
-    job.error_code = result.error.code if result.error else None
-    job.error_message = result.error.message if result.error else None
-    job.finished_at = utcnow()
-    session.flush()
-    return True
+    return printing.record_result(session, ctx, printer.id, result)
 
 
 # ---- operators' panels ----------------------------------------------------------------------

@@ -413,7 +413,7 @@ class Coordinator:
         try:
             with transaction(self.hub.sessions) as session:
                 printer = self._speaker(session, where, "printer")
-                known = handlers.record_print_result(session, printer, result)
+                known = handlers.record_print_result(session, self.context(), printer, result)
         except DomainError as exc:
             self._reject(str(where), exc.code, str(exc))
             return

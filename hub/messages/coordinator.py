@@ -37,6 +37,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Хаб не зміг виконати запит. Спробуйте ще раз або зверніться до адміністратора.",
         "The hub could not carry out the request. Try again or call the administrator.",
     ),
+    "print_printer_unknown": (
+        "Немає принтера {printer_id} на цьому майданчику (або його відкликано).",
+        "There is no printer {printer_id} at this site (or it was revoked).",
+    ),
+    "print_copies_invalid": (
+        "Кількість копій: від 1 до {max}.",
+        "Copies: 1 to {max}.",
+    ),
     "hub_busy": (
         "Хаб зараз перевантажений. Спробуйте ще раз за мить.",
         "The hub is busy right now. Try again in a moment.",

@@ -22,6 +22,8 @@ from hub.api.schemas.queue import (
     NoteIn,
     OperatorRead,
     OperatorStatus,
+    PrintIn,
+    PrintJobRead,
     ServiceRead,
     TicketIssue,
     TicketRead,
@@ -29,7 +31,15 @@ from hub.api.schemas.queue import (
 )
 from hub.bootstrap import Hub
 from hub.db.base import utcnow
-from hub.services import access, queue, queue_assign, queue_operators, queue_publish, queue_tickets
+from hub.services import (
+    access,
+    printing,
+    queue,
+    queue_assign,
+    queue_operators,
+    queue_publish,
+    queue_tickets,
+)
 from hub.services.access import Action, DocType
 from hub.services.queue import QueueContext
 
@@ -220,3 +230,41 @@ def transfer(
         reason=body.reason,
     )
     return ChangeRead.model_validate(result)
+
+
+@router.post(
+    "/tickets/{ticket_id}/print",
+    status_code=201,
+    summary="Print or reprint a ticket on a printer",
+    response_model=PrintJobRead,
+)
+def print_ticket(
+    session: SessionDep, principal: EventCreator, hub: HubDep, ticket_id: PathId, body: PrintIn
+) -> PrintJobRead:
+    job = printing.send(
+        session,
+        context(hub),
+        ticket_id=ticket_id,
+        printer_id=body.printer,
+        lang=body.lang,
+        copies=body.copies,
+    )
+    return PrintJobRead.model_validate(job)
+
+
+@router.get(
+    "/tickets/{ticket_id}/prints",
+    summary="Every print of a ticket and its outcome",
+    response_model=list[PrintJobRead],
+)
+def ticket_prints(session: SessionDep, principal: CrmUser, ticket_id: PathId) -> list[PrintJobRead]:
+    return [PrintJobRead.model_validate(job) for job in printing.jobs_of(session, ticket_id)]
+
+
+@router.get(
+    "/prints/failed",
+    summary="Today's tickets whose last print failed",
+    response_model=list[PrintJobRead],
+)
+def failed_prints(session: SessionDep, principal: CrmUser, hub: HubDep) -> list[PrintJobRead]:
+    return [PrintJobRead.model_validate(job) for job in printing.failed(session, context(hub))]

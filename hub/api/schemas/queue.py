@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, Field, StringConstraints
 
@@ -167,3 +167,27 @@ class ServiceRead(Output):
     waiting: int
     operators: int
     estimated_wait_s: int
+
+
+class PrintIn(Input):
+    """Print (or reprint) a ticket on a printer of this site."""
+
+    printer: DeviceId = Field(description="The printer's device id", examples=["printer-1"])
+    copies: int = Field(1, ge=1, le=5)
+    lang: Literal["uk", "en"] = Field("uk", description="The language of the ticket's texts")
+
+
+class PrintJobRead(Output):
+    """A print job and what the printer said."""
+
+    id: str
+    ticket_id: int
+    number: str
+    service_id: int
+    printer_id: str
+    kiosk_id: str | None
+    state: str = Field(description="pending, printed or failed")
+    error_code: str | None
+    error_message: str | None
+    created_at: datetime
+    finished_at: datetime | None

@@ -45,6 +45,9 @@ class PrintJob(Base):
     )
     printer_id: Mapped[str] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"))
     kiosk_id: Mapped[str | None] = mapped_column(String(64))
+    # The kiosk's request that issued the ticket: the kiosk is told the outcome as a second
+    # reply to it.
+    request_id: Mapped[str | None] = mapped_column(String(36))
     state: Mapped[str] = mapped_column(String(16), default="pending")
     error_code: Mapped[str | None] = mapped_column(String(64))
     error_message: Mapped[str | None] = mapped_column(Text)

@@ -37,6 +37,7 @@ def upgrade() -> None:
         sa.Column("ticket_id", sa.Integer(), nullable=False),
         sa.Column("printer_id", sa.String(length=64), nullable=False),
         sa.Column("kiosk_id", sa.String(length=64), nullable=True),
+        sa.Column("request_id", sa.String(length=36), nullable=True),
         sa.Column("state", sa.String(length=16), nullable=False),
         sa.Column("error_code", sa.String(length=64), nullable=True),
         sa.Column("error_message", sa.Text(), nullable=True),

@@ -51,6 +51,7 @@ from hub.protocol.messages import (
     PanelReply,
     Recall,
     SetStatus,
+    Start,
     Transfer,
 )
 from hub.services import devices, queue_tickets
@@ -232,12 +233,17 @@ def test_ticket_free_board_recall_done(site: Site) -> None:
     assert not bad.ok and bad.error.code == "bad_credentials"
     logged = login(panel, "olena")
     assert logged.operator.username == "olena" and logged.operator.status == "break"
+    assert logged.operator.lang == "uk"
+    assert [(s.id, s.name) for s in logged.operator.services] == [(service, "Паспорти")]
+    statuses = {s.code: s.name for s in logged.operator.statuses}
+    assert statuses["free"] == "Вільний" and {"busy", "break", "offline"} <= set(statuses)
     assignments = Inbox()
     panel.subscribe(topics.panel_assignment("main", "panel-1"), assignments, wait=WAIT)
     free = ask(panel, SetStatus(request_id=rid(), status="free"), PanelReply)
     assert free.ok and free.operator.status == "busy"
     assert free.assignment.ticket.number == "001" and free.assignment.window == "1"
     assert free.assignment.ticket.client.name == "Ігор"
+    assert free.assignment.ticket.service_name == "Паспорти"
     assert free.assignment.reason and "Паспорти" in free.assignment.reason
     held = assignments.next(lambda t, m: m.ticket is not None)
     assert held.ticket.id == issued.ticket.id and held.task_id == free.assignment.task_id
@@ -246,7 +252,7 @@ def test_ticket_free_board_recall_done(site: Site) -> None:
     assert (call.number, call.window, call.recall) == ("001", "1", False)
     board = shown.next(lambda t, m: t.endswith("/board") and m.calls)
     assert [(c.number, c.window) for c in board.calls] == [("001", "1")]
-    assert board.waiting == {service: 0}
+    assert board.waiting == {service: 0} and board.names == {service: "Паспорти"}
 
     # A display that connects later gets the board at once (retained).
     late, late_inbox = site.device("display-1", "display", client_id="second-screen"), Inbox()
@@ -258,6 +264,8 @@ def test_ticket_free_board_recall_done(site: Site) -> None:
     again = shown.next(lambda t, m: t.endswith("/announce"))
     assert (again.number, again.recall) == ("001", True)
 
+    came = ask(panel, Start(request_id=rid(), ticket_id=issued.ticket.id), PanelReply)
+    assert came.ok and came.assignment.ticket.state == "serving"
     done = ask(panel, Finish(request_id=rid(), ticket_id=issued.ticket.id, note="OK"), PanelReply)
     assert done.ok and done.assignment.ticket is None
     assert assignments.next(lambda t, m: m.ticket is None).window == "1"

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub.db.models import Device, User
+from hub.db.models import Device, Project, User, UserStatus
 from hub.db.models.queue import QueueOperator, QueueTicket
 from hub.errors import AccessDenied, Conflict, Invalid
 from hub.protocol.devices import PrinterResult
@@ -33,7 +33,10 @@ from hub.protocol.messages import (
     PanelReply,
     Recall,
     ServiceInfo,
+    ServiceRef,
     SetStatus,
+    Start,
+    StatusInfo,
     TicketInfo,
     Transfer,
 )
@@ -53,7 +56,7 @@ from hub.services.queue_tickets import ClientDetails
 from hub.services.security import Hasher
 
 KioskRequest = ListServices | IssueTicket | CheckIn
-PanelRequest = Login | Logout | SetStatus | Finish | NoShow | Recall | Transfer | CallTicket
+PanelRequest = Login | Logout | SetStatus | Start | Finish | NoShow | Recall | Transfer | CallTicket
 # A freshly logged-in operator is present but not yet taking visitors: Free starts that.
 LOGGED_IN_STATUS = "break"
 OFFLINE_STATUS = "offline"
@@ -187,9 +190,30 @@ def _operator_reply(
             username=user.username,
             name=user.employee.full_name[:200] or None if user.employee else None,
             status=row.status,
+            lang="en" if user.lang == "en" else "uk",
+            statuses=_statuses(session, user.lang),
+            services=[
+                ServiceRef(id=service.id, name=service.name[:200] or str(service.id))
+                for service in session.scalars(
+                    select(Project).where(Project.id.in_(queue.operator_projects(session, user.id)))
+                )
+            ],
         ),
         assignment=state,
     )
+
+
+def _statuses(session: Session, lang: str) -> list[StatusInfo]:
+    """The user statuses a panel offers (SET-4), in the operator's language."""
+    rows = session.scalars(select(UserStatus).order_by(UserStatus.sort_order, UserStatus.id))
+    return [
+        StatusInfo(
+            code=row.code,
+            name=(row.name_en if lang == "en" else row.name_uk)[:200] or row.code,
+            color=row.color,
+        )
+        for row in rows
+    ]
 
 
 def _logged_in(session: Session, panel: Speaker) -> tuple[QueueOperator, AccessProfile]:
@@ -234,6 +258,11 @@ def handle_panel(
             device_id=panel.id,
         )
         return _operator_reply(session, rid, row, assignment=result.assignment, ctx=ctx)
+    if isinstance(request, Start):
+        access.require(profile, Action.CHANGE, DocType.TASK)
+        queue_operators.start_serving(session, ctx, profile=profile, ticket_id=request.ticket_id)
+        session.refresh(row)
+        return _operator_reply(session, rid, row)
     if isinstance(request, CallTicket):
         access.require(profile, Action.CREATE, DocType.TASK)
         assignment = queue_assign.call_ticket(

@@ -50,6 +50,8 @@ class DisplayBoard(Message):
     calls: Annotated[list[BoardCall], Field(max_length=100)] = Field(default_factory=list)
     waiting: dict[PositiveInt, NonNegativeInt] = Field(default_factory=dict)
     at: AwareDatetime | None = None
+    # The services' names (one per service: the CRM keeps a single name).
+    names: dict[PositiveInt, Name] = Field(default_factory=dict)
 
 
 def _both() -> list[Lang]:

@@ -112,7 +112,10 @@ __all__ = [
     "Request",
     "Secret",
     "ServiceInfo",
+    "ServiceRef",
     "SetStatus",
+    "Start",
+    "StatusInfo",
     "Text",
     "TicketInfo",
     "TicketNumber",
@@ -249,6 +252,13 @@ class Transfer(Request):
         return self
 
 
+class Start(Request):
+    """Panel: the called visitor has come to the window; serving starts (no automatic no-show)."""
+
+    type: Literal["start"] = "start"
+    ticket_id: PositiveInt
+
+
 class CallTicket(Request):
     """Panel: call this particular ticket by hand."""
 
@@ -257,7 +267,7 @@ class CallTicket(Request):
 
 
 PanelRequest = Annotated[
-    Login | Logout | SetStatus | Finish | NoShow | Recall | Transfer | CallTicket,
+    Login | Logout | SetStatus | Start | Finish | NoShow | Recall | Transfer | CallTicket,
     Field(discriminator="type"),
 ]
 
@@ -273,6 +283,7 @@ class AssignedTicket(Part):
     waited_s: NonNegativeInt = 0
     state: Code | None = None
     recalls: NonNegativeInt = 0
+    service_name: Name | None = None
 
 
 class PanelAssignment(Message):
@@ -288,12 +299,31 @@ class PanelAssignment(Message):
     status: Code | None = None
 
 
+class StatusInfo(Part):
+    """A user status (SET-4) a panel offers as a button, named in the operator's language."""
+
+    code: Code
+    name: Name
+    color: Annotated[str, Field(max_length=16)] | None = None
+
+
+class ServiceRef(Part):
+    """A service (a project using the queue) by id and name."""
+
+    id: PositiveInt
+    name: Name
+
+
 class OperatorInfo(Part):
-    """The operator logged in at a panel."""
+    """The operator logged in at a panel; after login also their language, the statuses to
+    offer and the services whose work group they are in."""
 
     username: Username
     name: Name | None = None
     status: Code
+    lang: Lang | None = None
+    statuses: Annotated[list[StatusInfo], Field(max_length=100)] | None = None
+    services: Annotated[list[ServiceRef], Field(max_length=500)] | None = None
 
 
 class PanelReply(Reply):
@@ -332,6 +362,7 @@ AnyMessage = (
     | Login
     | Logout
     | SetStatus
+    | Start
     | Finish
     | NoShow
     | Recall

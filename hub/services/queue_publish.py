@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hub.db.models import Project
 from hub.db.models.queue import QueueOperator, QueueTicket
 from hub.i18n import translate
 from hub.protocol import topics
@@ -49,12 +50,24 @@ def board_payload(session: Session, ctx: QueueContext) -> dict[str, Any]:
         for row in rows
     ]
     waiting = dict(sorted(waiting_counts(session).items()))
-    return _plain(DisplayBoard(calls=calls, waiting=waiting, at=ctx.now))
+    names = dict(
+        session.execute(
+            select(Project.id, Project.name)
+            .where(Project.id.in_(list(waiting)))
+            .order_by(Project.id)
+        ).all()
+    )
+    return _plain(DisplayBoard(calls=calls, waiting=waiting, at=ctx.now, names=names))
 
 
 def _aware(moment: datetime) -> datetime:
     """Stored times are UTC; SQLite hands them back without a zone."""
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _service_name(session: Session, project_id: int) -> str | None:
+    project = session.get(Project, project_id)
+    return project.name[:200] if project is not None and project.name.strip() else None
 
 
 def publish_board(session: Session, ctx: QueueContext) -> None:
@@ -97,6 +110,7 @@ def assignment_payload(
             waited_s=max(0, int(waited)),
             state=ticket.state,
             recalls=ticket.recalls,
+            service_name=_service_name(session, ticket.project_id),
         )
     message = PanelAssignment(
         ticket=body,

@@ -1,0 +1,195 @@
+"""The operator panel's Kivy app and its composition root.
+
+``PanelRuntime`` wires one view-model to the hub (HubLink: the panel's reply and retained
+assignment topics, and the retained board for waiting counts); ``PanelRoot`` is the screen,
+bound to the view-model only. Tests build both without an ``App``; ``PanelApp`` runs them.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from kivy.app import App
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.floatlayout import FloatLayout
+from kivy.uix.widget import Widget
+
+from firmware_config.device_config import DeviceConfig
+from firmware_config.hublink import Dispatch, HubLink, kivy_dispatch
+from firmware_config.i18n import Catalogue
+from hub.protocol import topics
+from hub.protocol.base import Request
+from hub.protocol.devices import DisplayBoard
+from hub.protocol.messages import PanelAssignment, PanelReply
+from operator_panel.screens import LoginScreen, TransferDialog, WorkScreen
+from operator_panel.settings import PanelSettings
+from operator_panel.viewmodel import OnFailure, OnReply, PanelModel, PanelView
+from operator_panel.widgets import (
+    ALERT,
+    BACKGROUND,
+    ERROR_TEXT,
+    OK_TEXT,
+    Scale,
+    box,
+    button,
+    label,
+    paint,
+)
+
+logger = logging.getLogger(__name__)
+
+LOCALE = Path(__file__).parent / "locale"
+VERSION = "0.1.0"
+
+
+def catalogue() -> Catalogue:
+    """The panel's texts."""
+    return Catalogue(LOCALE)
+
+
+class PanelRoot(FloatLayout):  # type: ignore[misc]  # Kivy has no type information
+    """The whole screen: a top bar, the connection banner, a notice line and one screen."""
+
+    def __init__(self, model: PanelModel, size: tuple[int, int], font_scale: float = 1.0) -> None:
+        super().__init__()
+        self.model = model
+        s = self.scale = Scale(*size, font_scale)
+        paint(self, BACKGROUND)
+        self.column = BoxLayout(orientation="vertical", padding=s(10), spacing=s(8))
+        top = BoxLayout(size_hint_y=None, height=s(76), spacing=s(16), padding=(s(8), 0))
+        self.title = label(s(24), bold=True, size_hint_x=0.45)
+        self.notice = label(s(22), size_hint_x=0.55)
+        self.lang = button(s(24), s(64), size_hint_x=None, width=s(200))
+        self.lang.bind(on_release=lambda _b: model.toggle_lang())
+        top.add_widget(self.title)
+        top.add_widget(self.notice)
+        top.add_widget(self.lang)
+        self.banner = box(ALERT, size_hint_y=None, height=0, padding=(s(16), s(6)))
+        self.banner_label = label(s(24), bold=True)
+        self.banner.add_widget(self.banner_label)
+        self.login = LoginScreen(model, s)
+        self.work = WorkScreen(model, s)
+        self.body = BoxLayout()
+        self.column.add_widget(top)
+        self.column.add_widget(self.banner)
+        self.column.add_widget(self.body)
+        self.add_widget(self.column)
+        self.shade = paint(Widget(), (0, 0, 0, 0.6))
+        self.transfer = TransferDialog(model, s)
+        self._screen: Widget | None = None
+        self._dialog_open = False
+        model.on_change(self.refresh)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Redraw from the view-model."""
+        view = self.model.view()
+        self.title.text = view.title + (f"\n{view.operator}" if view.screen == "work" else "")
+        self.lang.text = self.model.text("lang_switch")
+        self.banner_label.text = view.banner or ""
+        self.banner.height = self.scale(84) if view.banner else 0
+        self.banner.opacity = 1 if view.banner else 0
+        self.notice.text = view.notice or ""
+        self.notice.color = ERROR_TEXT if view.notice_is_error else OK_TEXT
+        screen: Widget = self.login if view.screen == "login" else self.work
+        if screen is not self._screen:
+            self.body.clear_widgets()
+            self.body.add_widget(screen)
+            self._screen = screen
+        self.login.show(view)
+        self.work.show(view)
+        self._show_dialog(view)
+
+    def _show_dialog(self, view: PanelView) -> None:
+        if view.transfer_open:
+            self.transfer.show(view)
+        if view.transfer_open and not self._dialog_open:
+            self.transfer.reset()
+            self.add_widget(self.shade)
+            self.add_widget(self.transfer)
+        elif not view.transfer_open and self._dialog_open:
+            self.remove_widget(self.transfer)
+            self.remove_widget(self.shade)
+        self._dialog_open = view.transfer_open
+
+
+class PanelRuntime:
+    """One panel's model and hub link, wired; ``start()`` then ``close()``."""
+
+    def __init__(
+        self,
+        config: DeviceConfig,
+        settings: PanelSettings,
+        *,
+        dispatch: Dispatch = kivy_dispatch,
+    ) -> None:
+        assert config.window is not None  # DeviceConfig requires it for a panel
+        self.config = config
+        self.link = HubLink(
+            config, version=VERSION, dispatch=dispatch, timeout=settings.request_timeout_s
+        )
+        self.sent: list[Request] = []
+        self.model = PanelModel(
+            texts=catalogue(),
+            send=self._send,
+            window=config.window,
+            name=config.name,
+            lang=settings.lang,
+            auto_next=settings.auto_next,
+        )
+        self._unsubscribe: list[Any] = []
+
+    def _send(self, request: Request, on_reply: OnReply, on_failure: OnFailure) -> None:
+        self.sent.append(request)
+        self.link.request(request, PanelReply, on_reply, on_failure)
+
+    def start(self) -> None:
+        """Subscribe to the retained assignment and board, then connect in the background."""
+        site, device = self.config.site, self.config.device_id
+
+        def assignment(message: Any) -> None:
+            if isinstance(message, PanelAssignment):
+                self.model.assignment_received(message)
+
+        def board(message: Any) -> None:
+            if isinstance(message, DisplayBoard):
+                self.model.board_received(message)
+
+        self._unsubscribe = [
+            self.link.subscribe(topics.panel_assignment(site, device), assignment),
+            self.link.subscribe(topics.display_board(site), board),
+        ]
+        self.link.start(on_connection=self.model.connection_changed)
+
+    def close(self) -> None:
+        """Disconnect (saying offline) and stop the link's threads."""
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        self._unsubscribe = []
+        self.link.close()
+
+
+class PanelApp(App):  # type: ignore[misc]  # Kivy has no type information
+    """The panel as a full-screen Kivy application."""
+
+    def __init__(self, config: DeviceConfig, settings: PanelSettings, size: tuple[int, int]):
+        super().__init__()
+        self.device = config
+        self.panel_settings = settings
+        self.screen_size = size
+        self.runtime: PanelRuntime | None = None
+
+    def build(self) -> PanelRoot:
+        """The root widget; the hub link starts with it."""
+        self.title = self.device.name
+        self.runtime = PanelRuntime(self.device, self.panel_settings)
+        root = PanelRoot(self.runtime.model, self.screen_size, self.panel_settings.font_scale)
+        self.runtime.start()
+        return root
+
+    def on_stop(self) -> None:
+        """Say offline and close the link when the window closes."""
+        if self.runtime is not None:
+            self.runtime.close()

@@ -1,0 +1,303 @@
+"""The panel's screens: login, work (idle or serving) and the transfer dialog.
+
+Each screen builds its widgets once and ``show(view)`` copies a PanelView onto them; the
+widgets hold no state of their own beyond what the operator is typing, and every press calls
+the view-model, which decides whether anything is sent.
+"""
+
+from __future__ import annotations
+
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.button import Button
+from kivy.uix.gridlayout import GridLayout
+from kivy.uix.widget import Widget
+
+from operator_panel.viewmodel import ACTIONS, PanelModel, PanelView
+from operator_panel.widgets import (
+    BUTTON,
+    CARD,
+    CURRENT,
+    DANGER,
+    MUTED,
+    PRIMARY,
+    Scale,
+    box,
+    button,
+    entry,
+    label,
+    paint,
+)
+
+ACTION_COLOURS = {"recall": BUTTON, "no_show": DANGER, "transfer": BUTTON, "done": CURRENT}
+
+
+def _mark(widget: Button, enabled: bool, current: bool, normal: tuple[float, ...]) -> None:
+    widget.disabled = not enabled
+    widget.background_color = CURRENT if current else normal
+
+
+class LoginScreen(BoxLayout):  # type: ignore[misc]  # Kivy has no type information
+    """User name and password (or PIN); the window comes from the device config."""
+
+    def __init__(self, model: PanelModel, s: Scale) -> None:
+        super().__init__(orientation="vertical", padding=s(40), spacing=s(18))
+        self.model = model
+        self.add_widget(Widget())
+        column = box(CARD, orientation="vertical", padding=s(30), spacing=s(18))
+        column.size_hint = (None, None)
+        self.heading = label(s(40), bold=True, halign="center", size_hint_y=None)
+        self.window_label = label(s(28), MUTED, halign="center", size_hint_y=None)
+        self.username = entry(s(30))
+        self.secret = entry(s(30), password=True)
+        self.pin_toggle = button(s(24), s(64))
+        self.pin_toggle.bind(on_release=lambda _b: model.toggle_pin())
+        self.submit = button(s(32), s(96), PRIMARY, bold=True)
+        self.submit.bind(on_release=lambda _b: self.press_login())
+        self.secret.bind(on_text_validate=lambda _w: self.press_login())
+        for widget in (
+            self.heading,
+            self.window_label,
+            self.username,
+            self.secret,
+            self.pin_toggle,
+            self.submit,
+        ):
+            column.add_widget(widget)
+        column.bind(minimum_height=column.setter("height"))
+        self.bind(width=lambda _w, width: setattr(column, "width", min(width * 0.8, s(760))))
+        row = BoxLayout(size_hint_y=None)
+        column.bind(height=row.setter("height"))
+        row.add_widget(Widget())
+        row.add_widget(column)
+        row.add_widget(Widget())
+        self.add_widget(row)
+        self.add_widget(Widget())
+
+    def press_login(self) -> None:
+        """Send the typed credentials; the secret is cleared once it has been handed over."""
+        secret = self.secret.text
+        self.model.login(self.username.text, secret)
+        if self.model.busy:
+            self.secret.text = ""
+
+    def show(self, view: PanelView) -> None:
+        """Copy the view onto the widgets."""
+        m = self.model
+        self.heading.text = m.text("login.heading")
+        self.window_label.text = m.text("window", window=m.window)
+        self.username.hint_text = m.text("login.username")
+        self.secret.hint_text = m.text("login.pin" if view.pin_mode else "login.password")
+        self.secret.input_filter = "int" if view.pin_mode else None
+        self.pin_toggle.text = view.pin_toggle.text
+        self.submit.text = view.login.text
+        self.submit.disabled = not view.login.enabled
+
+
+class WorkScreen(BoxLayout):  # type: ignore[misc]  # Kivy has no type information
+    """The visitor in hand and the actions beside the statuses, auto-next and waiting counts."""
+
+    def __init__(self, model: PanelModel, s: Scale) -> None:
+        super().__init__(spacing=s(14), padding=(s(14), s(4), s(14), s(14)))
+        self.model, self.s = model, s
+        # The side column: Free/Busy/Break/Off duty, auto-next, waiting counts, log out.
+        self.side = box(CARD, orientation="vertical", padding=s(14), spacing=s(10))
+        self.status = label(s(24), MUTED, size_hint_y=None)
+        self.status_grid = GridLayout(cols=2, spacing=s(10), size_hint_y=None)
+        self.status_grid.bind(minimum_height=self.status_grid.setter("height"))
+        self.status_buttons: dict[str, Button] = {}
+        self.auto_next = button(s(22), s(68))
+        self.auto_next.bind(on_release=lambda _b: model.toggle_auto_next())
+        self.waiting_heading = label(s(24), bold=True, size_hint_y=None)
+        self.waiting = label(s(24), MUTED, size_hint_y=None, valign="top")
+        self.side_spacer = Widget(size_hint_y=1, height=0)
+        self.logout = button(s(22), s(60))
+        self.logout.bind(on_release=lambda _b: model.logout())
+        for widget in (
+            self.status,
+            self.status_grid,
+            self.auto_next,
+            self.waiting_heading,
+            self.waiting,
+            self.side_spacer,
+            self.logout,
+        ):
+            self.side.add_widget(widget)
+            widget.bind(height=self._fit_side)
+        # The main card: number and service beside the details, the note, the four actions.
+        self.card = box(CARD, orientation="vertical", padding=s(22), spacing=s(12))
+        head = BoxLayout(size_hint_y=None, height=s(200), spacing=s(20))
+        left = BoxLayout(orientation="vertical", size_hint_x=0.45)
+        self.number = label(s(120), bold=True, valign="top")
+        self.service = label(s(32), size_hint_y=None, height=s(48))
+        left.add_widget(self.number)
+        left.add_widget(self.service)
+        self.details = label(s(26), valign="top", size_hint_x=0.55)
+        # A ticket number must never wrap: it shrinks to fit its box instead.
+        self.number.bind(width=lambda *_a: self._fit_number(), text=lambda *_a: self._fit_number())
+        head.add_widget(left)
+        head.add_widget(self.details)
+        self.reason = label(s(22), MUTED, size_hint_y=None, valign="top")
+        self.note = entry(s(26))
+        self.actions_grid = GridLayout(cols=2, spacing=s(12), size_hint_y=None)
+        self.actions_grid.bind(minimum_height=self.actions_grid.setter("height"))
+        self.actions: dict[str, Button] = {}
+        for key in ACTIONS:
+            action = button(s(32), s(96), ACTION_COLOURS[key], bold=True)
+            action.bind(on_release=lambda _b, key=key: self.press_action(key))
+            self.actions[key] = action
+            self.actions_grid.add_widget(action)
+        for widget in (head, self.reason, Widget(), self.note, self.actions_grid):
+            self.card.add_widget(widget)
+        self.add_widget(self.card)
+        self.add_widget(self.side)
+        self.bind(size=lambda _w, size: self._arrange(size))
+
+    def _arrange(self, size: list[float]) -> None:
+        """Landscape: card left, statuses right. Portrait: card on top, statuses below."""
+        if size[0] >= size[1]:
+            self.orientation = "horizontal"
+            self.side.size_hint = (0.36, 1)
+            self.side_spacer.size_hint_y = 1
+        else:
+            self.orientation = "vertical"
+            self.side.size_hint = (1, None)
+            self.side_spacer.size_hint_y = None
+        self._fit_side()
+
+    def _fit_number(self) -> None:
+        if self.model.assignment is None or self.model.assignment.ticket is None:
+            return
+        chars = max(len(self.number.text), 1)
+        self.number.font_size = min(self.s(120), self.number.width * 1.6 / chars)
+
+    def _fit_side(self, *_args: object) -> None:
+        """In portrait the side column is exactly as tall as its contents (labels grow)."""
+        if self.side.size_hint_y is not None:
+            return
+        children = [child for child in self.side.children if child is not self.side_spacer]
+        s = self.s
+        self.side.height = (
+            sum(child.height for child in children) + s(14) * 2 + s(10) * len(children)
+        )
+
+    def press_action(self, key: str) -> None:
+        """One of Recall, No-show, Transfer, Done."""
+        if key == "recall":
+            self.model.recall()
+        elif key == "no_show":
+            self.model.no_show(self.note.text)
+        elif key == "done":
+            self.model.done(self.note.text)
+        else:
+            self.model.open_transfer()
+
+    def show(self, view: PanelView) -> None:
+        """Copy the view onto the widgets."""
+        s = self.s
+        self.status.text = view.status
+        codes = [code for code, _ in view.statuses]
+        if list(self.status_buttons) != codes:
+            self.status_grid.clear_widgets()
+            self.status_buttons = {}
+            for code in codes:
+                widget = button(s(26), s(80), bold=True)
+                widget.bind(on_release=lambda _b, code=code: self.model.set_status(code))
+                self.status_buttons[code] = widget
+                self.status_grid.add_widget(widget)
+        for code, state in view.statuses:
+            self.status_buttons[code].text = state.text
+            _mark(self.status_buttons[code], state.enabled, state.current, BUTTON)
+        self.auto_next.text = view.auto_next.text
+        _mark(self.auto_next, True, view.auto_next.current, BUTTON)
+        self.waiting_heading.text = self.model.text("work.waiting_heading")
+        self.waiting.text = "\n".join(view.waiting)
+        self.logout.text = view.logout.text
+        self.logout.disabled = not view.logout.enabled
+        ticket = view.ticket
+        if ticket is None:
+            self.number.text = view.idle
+            self.number.font_size = s(56)
+            self.service.text = view.idle_hint
+            self.details.text = ""
+            self.reason.text = ""
+        else:
+            self.number.text = ticket.number
+            self._fit_number()
+            self.service.text = ticket.service
+            self.details.text = "\n".join(ticket.details)
+            self.reason.text = ticket.reason or ""
+        self.note.hint_text = self.model.text("work.note")
+        self.note.disabled = ticket is None
+        if ticket is None:
+            self.note.text = ""
+        for key, state in view.actions.items():
+            self.actions[key].text = state.text
+            self.actions[key].disabled = not state.enabled
+
+
+class TransferDialog(BoxLayout):  # type: ignore[misc]  # Kivy has no type information
+    """Another service (from the board's list) and/or an operator by user name, with a reason."""
+
+    def __init__(self, model: PanelModel, s: Scale) -> None:
+        super().__init__(orientation="vertical", padding=s(28), spacing=s(14))
+        self.model, self.s = model, s
+        paint(self, CARD)
+        self.size_hint = (0.86, None)
+        self.pos_hint = {"center_x": 0.5, "center_y": 0.5}
+        self.heading = label(s(36), bold=True, size_hint_y=None)
+        self.service_label = label(s(26), MUTED, size_hint_y=None)
+        self.services = GridLayout(cols=3, spacing=s(10), size_hint_y=None)
+        self.services.bind(minimum_height=self.services.setter("height"))
+        self.service_buttons: dict[int | None, Button] = {}
+        self.user_label = label(s(26), MUTED, size_hint_y=None)
+        self.user = entry(s(28))
+        self.reason_label = label(s(26), MUTED, size_hint_y=None)
+        self.reason = entry(s(28))
+        row = BoxLayout(spacing=s(14), size_hint_y=None, height=s(96))
+        self.cancel = button(s(30), s(96))
+        self.cancel.bind(on_release=lambda _b: model.close_transfer())
+        self.confirm = button(s(30), s(96), PRIMARY, bold=True)
+        self.confirm.bind(on_release=lambda _b: model.transfer(self.user.text, self.reason.text))
+        row.add_widget(self.cancel)
+        row.add_widget(self.confirm)
+        for widget in (
+            self.heading,
+            self.service_label,
+            self.services,
+            self.user_label,
+            self.user,
+            self.reason_label,
+            self.reason,
+            row,
+        ):
+            self.add_widget(widget)
+        self.bind(minimum_height=self.setter("height"))
+
+    def reset(self) -> None:
+        """Empty the fields for a new transfer."""
+        self.user.text = ""
+        self.reason.text = ""
+
+    def show(self, view: PanelView) -> None:
+        """Copy the view onto the widgets."""
+        m, s = self.model, self.s
+        number = view.ticket.number if view.ticket else ""
+        self.heading.text = m.text("transfer.heading", number=number)
+        self.service_label.text = m.text("transfer.service")
+        self.user_label.text = m.text("transfer.operator")
+        self.reason_label.text = m.text("transfer.reason")
+        keys = [sid for sid, _ in view.transfer_services]
+        if list(self.service_buttons) != keys:
+            self.services.clear_widgets()
+            self.service_buttons = {}
+            for sid in keys:
+                widget = button(s(26), s(80))
+                widget.bind(on_release=lambda _b, sid=sid: m.choose_transfer_service(sid))
+                self.service_buttons[sid] = widget
+                self.services.add_widget(widget)
+        for sid, state in view.transfer_services:
+            self.service_buttons[sid].text = state.text
+            _mark(self.service_buttons[sid], state.enabled, state.current, BUTTON)
+        self.cancel.text = m.text("transfer.cancel")
+        self.confirm.text = m.text("transfer.confirm")
+        self.confirm.disabled = not m.can_act

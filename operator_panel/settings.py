@@ -1,0 +1,64 @@
+"""The panel's own settings: the ``[settings]`` table of its device config file.
+
+Validated strictly at start, so a typo stops the panel with one line naming the setting rather
+than a panel that silently ignores it.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from firmware_config.device_config import DeviceConfig, DeviceConfigError
+
+DEFAULT_SIZE = (1280, 800)
+
+
+class PanelSettings(BaseModel):
+    """Operator panel settings (all optional)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    lang: Literal["uk", "en"] = Field(
+        "uk", title="Language", description="The language the panel starts in."
+    )
+    auto_next: bool = Field(
+        False,
+        title="Auto-next",
+        description="Start with 'after Done, call the next visitor' on (the operator can toggle).",
+    )
+    request_timeout_s: Annotated[float, Field(ge=1, le=60)] = Field(
+        8.0,
+        title="Request timeout",
+        description="Seconds to wait for the hub before sending the same request again.",
+    )
+    font_scale: Annotated[float, Field(ge=0.5, le=3)] = Field(
+        1.0, title="Text size", description="Multiplies every text size (for far-sighted users)."
+    )
+    fullscreen: bool = Field(
+        False, title="Full screen", description="Take the whole screen (a kiosk-style panel)."
+    )
+
+
+def load_settings(config: DeviceConfig) -> PanelSettings:
+    """The panel settings of ``config``; DeviceConfigError names the wrong one in one line."""
+    if config.role != "panel":
+        raise DeviceConfigError(f"role: this is a {config.role}'s config, not a panel's")
+    try:
+        return PanelSettings.model_validate(config.settings)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join(str(part) for part in error.get("loc", ()))
+        raise DeviceConfigError(f"settings.{where}: {error.get('msg', 'invalid')}") from None
+
+
+def screen_size(config: DeviceConfig) -> tuple[int, int]:
+    """The panel's screen size in pixels, after its rotation."""
+    width, height = DEFAULT_SIZE
+    if config.screen is not None:
+        width = config.screen.width or width
+        height = config.screen.height or height
+        if config.screen.rotation in (90, 270):
+            width, height = height, width
+    return width, height

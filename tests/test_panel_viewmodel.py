@@ -1,0 +1,170 @@
+"""The panel's view-model without Kivy or a hub: resending, refusing, texts; and its config.
+
+The sender here records requests and lets the test answer them, which is how the model's
+retry rules (same request_id after a timeout, nothing while the link is down) are pinned down;
+the same rules against the real hub are in test_panel_app.py.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+
+from firmware_config.device_config import DeviceConfig, DeviceConfigError, MqttConfig
+from hub.protocol.base import Request
+from hub.protocol.messages import (
+    AssignedTicket,
+    OperatorInfo,
+    PanelAssignment,
+    PanelReply,
+)
+from operator_panel import cli
+from operator_panel.app import catalogue
+from operator_panel.settings import load_settings, screen_size
+from operator_panel.viewmodel import OnFailure, OnReply, PanelModel
+
+
+class Wire:
+    """A fake link: keeps each request with its callbacks until the test answers it."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[Request, OnReply, OnFailure]] = []
+
+    def __call__(self, request: Request, ok: OnReply, fail: OnFailure) -> None:
+        self.calls.append((request, ok, fail))
+
+    def answer(self, **fields: object) -> None:
+        request, ok, _ = self.calls[-1]
+        ok(PanelReply.model_validate({"request_id": request.request_id, "ok": True, **fields}))
+
+    def time_out(self) -> None:
+        self.calls[-1][2]("timeout")
+
+
+def serving_model(wire: Wire, lang: str = "uk") -> PanelModel:
+    model = PanelModel(texts=catalogue(), send=wire, window=2, name="Зал", lang=lang)
+    model.connection_changed(True)
+    model.operator = OperatorInfo(username="olena", status="busy")
+    model.assignment_received(
+        PanelAssignment(
+            ticket=AssignedTicket(id=7, number="A-007", service_id=3, waited_s=3725),
+            task_id=9,
+            window="2",
+            status="busy",
+        )
+    )
+    return model
+
+
+def test_a_timed_out_request_is_resent_with_the_same_id_then_given_up() -> None:
+    wire = Wire()
+    model = serving_model(wire)
+    model.done("ok")
+    model.done("ok")  # a second press while the first is out
+    assert len(wire.calls) == 1
+    first = wire.calls[0][0]
+    wire.time_out()
+    assert len(wire.calls) == 2 and wire.calls[1][0] is first
+    assert "спроба 2" in (model.view().notice or "")
+    wire.time_out()
+    wire.time_out()
+    assert len(wire.calls) == 3  # max_attempts = 3
+    assert not model.busy and model.view().notice_is_error
+    assert model.view().notice == "Хаб не відповів. Перевірте зв'язок і спробуйте ще раз."
+
+
+def test_nothing_is_sent_while_down_and_a_cut_request_goes_again_on_reconnect() -> None:
+    wire = Wire()
+    model = serving_model(wire)
+    model.recall()
+    model.connection_changed(False)
+    view = model.view()
+    assert view.banner and view.ticket is not None and view.ticket.number == "A-007"
+    assert not any(button.enabled for button in view.actions.values())
+    wire.time_out()  # the link gave up waiting while the broker was away
+    assert len(wire.calls) == 1
+    model.set_status("free")  # ignored: no connection, and a request is pending
+    assert len(wire.calls) == 1
+    model.connection_changed(True)
+    assert len(wire.calls) == 2 and wire.calls[1][0] is wire.calls[0][0]
+    wire.answer(operator={"username": "olena", "status": "busy"})
+    assert model.view().notice == "Відвідувача A-007 покликано ще раз."
+
+
+def test_auto_next_asks_for_the_next_visitor_after_done() -> None:
+    wire = Wire()
+    model = serving_model(wire, lang="en")
+    model.toggle_auto_next()
+    model.done()
+    wire.answer(
+        operator={"username": "olena", "status": "busy"},
+        assignment={"v": 1, "ticket": None, "window": "2", "status": "busy"},
+    )
+    assert [type(call[0]).__name__ for call in wire.calls] == ["Finish", "SetStatus"]
+    assert getattr(wire.calls[1][0], "status", None) == "free"
+
+
+def test_texts_of_the_serving_screen_in_both_languages() -> None:
+    wire = Wire()
+    uk, en = serving_model(wire), serving_model(wire, lang="en")
+    assert uk.view().ticket.details[0] == "Чекав(-ла): 1 год 2 хв"  # type: ignore[union-attr]
+    assert en.view().ticket.details[0] == "Waited: 1 h 2 min"  # type: ignore[union-attr]
+    assert en.view().ticket.service == "Service 3"  # type: ignore[union-attr]
+    assert uk.status_text("lunch") == "lunch"  # a user-defined status shows its code
+    assert catalogue().missing("en") == []
+
+
+def test_login_checks_what_was_typed_before_sending() -> None:
+    wire = Wire()
+    model = PanelModel(texts=catalogue(), send=wire, window=1, name="Зал")
+    model.connection_changed(True)
+    model.login("", "x")
+    assert model.view().notice == "Введіть ім'я користувача."
+    model.toggle_pin()
+    model.login("olena", "12a")
+    assert model.view().notice == "PIN-код — це від 4 до 12 цифр."
+    model.login("olena", "1234")
+    assert len(wire.calls) == 1 and getattr(wire.calls[0][0], "pin", None) == "1234"
+    wire.calls[0][1](
+        PanelReply.model_validate(
+            {
+                "request_id": wire.calls[0][0].request_id,
+                "ok": False,
+                "error": {"code": "panel_pin_unsupported", "message": "Введіть пароль."},
+            }
+        )
+    )
+    assert model.view().screen == "login" and model.view().notice == "Введіть пароль."
+
+
+def _config(**settings: object) -> DeviceConfig:
+    return DeviceConfig(
+        device_id="panel-1",
+        role="panel",
+        site="main",
+        name="Вікно 1",
+        window=1,
+        mqtt=MqttConfig(host="127.0.0.1", username="panel-1", password=SecretStr("x")),
+        settings=settings,
+    )
+
+
+def test_settings_are_validated_with_a_one_line_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert load_settings(_config(auto_next=True)).auto_next
+    with pytest.raises(DeviceConfigError, match=r"^settings\.autonext: Extra inputs"):
+        load_settings(_config(autonext=True))
+    assert screen_size(_config()) == (1280, 800)
+    path = tmp_path / "panel.toml"
+    path.write_text(
+        'device_id = "panel-1"\nrole = "panel"\nsite = "main"\nname = "В"\nwindow = 1\n'
+        '[mqtt]\nhost = "127.0.0.1"\nusername = "panel-1"\npassword = "x"\n'
+        "[settings]\nrequest_timeout_s = 0.1\n",
+        encoding="utf-8",
+    )
+    assert cli.main(["run", "--config", str(path), "--validate-config"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "settings.request_timeout_s" in err

@@ -21,7 +21,7 @@ python="${PYTHON:-python3}"
 
 case "$role" in
   hub) extras="hub"; packages=(python3-venv mosquitto) ;;
-  test) extras="test"; packages=(python3-venv postgresql mosquitto mosquitto-clients curl jq libgl1-mesa-dri libegl1 libegl-mesa0 espeak-ng chromium chromium-driver) ;;
+  test) extras="test"; packages=(python3-venv postgresql mosquitto mosquitto-clients curl jq libgl1-mesa-dri libegl1 libegl-mesa0 libmtdev1 espeak-ng chromium chromium-driver) ;;
   *) echo "bootstrap: unknown role '$role' (hub, test)" >&2; exit 2 ;;
 esac
 

@@ -56,7 +56,7 @@ from hub.protocol.topics import TopicKind as K
 
 ROOT = Path(__file__).resolve().parents[1]
 NOW = datetime(2026, 11, 28, 9, 30, tzinfo=UTC)
-CLIENT = ClientInfo(name="Олена Ґудзь", phone="+380 (44) 123-45-67", companies=["ТОВ Їжак"])
+CLIENT = ClientInfo(name="Олена Ґудзь", phone="+380 (44) 123-45-67", companies=2)
 TICKET = TicketInfo(id=7, number="A-042", service_id=3, position=2, estimated_wait_s=300)
 ASSIGNMENT = PanelAssignment(
     ticket=AssignedTicket(id=7, number="A-042", service_id=3, client=CLIENT, booked_at=NOW),

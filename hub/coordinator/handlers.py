@@ -96,11 +96,10 @@ def handle_kiosk(
     if isinstance(request, IssueTicket):
         client = None
         if request.client is not None:
-            # The contract lists the companies by name (at most 10); the queue counts them.
             client = ClientDetails(
                 name=request.client.name,
                 phone=request.client.phone,
-                companies=max(1, len(request.client.companies)),
+                companies=request.client.companies or 1,
             )
         result = queue_tickets.issue_ticket(
             session, ctx, service_id=request.service_id, client=client

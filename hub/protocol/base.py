@@ -62,7 +62,8 @@ class ClientInfo(Part):
 
     name: Name | None = None
     phone: Phone | None = None
-    companies: Annotated[list[Name], Field(max_length=10)] = Field(default_factory=list)
+    # How many companies the visitor represents: a booked slot lasts longer for more.
+    companies: Annotated[int, Field(ge=1, le=50)] | None = None
 
 
 # ---- requests and replies -------------------------------------------------------------

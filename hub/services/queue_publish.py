@@ -100,7 +100,9 @@ def assignment_payload(
         waited = (ticket.called_at - since).total_seconds() if ticket.called_at else 0.0
         client = None
         if ticket.client_name or ticket.phone:
-            client = ClientInfo(name=ticket.client_name, phone=ticket.phone)
+            client = ClientInfo(
+                name=ticket.client_name, phone=ticket.phone, companies=ticket.companies
+            )
         body = AssignedTicket(
             id=ticket.id,
             number=ticket.number,

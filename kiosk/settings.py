@@ -1,0 +1,80 @@
+"""The kiosk's own settings: the ``[settings]`` table of its device config file.
+
+The device config carries role-specific settings as a free table; the kiosk validates them here
+at start, so a typo stops it with one line naming the setting instead of a kiosk that silently
+never asks for a phone number.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+Detail = Literal["name", "phone", "companies"]
+DETAILS: tuple[Detail, ...] = ("name", "phone", "companies")
+
+
+class KioskSettingsError(Exception):
+    """A kiosk setting is wrong; the message is one line naming it."""
+
+
+class KioskSettings(BaseModel):
+    """What this kiosk asks visitors and how patient it is with them and with the hub."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    ask: list[Detail] = Field(
+        default_factory=list,
+        title="Details asked for every service",
+        description="Optional details the visitor may give: name, phone, companies (SPEC Q-3).",
+    )
+    ask_by_service: dict[str, list[Detail]] = Field(
+        default_factory=dict,
+        title="Details per service",
+        description="Service (project) id to the details asked for it; overrides ``ask``.",
+    )
+    idle_timeout_s: Annotated[float, Field(gt=0, le=3600)] = Field(
+        60.0,
+        title="Idle timeout",
+        description="Seconds without a touch after which the kiosk returns to its start screen.",
+    )
+    ticket_timeout_s: Annotated[float, Field(gt=0, le=3600)] = Field(
+        20.0,
+        title="Ticket screen time",
+        description="Seconds the ticket stays on screen without a touch.",
+    )
+    print_wait_s: Annotated[float, Field(gt=0, le=600)] = Field(
+        15.0,
+        title="Printer patience",
+        description="Seconds to wait for the printer before asking the visitor to remember "
+        "the number.",
+    )
+    refresh_s: Annotated[float, Field(gt=0, le=3600)] = Field(
+        15.0,
+        title="Services refresh",
+        description="Seconds between refreshes of the waiting counts on the start screen.",
+    )
+    request_timeout_s: Annotated[float, Field(gt=0, le=120)] = Field(
+        8.0,
+        title="Request timeout",
+        description="Seconds to wait for the hub before resending a request (same request_id).",
+    )
+    fullscreen: bool = Field(
+        True, title="Full screen", description="Cover the whole screen (off only for testing)."
+    )
+
+    def details_for(self, service_id: int) -> list[Detail]:
+        """The details asked for ``service_id``, in the kiosk's fixed order."""
+        chosen = self.ask_by_service.get(str(service_id), self.ask)
+        return [detail for detail in DETAILS if detail in chosen]
+
+
+def parse_settings(data: dict[str, Any], source: str = "device config") -> KioskSettings:
+    """Validate the ``settings`` table; KioskSettingsError names the first wrong setting."""
+    try:
+        return KioskSettings.model_validate(data)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join(str(part) for part in ("settings", *error.get("loc", ())))
+        raise KioskSettingsError(f"{source}: {where}: {error.get('msg', 'invalid')}") from None

@@ -18,12 +18,14 @@ from hub.api.routes import (
     numbering,
     parameters,
     projects,
+    public,
     queue,
     reference,
     tasks,
     users,
 )
 from hub.bootstrap import Hub
+from hub.web import router as web_router
 
 DESCRIPTION = """
 Cherga's hub: the customer-relations system (settings, access control, users...) and, in later
@@ -58,4 +60,6 @@ def create_app(hub: Hub) -> FastAPI:
     app.include_router(devices.router)
     for module in (projects, clients, events, tasks, attachments, queue):
         app.include_router(module.router)
+    app.include_router(public.router)
+    app.include_router(web_router)
     return app

@@ -3,6 +3,7 @@
 Each module defines ``MESSAGES: dict[str, tuple[str, str]]`` (code -> Ukrainian, English).
 """
 
+from hub.messages import booking as booking  # public booking and the hall console
 from hub.messages import clients, common, coordinator, devices, events, projects, queue, tasks
 
 CATALOGUES: tuple[dict[str, tuple[str, str]], ...] = (
@@ -14,4 +15,5 @@ CATALOGUES: tuple[dict[str, tuple[str, str]], ...] = (
     devices.MESSAGES,
     queue.MESSAGES,
     coordinator.MESSAGES,
+    booking.MESSAGES,
 )

@@ -77,7 +77,8 @@ def set_status(
     return FreeResult(operator=operator_info(operator))
 
 
-def _locked(session: Session, ticket_id: int) -> QueueTicket:
+def lock_ticket(session: Session, ticket_id: int) -> QueueTicket:
+    """The ticket, locked until the transaction ends (404 when there is none)."""
     ticket = session.scalars(
         select(QueueTicket)
         .where(QueueTicket.id == ticket_id)
@@ -92,7 +93,7 @@ def _locked(session: Session, ticket_id: int) -> QueueTicket:
 def _held(
     session: Session, ctx: QueueContext, profile: AccessProfile, ticket_id: int
 ) -> QueueTicket:
-    ticket = _locked(session, ticket_id)
+    ticket = lock_ticket(session, ticket_id)
     if ticket.state not in IN_HAND:
         raise Conflict("queue_ticket_not_in_hand", number=ticket.number, state=ticket.state)
     if ticket.operator_id != profile.user_id and not profile.unrestricted:
@@ -260,7 +261,7 @@ def transfer(
     clean = _note(reason)
     if target_service_id is None and target_user_id is None:
         raise Invalid("queue_transfer_target_required", field="target_service_id")
-    ticket = _locked(session, ticket_id)
+    ticket = lock_ticket(session, ticket_id)
     if ticket.state != WAITING:
         ticket = _held(session, ctx, profile, ticket_id)  # in hand, by this operator
     source = ticket.project_id

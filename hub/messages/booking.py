@@ -1,0 +1,57 @@
+"""Messages of the public booking form and the hall console (Q-2a, Q-3)."""
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    "booking_date_invalid": (
+        "Оберіть дату у форматі РРРР-ММ-ДД.",
+        "Choose a date as YYYY-MM-DD.",
+    ),
+    "booking_date_past": (
+        "Ця дата вже минула: оберіть сьогодні або пізніше.",
+        "This date has passed: choose today or later.",
+    ),
+    "booking_date_too_far": (
+        "Записатися можна не більше ніж на {days} днів наперед.",
+        "Bookings are open at most {days} days ahead.",
+    ),
+    "booking_companies_invalid": (
+        "Кількість компаній: від 1 до {max}.",
+        "Number of companies: 1 to {max}.",
+    ),
+    "booking_slot_invalid": (
+        "Оберіть вільний час зі списку.",
+        "Choose a free time from the list.",
+    ),
+    "booking_slot_full": (
+        "Цей час щойно зайняли. Оберіть інший.",
+        "This time has just been taken. Choose another one.",
+    ),
+    "booking_name_required": ("Вкажіть ім'я.", "Give a name."),
+    "booking_name_invalid": (
+        "Ім'я: до {max} символів, лише літери, пробіли, апостроф, дефіс і крапка.",
+        "Name: up to {max} characters; letters, spaces, apostrophes, hyphens and dots only.",
+    ),
+    "booking_phone_invalid": (
+        "Телефон: від 10 до 15 цифр, можна з «+» на початку, наприклад +380501234567.",
+        "Phone: 10 to 15 digits, optionally starting with '+', e.g. +380501234567.",
+    ),
+    "booking_email_invalid": (
+        "Некоректна адреса e-mail.",
+        "This is not a valid e-mail address.",
+    ),
+    "booking_contact_required": (
+        "Вкажіть телефон або e-mail, щоб ми могли з вами зв'язатися.",
+        "Give a phone or an e-mail, so we can reach you.",
+    ),
+    "booking_csrf": (
+        "Сторінка застаріла. Оновіть її та надішліть форму ще раз.",
+        "The page has expired. Reload it and send the form again.",
+    ),
+    "booking_hours_invalid": (
+        "Години прийому: дні тижня 1-7 і час відкриття раніше за час закриття.",
+        "Opening hours: weekdays 1-7 and an opening time before the closing time.",
+    ),
+    "booking_ticket_not_cancellable": (
+        "Талон {number} уже не можна скасувати (стан: {state}).",
+        "Ticket {number} can no longer be cancelled (state: {state}).",
+    ),
+}

@@ -1,0 +1,31 @@
+"""Web pages served by the hub: the public booking form and the hall administrator's console."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import FileResponse, Response
+
+from hub.web import console, public
+from hub.web.common import HERE
+
+STATIC = {
+    "style.css": "text/css",
+    "public.js": "text/javascript",
+    "console.js": "text/javascript",
+}
+
+router = APIRouter(include_in_schema=False)
+router.include_router(public.router)
+router.include_router(console.router)
+
+
+@router.get("/web/static/{name}")
+def static(name: str) -> Response:
+    """The pages' few files (a fixed list: no path from the request reaches the disk)."""
+    if name not in STATIC:
+        return Response(status_code=404)
+    return FileResponse(
+        HERE / "static" / name,
+        media_type=STATIC[name],
+        headers={"Cache-Control": "max-age=300", "X-Content-Type-Options": "nosniff"},
+    )

@@ -1,0 +1,136 @@
+"""What the hall console shows: lines, operators, today's counts, failed prints, devices."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import Session
+
+from hub.db.models import Device, Project, ProjectMember, User
+from hub.db.models.queue import QueueOperator, QueueTicket
+from hub.services import devices, printing
+from hub.services.printing import PrintJobInfo
+from hub.services.queue import BOOKED, QueueContext, TicketInfo, waiting_tickets
+
+MAX_SERVICES = 100
+
+
+@dataclass(frozen=True)
+class LiveService:
+    """A service with its line in order and the bookings of today still to come."""
+
+    id: int
+    name: str
+    on: bool
+    waiting: list[TicketInfo]
+    booked_later: int
+
+
+@dataclass(frozen=True)
+class LiveOperator:
+    """An operator's status, window and the ticket in hand."""
+
+    user_id: int
+    name: str
+    status: str
+    window: str | None
+    ticket_number: str | None
+    ticket_id: int | None
+
+
+@dataclass(frozen=True)
+class Live:
+    """Everything on the console's live part."""
+
+    now: datetime
+    services: list[LiveService]
+    operators: list[LiveOperator]
+    counts: dict[str, int]
+    failed: list[PrintJobInfo]
+    printers: Sequence[Device]
+    my_window: str | None
+
+
+def _services(session: Session) -> list[Project]:
+    # Services using the queue, and those switched off that still have a work group.
+    staffed = exists().where(ProjectMember.project_id == Project.id)
+    query = (
+        select(Project)
+        .where(Project.uses_queue.is_(True) | staffed)
+        .order_by(Project.uses_queue.desc(), Project.name, Project.id)
+        .limit(MAX_SERVICES)
+    )
+    return list(session.scalars(query))
+
+
+def _booked_later(session: Session, ctx: QueueContext) -> dict[int, int]:
+    query = (
+        select(QueueTicket.project_id, func.count(QueueTicket.id))
+        .where(QueueTicket.state == BOOKED, QueueTicket.service_day == ctx.today)
+        .group_by(QueueTicket.project_id)
+    )
+    return {project_id: int(count) for project_id, count in session.execute(query)}
+
+
+def _operators(session: Session) -> list[LiveOperator]:
+    query = (
+        select(QueueOperator, User, QueueTicket.number)
+        .join(User, User.id == QueueOperator.user_id)
+        .outerjoin(QueueTicket, QueueTicket.id == QueueOperator.ticket_id)
+        .order_by(QueueOperator.window, User.username)
+    )
+    result = []
+    for row, user, number in session.execute(query):
+        name = user.employee.full_name if user.employee else user.username
+        result.append(
+            LiveOperator(row.user_id, name, row.status, row.window, number, row.ticket_id)
+        )
+    return result
+
+
+def _counts(session: Session, ctx: QueueContext) -> dict[str, int]:
+    query = (
+        select(QueueTicket.state, func.count(QueueTicket.id))
+        .where(QueueTicket.service_day == ctx.today)
+        .group_by(QueueTicket.state)
+    )
+    return {state: int(count) for state, count in session.execute(query)}
+
+
+def snapshot(session: Session, ctx: QueueContext, *, user_id: int) -> Live:
+    """The console's live view for the user ``user_id``."""
+    later = _booked_later(session, ctx)
+    services = [
+        LiveService(
+            id=project.id,
+            name=project.name,
+            on=project.uses_queue,
+            waiting=waiting_tickets(session, project.id) if project.uses_queue else [],
+            booked_later=later.get(project.id, 0),
+        )
+        for project in _services(session)
+    ]
+    mine = session.get(QueueOperator, user_id)
+    printers = [
+        device
+        for device in devices.list_devices(session, site=ctx.site, include_revoked=False)
+        if device.role == "printer"
+    ]
+    return Live(
+        now=ctx.now,
+        services=services,
+        operators=_operators(session),
+        counts=_counts(session, ctx),
+        failed=printing.failed(session, ctx),
+        printers=printers,
+        my_window=mine.window if mine is not None else None,
+    )
+
+
+def all_devices(session: Session, ctx: QueueContext) -> Sequence[Device]:
+    """The site's devices for the devices page, revoked ones last."""
+    rows = devices.list_devices(session, site=ctx.site)
+    return sorted(rows, key=lambda d: (d.revoked_at is not None, d.role, d.id))

@@ -1,0 +1,115 @@
+"""Real browsers for the web tests: a uvicorn server in a thread and headless Chromium.
+
+Nothing is faked: the pages are served by the hub's own app over TCP on a free loopback port,
+and Debian's Chromium drives them through chromedriver. Each helper stops what it started.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TypeVar
+
+import pytest
+import uvicorn
+from fastapi import FastAPI
+from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.ui import WebDriverWait
+
+from tests.pg import free_port
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+WAIT = 10.0
+PHONE = (390, 844)
+DESKTOP = (1366, 900)
+T = TypeVar("T")
+
+
+@contextmanager
+def serve(app: FastAPI) -> Iterator[str]:
+    """Serve ``app`` on a free 127.0.0.1 port in a thread; yields its base URL."""
+    port = free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + WAIT
+    while not server.started:
+        assert thread.is_alive(), "the web server stopped while starting"
+        assert time.monotonic() < deadline, "the web server did not start"
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=WAIT)
+
+
+@contextmanager
+def browser(size: tuple[int, int] = DESKTOP) -> Iterator[WebDriver]:
+    """A headless Chromium window of ``size`` (CSS pixels); quit when the block ends."""
+    if not (shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)):
+        pytest.skip("Chromium and chromedriver are needed (Debian: chromium chromium-driver)")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--hide-scrollbars",
+        "--force-device-scale-factor=1",
+        f"--window-size={size[0]},{size[1]}",
+    ):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
+    try:
+        driver.set_page_load_timeout(30)
+        # A desktop window cannot be narrower than about 500 px: a phone's viewport is emulated.
+        _viewport(driver, size)
+        yield driver
+    finally:
+        driver.quit()
+
+
+def _viewport(driver: WebDriver, size: tuple[int, int]) -> None:
+    driver.execute_cdp_cmd(  # type: ignore[attr-defined]
+        "Emulation.setDeviceMetricsOverride",
+        {"width": size[0], "height": size[1], "deviceScaleFactor": 1, "mobile": size[0] < 600},
+    )
+
+
+def wait_for(driver: WebDriver, check: Callable[[WebDriver], T], what: str) -> T:
+    """The first truthy result of ``check`` within the deadline; fails naming ``what``."""
+    # The console replaces its live part every second: an element found just before may be gone.
+    waiting = WebDriverWait(
+        driver, WAIT, poll_frequency=0.05, ignored_exceptions=(StaleElementReferenceException,)
+    )
+    result: T = waiting.until(check, message=what)
+    return result
+
+
+def screenshot(driver: WebDriver, name: str, *, full: bool = False) -> Path:
+    """Save the window (or, with ``full``, the whole page) as docs/screenshots/web-NAME.png."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"web-{name}.png"
+    width = int(driver.execute_script("return window.innerWidth"))
+    height = int(driver.execute_script("return window.innerHeight"))
+    if full:
+        tall = int(driver.execute_script("return document.documentElement.scrollHeight"))
+        _viewport(driver, (width, max(height, tall)))
+    try:
+        assert driver.get_screenshot_as_file(str(path))
+    finally:
+        if full:
+            _viewport(driver, (width, height))
+    return path

@@ -14,7 +14,12 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub.config import ConfigError, Settings
-from hub.db.engine import make_engine, make_session_factory, transaction
+from hub.db.engine import (
+    make_engine,
+    make_read_session_factory,
+    make_session_factory,
+    transaction,
+)
 from hub.db.migrate import upgrade
 from hub.errors import Invalid
 from hub.services.files import FileStore
@@ -66,6 +71,7 @@ class Hub:
     sessions: sessionmaker[Session]
     hasher: Hasher
     files: FileStore
+    read_sessions: sessionmaker[Session]
 
     @property
     def token_ttl(self) -> timedelta:
@@ -88,6 +94,7 @@ def build_hub(settings: Settings, *, engine: Engine | None = None) -> Hub:
         settings=settings,
         engine=engine,
         sessions=make_session_factory(engine),
+        read_sessions=make_read_session_factory(engine),
         files=FileStore(settings.data_dir / "attachments", int(settings.attachment_max_mb * 2**20)),
         hasher=Hasher(
             memory_kib=settings.password_hash_memory_kib,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -17,7 +18,7 @@ from hub.db.models.queue import QueueOperator, QueueTicket
 from hub.errors import Conflict, DomainError
 from hub.protocol.messages import decode
 from hub.protocol.topics import parse as parse_topic
-from hub.services import outbox, queue_assign, queue_operators, queue_tickets
+from hub.services import outbox, queue_assign, queue_operators, queue_publish, queue_tickets
 from hub.services.access import AccessProfile, load_profile
 from hub.services.parameters import update_global
 from hub.services.queue import QueueContext
@@ -65,10 +66,14 @@ def issue(hub: Hub, service: int, minutes: float, **client: object) -> queue_tic
 
 
 def drain(hub: Hub) -> list[outbox.Pending]:
+    """What the sender would publish now: pending messages, the board drawn as committed."""
     with transaction(hub.sessions) as session:
         messages = outbox.pending(session, 1000)
         outbox.mark_sent(session, [message.id for message in messages])
-    return messages
+        return [
+            replace(m, payload=queue_publish.materialise(session, at(0), m.payload))
+            for m in messages
+        ]
 
 
 def test_ticket_numbers_count_per_service_and_restart_daily(hub: Hub) -> None:

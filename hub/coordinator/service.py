@@ -38,6 +38,7 @@ from hub.bootstrap import Hub
 from hub.broker.urls import MqttEndpoint
 from hub.coordinator import handlers
 from hub.coordinator.handlers import Speaker
+from hub.coordinator.sender import BATCH, OutboxSender
 from hub.db.base import utcnow
 from hub.db.engine import transaction
 from hub.db.models import Device, DeviceRequest
@@ -66,8 +67,6 @@ REPLY_TOPICS = {TopicKind.KIOSK_REQ: topics.kiosk_reply, TopicKind.PANEL_REQ: to
 ATTEMPTS = 4
 KEEP_REQUESTS = timedelta(days=1)
 KEEP_SENT = timedelta(days=1)
-SEND_BATCH = 500
-ACK_TIMEOUT = 10.0
 PURGE_EVERY = 600.0
 
 
@@ -116,6 +115,12 @@ class Coordinator:
             stdqueue.Queue() for _ in range(max(1, shards))
         ]
         self._threads: list[threading.Thread] = []
+        self._sender = OutboxSender(
+            hub,
+            self.site,
+            lambda topic, body, retain: self._client.publish(topic, body, qos=1, retain=retain),
+            self.context,
+        )
         self._resync = threading.Event()
         self.handled = 0
         self.rejected = 0
@@ -298,7 +303,7 @@ class Coordinator:
         """Answer ``request`` once: the change and the remembered reply commit together."""
         request_id = request.request_id
         device_id = str(where.device)
-        with self.hub.sessions() as session:
+        with self.hub.read_sessions() as session:
             known = session.get(DeviceRequest, str(request_id))
             if known is not None:
                 return self._repeat(known, device_id, model, request_id, lang)
@@ -343,7 +348,7 @@ class Coordinator:
         where: Topic,
     ) -> Reply:
         if lang is None and where.kind == TopicKind.PANEL_REQ:
-            with self.hub.sessions() as session:
+            with self.hub.read_sessions() as session:
                 lang = handlers.panel_language(
                     session, Speaker(str(where.device), "panel", self.site)
                 )
@@ -432,43 +437,25 @@ class Coordinator:
             self._wake.clear()
             if not self._connected.is_set():
                 if self._stopping.is_set():
+                    self._sender.flush()
                     return
                 continue
             try:
                 if self._resync.is_set():
                     self._resync.clear()
                     self.resynchronise()
-                while self.send_pending() == SEND_BATCH:
+                while self.send_pending() == BATCH:
                     pass
             except Exception:
                 logger.exception("sending the outbox failed; will retry")
                 time.sleep(0.5)
             if self._stopping.is_set():
+                self._sender.flush()
                 return
 
     def send_pending(self) -> int:
-        """Publish a batch of committed messages and mark them sent once acknowledged."""
-        with transaction(self.hub.sessions) as session:
-            batch = outbox.pending(session, SEND_BATCH, claim=True)
-            if not batch:
-                return 0
-            # A retained topic keeps only its last message: older ones need not travel.
-            last = {m.topic: m.id for m in batch if m.retain}
-            infos = []
-            for message in batch:
-                if message.retain and last[message.topic] != message.id:
-                    continue
-                body = json.dumps(message.payload, ensure_ascii=False, separators=(",", ":"))
-                infos.append(
-                    self._client.publish(message.topic, body.encode(), qos=1, retain=message.retain)
-                )
-            deadline = time.monotonic() + ACK_TIMEOUT
-            for info in infos:
-                info.wait_for_publish(timeout=max(0.0, deadline - time.monotonic()))
-                if not info.is_published():
-                    raise ConnectionError("the broker did not acknowledge the outbox in time")
-            outbox.mark_sent(session, [m.id for m in batch])
-            return len(batch)
+        """Publish the next batch of the outbox (see ``hub.coordinator.sender``)."""
+        return self._sender.send_pending()
 
     def resynchronise(self) -> None:
         """After (re)connecting: the board and every panel's assignment again (retained)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,6 +13,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+READ_ONLY = "cherga_read_only"
+"""Execution option of the engine behind ``read_sessions``: transactions that only read."""
+_HOLDS_WRITER = "cherga_holds_writer"
 
 
 def normalise_url(url: str) -> str:
@@ -34,11 +38,40 @@ def _setup_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
+    # SQLite has one writer at a time. Threads of this process wait for it on a lock of our
+    # own (woken in turn by the OS) rather than in SQLite's busy handler, which sleeps and
+    # retries with growing pauses and let some writers starve for seconds under load
+    # (bench/queue.py). Other processes still meet at SQLite's lock with the busy timeout.
+    writer = threading.RLock()
+
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
+        if connection.get_execution_options().get(READ_ONLY):
+            # A reader sees the last committed state (WAL) and never blocks a writer.
+            connection.exec_driver_sql("BEGIN DEFERRED")
+            return
         # A deferred transaction that reads and then writes fails at once if another writer
         # committed meanwhile; taking the write lock at BEGIN makes writers queue instead.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        writer.acquire()
+        connection.info[_HOLDS_WRITER] = True
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            _release(connection)
+            raise
+
+    def _release(connection: Any) -> None:
+        if connection.info.pop(_HOLDS_WRITER, False):
+            writer.release()
+
+    event.listen(engine, "commit", _release)
+    event.listen(engine, "rollback", _release)
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        # A connection returned without commit or rollback still lets the next writer in.
+        if record.info.pop(_HOLDS_WRITER, False):
+            writer.release()
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -60,6 +93,15 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     """Sessions that keep loaded objects usable after commit."""
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def make_read_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions for reading only: on SQLite they neither wait for nor block the writer.
+
+    Writing through one is a mistake SQLite reports ("database is locked") rather than a
+    silent race; PostgreSQL treats them like any other session.
+    """
+    return sessionmaker(bind=engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
 
 
 @contextmanager

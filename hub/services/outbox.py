@@ -49,11 +49,14 @@ def enqueue(session: Session, topic: str, payload: Mapping[str, Any], retain: bo
     return row.id
 
 
-def pending(session: Session, limit: int = 100, *, claim: bool = False) -> list[Pending]:
+def pending(
+    session: Session, limit: int = 100, *, claim: bool = False, after: int = 0
+) -> list[Pending]:
     """The oldest unsent messages, in the order they were written.
 
     With ``claim`` the rows stay locked until the transaction ends and rows another sender holds
-    are skipped (PostgreSQL), so two hub processes never publish the same message.
+    are skipped (PostgreSQL), so two hub processes never publish the same message. Only
+    messages after the id ``after`` are read.
     """
     limit = max(1, min(limit, MAX_BATCH))
     query = (
@@ -62,6 +65,8 @@ def pending(session: Session, limit: int = 100, *, claim: bool = False) -> list[
         .order_by(OutboxMessage.id)
         .limit(limit)
     )
+    if after:
+        query = query.where(OutboxMessage.id > after)
     if claim:
         query = query.with_for_update(skip_locked=True)
     rows = session.scalars(query)

@@ -237,13 +237,25 @@ def _user_rows(session: Session, user_id: int) -> dict[str, UserParameter]:
     return {row.key: row for row in session.scalars(query)}
 
 
+_GLOBAL_CACHE = "cherga_global_parameters"
+
+
 def get_global(session: Session) -> GlobalParameters:
-    """The global parameters, with defaults for anything never set."""
-    return _merge(GlobalParameters, _global_rows(session), {})
+    """The global parameters, with defaults for anything never set.
+
+    Read once per session (a request, a device message): one operation asks several times.
+    """
+    cached = session.info.get(_GLOBAL_CACHE)
+    if isinstance(cached, GlobalParameters):
+        return cached
+    value = _merge(GlobalParameters, _global_rows(session), {})
+    session.info[_GLOBAL_CACHE] = value
+    return value
 
 
 def update_global(session: Session, changes: dict[str, Any]) -> GlobalParameters:
     """Validate and store changed global parameters; nothing is stored if any value is wrong."""
+    session.info.pop(_GLOBAL_CACHE, None)
     return _store(
         session,
         GlobalParameters,

@@ -70,9 +70,25 @@ def _service_name(session: Session, project_id: int) -> str | None:
     return project.name[:200] if project is not None and project.name.strip() else None
 
 
+BOARD_MARK = "$board"
+"""Outbox payload standing for "the board as committed when it is sent"."""
+
+
 def publish_board(session: Session, ctx: QueueContext) -> None:
-    """Queue the retained board after a change of any line or call."""
-    outbox.enqueue(session, topics.display_board(ctx.site), board_payload(session, ctx), True)
+    """Queue the retained board after a change of any line or call.
+
+    The board is the whole committed state of the lines, so the outbox holds a mark and the
+    sender draws the board when it publishes it: a burst of changes costs one drawing, made from
+    what was committed, instead of one inside every transaction.
+    """
+    outbox.enqueue(session, topics.display_board(ctx.site), {BOARD_MARK: True}, True)
+
+
+def materialise(session: Session, ctx: QueueContext, payload: dict[str, Any]) -> dict[str, Any]:
+    """The payload to publish for an outbox message: the board drawn now for a board mark."""
+    if payload.get(BOARD_MARK):
+        return board_payload(session, ctx)
+    return payload
 
 
 def announce(session: Session, ctx: QueueContext, ticket: QueueTicket, *, recall: bool) -> None:

@@ -1,0 +1,109 @@
+"""Publishing the outbox: every committed message reaches the broker at least once, in order.
+
+A message is taken from the database only after the transaction that wrote it committed, and
+forgotten (``sent_at``) only after the broker acknowledged it, so a hub killed at any moment
+sends on its next start whatever was committed and not yet acknowledged; a display may then see
+an announcement twice, never miss one.
+
+The board is written to the outbox as a mark (``queue_publish.publish_board``) and drawn here,
+from what is committed, when it is sent: a burst of changes costs one drawing.
+
+Two ways of working, chosen by the database:
+
+- SQLite has one hub process and one sender. It reads the outbox without taking the write lock,
+  publishes, remembers in memory how far it got, and records ``sent_at`` in one short write now
+  and then, so the writers that serve devices never wait for the broker or for the sender.
+- PostgreSQL may have several hubs. Each batch is claimed with ``FOR UPDATE SKIP LOCKED`` and
+  stays locked while it travels, so no two hubs publish the same message.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+import paho.mqtt.client as mqtt
+
+from hub.bootstrap import Hub
+from hub.db.engine import transaction
+from hub.protocol import topics
+from hub.services import outbox, queue_publish
+from hub.services.queue import QueueContext
+
+BATCH = 500
+ACK_TIMEOUT = 10.0
+MARK_EVERY = 0.5
+"""Seconds between the sender's writes of ``sent_at`` while messages keep coming (SQLite)."""
+
+Publish = Callable[[str, bytes, bool], mqtt.MQTTMessageInfo]
+
+
+def _json(payload: dict[str, Any]) -> bytes:
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+class OutboxSender:
+    """Sends the outbox of one site through ``publish(topic, payload, retain)`` (QoS 1)."""
+
+    def __init__(
+        self, hub: Hub, site: str, publish: Publish, context: Callable[[], QueueContext]
+    ) -> None:
+        self.hub = hub
+        self._publish = publish
+        self._context = context
+        self._board = topics.display_board(site)
+        self._local = hub.engine.dialect.name == "sqlite"
+        self._after = 0  # the last outbox id published (SQLite: ids commit in order)
+        self._acknowledged: list[int] = []
+        self._marked_at = time.monotonic()
+
+    def send_pending(self) -> int:
+        """Publish the next batch; returns how many messages it held."""
+        if self._local:
+            return self._send_local()
+        with transaction(self.hub.sessions) as session:
+            batch = outbox.pending(session, BATCH, claim=True)
+            self._send(batch)
+            outbox.mark_sent(session, [m.id for m in batch])
+        return len(batch)
+
+    def flush(self) -> None:
+        """Record as sent what the broker acknowledged (SQLite; before stopping, when idle)."""
+        if self._acknowledged:
+            with transaction(self.hub.sessions) as session:
+                outbox.mark_sent(session, self._acknowledged)
+            self._acknowledged = []
+        self._marked_at = time.monotonic()
+
+    def _send_local(self) -> int:
+        with self.hub.read_sessions() as session:
+            batch = outbox.pending(session, BATCH, after=self._after)
+        self._send(batch)
+        if batch:
+            self._after = batch[-1].id
+            self._acknowledged += [m.id for m in batch]
+        if not batch or time.monotonic() - self._marked_at > MARK_EVERY:
+            self.flush()
+        return len(batch)
+
+    def _send(self, batch: list[outbox.Pending]) -> None:
+        """Publish a batch in order and wait for the broker; the board last, drawn now."""
+        messages = [m for m in batch if m.topic != self._board]
+        # A retained topic keeps only its last message: older ones need not travel.
+        last = {m.topic: m.id for m in messages if m.retain}
+        infos = [
+            self._publish(m.topic, _json(m.payload), m.retain)
+            for m in messages
+            if not (m.retain and last[m.topic] != m.id)
+        ]
+        if len(messages) < len(batch):
+            with self.hub.read_sessions() as session:
+                board = queue_publish.board_payload(session, self._context())
+            infos.append(self._publish(self._board, _json(board), True))
+        deadline = time.monotonic() + ACK_TIMEOUT
+        for info in infos:
+            info.wait_for_publish(timeout=max(0.0, deadline - time.monotonic()))
+            if not info.is_published():
+                raise ConnectionError("the broker did not acknowledge the outbox in time")

@@ -6,7 +6,9 @@ and Debian's Chromium drives them through chromedriver. Each helper stops what i
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -27,7 +29,9 @@ from tests.pg import free_port
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+# Pictures of what a person sees go to a scratch folder; to refresh the ones in docs/, run
+# CHERGA_SCREENSHOTS=docs/screenshots .venv/bin/pytest tests/test_web_browser.py
+SCREENSHOTS = Path(os.environ.get("CHERGA_SCREENSHOTS") or tempfile.mkdtemp(prefix="cherga-web-"))
 WAIT = 10.0
 PHONE = (390, 844)
 DESKTOP = (1366, 900)
@@ -99,7 +103,7 @@ def wait_for(driver: WebDriver, check: Callable[[WebDriver], T], what: str) -> T
 
 
 def screenshot(driver: WebDriver, name: str, *, full: bool = False) -> Path:
-    """Save the window (or, with ``full``, the whole page) as docs/screenshots/web-NAME.png."""
+    """Save the window (or, with ``full``, the whole page) as web-NAME.png in SCREENSHOTS."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"web-{name}.png"
     width = int(driver.execute_script("return window.innerWidth"))

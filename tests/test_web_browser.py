@@ -2,7 +2,7 @@
 
 The hub's app is served over TCP by uvicorn; with devices, the hub's Mosquitto, the MQTT
 coordinator and real device clients run too (the ``site`` fixture). Screenshots of what a
-person sees go to docs/screenshots/web-*.png.
+person sees go to a scratch folder (CHERGA_SCREENSHOTS=docs/screenshots refreshes docs/).
 """
 
 from __future__ import annotations

@@ -25,7 +25,8 @@ from hub.protocol.devices import DisplayBoard
 from hub.protocol.messages import PanelAssignment, PanelReply
 from operator_panel.screens import LoginScreen, TransferDialog, WorkScreen
 from operator_panel.settings import PanelSettings
-from operator_panel.viewmodel import OnFailure, OnReply, PanelModel, PanelView
+from operator_panel.view import PanelView
+from operator_panel.viewmodel import OnFailure, OnReply, PanelModel
 from operator_panel.widgets import (
     ALERT,
     BACKGROUND,

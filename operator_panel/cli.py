@@ -74,6 +74,8 @@ def _run(args: argparse.Namespace) -> int:
 def main(argv: list[str]) -> int:
     """Entry point of ``cherga panel``; returns the exit status."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    if argv and argv[0] not in ("run", "screenshots", "-h", "--help"):
+        argv = ["run", *argv]  # "run" is the default action: ``cherga panel --config FILE``
     args = _parser().parse_args(argv)
     if args.action == "screenshots":
         _kivy_env(offscreen=True)

@@ -12,28 +12,57 @@ from kivy.uix.button import Button
 from kivy.uix.gridlayout import GridLayout
 from kivy.uix.widget import Widget
 
-from operator_panel.viewmodel import ACTIONS, PanelModel, PanelView
+from operator_panel.view import ACTION_ROWS, PanelView
+from operator_panel.view import Button as ButtonView
+from operator_panel.viewmodel import PanelModel
 from operator_panel.widgets import (
     BUTTON,
+    CALLING,
     CARD,
     CURRENT,
     DANGER,
     MUTED,
+    OK_TEXT,
     PRIMARY,
+    Rgba,
     Scale,
     box,
     button,
     entry,
+    hex_rgba,
     label,
+    mix,
     paint,
+    text_on,
 )
 
-ACTION_COLOURS = {"recall": BUTTON, "no_show": DANGER, "transfer": BUTTON, "done": CURRENT}
+ACTION_COLOURS = {
+    "start": PRIMARY,
+    "recall": BUTTON,
+    "no_show": DANGER,
+    "transfer": BUTTON,
+    "done": CURRENT,
+}
 
 
-def _mark(widget: Button, enabled: bool, current: bool, normal: tuple[float, ...]) -> None:
+def _mark(widget: Button, enabled: bool, current: bool, normal: Rgba) -> None:
     widget.disabled = not enabled
     widget.background_color = CURRENT if current else normal
+
+
+def _mark_status(widget: Button, state: ButtonView) -> None:
+    """A status in its own colour: full for the current one, dimmed on the card for the rest."""
+    widget.text = state.text
+    widget.disabled = not state.enabled
+    if state.color is None:
+        _mark(widget, state.enabled, state.current, BUTTON)
+        widget.color = text_on(widget.background_color)
+        return
+    colour = hex_rgba(state.color, BUTTON)
+    widget.background_color = colour if state.current else mix(colour, CARD, 0.35)
+    widget.color = text_on(widget.background_color)
+    # The current status is also told apart without colour (SET-4 colours may be close).
+    widget.underline = state.current
 
 
 class LoginScreen(BoxLayout):  # type: ignore[misc]  # Kivy has no type information
@@ -99,7 +128,7 @@ class WorkScreen(BoxLayout):  # type: ignore[misc]  # Kivy has no type informati
     def __init__(self, model: PanelModel, s: Scale) -> None:
         super().__init__(spacing=s(14), padding=(s(14), s(4), s(14), s(14)))
         self.model, self.s = model, s
-        # The side column: Free/Busy/Break/Off duty, auto-next, waiting counts, log out.
+        # The side column: the statuses, auto-next, waiting counts, log out.
         self.side = box(CARD, orientation="vertical", padding=s(14), spacing=s(10))
         self.status = label(s(24), MUTED, size_hint_y=None)
         self.status_grid = GridLayout(cols=2, spacing=s(10), size_hint_y=None)
@@ -123,12 +152,12 @@ class WorkScreen(BoxLayout):  # type: ignore[misc]  # Kivy has no type informati
         ):
             self.side.add_widget(widget)
             widget.bind(height=self._fit_side)
-        # The main card: number and service beside the details, the note, the four actions.
+        # The main card: number and service beside the details, the note, the actions.
         self.card = box(CARD, orientation="vertical", padding=s(22), spacing=s(12))
         head = BoxLayout(size_hint_y=None, height=s(200), spacing=s(20))
-        left = BoxLayout(orientation="vertical", size_hint_x=0.45)
+        self.left = left = BoxLayout(orientation="vertical", size_hint_x=0.45)
         self.number = label(s(120), bold=True, valign="top")
-        self.service = label(s(32), size_hint_y=None, height=s(48))
+        self.service = label(s(32), size_hint_y=None)
         left.add_widget(self.number)
         left.add_widget(self.service)
         self.details = label(s(26), valign="top", size_hint_x=0.55)
@@ -136,17 +165,23 @@ class WorkScreen(BoxLayout):  # type: ignore[misc]  # Kivy has no type informati
         self.number.bind(width=lambda *_a: self._fit_number(), text=lambda *_a: self._fit_number())
         head.add_widget(left)
         head.add_widget(self.details)
+        self.state = label(s(26), CALLING, bold=True, size_hint_y=None)
         self.reason = label(s(22), MUTED, size_hint_y=None, valign="top")
         self.note = entry(s(26))
-        self.actions_grid = GridLayout(cols=2, spacing=s(12), size_hint_y=None)
-        self.actions_grid.bind(minimum_height=self.actions_grid.setter("height"))
+        # Calling (came, again, no-show) above serving (transfer, done).
+        self.actions_grid = BoxLayout(
+            orientation="vertical", spacing=s(12), size_hint_y=None, height=s(96) * 2 + s(12)
+        )
         self.actions: dict[str, Button] = {}
-        for key in ACTIONS:
-            action = button(s(32), s(96), ACTION_COLOURS[key], bold=True)
-            action.bind(on_release=lambda _b, key=key: self.press_action(key))
-            self.actions[key] = action
-            self.actions_grid.add_widget(action)
-        for widget in (head, self.reason, Widget(), self.note, self.actions_grid):
+        for keys in ACTION_ROWS:
+            row = BoxLayout(spacing=s(12))
+            for key in keys:
+                action = button(s(30), s(96), ACTION_COLOURS[key], bold=True)
+                action.bind(on_release=lambda _b, key=key: self.press_action(key))
+                self.actions[key] = action
+                row.add_widget(action)
+            self.actions_grid.add_widget(row)
+        for widget in (head, self.state, self.reason, Widget(), self.note, self.actions_grid):
             self.card.add_widget(widget)
         self.add_widget(self.card)
         self.add_widget(self.side)
@@ -162,7 +197,14 @@ class WorkScreen(BoxLayout):  # type: ignore[misc]  # Kivy has no type informati
             self.orientation = "vertical"
             self.side.size_hint = (1, None)
             self.side_spacer.size_hint_y = None
+        self._fit_statuses()
         self._fit_side()
+
+    def _fit_statuses(self) -> None:
+        """Two columns beside the card; below it, rows of up to four so the card keeps its room."""
+        count = len(self.status_buttons)
+        portrait = self.orientation == "vertical"
+        self.status_grid.cols = min(4, max(2, -(-count // 2))) if portrait else 2
 
     def _fit_number(self) -> None:
         if self.model.assignment is None or self.model.assignment.ticket is None:
@@ -181,8 +223,10 @@ class WorkScreen(BoxLayout):  # type: ignore[misc]  # Kivy has no type informati
         )
 
     def press_action(self, key: str) -> None:
-        """One of Recall, No-show, Transfer, Done."""
-        if key == "recall":
+        """One of Visitor came, Recall, No-show, Transfer, Done."""
+        if key == "start":
+            self.model.start()
+        elif key == "recall":
             self.model.recall()
         elif key == "no_show":
             self.model.no_show(self.note.text)
@@ -204,9 +248,9 @@ class WorkScreen(BoxLayout):  # type: ignore[misc]  # Kivy has no type informati
                 widget.bind(on_release=lambda _b, code=code: self.model.set_status(code))
                 self.status_buttons[code] = widget
                 self.status_grid.add_widget(widget)
+            self._fit_statuses()
         for code, state in view.statuses:
-            self.status_buttons[code].text = state.text
-            _mark(self.status_buttons[code], state.enabled, state.current, BUTTON)
+            _mark_status(self.status_buttons[code], state)
         self.auto_next.text = view.auto_next.text
         _mark(self.auto_next, True, view.auto_next.current, BUTTON)
         self.waiting_heading.text = self.model.text("work.waiting_heading")
@@ -214,17 +258,23 @@ class WorkScreen(BoxLayout):  # type: ignore[misc]  # Kivy has no type informati
         self.logout.text = view.logout.text
         self.logout.disabled = not view.logout.enabled
         ticket = view.ticket
+        # Idle, the message takes the whole width; serving, the details take the right half.
+        self.left.size_hint_x = 1 if ticket is None else 0.45
+        self.details.size_hint_x = 0 if ticket is None else 0.55
         if ticket is None:
             self.number.text = view.idle
             self.number.font_size = s(56)
             self.service.text = view.idle_hint
             self.details.text = ""
+            self.state.text = ""
             self.reason.text = ""
         else:
             self.number.text = ticket.number
             self._fit_number()
             self.service.text = ticket.service
             self.details.text = "\n".join(ticket.details)
+            self.state.text = ticket.state
+            self.state.color = OK_TEXT if ticket.serving else CALLING
             self.reason.text = ticket.reason or ""
         self.note.hint_text = self.model.text("work.note")
         self.note.disabled = ticket is None

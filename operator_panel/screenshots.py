@@ -11,7 +11,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from hub.protocol.base import ClientInfo, Request
-from hub.protocol.messages import AssignedTicket, OperatorInfo, PanelAssignment
+from hub.protocol.messages import (
+    AssignedTicket,
+    OperatorInfo,
+    PanelAssignment,
+    ServiceRef,
+    StatusInfo,
+)
 from operator_panel.app import PanelRoot, catalogue
 from operator_panel.viewmodel import OnFailure, OnReply, PanelModel
 
@@ -27,13 +33,50 @@ def demo_model(lang: str) -> PanelModel:
     """A connected panel at window 3, nobody logged in yet."""
     model = PanelModel(texts=catalogue(), send=_ignore, window=3, name="Зал 1", lang=lang)
     model.connected = True
-    model.waiting = {1: 4, 2: 0, 5: 12}
+    model.waiting = {1: 4, 2: 0, 5: 12, 7: 2}
+    model.names = {1: "Паспорти", 2: "Довідки", 5: "Реєстрація бізнесу", 7: "Дозволи"}
     return model
 
 
+# The hub's SET-4 statuses as seeded, and one an administrator added, in each language.
+_STATUSES = {
+    "uk": ("Вільний", "Зайнятий", "Перерва", "Не в мережі", "Навчання"),
+    "en": ("Free", "Busy", "Break", "Offline", "Training"),
+}
+_CODES = (
+    ("free", "#2e7d32"),
+    ("busy", "#c62828"),
+    ("break", "#ef6c00"),
+    ("offline", "#757575"),
+    ("training", "#6a1b9a"),
+)
+
+
+# The hub writes the reason in the operator's language.
+_REASONS = {"uk": "Записаний на 09:30 · Паспорти", "en": "Booked for 09:30 · Паспорти"}
+
+
 def _logged_in(model: PanelModel, status: str) -> None:
-    model.operator = OperatorInfo(username="olena", name="Олена Коваленко", status=status)
+    names = _STATUSES.get(model.lang, _STATUSES["uk"])
+    model.operator = OperatorInfo(
+        username="olena",
+        name="Олена Коваленко",
+        status=status,
+        lang="en" if model.lang == "en" else "uk",
+        statuses=[
+            StatusInfo(code=code, name=name, color=color)
+            for (code, color), name in zip(_CODES, names, strict=True)
+        ],
+        services=[ServiceRef(id=1, name="Паспорти"), ServiceRef(id=5, name="Реєстрація бізнесу")],
+    )
     model.assignment = PanelAssignment(ticket=None, window="3", status=status)
+
+
+def _called(model: PanelModel) -> None:
+    _serving(model)
+    assert model.assignment is not None and model.assignment.ticket is not None
+    ticket = model.assignment.ticket.model_copy(update={"state": "called"})
+    model.assignment = model.assignment.model_copy(update={"ticket": ticket})
 
 
 def _serving(model: PanelModel) -> None:
@@ -47,12 +90,13 @@ def _serving(model: PanelModel) -> None:
             client=ClientInfo(name="Ігор Шевчук", phone="+380501234567"),
             booked_at=booked,
             waited_s=754,
-            state="called",
+            state="serving",
             recalls=1,
+            service_name="Паспорти",
         ),
         task_id=318,
         window="3",
-        reason="Записаний на 09:30 · Паспорти",
+        reason=_REASONS.get(model.lang, _REASONS["uk"]),
         status="busy",
     )
 
@@ -70,6 +114,7 @@ def _offline(model: PanelModel) -> None:
 STATES: dict[str, Callable[[PanelModel], None]] = {
     "login": lambda model: None,
     "idle": lambda model: _logged_in(model, "free"),
+    "called": _called,
     "serving": _serving,
     "transfer": _transfer,
     "offline": _offline,
@@ -77,7 +122,7 @@ STATES: dict[str, Callable[[PanelModel], None]] = {
 
 
 def take(out: Path, langs: list[str] | None = None) -> list[Path]:
-    """Render every state in every language (and serving in portrait) into ``out``."""
+    """Render every state in every language (and some in portrait) into ``out``."""
     from kivy.base import EventLoop
     from kivy.core.window import Window
 
@@ -85,7 +130,11 @@ def take(out: Path, langs: list[str] | None = None) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     shots = [(name, LANDSCAPE, name) for name in STATES]
-    shots += [("serving", PORTRAIT, "serving-portrait"), ("login", PORTRAIT, "login-portrait")]
+    shots += [
+        ("called", PORTRAIT, "called-portrait"),
+        ("serving", PORTRAIT, "serving-portrait"),
+        ("login", PORTRAIT, "login-portrait"),
+    ]
     for lang in langs or catalogue().languages:
         for state, size, name in shots:
             model = demo_model(lang)

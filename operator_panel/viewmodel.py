@@ -1,20 +1,18 @@
 """The operator panel's state and what its screen shows, with no Kivy and no MQTT (STYLE 12).
 
-The panel holds nothing the hub did not tell it: the operator from the last reply, the visitor
-from the retained ``panel/{d}/assignment``, the waiting counts from the retained board. What it
-adds is the discipline that keeps an operator from taking two tickets: at most one request is
-outstanding, a request that timed out is sent again with the *same* ``request_id`` (the hub
-answers a repeat with its first answer), and nothing that needs the hub can be pressed while the
-link is down.
+The panel holds nothing the hub did not tell it: the operator (with their language, statuses and
+services) from the last reply, the visitor from the retained ``panel/{d}/assignment``, waiting
+counts and service names from the retained board. What it adds is the discipline that keeps an
+operator from taking two tickets: at most one request is outstanding, a request that timed out is
+sent again with the *same* ``request_id`` (the hub answers a repeat with its first answer), and
+nothing that needs the hub can be pressed while the link is down.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Literal
+from dataclasses import dataclass
 
 from firmware_config.hublink import new_request_id
 from firmware_config.i18n import Catalogue
@@ -30,28 +28,26 @@ from hub.protocol.messages import (
     PanelReply,
     Recall,
     SetStatus,
+    Start,
     Transfer,
 )
+from operator_panel import view as views
+from operator_panel.view import FREE, PanelView
 
 logger = logging.getLogger(__name__)
-
-FREE = "free"
-# SET-4's standard statuses; the protocol has no message listing user-defined ones (yet).
-STANDARD_STATUSES = ("free", "busy", "break", "offline")
-ACTIONS = ("recall", "no_show", "transfer", "done")
 
 OnReply = Callable[[PanelReply], None]
 OnFailure = Callable[[str], None]
 Sender = Callable[[Request, OnReply, OnFailure], None]
 """Sends one panel request; exactly one of the callbacks runs later, on the UI thread."""
 
-Screen = Literal["login", "work"]
 # What the operator is told after an action on the visitor succeeded.
 _OUTCOMES = {
     "done": "done.finished",
     "no_show": "done.no_show",
     "transfer": "done.transferred",
     "recall": "done.recalled",
+    "start": "done.started",
 }
 
 
@@ -64,51 +60,6 @@ class _Pending:
     number: str | None = None
     in_flight: bool = False
     attempts: int = 0
-
-
-@dataclass(frozen=True)
-class Button:
-    """A button as the screen shows it."""
-
-    text: str
-    enabled: bool
-    current: bool = False
-
-
-@dataclass(frozen=True)
-class TicketView:
-    """The visitor in hand, as lines of text."""
-
-    number: str
-    service: str
-    details: list[str]
-    reason: str | None
-
-
-@dataclass(frozen=True)
-class PanelView:
-    """Everything dynamic on the panel's screen, in the chosen language."""
-
-    screen: Screen
-    title: str
-    banner: str | None
-    notice: str | None
-    notice_is_error: bool
-    operator: str
-    status: str
-    statuses: list[tuple[str, Button]]
-    ticket: TicketView | None
-    idle: str
-    idle_hint: str
-    actions: dict[str, Button]
-    auto_next: Button
-    waiting: list[str]
-    login: Button
-    logout: Button
-    pin_mode: bool
-    pin_toggle: Button
-    transfer_open: bool
-    transfer_services: list[tuple[int | None, Button]] = field(default_factory=list)
 
 
 class PanelModel:
@@ -127,6 +78,7 @@ class PanelModel:
     ) -> None:
         self.texts = texts
         self.lang = lang
+        self.device_lang = lang
         self.window = window
         self.name = name
         self.auto_next = auto_next
@@ -135,12 +87,14 @@ class PanelModel:
         self.operator: OperatorInfo | None = None
         self.assignment: PanelAssignment | None = None
         self.waiting: dict[int, int] = {}
+        self.names: dict[int, str] = {}
         self.pin_mode = False
         self.transfer_open = False
         self.transfer_service: int | None = None
         self._send = send
         self._pending: _Pending | None = None
-        self._notice: tuple[str, bool] | None = None
+        self.notice: tuple[str, bool] | None = None
+        """The line under the title: (text, is an error)."""
         self._listeners: list[Callable[[], None]] = []
 
     # ---- plumbing ---------------------------------------------------------------------
@@ -188,8 +142,9 @@ class PanelModel:
         self.notify()
 
     def board_received(self, board: DisplayBoard) -> None:
-        """The retained board: only its waiting counts matter here."""
+        """The retained board: its waiting counts and the services' names matter here."""
         self.waiting = dict(board.waiting)
+        self.names = dict(board.names)
         self.notify()
 
     # ---- operator actions -------------------------------------------------------------
@@ -239,6 +194,12 @@ class PanelModel:
     def set_status(self, status: str) -> None:
         """Change status; Free asks the hub for the next visitor (Q-5)."""
         self._start(SetStatus(request_id=new_request_id(), status=status), "set_status")
+
+    def start(self) -> None:
+        """The called visitor has come to the window: serving starts."""
+        ticket = self._ticket()
+        if ticket is not None:
+            self._start(Start(request_id=new_request_id(), ticket_id=ticket[0]), "start", ticket[1])
 
     def recall(self) -> None:
         """Announce the visitor in hand again."""
@@ -302,7 +263,7 @@ class PanelModel:
         return (held.id, held.number) if held is not None else None
 
     def _complain(self, key: str) -> None:
-        self._notice = (self.text(key), True)
+        self.notice = (self.text(key), True)
         self.notify()
 
     def _start(self, request: Request, action: str, number: str | None = None) -> None:
@@ -311,7 +272,7 @@ class PanelModel:
         if not self.can_act:
             logger.info("%s ignored: %s", action, "busy" if self.busy else "no connection")
             return
-        self._notice = None
+        self.notice = None
         self._pending = _Pending(request, action, number)
         self._transmit(self._pending)
         self.notify()
@@ -330,14 +291,14 @@ class PanelModel:
             return
         pending.in_flight = False
         if why == "timeout" and pending.attempts < self.max_attempts:
-            self._notice = (self.text("conn.retrying", attempt=pending.attempts + 1), False)
+            self.notice = (self.text("conn.retrying", attempt=pending.attempts + 1), False)
             if self.connected:
                 self._transmit(pending)  # same request_id: a repeat cannot take a second ticket
             # else: connection_changed(True) sends it again.
         else:
             self._pending = None
             key = "conn.gave_up" if why == "timeout" else "conn.bad_reply"
-            self._notice = (self.text(key), True)
+            self.notice = (self.text(key), True)
         self.notify()
 
     def _replied(self, pending: _Pending, reply: PanelReply) -> None:
@@ -347,131 +308,50 @@ class PanelModel:
         if not reply.ok:
             code = reply.error.code if reply.error else ""
             message = reply.error.message if reply.error else code
-            self._notice = (message, True)
+            self.notice = (message, True)
             if code == "panel_not_logged_in":
-                self.operator, self.assignment = None, None
+                self._signed_out()
             self.notify()
             return
         if pending.action == "logout":
-            self.operator, self.assignment = None, None
+            self._signed_out()
         else:
             if reply.operator is not None:
                 self.operator = reply.operator
+                # The operator reads the panel in their own language; the switch still works.
+                lang = reply.operator.lang
+                if pending.action == "login" and lang is not None and lang in self.texts.languages:
+                    self.lang = lang
             if reply.assignment is not None:
                 self.assignment_received(reply.assignment)
         outcome = _OUTCOMES.get(pending.action)
         if outcome is not None:
-            self._notice = (self.text(outcome, number=pending.number), False)
+            self.notice = (self.text(outcome, number=pending.number), False)
         if pending.action == "transfer":
             self.transfer_open = False
         self.notify()
         if pending.action == "done" and self.auto_next:
             self.set_status(FREE)
 
+    def _signed_out(self) -> None:
+        """Nobody is at the panel: the next operator starts in the device's language."""
+        self.operator, self.assignment = None, None
+        self.lang = self.device_lang
+
     # ---- the view -----------------------------------------------------------------------
 
     def status_text(self, code: str) -> str:
-        """A status's name: from the catalogue for the standard ones, else its code (SET-4)."""
-        key = f"status.{code}"
-        label = self.text(key)
-        return code if label == key else label
+        """A status's name in the panel's language (SET-4)."""
+        return views.status_text(self, code)
 
-    def view(self) -> PanelView:
-        """What the screen shows now."""
-        logged_in = self.operator is not None
-        act = self.can_act
-        status = self.operator.status if self.operator else ""
-        held = self.assignment.ticket if self.assignment is not None else None
-        notice, is_error = self._notice if self._notice else (None, False)
-        if notice is None and self.busy:
-            notice = self.text("conn.waiting_reply")
-        banner = None if self.connected else self.text("conn.lost")
-        statuses = [
-            (code, Button(self.status_text(code), act, code == status))
-            for code in STANDARD_STATUSES
-        ]
-        if status and status not in STANDARD_STATUSES:
-            statuses.append((status, Button(self.status_text(status), act, True)))
-        actions = {
-            key: Button(self.text(f"action.{key}"), act and held is not None) for key in ACTIONS
-        }
-        if held is not None and held.state not in (None, "called"):
-            actions["no_show"] = Button(actions["no_show"].text, False)
-            actions["recall"] = Button(actions["recall"].text, False)
-        services: list[tuple[int | None, Button]] = [
-            (None, Button(self.text("transfer.same_service"), act, self.transfer_service is None))
-        ]
-        services += [
-            (sid, Button(self.text("work.service", id=sid), act, self.transfer_service == sid))
-            for sid in sorted(self.waiting)
-            if held is None or sid != held.service_id
-        ]
-        return PanelView(
-            screen="work" if logged_in else "login",
-            title=self.text("title", name=self.name, window=self.window),
-            banner=banner,
-            notice=notice,
-            notice_is_error=is_error,
-            operator=(self.operator.name or self.operator.username) if self.operator else "",
-            status=self.text("status.current", status=self.status_text(status)) if status else "",
-            statuses=statuses,
-            ticket=self._ticket_view() if held is not None else None,
-            idle=self.text("work.idle"),
-            idle_hint=self.text(
-                "work.idle_hint_free" if status == FREE else "work.idle_hint_other"
-            ),
-            actions=actions,
-            auto_next=Button(
-                self.text("work.auto_next_on" if self.auto_next else "work.auto_next_off"),
-                True,
-                self.auto_next,
-            ),
-            waiting=[
-                self.text("work.waiting_line", id=sid, count=count)
-                for sid, count in sorted(self.waiting.items())
-            ]
-            or [self.text("work.waiting_none")],
-            login=Button(self.text("login.submit"), act),
-            logout=Button(self.text("work.logout"), act and held is None),
-            pin_mode=self.pin_mode,
-            pin_toggle=Button(
-                self.text("login.use_password" if self.pin_mode else "login.use_pin"), True
-            ),
-            transfer_open=self.transfer_open and held is not None,
-            transfer_services=services,
-        )
-
-    def _ticket_view(self) -> TicketView:
-        assert self.assignment is not None and self.assignment.ticket is not None
-        held = self.assignment.ticket
-        lines: list[str] = []
-        if held.client is not None and held.client.name:
-            lines.append(self.text("work.client", name=held.client.name))
-        if held.client is not None and held.client.phone:
-            lines.append(self.text("work.phone", phone=held.client.phone))
-        if held.booked_at is not None:
-            lines.append(self.text("work.booked", time=_clock(held.booked_at)))
-        lines.append(self.text("work.waited", time=self.duration(held.waited_s)))
-        if held.recalls:
-            lines.append(self.text("work.recalls", count=held.recalls))
-        if self.assignment.task_id is not None:
-            lines.append(self.text("work.task", id=self.assignment.task_id))
-        return TicketView(
-            number=held.number,
-            service=self.text("work.service", id=held.service_id),
-            details=lines,
-            reason=self.assignment.reason,
-        )
+    def service_name(self, service_id: int) -> str:
+        """A service's name as the hub last told it."""
+        return views.service_name(self, service_id)
 
     def duration(self, seconds: int) -> str:
         """A wait as people say it: "12 хв 5 с", "1 год 3 хв"."""
-        if seconds >= 3600:
-            return self.text("work.hours", h=seconds // 3600, m=seconds % 3600 // 60)
-        if seconds >= 60:
-            return self.text("work.minutes", m=seconds // 60, s=seconds % 60)
-        return self.text("work.seconds", s=seconds)
+        return views.duration(self, seconds)
 
-
-def _clock(at: datetime) -> str:
-    """A booked time in the panel's local time zone."""
-    return at.astimezone().strftime("%H:%M")
+    def view(self) -> PanelView:
+        """What the screen shows now."""
+        return views.build(self)

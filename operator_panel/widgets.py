@@ -27,6 +27,36 @@ BUTTON: Rgba = (0.3, 0.36, 0.44, 1)
 CURRENT: Rgba = (0.13, 0.6, 0.3, 1)
 PRIMARY: Rgba = (0.15, 0.45, 0.8, 1)
 DANGER: Rgba = (0.7, 0.25, 0.2, 1)
+CALLING: Rgba = (0.98, 0.76, 0.32, 1)
+DARK_TEXT: Rgba = (0.08, 0.09, 0.1, 1)
+
+
+def hex_rgba(value: str | None, fallback: Rgba) -> Rgba:
+    """A colour the hub sends ("#2e7d32" or "#2e7d32ff"); ``fallback`` when absent or unreadable."""
+    digits = (value or "").strip().removeprefix("#")
+    if len(digits) == 3:
+        digits = "".join(c * 2 for c in digits)
+    try:
+        parts = [int(digits[i : i + 2], 16) / 255 for i in range(0, len(digits), 2)]
+    except ValueError:
+        return fallback
+    if len(parts) == 3:
+        return (parts[0], parts[1], parts[2], 1)
+    if len(parts) == 4:
+        return (parts[0], parts[1], parts[2], parts[3])
+    return fallback
+
+
+def mix(rgba: Rgba, other: Rgba, share: float) -> Rgba:
+    """``share`` of ``rgba`` blended into ``other`` (a dimmed button is its colour on the card)."""
+    r, g, b = (rgba[i] * share + other[i] * (1 - share) for i in range(3))
+    return (r, g, b, 1)
+
+
+def text_on(rgba: Rgba) -> Rgba:
+    """Light text on a dark background, dark text on a light one."""
+    luminance = 0.2126 * rgba[0] + 0.7152 * rgba[1] + 0.0722 * rgba[2]
+    return DARK_TEXT if luminance > 0.6 else TEXT
 
 
 class Scale:
@@ -61,6 +91,9 @@ def label(size: float, color: Rgba = TEXT, *, bold: bool = False, **kwargs: Any)
     """A label that wraps inside its width and grows to fit its text when height is free."""
     kwargs.setdefault("halign", "left")
     kwargs.setdefault("valign", "middle")
+    if kwargs.get("size_hint_y", 1) is None:
+        # Empty until given text (Kivy's default 100 px would push the rest off the card).
+        kwargs.setdefault("height", 0)
     widget = Label(font_size=size, color=color, bold=bold, **kwargs)
     widget.bind(width=lambda w, width: setattr(w, "text_size", (width, None)))
     if kwargs.get("size_hint_y", 1) is None:

@@ -18,8 +18,9 @@ from pydantic import SecretStr
 from sqlalchemy import select
 
 from firmware_config.device_config import DeviceConfig, MqttConfig
-from hub.db.models import DeviceRequest, Task, TaskStatus
-from hub.db.models.queue import QueueTicket
+from hub.db.engine import transaction
+from hub.db.models import DeviceRequest, Task, TaskStatus, User, UserStatus
+from hub.db.models.queue import QueueOperator, QueueTicket
 from hub.protocol import topics
 from hub.protocol.client import DeviceClient
 from hub.protocol.messages import IssueTicket, KioskReply
@@ -139,12 +140,14 @@ def task_status(where: Site, task_id: int) -> tuple[str, str]:
 
 def test_login_free_recall_done_and_no_show(site: Site, panels: Callable[..., Panel]) -> None:  # noqa: F811
     service = make_service(site, "Паспорти", ["olena"])
+    other = make_service(site, "Довідки", ["petro"])  # olena is not in its work group
     kiosk = site.device("kiosk-2", "kiosk")
     display = site.device("display-1", "display")
     shown = Inbox()
     display.subscribe(topics.display_announce("main"), shown, wait=WAIT)
     first = issue(kiosk, service, "Ігор")
     second = issue(kiosk, service)
+    issue(kiosk, other)
     panel = panels("panel-1")
 
     assert panel.root.body.children[0] is panel.root.login
@@ -152,14 +155,19 @@ def test_login_free_recall_done_and_no_show(site: Site, panels: Callable[..., Pa
     assert panel.root.body.children[0] is panel.root.work
     assert "Вікно 1" in panel.root.title.text and "olena" in panel.root.title.text
     assert panel.root.work.status.text == "Статус: Перерва"
-    assert "Послуга" in panel.root.work.waiting.text and ": 2" in panel.root.work.waiting.text
+    # The hub's statuses in its order, named in Ukrainian (the operator's language).
+    assert list(panel.root.work.status_buttons)[:4] == ["free", "busy", "break", "offline"]
+    assert panel.root.work.status_buttons["offline"].text == "Не в мережі"
+    pump(lambda: panel.root.work.waiting.text == "Паспорти: 2")  # only olena's service
 
     panel.free()
     pump(lambda: panel.shown_number == "001")
-    assert panel.root.work.service.text == f"Послуга {service}"
+    assert panel.root.work.service.text == "Паспорти"
     assert "Клієнт: Ігор" in panel.root.work.details.text
     assert "Паспорти" in panel.root.work.reason.text
-    assert panel.root.work.status_buttons["busy"].background_color[1] > 0.5  # the current one
+    busy = panel.root.work.status_buttons["busy"]
+    assert busy.underline and not panel.root.work.status_buttons["free"].underline
+    assert busy.background_color == [0xC6 / 255, 0x28 / 255, 0x28 / 255, 1]  # SET-4's colour
     assert not panel.root.work.actions["done"].disabled
     call = shown.next()
     assert (call.number, call.window, call.recall) == ("001", "1", False)
@@ -244,6 +252,7 @@ def test_a_double_press_sends_one_request_and_takes_one_ticket(
 def test_auto_next_and_transfer(site: Site, panels: Callable[..., Panel]) -> None:  # noqa: F811
     passports = make_service(site, "Паспорти", ["olena"])
     permits = make_service(site, "Дозволи", ["olena"])
+    certificates = make_service(site, "Довідки", ["petro"])
     kiosk = site.device("kiosk-2", "kiosk")
     first, second = issue(kiosk, passports), issue(kiosk, passports)
     issue(kiosk, permits)
@@ -261,6 +270,11 @@ def test_auto_next_and_transfer(site: Site, panels: Callable[..., Panel]) -> Non
     pump(lambda: panel.root.transfer.parent is panel.root)
     dialog = panel.root.transfer
     target = permits if held.service_id == passports else passports
+    # Every service is a target (named from the board), not only the operator's.
+    names = {passports: "Паспорти", permits: "Дозволи", certificates: "Довідки"}
+    assert {sid: b.text for sid, b in dialog.service_buttons.items() if sid is not None} == {
+        sid: name for sid, name in names.items() if sid != held.service_id
+    }
     panel.press(dialog.service_buttons[target])
     dialog.reason.text = "Потрібен дозвіл"
     panel.press(dialog.confirm)
@@ -279,6 +293,59 @@ def test_auto_next_and_transfer(site: Site, panels: Callable[..., Panel]) -> Non
     pump(lambda: panel.shown_number.isdigit() and panel.shown_number != number)
     pump(panel.settled)
     assert panel.root.work.status.text == "Статус: Зайнятий"
+
+
+def test_an_english_operator_with_an_own_status_and_a_visitor_who_came(
+    site: Site,  # noqa: F811
+    panels: Callable[..., Panel],
+) -> None:
+    service = make_service(site, "Паспорти", ["olena"])
+    with transaction(site.hub.sessions) as session:
+        user = session.scalars(select(User).where(User.username == "olena")).one()
+        user.lang = "en"
+        session.add(
+            UserStatus(
+                code="training",
+                name_uk="Навчання",
+                name_en="Training",
+                color="#6a1b9a",
+                sort_order=100,
+            )
+        )
+    kiosk = site.device("kiosk-2", "kiosk")
+    ticket = issue(kiosk, service)
+    panel = panels("panel-1")
+    work = panel.root.work
+    assert panel.root.login.submit.text == "Увійти"  # the device's language until login
+
+    panel.login("olena")
+    assert work.status.text == "Status: Break" and work.waiting_heading.text == "Waiting"
+    assert list(work.status_buttons) == ["free", "busy", "break", "offline", "training"]
+    assert work.status_buttons["training"].text == "Training"
+    panel.press(work.status_buttons["training"])
+    pump(lambda: work.status.text == "Status: Training")
+    with site.hub.sessions() as session:
+        row = session.scalars(select(QueueOperator).where(QueueOperator.device_id == "panel-1"))
+        assert row.one().status == "training"
+
+    panel.free()
+    pump(lambda: panel.shown_number == "001")
+    assert work.service.text == "Паспорти"
+    assert work.state.text == "Called: waiting for the visitor to come"
+    panel.action("start")
+    pump(lambda: work.state.text == "The visitor is at the window: serving")
+    pump(panel.settled)
+    assert ticket_row(site, ticket).state == "serving"
+    assert panel.root.notice.text == "Visitor 001 came: serving started."
+    assert [work.actions[key].disabled for key in ("start", "recall", "no_show")] == [True] * 3
+    assert not work.actions["done"].disabled and not work.actions["transfer"].disabled
+
+    panel.press(panel.root.lang)  # the operator may still switch
+    assert work.actions["done"].text == "Готово"
+    panel.action("done")
+    pump(lambda: panel.shown_number == "Відвідувача немає")
+    pump(panel.settled)
+    assert ticket_row(site, ticket).state == "done"
 
 
 def test_pin_login_is_refused_with_the_hubs_message(
@@ -360,9 +427,10 @@ def test_screenshots_command_writes_every_screen(tmp_path: Any) -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr[-2000:]
-    for screen in ("login", "idle", "serving", "transfer", "offline"):
+    for screen in ("login", "idle", "called", "serving", "transfer", "offline"):
         for lang in ("uk", "en"):
             with Image.open(tmp_path / f"panel-{screen}-{lang}.png") as image:
                 assert image.size == (1280, 800)
-    with Image.open(tmp_path / "panel-serving-portrait-uk.png") as image:
-        assert image.size == (800, 1280)
+    for name in ("called", "serving", "login"):
+        with Image.open(tmp_path / f"panel-{name}-portrait-uk.png") as image:
+            assert image.size == (800, 1280)

@@ -14,11 +14,13 @@ from pydantic import SecretStr
 
 from firmware_config.device_config import DeviceConfig, DeviceConfigError, MqttConfig
 from hub.protocol.base import Request
+from hub.protocol.devices import DisplayBoard
 from hub.protocol.messages import (
     AssignedTicket,
     OperatorInfo,
     PanelAssignment,
     PanelReply,
+    Start,
 )
 from operator_panel import cli
 from operator_panel.app import catalogue
@@ -111,9 +113,146 @@ def test_texts_of_the_serving_screen_in_both_languages() -> None:
     uk, en = serving_model(wire), serving_model(wire, lang="en")
     assert uk.view().ticket.details[0] == "Чекав(-ла): 1 год 2 хв"  # type: ignore[union-attr]
     assert en.view().ticket.details[0] == "Waited: 1 h 2 min"  # type: ignore[union-attr]
-    assert en.view().ticket.service == "Service 3"  # type: ignore[union-attr]
-    assert uk.status_text("lunch") == "lunch"  # a user-defined status shows its code
+    assert en.view().ticket.service == "Service 3"  # type: ignore[union-attr]  # not told yet
+    assert uk.status_text("lunch") == "lunch"  # a status nobody named shows its code
     assert catalogue().missing("en") == []
+
+
+# What the hub sends after login (OperatorInfo): the operator's language, their statuses in that
+# language and in the hub's order (a user-defined one among them), the services they work in.
+OPERATOR = {
+    "username": "olena",
+    "status": "break",
+    "lang": "en",
+    "statuses": [
+        {"code": "free", "name": "Free", "color": "#2e7d32"},
+        {"code": "lunch", "name": "Lunch", "color": "#6a1b9a"},
+        {"code": "busy", "name": "Busy", "color": "#c62828"},
+        {"code": "break", "name": "Break"},
+    ],
+    "services": [{"id": 3, "name": "Passports"}, {"id": 5, "name": "Permits"}],
+}
+BOARD = DisplayBoard(
+    waiting={3: 2, 4: 7, 5: 0}, names={3: "Passports", 4: "Certificates", 5: "Permits"}
+)
+
+
+def logged_in(wire: Wire) -> PanelModel:
+    model = PanelModel(texts=catalogue(), send=wire, window=2, name="Зал", lang="uk")
+    model.connection_changed(True)
+    model.board_received(BOARD)
+    model.login("olena", "secret")
+    wire.answer(
+        operator=OPERATOR,
+        assignment={"v": 1, "ticket": None, "window": "2", "status": "break"},
+    )
+    return model
+
+
+def test_login_brings_the_operators_language_statuses_and_services() -> None:
+    wire = Wire()
+    model = logged_in(wire)
+    view = model.view()
+    assert model.lang == "en" and view.screen == "work"
+    assert view.idle == "No visitor" and view.status == "Status: Break"
+    assert [(code, b.text, b.color, b.current) for code, b in view.statuses] == [
+        ("free", "Free", "#2e7d32", False),
+        ("lunch", "Lunch", "#6a1b9a", False),
+        ("busy", "Busy", "#c62828", False),
+        ("break", "Break", None, True),
+    ]
+    # Only the operator's services are counted; every service is a transfer target.
+    assert view.waiting == ["Passports: 2", "Permits: 0"]
+    assert [b.text for _, b in view.transfer_services] == [
+        "Same service",
+        "Passports",
+        "Certificates",
+        "Permits",
+    ]
+    model.set_status("lunch")
+    assert getattr(wire.calls[-1][0], "status", None) == "lunch"
+    wire.answer(operator={**OPERATOR, "status": "lunch"})
+    assert model.view().status == "Status: Lunch"
+
+    # The language button still switches; the standard names then come from the catalogue,
+    # a user-defined status keeps the hub's name (it has no other).
+    model.toggle_lang()
+    view = model.view()
+    assert model.lang == "uk" and view.idle == "Відвідувача немає"
+    assert [b.text for _, b in view.statuses] == ["Вільний", "Lunch", "Зайнятий", "Перерва"]
+
+    model.logout()
+    wire.answer(operator={"username": "olena", "status": "offline"})
+    view = model.view()
+    assert view.screen == "login" and model.lang == "uk"
+    assert [code for code, _ in view.statuses] == ["free", "busy", "break", "offline"]
+    assert view.waiting == ["Passports: 2", "Certificates: 7", "Permits: 0"]
+
+
+def test_before_login_the_standard_statuses_and_every_service_are_shown() -> None:
+    model = PanelModel(texts=catalogue(), send=Wire(), window=2, name="Зал")
+    model.connection_changed(True)
+    view = model.view()
+    assert [(b.text, b.color) for _, b in view.statuses] == [
+        ("Вільний", None),
+        ("Зайнятий", None),
+        ("Перерва", None),
+        ("Поза роботою", None),
+    ]
+    assert view.waiting == ["Нікого немає"]
+    model.board_received(BOARD)
+    assert model.view().waiting == ["Passports: 2", "Certificates: 7", "Permits: 0"]
+
+
+def test_visitor_came_starts_serving_and_leaves_only_done_and_transfer() -> None:
+    wire = Wire()
+    model = logged_in(wire)
+    model.assignment_received(
+        PanelAssignment(
+            ticket=AssignedTicket(
+                id=7, number="A-007", service_id=3, state="called", service_name="Паспорти"
+            ),
+            window="2",
+            status="busy",
+        )
+    )
+    view = model.view()
+    assert view.ticket is not None and view.ticket.service == "Паспорти"
+    assert view.ticket.state == "Called: waiting for the visitor to come"
+    assert not view.ticket.serving
+    assert all(b.enabled for b in view.actions.values())
+    assert view.actions["start"].text == "Visitor came"
+    model.set_lang("uk")
+    assert model.view().actions["start"].text == "Відвідувач підійшов"
+    model.set_lang("en")
+
+    model.start()
+    request = wire.calls[-1][0]
+    assert isinstance(request, Start) and request.ticket_id == 7
+    wire.answer(
+        operator={**OPERATOR, "status": "busy"},
+        assignment={
+            "v": 1,
+            "ticket": {"id": 7, "number": "A-007", "service_id": 3, "state": "serving"},
+            "window": "2",
+            "status": "busy",
+        },
+    )
+    view = model.view()
+    assert view.notice == "Visitor A-007 came: serving started."
+    assert view.ticket is not None and view.ticket.serving
+    assert view.ticket.service == "Passports"  # the board's name when the ticket has none
+    assert view.ticket.state == "The visitor is at the window: serving"
+    assert {key: b.enabled for key, b in view.actions.items()} == {
+        "start": False,
+        "recall": False,
+        "no_show": False,
+        "transfer": True,
+        "done": True,
+    }
+    model.start()
+    model.recall()
+    assert len(wire.calls) == 3  # login, start: pressing a disabled action sends nothing
 
 
 def test_login_checks_what_was_typed_before_sending() -> None:

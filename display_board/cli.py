@@ -61,10 +61,10 @@ def _load(path: Path | None) -> tuple[DeviceConfig, DisplaySettings]:
 def main(argv: list[str]) -> int:
     """Entry point of ``cherga display``; returns the exit status."""
     args = _parser().parse_args(argv)
-    if args.action != "say" and not getattr(args, "validate_config", False):
+    if args.action == "screenshots":
         # Kivy puts its own console handler on the root logger when imported; importing it
         # first lets ours replace it, so each line is written once.
-        import kivy  # noqa: F401
+        import kivy
     setup_logging()
     try:
         if args.action == "screenshots":
@@ -83,6 +83,11 @@ def main(argv: list[str]) -> int:
     if args.validate_config:
         logger.info("%s: the display config is valid", config.device_id)
         return 0
+    # Kivy only once the config is known good (a wrong setting is one line, no Kivy banner);
+    # then ours replaces the console handler Kivy put on the root logger.
+    import kivy  # noqa: F401
+
+    setup_logging()
     return run(config, settings)
 
 

@@ -6,6 +6,7 @@ import json
 import queue
 import time
 import uuid
+from datetime import timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -18,8 +19,8 @@ from hub.db.models import PrintJob
 from hub.protocol import topics
 from hub.protocol.base import ErrorInfo
 from hub.protocol.devices import PrinterJob, PrinterResult
-from hub.protocol.messages import IssueTicket, KioskReply
-from hub.services import devices
+from hub.protocol.messages import CheckIn, IssueTicket, KioskReply
+from hub.services import devices, queue_tickets
 from tests.conftest import ADMIN_PASSWORD, login
 from tests.test_coordinator import WAIT, Inbox, Site, ask, make_service, rid, site  # noqa: F401
 
@@ -77,6 +78,7 @@ def test_failed_print_reaches_the_kiosk_and_the_hall_reprints(site: Site) -> Non
         assert reprint.status_code == 201, reprint.text
         again = spare_jobs.next()
         assert again.ticket.number == "001" and again.copies == 2
+        assert again.ticket.issued_at == job.ticket.issued_at  # when it was taken, not reprinted
         other.publish(
             topics.printer_result("main", "printer-2"), PrinterResult(job_id=again.job_id, ok=True)
         )
@@ -108,3 +110,22 @@ def test_failed_print_reaches_the_kiosk_and_the_hall_reprints(site: Site) -> Non
         )
     assert replies.empty()  # nothing more for the kiosk: the hall's reprint is not its request
     assert uuid.UUID(told["request_id"]) == request.request_id
+
+
+def test_a_checked_in_booking_prints_its_code(site: Site) -> None:  # noqa: F811
+    service = make_service(site, "Консультація", [])
+    with transaction(site.hub.sessions) as session:
+        booked = queue_tickets.create_booking(
+            session, site.ctx(), service_id=service, booked_at=site.now[0] + timedelta(minutes=10)
+        )
+    kiosk = site.device("kiosk-1", "kiosk")
+    printer = site.device("printer-1", "printer")
+    jobs = Inbox()
+    printer.subscribe(topics.printer_job("main", "printer-1"), jobs, wait=WAIT)
+    assert booked.booking_code is not None
+    checked_in = ask(kiosk, CheckIn(request_id=rid(), booking_code=booked.booking_code), KioskReply)
+    assert checked_in.ok, checked_in.error
+    job = jobs.next()
+    assert isinstance(job, PrinterJob)
+    assert job.ticket.booking_code == booked.booking_code
+    assert job.ticket.issued_at == site.now[0]  # the check-in, not the day it was booked

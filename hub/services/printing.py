@@ -94,11 +94,14 @@ def send(
             number=info.number,
             service_id=info.service_id,
             service_name=info.service_name[:200] or "-",
-            issued_at=ctx.now,
+            # When the visitor arrived (took the ticket or checked in for a booking); a reprint
+            # shows that time, not the time of the reprint.
+            issued_at=ticket.arrived_at or ticket.created_at,
             lang=lang,
             position=info.position,
             estimated_wait_s=info.estimated_wait_s,
-            booking_code=None,
+            # A booked visitor's ticket carries their code (printed and in the QR code).
+            booking_code=ticket.booking_code,
         ),
     )
     payload = job.model_dump(mode="json", exclude_none=True)

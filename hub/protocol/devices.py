@@ -113,10 +113,20 @@ class PrinterResult(Message):
 
 
 CallState = Literal["ringing", "answered", "held", "ended", "missed", "rejected", "transferred"]
+# A recording's file name in the agent's recordings folder (no folders, nothing to smuggle).
+RecordingName = Annotated[
+    str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,126}\.wav$")
+]
 
 
 class PhoneCall(Message):
-    """A call state change reported by a phone agent (PH-8)."""
+    """A call state change reported by a phone agent (PH-8).
+
+    ``remote`` is the other party's number as the SIP peer gave it (the hub normalises it);
+    ``duration_s`` (talk time) and ``recording`` come with the final state (ended,
+    transferred); ``target`` is where a transferred or forwarded call went; ``reason`` says why
+    a call ended when that is known (``remote_hangup``, ``cancelled``, ``busy``, ``failed``...).
+    """
 
     call_id: CallRef
     line: Annotated[str, StringConstraints(min_length=1, max_length=64)]
@@ -124,21 +134,42 @@ class PhoneCall(Message):
     remote: Remote
     state: CallState
     at: AwareDatetime
+    remote_name: Name | None = None
+    duration_s: NonNegativeInt | None = None
+    recording: RecordingName | None = None
+    target: Remote | None = None
+    reason: Code | None = None
 
 
 PhoneCommandType = Literal[
-    "answer", "reject", "hangup", "hold", "unhold", "transfer", "dial", "dtmf"
+    "answer",
+    "reject",
+    "hangup",
+    "hold",
+    "unhold",
+    "transfer",
+    "dial",
+    "dtmf",
+    "record_start",
+    "record_stop",
 ]
-_NEEDS_CALL = frozenset({"answer", "reject", "hangup", "hold", "unhold", "transfer", "dtmf"})
+_NEEDS_CALL = frozenset(
+    {"answer", "reject", "hangup", "hold", "unhold", "transfer", "dtmf", "record_start",
+     "record_stop"}
+)  # fmt: skip
 
 
 class PhoneCmd(Message):
-    """A command to a phone agent; which of call_id/target/digits it needs depends on type."""
+    """A command to a phone agent; which of call_id/target/digits it needs depends on type.
+
+    ``request_id`` (optional) lets the sender match the agent's report of the outcome.
+    """
 
     type: PhoneCommandType
     call_id: CallRef | None = None
     target: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = None
     digits: Digits | None = None
+    request_id: UUID | None = None
 
     @model_validator(mode="after")
     def _fields_for_type(self) -> Self:
@@ -149,6 +180,15 @@ class PhoneCmd(Message):
         if (self.type == "dtmf") != (self.digits is not None):
             raise ValueError("digits go with dtmf and only with dtmf")
         return self
+
+
+class PhoneStatus(Part):
+    """A phone agent's own state, inside its device state: registration and busy lines."""
+
+    registered: bool
+    number: Annotated[str, StringConstraints(max_length=64)] | None = None
+    lines: Annotated[int, Field(ge=1, le=5)] = 5
+    busy: Annotated[int, Field(ge=0, le=5)] = 0
 
 
 class Fault(Part):
@@ -166,3 +206,5 @@ class DeviceState(Message):
     version: Version | None = None
     faults: Annotated[list[Fault], Field(max_length=20)] = Field(default_factory=list)
     at: AwareDatetime | None = None
+    # Only from phone agents: registered to the SIP server or not, lines in use.
+    phone: PhoneStatus | None = None

@@ -223,7 +223,7 @@ def acl_rules(
     site: str, role: str, device: str, *, phone_device: str | None = None
 ) -> list[AclRule]:
     """Exactly the topics a device may write and read; ``phone_device`` lets a panel command
-    the phone agent beside it."""
+    the phone agent beside it and read its calls."""
     check_id(site, "site")
     check_id(device, "device")
     try:
@@ -236,6 +236,8 @@ def acl_rules(
         if r is not Role.PANEL:
             raise ProtocolError("invalid", "only a panel may command a phone agent")
         rules.append(("write", phone_cmd(site, phone_device)))
+        # ... and see its calls (the incoming-call window, the last calls).
+        rules.append(("read", phone_call(site, phone_device)))
     rules += [("read", build(kind, site, device)) for kind in _ROLE_READS[r]]
     # Every device may read the board and the announcements (DESIGN.md): a printer agent or a
     # phone agent with a small screen shows them too, and nothing there is private.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import logging
 import os
 import shutil
 import tempfile
@@ -29,6 +30,20 @@ from tests.pg import PostgresServer, find_pg_bin, start_postgres
 ADMIN_PASSWORD = "admin-secret-1"
 BACKENDS = ("sqlite", "postgres")
 _db_counter = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def _no_leftover_log_handlers() -> Iterator[None]:
+    """A command run in-process (``main([...])``) may add a handler on the root logger bound to
+    a stream pytest closes after the test; a thread logging later would then print "Logging
+    error" noise. Remove whatever handlers a test added."""
+    root = logging.getLogger()
+    before = list(root.handlers)
+    yield
+    for handler in root.handlers[:]:
+        # pytest's own capturing handlers change between phases: leave them to pytest.
+        if handler not in before and not type(handler).__module__.startswith("_pytest"):
+            root.removeHandler(handler)
 
 
 def make_settings(database_url: str, data_dir: Path, **extra: Any) -> Settings:

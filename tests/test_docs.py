@@ -49,13 +49,13 @@ def run_walk_through(doc: str, tmp_path: Path, tools: tuple[str, ...]) -> str:
     hub = subprocess.Popen(
         [sys.executable, "-m", "hub.cli", "hub", "--port", str(port), "--data-dir", str(tmp_path)],
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stdout=(tmp_path / "hub.log").open("wb"),
+        stderr=subprocess.STDOUT,
     )
     try:
         deadline = time.monotonic() + 60
         while True:
-            assert hub.poll() is None, hub.communicate()[1].decode()[-2000:]
+            assert hub.poll() is None, (tmp_path / "hub.log").read_text(errors="replace")[-2000:]
             try:
                 if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
                     break
@@ -73,8 +73,9 @@ def run_walk_through(doc: str, tmp_path: Path, tools: tuple[str, ...]) -> str:
         )
     finally:
         hub.send_signal(signal.SIGTERM)
-        hub.communicate(timeout=30)
-    assert run.returncode == 0, f"{run.stderr[-3000:]}\n{run.stdout[-3000:]}"
+        hub.wait(timeout=30)
+    hub_log = (tmp_path / "hub.log").read_text(encoding="utf-8", errors="replace")
+    assert run.returncode == 0, f"{run.stderr[-3000:]}\n{run.stdout[-3000:]}\n--- hub\n{hub_log}"
     return run.stdout
 
 

@@ -42,7 +42,10 @@ def _setup_sqlite(engine: Engine) -> None:
     # own (woken in turn by the OS) rather than in SQLite's busy handler, which sleeps and
     # retries with growing pauses and let some writers starve for seconds under load
     # (bench/queue.py). Other processes still meet at SQLite's lock with the busy timeout.
-    writer = threading.RLock()
+    # A plain Lock, not an RLock: a transaction may end on another thread than the one that
+    # began it (FastAPI runs a dependency's exit on any worker thread of its pool), and only a
+    # Lock may be released by a thread that does not own it.
+    writer = threading.Lock()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
@@ -52,7 +55,8 @@ def _setup_sqlite(engine: Engine) -> None:
             return
         # A deferred transaction that reads and then writes fails at once if another writer
         # committed meanwhile; taking the write lock at BEGIN makes writers queue instead.
-        writer.acquire()
+        if not writer.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
+            raise TimeoutError("the database is locked: another write did not end in time")
         connection.info[_HOLDS_WRITER] = True
         try:
             connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -46,9 +46,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _load(path: Path | None) -> tuple[DeviceConfig, DisplaySettings]:
-    path = path or (Path(os.environ["CHERGA_CONFIG"]) if os.environ.get("CHERGA_CONFIG") else None)
+    env = os.environ.get("CHERGA_DEVICE_CONFIG")
+    path = path or (Path(env) if env else None)
     if path is None:
-        raise DeviceConfigError("no device config: pass --config FILE or set CHERGA_CONFIG")
+        raise DeviceConfigError("no device config: pass --config FILE or set CHERGA_DEVICE_CONFIG")
     config = read_config(path)
     if config.role != "display":
         raise DeviceConfigError(f"{path}: role is {config.role}, not display")

@@ -21,10 +21,12 @@ from firmware_config.hublink import Dispatch, HubLink, kivy_dispatch
 from firmware_config.i18n import Catalogue
 from hub.protocol import topics
 from hub.protocol.base import Request
+from hub.protocol.cards import PanelOperators
 from hub.protocol.devices import DisplayBoard
 from hub.protocol.messages import PanelAssignment, PanelReply
-from operator_panel.screens import LoginScreen, TransferDialog, WorkScreen
+from operator_panel.screens import LoginScreen, WorkScreen
 from operator_panel.settings import PanelSettings
+from operator_panel.transfer import TransferDialog
 from operator_panel.view import PanelView
 from operator_panel.viewmodel import OnFailure, OnReply, PanelModel
 from operator_panel.widgets import (
@@ -158,8 +160,13 @@ class PanelRuntime:
             if isinstance(message, DisplayBoard):
                 self.model.board_received(message)
 
+        def operators(message: Any) -> None:
+            if isinstance(message, PanelOperators):
+                self.model.operators_received(message)
+
         self._unsubscribe = [
             self.link.subscribe(topics.panel_assignment(site, device), assignment),
+            self.link.subscribe(topics.panel_operators(site, device), operators),
             self.link.subscribe(topics.display_board(site), board),
         ]
         self.link.start(on_connection=self.model.connection_changed)

@@ -1,4 +1,4 @@
-"""The panel's screens: login, work (idle or serving) and the transfer dialog.
+"""The panel's screens: login and work (idle or serving); the transfer dialog is beside them.
 
 Each screen builds its widgets once and ``show(view)`` copies a PanelView onto them; the
 widgets hold no state of their own beyond what the operator is typing, and every press calls
@@ -12,6 +12,7 @@ from kivy.uix.button import Button
 from kivy.uix.gridlayout import GridLayout
 from kivy.uix.widget import Widget
 
+from operator_panel.cards import ClientCardBox, Lines, OthersBox
 from operator_panel.view import ACTION_ROWS, PanelView
 from operator_panel.view import Button as ButtonView
 from operator_panel.viewmodel import PanelModel
@@ -32,7 +33,6 @@ from operator_panel.widgets import (
     hex_rgba,
     label,
     mix,
-    paint,
     text_on,
 )
 
@@ -45,7 +45,7 @@ ACTION_COLOURS = {
 }
 
 
-def _mark(widget: Button, enabled: bool, current: bool, normal: Rgba) -> None:
+def mark(widget: Button, enabled: bool, current: bool, normal: Rgba) -> None:
     widget.disabled = not enabled
     widget.background_color = CURRENT if current else normal
 
@@ -55,7 +55,7 @@ def _mark_status(widget: Button, state: ButtonView) -> None:
     widget.text = state.text
     widget.disabled = not state.enabled
     if state.color is None:
-        _mark(widget, state.enabled, state.current, BUTTON)
+        mark(widget, state.enabled, state.current, BUTTON)
         widget.color = text_on(widget.background_color)
         return
     colour = hex_rgba(state.color, BUTTON)
@@ -138,20 +138,28 @@ class WorkScreen(BoxLayout):  # type: ignore[misc]  # Kivy has no type informati
         self.auto_next.bind(on_release=lambda _b: model.toggle_auto_next())
         self.waiting_heading = label(s(24), bold=True, size_hint_y=None)
         self.waiting = label(s(24), MUTED, size_hint_y=None, valign="top")
+        self.others = OthersBox(s)
         self.side_spacer = Widget(size_hint_y=1, height=0)
         self.logout = button(s(22), s(60))
         self.logout.bind(on_release=lambda _b: model.logout())
+        # Portrait groups: auto-next beside log out, the waiting counts beside the others.
+        self.controls_row = BoxLayout(spacing=s(10), size_hint_y=None)
+        self.waiting_column = BoxLayout(
+            orientation="vertical", size_hint_y=None, pos_hint={"top": 1}
+        )
+        self.lists_row = BoxLayout(spacing=s(16), size_hint_y=None)
         for widget in (
             self.status,
             self.status_grid,
             self.auto_next,
             self.waiting_heading,
             self.waiting,
-            self.side_spacer,
+            self.others,
             self.logout,
         ):
-            self.side.add_widget(widget)
             widget.bind(height=self._fit_side)
+        self._portrait_side: bool | None = None
+        self._build_side(portrait=False)
         # The main card: number and service beside the details, the note, the actions.
         self.card = box(CARD, orientation="vertical", padding=s(22), spacing=s(12))
         head = BoxLayout(size_hint_y=None, height=s(200), spacing=s(20))
@@ -160,7 +168,7 @@ class WorkScreen(BoxLayout):  # type: ignore[misc]  # Kivy has no type informati
         self.service = label(s(32), size_hint_y=None)
         left.add_widget(self.number)
         left.add_widget(self.service)
-        self.details = label(s(26), valign="top", size_hint_x=0.55)
+        self.details = Lines(s, font=26, rows=7, size_hint_x=0.55)
         # A ticket number must never wrap: it shrinks to fit its box instead.
         self.number.bind(width=lambda *_a: self._fit_number(), text=lambda *_a: self._fit_number())
         head.add_widget(left)
@@ -168,43 +176,119 @@ class WorkScreen(BoxLayout):  # type: ignore[misc]  # Kivy has no type informati
         self.state = label(s(26), CALLING, bold=True, size_hint_y=None)
         self.reason = label(s(22), MUTED, size_hint_y=None, valign="top")
         self.note = entry(s(26))
-        # Calling (came, again, no-show) above serving (transfer, done).
-        self.actions_grid = BoxLayout(
-            orientation="vertical", spacing=s(12), size_hint_y=None, height=s(96) * 2 + s(12)
-        )
+        # Portrait: calling (came, again, no-show) above serving (transfer, done); landscape: one
+        # row, which leaves the client's card room for its lists.
+        self.actions_grid = BoxLayout(orientation="vertical", spacing=s(12), size_hint_y=None)
         self.actions: dict[str, Button] = {}
         for keys in ACTION_ROWS:
-            row = BoxLayout(spacing=s(12))
             for key in keys:
                 action = button(s(30), s(96), ACTION_COLOURS[key], bold=True)
                 action.bind(on_release=lambda _b, key=key: self.press_action(key))
                 self.actions[key] = action
-                row.add_widget(action)
-            self.actions_grid.add_widget(row)
-        for widget in (head, self.state, self.reason, Widget(), self.note, self.actions_grid):
+        self._action_rows: int = 0
+        self._layout_actions(len(ACTION_ROWS))
+        # The client's card takes the room between the reason and the note.
+        self.client_card = ClientCardBox(model, s)
+        for widget in (
+            head,
+            self.state,
+            self.reason,
+            self.client_card,
+            self.note,
+            self.actions_grid,
+        ):
             self.card.add_widget(widget)
         self.add_widget(self.card)
         self.add_widget(self.side)
         self.bind(size=lambda _w, size: self._arrange(size))
 
+    def _layout_actions(self, rows: int) -> None:
+        """The action buttons in ``rows`` rows (1: all five side by side; 2: as ACTION_ROWS)."""
+        if rows == self._action_rows:
+            return
+        self._action_rows = rows
+        s = self.s
+        for row in list(self.actions_grid.children):
+            row.clear_widgets()
+        self.actions_grid.clear_widgets()
+        groups = ACTION_ROWS if rows > 1 else (tuple(k for keys in ACTION_ROWS for k in keys),)
+        height = s(96) if rows > 1 else s(88)
+        for keys in groups:
+            row = BoxLayout(spacing=s(12))
+            for key in keys:
+                widget = self.actions[key]
+                widget.font_size = s(30) if rows > 1 else s(24)
+                widget.height = height
+                row.add_widget(widget)
+            self.actions_grid.add_widget(row)
+        self.actions_grid.height = height * len(groups) + s(12) * (len(groups) - 1)
+
     def _arrange(self, size: list[float]) -> None:
         """Landscape: card left, statuses right. Portrait: card on top, statuses below."""
-        if size[0] >= size[1]:
+        landscape = size[0] >= size[1]
+        if landscape:
             self.orientation = "horizontal"
             self.side.size_hint = (0.36, 1)
-            self.side_spacer.size_hint_y = 1
         else:
             self.orientation = "vertical"
             self.side.size_hint = (1, None)
-            self.side_spacer.size_hint_y = None
+        self._layout_actions(1 if landscape else 2)
+        self._build_side(portrait=not landscape)
+        self.others.set_flexible(landscape)
+        self._fit_spacer()
         self._fit_statuses()
         self._fit_side()
+
+    def _build_side(self, *, portrait: bool) -> None:
+        """Beside the card: one column. Below it: pairs side by side, so the card keeps room."""
+        if portrait == self._portrait_side:
+            return
+        self._portrait_side = portrait
+        for holder in (self.side, self.controls_row, self.waiting_column, self.lists_row):
+            holder.clear_widgets()
+        self.side.add_widget(self.status)
+        self.side.add_widget(self.status_grid)
+        if portrait:
+            self.controls_row.add_widget(self.auto_next)
+            self.controls_row.add_widget(self.logout)
+            self.waiting_column.add_widget(self.waiting_heading)
+            self.waiting_column.add_widget(self.waiting)
+            self.waiting_column.add_widget(Widget())
+            self.lists_row.add_widget(self.waiting_column)
+            self.lists_row.add_widget(self.others)
+            self.others.pos_hint = {"top": 1}
+            self.side.add_widget(self.controls_row)
+            self.side.add_widget(self.lists_row)
+            return
+        for widget in (
+            self.auto_next,
+            self.waiting_heading,
+            self.waiting,
+            self.others,
+            self.side_spacer,
+            self.logout,
+        ):
+            self.side.add_widget(widget)
+
+    def _fit_spacer(self) -> None:
+        """Beside the card the spare height goes to the others' list when it is shown."""
+        flexible = self.orientation == "horizontal" and self.others.opacity == 0
+        self.side_spacer.size_hint_y = 1 if flexible else None
+        self.side_spacer.height = 0
 
     def _fit_statuses(self) -> None:
         """Two columns beside the card; below it, rows of up to four so the card keeps its room."""
         count = len(self.status_buttons)
         portrait = self.orientation == "vertical"
-        self.status_grid.cols = min(4, max(2, -(-count // 2))) if portrait else 2
+        # Below the card, five statuses fit one row; more take rows of four.
+        self.status_grid.cols = (min(5, max(2, count)) if count <= 5 else 4) if portrait else 2
+        # Beside the card the column also holds the others' list: lower buttons leave it room.
+        height = self.s(80) if portrait else self.s(66)
+        for widget in self.status_buttons.values():
+            widget.height = height
+        self.auto_next.height = self.s(68) if portrait else self.s(58)
+        # Below the card log out stands beside auto-next, as tall as it.
+        self.logout.height = self.auto_next.height if portrait else self.s(60)
 
     def _fit_number(self) -> None:
         if self.model.assignment is None or self.model.assignment.ticket is None:
@@ -216,8 +300,12 @@ class WorkScreen(BoxLayout):  # type: ignore[misc]  # Kivy has no type informati
         """In portrait the side column is exactly as tall as its contents (labels grow)."""
         if self.side.size_hint_y is not None:
             return
-        children = [child for child in self.side.children if child is not self.side_spacer]
         s = self.s
+        self.controls_row.height = max(self.auto_next.height, self.logout.height)
+        self.waiting_column.height = self.waiting_heading.height + self.waiting.height
+        shown_others = self.others.height if self.others.opacity else 0
+        self.lists_row.height = max(self.waiting_column.height, shown_others)
+        children = [child for child in self.side.children if child is not self.side_spacer]
         self.side.height = (
             sum(child.height for child in children) + s(14) * 2 + s(10) * len(children)
         )
@@ -252,9 +340,11 @@ class WorkScreen(BoxLayout):  # type: ignore[misc]  # Kivy has no type informati
         for code, state in view.statuses:
             _mark_status(self.status_buttons[code], state)
         self.auto_next.text = view.auto_next.text
-        _mark(self.auto_next, True, view.auto_next.current, BUTTON)
+        mark(self.auto_next, True, view.auto_next.current, BUTTON)
         self.waiting_heading.text = self.model.text("work.waiting_heading")
         self.waiting.text = "\n".join(view.waiting)
+        self.others.show(view.others, self.model.more)
+        self._fit_spacer()
         self.logout.text = view.logout.text
         self.logout.disabled = not view.logout.enabled
         ticket = view.ticket
@@ -265,17 +355,18 @@ class WorkScreen(BoxLayout):  # type: ignore[misc]  # Kivy has no type informati
             self.number.text = view.idle
             self.number.font_size = s(56)
             self.service.text = view.idle_hint
-            self.details.text = ""
+            self.details.show([])
             self.state.text = ""
             self.reason.text = ""
         else:
             self.number.text = ticket.number
             self._fit_number()
             self.service.text = ticket.service
-            self.details.text = "\n".join(ticket.details)
+            self.details.show(ticket.details)
             self.state.text = ticket.state
             self.state.color = OK_TEXT if ticket.serving else CALLING
             self.reason.text = ticket.reason or ""
+        self.client_card.show(ticket.card if ticket is not None else None)
         self.note.hint_text = self.model.text("work.note")
         self.note.disabled = ticket is None
         if ticket is None:
@@ -283,71 +374,3 @@ class WorkScreen(BoxLayout):  # type: ignore[misc]  # Kivy has no type informati
         for key, state in view.actions.items():
             self.actions[key].text = state.text
             self.actions[key].disabled = not state.enabled
-
-
-class TransferDialog(BoxLayout):  # type: ignore[misc]  # Kivy has no type information
-    """Another service (from the board's list) and/or an operator by user name, with a reason."""
-
-    def __init__(self, model: PanelModel, s: Scale) -> None:
-        super().__init__(orientation="vertical", padding=s(28), spacing=s(14))
-        self.model, self.s = model, s
-        paint(self, CARD)
-        self.size_hint = (0.86, None)
-        self.pos_hint = {"center_x": 0.5, "center_y": 0.5}
-        self.heading = label(s(36), bold=True, size_hint_y=None)
-        self.service_label = label(s(26), MUTED, size_hint_y=None)
-        self.services = GridLayout(cols=3, spacing=s(10), size_hint_y=None)
-        self.services.bind(minimum_height=self.services.setter("height"))
-        self.service_buttons: dict[int | None, Button] = {}
-        self.user_label = label(s(26), MUTED, size_hint_y=None)
-        self.user = entry(s(28))
-        self.reason_label = label(s(26), MUTED, size_hint_y=None)
-        self.reason = entry(s(28))
-        row = BoxLayout(spacing=s(14), size_hint_y=None, height=s(96))
-        self.cancel = button(s(30), s(96))
-        self.cancel.bind(on_release=lambda _b: model.close_transfer())
-        self.confirm = button(s(30), s(96), PRIMARY, bold=True)
-        self.confirm.bind(on_release=lambda _b: model.transfer(self.user.text, self.reason.text))
-        row.add_widget(self.cancel)
-        row.add_widget(self.confirm)
-        for widget in (
-            self.heading,
-            self.service_label,
-            self.services,
-            self.user_label,
-            self.user,
-            self.reason_label,
-            self.reason,
-            row,
-        ):
-            self.add_widget(widget)
-        self.bind(minimum_height=self.setter("height"))
-
-    def reset(self) -> None:
-        """Empty the fields for a new transfer."""
-        self.user.text = ""
-        self.reason.text = ""
-
-    def show(self, view: PanelView) -> None:
-        """Copy the view onto the widgets."""
-        m, s = self.model, self.s
-        number = view.ticket.number if view.ticket else ""
-        self.heading.text = m.text("transfer.heading", number=number)
-        self.service_label.text = m.text("transfer.service")
-        self.user_label.text = m.text("transfer.operator")
-        self.reason_label.text = m.text("transfer.reason")
-        keys = [sid for sid, _ in view.transfer_services]
-        if list(self.service_buttons) != keys:
-            self.services.clear_widgets()
-            self.service_buttons = {}
-            for sid in keys:
-                widget = button(s(26), s(80))
-                widget.bind(on_release=lambda _b, sid=sid: m.choose_transfer_service(sid))
-                self.service_buttons[sid] = widget
-                self.services.add_widget(widget)
-        for sid, state in view.transfer_services:
-            self.service_buttons[sid].text = state.text
-            _mark(self.service_buttons[sid], state.enabled, state.current, BUTTON)
-        self.cancel.text = m.text("transfer.cancel")
-        self.confirm.text = m.text("transfer.confirm")
-        self.confirm.disabled = not m.can_act

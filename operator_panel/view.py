@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
+from hub.protocol.cards import ClientCard
+
 if TYPE_CHECKING:
     from operator_panel.viewmodel import PanelModel
 
@@ -38,6 +40,35 @@ class Button:
 
 
 @dataclass(frozen=True)
+class Row:
+    """One line of a list; ``warn`` paints it as needing attention (an overdue task)."""
+
+    text: str
+    warn: bool = False
+    color: str | None = None
+
+
+@dataclass(frozen=True)
+class CardView:
+    """The client's card: who, then recent events and open tasks (each may be empty)."""
+
+    client: str
+    contact: str | None
+    events_heading: str
+    events: list[Row]
+    tasks_heading: str
+    tasks: list[Row]
+
+
+@dataclass(frozen=True)
+class OthersView:
+    """The other operators at work (SET-4 "view users' statuses")."""
+
+    heading: str
+    rows: list[Row]
+
+
+@dataclass(frozen=True)
 class TicketView:
     """The visitor in hand, as lines of text."""
 
@@ -47,6 +78,7 @@ class TicketView:
     serving: bool
     details: list[str]
     reason: str | None
+    card: CardView | None = None
 
 
 @dataclass(frozen=True)
@@ -73,6 +105,7 @@ class PanelView:
     pin_toggle: Button
     transfer_open: bool
     transfer_services: list[tuple[int | None, Button]] = field(default_factory=list)
+    others: OthersView | None = None
 
 
 def status_text(model: PanelModel, code: str) -> str:
@@ -151,7 +184,69 @@ def build(model: PanelModel) -> PanelView:
         ),
         transfer_open=model.transfer_open and held is not None,
         transfer_services=_transfer_choices(model, act),
+        # Without the hub the others' statuses would be stale: they are not shown as current.
+        others=_others(model) if operator is not None and model.connected else None,
     )
+
+
+def _others(model: PanelModel) -> OthersView | None:
+    """The others' statuses, when the hub sends them (the operator may view them)."""
+    listed = model.others
+    if listed is None or not listed.enabled:
+        return None
+    rows = []
+    for other in listed.operators:
+        window = other.window or model.text("others.no_window")
+        key = "others.line_ticket" if other.ticket else "others.line"
+        text = model.text(
+            key, window=window, name=other.name, status=other.status_name, ticket=other.ticket
+        )
+        rows.append(Row(text, color=other.color))
+    if listed.total > len(listed.operators):
+        rows.append(Row(model.text("others.more", count=listed.total - len(listed.operators))))
+    if not rows:
+        rows.append(Row(model.text("others.none")))
+    return OthersView(model.text("others.heading"), rows)
+
+
+def _card(model: PanelModel, card: ClientCard) -> CardView:
+    """The client's card in the panel's language (the hub named types and statuses already)."""
+    contact = None
+    if card.contact and card.contact_phone:
+        contact = model.text("card.contact_phone", name=card.contact, phone=card.contact_phone)
+    elif card.contact:
+        contact = model.text("card.contact", name=card.contact)
+    events = [
+        Row(
+            model.text(
+                "card.event" if event.subject else "card.event_plain",
+                date=_day(event.at),
+                type=event.type,
+                subject=event.subject,
+            )
+        )
+        for event in card.events
+    ]
+    tasks = [
+        Row(
+            model.text("card.task", date=_day(task.due), title=task.title, state=task.state),
+            warn=task.overdue,
+        )
+        for task in card.tasks
+    ]
+    return CardView(
+        client=model.text("card.client", name=card.name),
+        contact=contact,
+        events_heading=model.text("card.events"),
+        events=events or [Row(model.text("card.no_events"))],
+        tasks_heading=model.text("card.tasks"),
+        tasks=tasks or [Row(model.text("card.no_tasks"))],
+    )
+
+
+def _day(at: datetime) -> str:
+    """A date in the panel's local time zone, day first as both languages here write it."""
+    return at.astimezone().strftime("%d.%m.%y")
 
 
 def _statuses(model: PanelModel, status: str, act: bool) -> list[tuple[str, Button]]:
@@ -202,9 +297,15 @@ def _ticket(model: PanelModel) -> TicketView:
     assert model.assignment is not None and model.assignment.ticket is not None
     held = model.assignment.ticket
     lines: list[str] = []
-    if held.client is not None and held.client.name:
+    card = _card(model, held.card) if held.card is not None else None
+    if card is not None:
+        # The client as the CRM knows it; its lists go below the details.
+        lines.append(card.client)
+        if card.contact:
+            lines.append(card.contact)
+    if card is None and held.client is not None and held.client.name:
         lines.append(model.text("work.client", name=held.client.name))
-    if held.client is not None and held.client.phone:
+    if held.client is not None and held.client.phone and (card is None or not card.contact):
         lines.append(model.text("work.phone", phone=held.client.phone))
     if held.booked_at is not None:
         lines.append(model.text("work.booked", time=_clock(held.booked_at)))
@@ -224,6 +325,7 @@ def _ticket(model: PanelModel) -> TicketView:
         serving=serving,
         details=lines,
         reason=model.assignment.reason,
+        card=card,
     )
 
 

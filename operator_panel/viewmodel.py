@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from firmware_config.hublink import new_request_id
 from firmware_config.i18n import Catalogue
 from hub.protocol.base import Request
+from hub.protocol.cards import PanelOperators
 from hub.protocol.devices import DisplayBoard
 from hub.protocol.messages import (
     Finish,
@@ -86,6 +87,8 @@ class PanelModel:
         self.connected = False
         self.operator: OperatorInfo | None = None
         self.assignment: PanelAssignment | None = None
+        self.others: PanelOperators | None = None
+        """The other operators' statuses, as the hub last pushed them (SET-4)."""
         self.waiting: dict[int, int] = {}
         self.names: dict[int, str] = {}
         self.pin_mode = False
@@ -139,6 +142,11 @@ class PanelModel:
             self.operator = self.operator.model_copy(update={"status": assignment.status})
         if assignment.ticket is None:
             self.transfer_open = False
+        self.notify()
+
+    def operators_received(self, listed: PanelOperators) -> None:
+        """The retained list of the other operators (``enabled`` false: not to be shown)."""
+        self.others = listed
         self.notify()
 
     def board_received(self, board: DisplayBoard) -> None:
@@ -335,10 +343,14 @@ class PanelModel:
 
     def _signed_out(self) -> None:
         """Nobody is at the panel: the next operator starts in the device's language."""
-        self.operator, self.assignment = None, None
+        self.operator, self.assignment, self.others = None, None, None
         self.lang = self.device_lang
 
     # ---- the view -----------------------------------------------------------------------
+
+    def more(self, heading: str, shown: int, total: int) -> str:
+        """A list's heading when only ``shown`` of its ``total`` rows fit: "Events (3 of 5)"."""
+        return self.text("card.more", heading=heading, shown=shown, total=total)
 
     def status_text(self, code: str) -> str:
         """A status's name in the panel's language (SET-4)."""

@@ -486,3 +486,23 @@ def test_device_state_is_tracked(site: Site) -> None:
     printer.set_faults([Fault(code="paper_out", message="Немає паперу")])
     faulty = device_row(site, "printer-1", lambda d: bool(d.faults))
     assert faulty.faults == [{"code": "paper_out", "message": "Немає паперу"}]
+
+
+def test_free_at_a_panel_brings_a_checked_in_booking_with_its_booked_time(site: Site) -> None:
+    # The reply carries the assignment as the panel's topic does (times as JSON text); a booked
+    # time once made the reply fail validation and the operator saw an internal error.
+    service = make_service(site, "Консультація", ["olena"])
+    booked_at = site.now[0] + timedelta(minutes=10)
+    with transaction(site.hub.sessions) as session:
+        booked = queue_tickets.create_booking(
+            session, site.ctx(), service_id=service, booked_at=booked_at
+        )
+    kiosk = site.device("kiosk-2", "kiosk")
+    checked = ask(kiosk, CheckIn(request_id=rid(), booking_code=booked.booking_code), KioskReply)
+    assert checked.ok, checked.error
+    panel = site.device("panel-1", "panel")
+    login(panel, "olena")
+    got = ask(panel, SetStatus(request_id=rid(), status="free"), PanelReply)
+    assert got.ok, got.error
+    assert got.assignment.ticket.id == checked.ticket.id
+    assert got.assignment.ticket.booked_at == booked_at

@@ -19,11 +19,23 @@ from sqlalchemy import select
 
 from firmware_config.device_config import DeviceConfig, MqttConfig
 from hub.db.engine import transaction
-from hub.db.models import DeviceRequest, Task, TaskStatus, User, UserStatus
+from hub.db.models import (
+    Client,
+    Contact,
+    ContactPhone,
+    DeviceRequest,
+    Event,
+    EventType,
+    Task,
+    TaskStatus,
+    User,
+    UserStatus,
+)
 from hub.db.models.queue import QueueOperator, QueueTicket
 from hub.protocol import topics
 from hub.protocol.client import DeviceClient
 from hub.protocol.messages import IssueTicket, KioskReply
+from hub.services.parameters import update_user_parameters
 from operator_panel.app import PanelRoot, PanelRuntime
 from operator_panel.settings import PanelSettings
 from tests.test_coordinator import PASSWORD, Inbox, Site, ask, make_service, rid, site  # noqa: F401
@@ -434,3 +446,51 @@ def test_screenshots_command_writes_every_screen(tmp_path: Any) -> None:
     for name in ("called", "serving", "login"):
         with Image.open(tmp_path / f"panel-{name}-portrait-uk.png") as image:
             assert image.size == (800, 1280)
+
+
+def test_the_card_of_a_known_client_and_the_other_operators_on_screen(
+    site: Site,  # noqa: F811
+    panels: Callable[..., Panel],
+) -> None:
+    service = make_service(site, "Паспорти", ["olena", "petro"])
+    with transaction(site.hub.sessions) as session:
+        client = Client(name="ТОВ «Зелений Гай»")
+        session.add(client)
+        session.flush()
+        contact = Contact(client_id=client.id, full_name="Ігор Шевчук")
+        contact.phones = [ContactPhone(phone="050 111 22 33")]
+        session.add(contact)
+        call = session.scalars(select(EventType).where(EventType.code == "incoming_call")).one()
+        session.add(
+            Event(
+                number="E-1",
+                type_id=call.id,
+                starts_at=site.now[0],
+                client_id=client.id,
+                content="Питання щодо ліцензії",
+            )
+        )
+        olena = session.scalars(select(User).where(User.username == "olena")).one()
+        update_user_parameters(session, olena.id, {"view_user_statuses": True})
+    kiosk = site.device("kiosk-2", "kiosk")
+    issue(kiosk, service, "Ігор")  # the phone +380501112233 is the contact's
+    one, two = panels("panel-1"), panels("panel-2")
+    one.login("olena")
+    one.free()
+    pump(lambda: one.model.assignment is not None and one.model.assignment.ticket is not None)
+    pump(lambda: "ТОВ «Зелений Гай»" in one.root.work.details.text)
+    assert "Контакт: Ігор Шевчук, 050 111 22 33" in one.root.work.details.text
+    events = one.root.work.client_card.events
+    assert events.heading.text == "Останні події"
+    assert events.lines[0].text.endswith("Вхідний дзвінок · Питання щодо ліцензії")
+    assert events.lines[0].opacity == 1
+    assert one.root.work.client_card.opacity == 1
+    # The other operator appears on Olena's panel as soon as he logs in, with his window.
+    two.login("petro")
+    others = one.root.work.others
+    pump(lambda: others.list.lines[0].text == "2 · petro · Перерва")
+    assert others.opacity == 1
+    # Petro may not view statuses (the default): his panel lists nobody.
+    assert two.root.work.others.opacity == 0 and two.model.view().others is None
+    two.free()
+    pump(lambda: "Вільний" in others.list.lines[0].text)

@@ -7,13 +7,15 @@ the same rules against the real hub are in test_panel_app.py.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
 
 from firmware_config.device_config import DeviceConfig, DeviceConfigError, MqttConfig
-from hub.protocol.base import Request
+from hub.protocol.base import ClientInfo, Request
+from hub.protocol.cards import CardEvent, CardTask, ClientCard, OperatorPresence, PanelOperators
 from hub.protocol.devices import DisplayBoard
 from hub.protocol.messages import (
     AssignedTicket,
@@ -307,3 +309,101 @@ def test_settings_are_validated_with_a_one_line_error(
     assert cli.main(["run", "--config", str(path), "--validate-config"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "settings.request_timeout_s" in err
+
+
+def _card_model(lang: str) -> PanelModel:
+    model = serving_model(Wire(), lang)
+    assert model.assignment is not None and model.assignment.ticket is not None
+    moment = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+    card = ClientCard(
+        client_id=4,
+        name="ТОВ «Зелений Гай»",
+        contact="Ігор Шевчук",
+        contact_phone="+380501234567",
+        events=[CardEvent(at=moment, type="Вхідний дзвінок", subject="Ліцензія")],
+        tasks=[
+            CardTask(id=1, due=moment, title="Договір", state="Прострочена", overdue=True),
+            CardTask(id=2, due=moment, title="Оплата", state="Призначена"),
+        ],
+    )
+    ticket = model.assignment.ticket.model_copy(
+        update={"card": card, "client": ClientInfo(name="Ігор", phone="+380501234567")}
+    )
+    model.assignment_received(model.assignment.model_copy(update={"ticket": ticket}))
+    return model
+
+
+@pytest.mark.parametrize("lang", ["uk", "en"])
+def test_the_client_card_names_the_client_and_lists_events_and_tasks(lang: str) -> None:
+    model = _card_model(lang)
+    ticket = model.view().ticket
+    assert ticket is not None and ticket.card is not None
+    client, contact = ("Клієнт", "Контакт") if lang == "uk" else ("Client", "Contact")
+    # The CRM's client replaces the visitor's own words; the contact carries the phone.
+    assert ticket.details[:2] == [
+        f"{client}: ТОВ «Зелений Гай»",
+        f"{contact}: Ігор Шевчук, +380501234567",
+    ]
+    assert not any(line.split(": ")[-1] == "Ігор" for line in ticket.details)
+    day = datetime(2026, 11, 20, 10, 0, tzinfo=UTC).astimezone().strftime("%d.%m.%y")
+    assert [row.text for row in ticket.card.events] == [f"{day} · Вхідний дзвінок · Ліцензія"]
+    due = "до" if lang == "uk" else "due"
+    assert [(row.text, row.warn) for row in ticket.card.tasks] == [
+        (f"{due} {day} · Договір · Прострочена", True),
+        (f"{due} {day} · Оплата · Призначена", False),
+    ]
+    assert ticket.card.events_heading == ("Останні події" if lang == "uk" else "Recent events")
+    assert model.more("Події", 3, 5) == ("Події (3 з 5)" if lang == "uk" else "Події (3 of 5)")
+
+
+def test_a_client_without_history_says_so() -> None:
+    model = _card_model("en")
+    assert model.assignment is not None and model.assignment.ticket is not None
+    bare = ClientCard(client_id=4, name="Solo")
+    ticket = model.assignment.ticket.model_copy(update={"card": bare})
+    model.assignment_received(model.assignment.model_copy(update={"ticket": ticket}))
+    view = model.view().ticket
+    assert view is not None and view.card is not None
+    assert [r.text for r in view.card.events] == ["No events"]
+    assert [r.text for r in view.card.tasks] == ["No open tasks"]
+    assert view.details[0] == "Client: Solo" and "Phone: +380501234567" in view.details
+
+
+def test_the_other_operators_show_while_enabled_and_go_when_cleared_or_logged_out() -> None:
+    wire = Wire()
+    model = serving_model(wire)
+    assert model.view().others is None  # nothing pushed yet
+    people = [
+        OperatorPresence(
+            username="petro",
+            name="Петро",
+            status="busy",
+            status_name="Зайнятий",
+            color="#c62828",
+            window="1",
+            ticket="Б-017",
+        ),
+        OperatorPresence(username="maria", name="Марія", status="free", status_name="Вільний"),
+    ]
+    model.operators_received(PanelOperators(enabled=True, operators=people, total=3))
+    others = model.view().others
+    assert others is not None and others.heading == "Інші оператори"
+    assert [row.text for row in others.rows] == [
+        "1 · Петро · Зайнятий · Б-017",
+        "— · Марія · Вільний",
+        "…і ще 1",
+    ]
+    assert others.rows[0].color == "#c62828"
+    model.connection_changed(False)  # stale while the hub is away: not shown
+    assert model.view().others is None
+    model.connection_changed(True)
+    assert model.view().others is not None
+    model.operators_received(PanelOperators(enabled=True))
+    others = model.view().others
+    assert others is not None and [r.text for r in others.rows] == ["Більше нікого на роботі"]
+    model.operators_received(PanelOperators(enabled=False))
+    assert model.view().others is None
+    model.operators_received(PanelOperators(enabled=True, operators=people, total=2))
+    model.logout()
+    wire.answer()
+    assert model.others is None and model.view().others is None

@@ -20,7 +20,10 @@ from hub.protocol.messages import (
     AssignedTicket,
     BoardCall,
     CallTicket,
+    CardEvent,
+    CardTask,
     CheckIn,
+    ClientCard,
     ClientInfo,
     DeviceState,
     DisplayAnnounce,
@@ -36,7 +39,9 @@ from hub.protocol.messages import (
     Message,
     NoShow,
     OperatorInfo,
+    OperatorPresence,
     PanelAssignment,
+    PanelOperators,
     PanelReply,
     PhoneCall,
     PhoneCmd,
@@ -104,6 +109,44 @@ SAMPLES: list[tuple[K, Message]] = [
     ),
     (K.PANEL_ASSIGNMENT, ASSIGNMENT),
     (K.PANEL_ASSIGNMENT, PanelAssignment(window="4")),
+    (
+        K.PANEL_ASSIGNMENT,
+        PanelAssignment(
+            ticket=AssignedTicket(
+                id=7,
+                number="A-042",
+                service_id=3,
+                card=ClientCard(
+                    client_id=5,
+                    name="ТОВ «Зелений Гай»",
+                    contact="Ігор Шевчук",
+                    contact_phone="+380501234567",
+                    events=[CardEvent(at=NOW, type="Вхідний дзвінок", subject="Ліцензія")],
+                    tasks=[CardTask(id=9, due=NOW, title="Договір", state="Призначена")],
+                ),
+            ),
+            window="4",
+        ),
+    ),
+    (
+        K.PANEL_OPERATORS,
+        PanelOperators(
+            enabled=True,
+            operators=[
+                OperatorPresence(
+                    username="petro",
+                    name="Петро Іваненко",
+                    status="busy",
+                    status_name="Зайнятий",
+                    window="2",
+                    ticket="A-041",
+                )
+            ],
+            total=1,
+            at=NOW,
+        ),
+    ),
+    (K.PANEL_OPERATORS, PanelOperators(enabled=False)),
     (
         K.DISPLAY_BOARD,
         DisplayBoard(
@@ -341,6 +384,7 @@ def test_acl_rules_per_role() -> None:
         ("write", f"{p}/panel/d1/req"),
         ("read", f"{p}/panel/d1/reply"),
         ("read", f"{p}/panel/d1/assignment"),
+        ("read", f"{p}/panel/d1/operators"),
         ("read", f"{p}/display/#"),
     }
     assert rules("display") == {("write", f"{p}/devices/d1/state"), ("read", f"{p}/display/#")}
@@ -360,7 +404,14 @@ def test_acl_rules_per_role() -> None:
 
 
 def test_acl_never_lets_a_device_write_hub_topics_or_touch_others() -> None:
-    hub_only = {K.KIOSK_REPLY, K.PANEL_REPLY, K.PANEL_ASSIGNMENT, K.PRINTER_JOB, K.PHONE_CMD}
+    hub_only = {
+        K.KIOSK_REPLY,
+        K.PANEL_REPLY,
+        K.PANEL_ASSIGNMENT,
+        K.PANEL_OPERATORS,
+        K.PRINTER_JOB,
+        K.PHONE_CMD,
+    }
     for role in topics.Role:
         for access, topic in topics.acl_rules("hq", role, "d1"):
             assert "+" not in topic

@@ -8,8 +8,10 @@ to publish besides the reply goes to the outbox in the caller's transaction.
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -179,9 +181,9 @@ def _operator_reply(
     reason = None
     if assignment is not None and ctx is not None:
         reason = queue_publish.reason_text(assignment.reason, ctx, user.lang)
-    state = PanelAssignment.model_validate(
-        queue_publish.assignment_payload(session, row, reason=reason)
-    )
+    # The payload is the JSON the panel's topic gets (times as text): validated as JSON is.
+    payload = queue_publish.assignment_payload(session, row, reason=reason, now=ctx_now(ctx))
+    state = PanelAssignment.model_validate_json(json.dumps(payload, ensure_ascii=False))
     return PanelReply(
         request_id=request_id,
         ok=True,
@@ -200,6 +202,11 @@ def _operator_reply(
         ),
         assignment=state,
     )
+
+
+def ctx_now(ctx: QueueContext | None) -> datetime | None:
+    """The operation's clock, when there is one (overdue tasks on the client's card)."""
+    return ctx.now if ctx is not None else None
 
 
 def _statuses(session: Session, lang: str) -> list[StatusInfo]:
@@ -261,7 +268,7 @@ def handle_panel(
         access.require(profile, Action.CHANGE, DocType.TASK)
         queue_operators.start_serving(session, ctx, profile=profile, ticket_id=request.ticket_id)
         session.refresh(row)
-        return _operator_reply(session, rid, row)
+        return _operator_reply(session, rid, row, ctx=ctx)
     if isinstance(request, CallTicket):
         access.require(profile, Action.CREATE, DocType.TASK)
         assignment = queue_assign.call_ticket(
@@ -302,7 +309,7 @@ def handle_panel(
             reason=request.note,
         )
     session.refresh(row)
-    return _operator_reply(session, rid, row)
+    return _operator_reply(session, rid, row, ctx=ctx)
 
 
 def _login(
@@ -331,7 +338,7 @@ def _login(
         row.status, row.status_since = LOGGED_IN_STATUS, ctx.now
     session.flush()
     queue_publish.publish_assignment(session, ctx, row)
-    return _operator_reply(session, request.request_id, row)
+    return _operator_reply(session, request.request_id, row, ctx=ctx)
 
 
 def _logout(
@@ -350,7 +357,7 @@ def _logout(
     session.flush()
     # The panel's retained assignment says "nobody here" before the panel is unbound.
     queue_publish.publish_assignment(session, ctx, row)
-    reply = _operator_reply(session, request_id, row)
+    reply = _operator_reply(session, request_id, row, ctx=ctx)
     row.device_id = None
     session.flush()
     return reply

@@ -45,6 +45,13 @@ from hub.protocol.base import (
     Version,
     Window,
 )
+from hub.protocol.cards import (
+    CardEvent,
+    CardTask,
+    ClientCard,
+    OperatorPresence,
+    PanelOperators,
+)
 from hub.protocol.devices import (
     BoardCall,
     CallState,
@@ -70,7 +77,10 @@ __all__ = [
     "CallRef",
     "CallState",
     "CallTicket",
+    "CardEvent",
+    "CardTask",
     "CheckIn",
+    "ClientCard",
     "ClientInfo",
     "Code",
     "DeviceRole",
@@ -93,7 +103,9 @@ __all__ = [
     "NoShow",
     "Note",
     "OperatorInfo",
+    "OperatorPresence",
     "PanelAssignment",
+    "PanelOperators",
     "PanelReply",
     "PanelRequest",
     "Part",
@@ -284,6 +296,7 @@ class AssignedTicket(Part):
     state: Code | None = None
     recalls: NonNegativeInt = 0
     service_name: Name | None = None
+    card: ClientCard | None = None
 
 
 class PanelAssignment(Message):
@@ -344,6 +357,7 @@ _MODELS: dict[str, Any] = {
     "panel_req": PanelRequest,
     "panel_reply": PanelReply,
     "panel_assignment": PanelAssignment,
+    "panel_operators": PanelOperators,
     "display_board": DisplayBoard,
     "display_announce": DisplayAnnounce,
     "phone_call": PhoneCall,
@@ -370,6 +384,7 @@ AnyMessage = (
     | CallTicket
     | PanelReply
     | PanelAssignment
+    | PanelOperators
     | DisplayBoard
     | DisplayAnnounce
     | PhoneCall

@@ -42,6 +42,7 @@ class TopicKind(StrEnum):
     PANEL_REQ = "panel_req"
     PANEL_REPLY = "panel_reply"
     PANEL_ASSIGNMENT = "panel_assignment"
+    PANEL_OPERATORS = "panel_operators"
     DISPLAY_BOARD = "display_board"
     DISPLAY_ANNOUNCE = "display_announce"
     PHONE_CALL = "phone_call"
@@ -58,6 +59,7 @@ _DEVICE_TOPICS: dict[tuple[str, str], TopicKind] = {
     ("panel", "req"): TopicKind.PANEL_REQ,
     ("panel", "reply"): TopicKind.PANEL_REPLY,
     ("panel", "assignment"): TopicKind.PANEL_ASSIGNMENT,
+    ("panel", "operators"): TopicKind.PANEL_OPERATORS,
     ("phone", "call"): TopicKind.PHONE_CALL,
     ("phone", "cmd"): TopicKind.PHONE_CMD,
 }
@@ -69,7 +71,12 @@ _SITE_TOPICS: dict[str, TopicKind] = {
 
 # Retained topics: the broker keeps the last message so a (re)connecting device resynchronises.
 RETAINED: frozenset[TopicKind] = frozenset(
-    {TopicKind.DEVICE_STATE, TopicKind.PANEL_ASSIGNMENT, TopicKind.DISPLAY_BOARD}
+    {
+        TopicKind.DEVICE_STATE,
+        TopicKind.PANEL_ASSIGNMENT,
+        TopicKind.PANEL_OPERATORS,
+        TopicKind.DISPLAY_BOARD,
+    }
 )
 
 
@@ -156,6 +163,11 @@ def panel_assignment(site: str, device: str) -> str:
     return build(TopicKind.PANEL_ASSIGNMENT, site, device)
 
 
+def panel_operators(site: str, device: str) -> str:
+    """Retained: the other operators' statuses, for a panel whose operator may view them."""
+    return build(TopicKind.PANEL_OPERATORS, site, device)
+
+
 def display_board(site: str) -> str:
     """Retained: the whole board of a site."""
     return build(TopicKind.DISPLAY_BOARD, site)
@@ -212,7 +224,7 @@ _ROLE_WRITES: dict[Role, tuple[TopicKind, ...]] = {
 }
 _ROLE_READS: dict[Role, tuple[TopicKind, ...]] = {
     Role.KIOSK: (TopicKind.KIOSK_REPLY,),
-    Role.PANEL: (TopicKind.PANEL_REPLY, TopicKind.PANEL_ASSIGNMENT),
+    Role.PANEL: (TopicKind.PANEL_REPLY, TopicKind.PANEL_ASSIGNMENT, TopicKind.PANEL_OPERATORS),
     Role.DISPLAY: (),
     Role.PRINTER: (TopicKind.PRINTER_JOB,),
     Role.PHONE: (TopicKind.PHONE_CMD,),

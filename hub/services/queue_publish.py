@@ -6,20 +6,23 @@ state at once. Announcements are events: one per call or recall.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub.db.models import Project
+from hub.db.models import Project, User
 from hub.db.models.queue import QueueOperator, QueueTicket
 from hub.i18n import translate
 from hub.protocol import topics
 from hub.protocol.base import ClientInfo, Lang, Message
+from hub.protocol.cards import CardEvent, CardTask, ClientCard
 from hub.protocol.devices import BoardCall, DisplayAnnounce, DisplayBoard
 from hub.protocol.messages import AssignedTicket, PanelAssignment
-from hub.services import outbox
+from hub.services import access, outbox, queue_card, queue_presence
+from hub.services.phones import digits
 from hub.services.queue import QueueContext, Reason, waiting_counts
 
 BOARD_CALLS = 10
@@ -105,10 +108,70 @@ def announce(session: Session, ctx: QueueContext, ticket: QueueTicket, *, recall
     outbox.enqueue(session, topics.display_announce(ctx.site), _plain(message), False)
 
 
+_PHONE = re.compile(r"^\+?[0-9 ()-]{3,32}$")
+
+
+_CARDS = "cherga_client_cards"
+"""Key in ``Session.info``: cards built in this transaction, by (ticket, operator)."""
+
+
+def card_of(
+    session: Session, ticket: QueueTicket, operator: QueueOperator, now: datetime
+) -> ClientCard | None:
+    """The client's card for the operator's panel, as far as the operator may see it.
+
+    Built once per transaction and operator (the reply and the retained assignment share it).
+    """
+    cards: dict[tuple[int, int], ClientCard | None] = session.info.setdefault(_CARDS, {})
+    key = (ticket.id, operator.user_id)
+    if key not in cards:
+        cards[key] = _build_card(session, ticket, operator, now)
+    return cards[key]
+
+
+def _build_card(
+    session: Session, ticket: QueueTicket, operator: QueueOperator, now: datetime
+) -> ClientCard | None:
+    user = session.get(User, operator.user_id)
+    if user is None or not user.is_active:
+        return None
+    # Reading clients, events and tasks needs only the account's flags (ACC-6), not its rights.
+    profile = access.AccessProfile(
+        user_id=user.id,
+        username=user.username,
+        is_admin=user.is_admin,
+        full_access=user.full_access,
+        crm_access=user.crm_access,
+    )
+    card = queue_card.client_card(session, ticket, profile=profile, lang=user.lang, now=now)
+    if card is None:
+        return None
+    phone = card.contact_phone
+    if phone is not None and not _PHONE.fullmatch(phone):
+        phone = digits(phone)
+    return ClientCard(
+        client_id=card.client_id,
+        name=card.name,
+        contact=card.contact,
+        contact_phone=phone if phone and _PHONE.fullmatch(phone) else None,
+        matched_by=card.matched_by or None,
+        events=[CardEvent(at=e.at, type=e.type, subject=e.subject) for e in card.events],
+        tasks=[
+            CardTask(id=t.id, due=t.due, title=t.title, state=t.state, overdue=t.overdue)
+            for t in card.tasks
+        ],
+    )
+
+
 def assignment_payload(
-    session: Session, operator: QueueOperator, *, reason: str | None = None
+    session: Session,
+    operator: QueueOperator,
+    *,
+    reason: str | None = None,
+    now: datetime | None = None,
 ) -> dict[str, Any]:
-    """What the operator's panel shows: the ticket in hand (or null), its task and the window."""
+    """What the operator's panel shows: the ticket in hand (or null) with the client's card,
+    its task and the window."""
     ticket = session.get(QueueTicket, operator.ticket_id) if operator.ticket_id else None
     body: AssignedTicket | None = None
     if ticket is not None:
@@ -129,6 +192,7 @@ def assignment_payload(
             state=ticket.state,
             recalls=ticket.recalls,
             service_name=_service_name(session, ticket.project_id),
+            card=card_of(session, ticket, operator, now or datetime.now(UTC)),
         )
     message = PanelAssignment(
         ticket=body,
@@ -145,11 +209,13 @@ def assignment_payload(
 def publish_assignment(
     session: Session, ctx: QueueContext, operator: QueueOperator, *, reason: str | None = None
 ) -> None:
-    """Queue the retained assignment of the operator's panel, when the operator uses one."""
+    """Queue the retained assignment of the operator's panel, when the operator uses one, and
+    the operators' statuses of every panel (the operator's session may have changed)."""
+    queue_presence.publish_operators(session, ctx, operator)
     if not operator.device_id:
         return
     topic = topics.panel_assignment(ctx.site, operator.device_id)
-    payload = assignment_payload(session, operator, reason=reason)
+    payload = assignment_payload(session, operator, reason=reason, now=ctx.now)
     outbox.enqueue(session, topic, payload, True)
 
 

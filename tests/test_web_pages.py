@@ -7,6 +7,7 @@ import re
 from fastapi.testclient import TestClient
 
 from hub.bootstrap import Hub
+from hub.services import booking
 from tests.conftest import ADMIN_PASSWORD
 from tests.test_booking import make_service, next_workday, stored
 
@@ -96,3 +97,57 @@ def test_console_needs_a_login_and_csrf(hub: Hub, client: TestClient) -> None:
         client.get("/api/v1/me", headers={"Authorization": f"Bearer {session_token}"}).status_code
         == 401
     )
+
+
+def test_the_public_api_is_served_under_api_v1_public(
+    hub: Hub, client: TestClient, admin_headers: dict[str, str]
+) -> None:
+    service = make_service(client, admin_headers, "Паспорти", [1])
+    day = next_workday(hub.today()).isoformat()
+    listed = client.get("/api/v1/public/services")
+    assert listed.status_code == 200 and [s["id"] for s in listed.json()] == [service]
+    free = client.get(f"/api/v1/public/services/{service}/slots", params={"date": day}).json()
+    made = client.post(
+        "/api/v1/public/bookings",
+        json={
+            "service_id": service,
+            "starts_at": free[0]["starts_at"],
+            "name": "Олена",
+            "phone": "+380501234567",
+        },
+    )
+    assert made.status_code == 201, made.text
+    code = made.json()["booking_code"]
+    # The first release's path still answers, for sites written against it.
+    assert client.get(f"/api/public/v1/bookings/{code}").json()["state"] == "booked"
+    assert client.post(f"/api/v1/public/bookings/{code}/cancel").json()["state"] == "cancelled"
+    paths = client.get("/openapi.json").json()["paths"]
+    assert "/api/v1/public/bookings" in paths
+    assert not [path for path in paths if path.startswith("/api/public/")]
+
+
+def test_a_flood_on_the_form_gets_429_and_a_too_long_name_is_refused(
+    hub: Hub, client: TestClient, admin_headers: dict[str, str]
+) -> None:
+    service = make_service(client, admin_headers, "Паспорти", [1])
+    day = next_workday(hub.today()).isoformat()
+    page = client.get("/book", params={"service": service, "date": day, "lang": "en"})
+    starts = re.findall(r'name="starts_at" value="([^"]+)"', page.text)
+    form = {
+        "csrf": token_of(page.text),
+        "service": str(service),
+        "date": day,
+        "companies": "1",
+        "starts_at": starts[0],
+        "phone": "+380501234567",
+    }
+    long_name = client.post("/book", data={**form, "name": "Я" * 101})
+    assert long_name.status_code == 422 and 'id="err-name"' in long_name.text
+    codes = [
+        client.post("/book", data={**form, "name": "Бот", "phone": "1"}).status_code
+        for _ in range(booking.ADDRESS_LIMIT.hits)
+    ]
+    assert codes[0] == 422 and codes[-1] == 429
+    flood = client.post("/book", data={**form, "name": "Олена"})
+    assert flood.status_code == 429 and "Too many attempts" in flood.text
+    assert stored(hub) == (0, 0, 0, 0)

@@ -169,6 +169,16 @@ def render(
         query["lang"] = code
         return f"{request.url.path}?{urlencode(query)}"
 
+    def label(prefix: str, code: str | None, fallback: str | None = None) -> str:
+        # A known code in the page's language; else the sender's own words, else the code.
+        known = TEXTS.get(f"{prefix}_{code}")
+        if known is not None:
+            return known[0] if normalise_language(lang) == "uk" else known[1]
+        return fallback or code or ""
+
+    def fault(code: str | None, message: str | None = None) -> str:
+        return label("fault", code, message)
+
     token = csrf_token(request)
     body = _env.get_template(template).render(
         request=request,
@@ -178,6 +188,8 @@ def render(
         hms=hms,
         day=day,
         switch=switch,
+        fault=fault,
+        label=label,
         csrf=token,
         csrf_field=CSRF_FIELD,
         **values,

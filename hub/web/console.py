@@ -29,6 +29,7 @@ from hub.services import (
     queue_tickets,
     users,
 )
+from hub.services import console as desk
 from hub.services.access import AccessProfile
 from hub.web import live
 from hub.web.common import (
@@ -247,7 +248,8 @@ def issue(
     """A walk-in ticket issued at the desk, optionally for a client card."""
 
     def action(session: Session, staff: Staff) -> dict[str, str]:
-        details = queue_tickets.ClientDetails(
+        details = desk.desk_details(
+            session,
             name=name,
             phone=phone,
             companies=_number(companies) or 1,
@@ -277,6 +279,30 @@ def call(
             session, context(request), profile=staff.profile, ticket_id=ticket_id, window=window
         )
         return {"msg": "msg_called", "n": assignment.ticket.number, "w": assignment.window}
+
+    return _act(request, csrf, action)
+
+
+@router.post("/tickets/{ticket_id}/move", response_model=None)
+def move(
+    request: Request,
+    ticket_id: int,
+    csrf: Optional = None,
+    service: Optional = None,
+    front: Optional = None,
+) -> Response:
+    """Move a waiting ticket to another service's line, or to the front of a line."""
+
+    def action(session: Session, staff: Staff) -> dict[str, str]:
+        ticket = desk.move_ticket(
+            session,
+            context(request),
+            profile=staff.profile,
+            ticket_id=ticket_id,
+            service_id=_number(service),
+            front=front == "1",
+        )
+        return {"msg": "msg_moved", "n": ticket.number}
 
     return _act(request, csrf, action)
 

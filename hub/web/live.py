@@ -1,4 +1,4 @@
-"""What the hall console shows: lines, operators, today's counts, failed prints, devices."""
+"""What the hall console shows: lines, operators, today's counts, prints, devices."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from hub.db.models import Device, Project, ProjectMember, User
 from hub.db.models.queue import QueueOperator, QueueTicket
 from hub.services import devices, printing
+from hub.services.console import PrintLine, recent_prints
 from hub.services.printing import PrintJobInfo
 from hub.services.queue import BOOKED, QueueContext, TicketInfo, waiting_tickets
 
@@ -50,16 +51,19 @@ class Live:
     operators: list[LiveOperator]
     counts: dict[str, int]
     failed: list[PrintJobInfo]
+    prints: list[PrintLine]
     printers: Sequence[Device]
     my_window: str | None
 
 
 def _services(session: Session) -> list[Project]:
-    # Services using the queue, and those switched off that still have a work group.
+    # Services using the queue, and those switched off that have a work group or have had
+    # tickets: a queue switched off must stay on the console to be switched on again.
     staffed = exists().where(ProjectMember.project_id == Project.id)
+    served = exists().where(QueueTicket.project_id == Project.id)
     query = (
         select(Project)
-        .where(Project.uses_queue.is_(True) | staffed)
+        .where(Project.uses_queue.is_(True) | staffed | served)
         .order_by(Project.uses_queue.desc(), Project.name, Project.id)
         .limit(MAX_SERVICES)
     )
@@ -125,6 +129,7 @@ def snapshot(session: Session, ctx: QueueContext, *, user_id: int) -> Live:
         operators=_operators(session),
         counts=_counts(session, ctx),
         failed=printing.failed(session, ctx),
+        prints=recent_prints(session, ctx),
         printers=printers,
         my_window=mine.window if mine is not None else None,
     )

@@ -175,7 +175,17 @@ def book(
 def cancel_page(request: Request) -> HTMLResponse:
     """A form to cancel a booking with its code."""
     code = request.query_params.get("code", "")[:40]
-    return render(request, "cancel.html", {"code": code, "errors": {}, "cancelled": None})
+    asked = None
+    if code:
+        # Coming from the confirmation: ask once more, naming the booking.
+        with hub_of(request).sessions() as session:
+            try:
+                found = booking.find(session, code)
+            except DomainError:
+                found = None
+        asked = found if found is not None and found.state == "booked" else None
+    values: dict[str, Any] = {"code": code, "errors": {}, "cancelled": None, "asked": asked}
+    return render(request, "cancel.html", values)
 
 
 @router.post("/book/cancel", response_class=HTMLResponse)
@@ -192,10 +202,16 @@ def cancel(request: Request, csrf: Optional = None, code: Optional = None) -> HT
         return render(
             request,
             "cancel.html",
-            {"code": clean, "errors": {"code": error_text(lang, error)}, "cancelled": None},
+            {
+                "code": clean,
+                "errors": {"code": error_text(lang, error)},
+                "cancelled": None,
+                "asked": None,
+            },
             status=error.status,
         )
-    return render(request, "cancel.html", {"code": "", "errors": {}, "cancelled": ticket})
+    values = {"code": "", "errors": {}, "cancelled": ticket, "asked": None}
+    return render(request, "cancel.html", values)
 
 
 @router.get("/book/{code}", response_class=HTMLResponse)

@@ -1,9 +1,10 @@
 """The public booking API (Q-2a) for sites with their own form: no login, limited per address.
 
-It lives under ``/api/public/v1``, beside the authenticated ``/api/v1``: everything under
-``/api/v1`` needs credentials, and nothing here does. Bookings and cancellations are counted
-per address and per phone (in the database, so every hub replica counts together) and refused
-with 429 beyond the limits. A booking is reached only by its unguessable code.
+It lives under ``/api/v1/public`` (and, for sites written against the first release, under
+``/api/public/v1`` too, left out of the OpenAPI document): nothing here needs credentials.
+Bookings and cancellations are counted per address and per phone (in the database, so every
+hub replica counts together) and refused with 429 beyond the limits. A booking is reached only
+by its unguessable code.
 """
 
 from __future__ import annotations
@@ -23,9 +24,12 @@ from hub.services import booking, queue
 from hub.services.phones import digits
 from hub.services.queue import QueueContext, TicketInfo
 
-router = APIRouter(prefix="/api/public/v1", tags=["public booking"])
+routes = APIRouter(tags=["public booking"])
 
 Code = Annotated[str, "a booking code"]
+
+PREFIX = "/api/v1/public"
+OLD_PREFIX = "/api/public/v1"
 
 
 def _context(request: Request) -> QueueContext:
@@ -63,7 +67,7 @@ def _view(session: SessionDep, ticket: TicketInfo) -> PublicBooking:
     )
 
 
-@router.get("/services", summary="Services that take bookings", response_model=list[PublicService])
+@routes.get("/services", summary="Services that take bookings", response_model=list[PublicService])
 def services(session: SessionDep) -> list[PublicService]:
     result = []
     for service in queue.list_services(session):
@@ -80,7 +84,7 @@ def services(session: SessionDep) -> list[PublicService]:
     return result
 
 
-@router.get(
+@routes.get(
     "/services/{service_id}/slots",
     summary="Free times of a service on a day",
     response_model=list[PublicSlot],
@@ -98,7 +102,7 @@ def slots(
     return [PublicSlot(starts_at=slot.starts_at, ends_at=slot.ends_at) for slot in found]
 
 
-@router.post("/bookings", status_code=201, summary="Book a free time", response_model=PublicBooking)
+@routes.post("/bookings", status_code=201, summary="Book a free time", response_model=PublicBooking)
 def book(request: Request, hub: HubDep, body: PublicBookingIn) -> PublicBooking:
     _count(request, "address", _address(request), booking.ADDRESS_LIMIT)
     contact = booking.check_contact(body.name, body.phone, body.email)
@@ -117,12 +121,12 @@ def book(request: Request, hub: HubDep, body: PublicBookingIn) -> PublicBooking:
         return _view(session, ticket)
 
 
-@router.get("/bookings/{code}", summary="A booking by its code", response_model=PublicBooking)
+@routes.get("/bookings/{code}", summary="A booking by its code", response_model=PublicBooking)
 def get_booking(session: SessionDep, code: str) -> PublicBooking:
     return _view(session, booking.find(session, code[:40]))
 
 
-@router.post(
+@routes.post(
     "/bookings/{code}/cancel", summary="Cancel a booking by its code", response_model=PublicBooking
 )
 def cancel(request: Request, hub: HubDep, code: str) -> PublicBooking:
@@ -130,3 +134,8 @@ def cancel(request: Request, hub: HubDep, code: str) -> PublicBooking:
     with transaction(hub.sessions) as session:
         booking.cancel(session, _context(request), code=code[:40])
         return _view(session, booking.find(session, code[:40]))
+
+
+router = APIRouter()
+router.include_router(routes, prefix=PREFIX)
+router.include_router(routes, prefix=OLD_PREFIX, include_in_schema=False)

@@ -22,3 +22,19 @@
   }
   setInterval(refresh, 1000);
 })();
+
+// The desk form: choosing a found client fills the name and phone from the client's card
+// (without scripts the hub fills empty fields from the card when the ticket is issued).
+(function () {
+  var name = document.getElementById("issue-name");
+  var phone = document.getElementById("issue-phone");
+  if (!name || !phone) { return; }
+  function fill(radio) {
+    name.value = radio.dataset.name || "";
+    phone.value = radio.dataset.phone || "";
+  }
+  document.querySelectorAll("#found input[name=client_id]").forEach(function (radio) {
+    radio.addEventListener("change", function () { fill(radio); });
+    if (radio.checked && radio.value) { fill(radio); }
+  });
+})();

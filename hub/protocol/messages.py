@@ -278,8 +278,34 @@ class CallTicket(Request):
     ticket_id: PositiveInt
 
 
+class CallerCard(Request):
+    """Panel: who is calling? The CRM client and contact behind a phone number (PH-3).
+
+    The hub matches the number the way call events are matched (its significant digits) and
+    answers with ``card`` (None when no client has that number)."""
+
+    type: Literal["caller_card"] = "caller_card"
+    number: Annotated[Remote, Field(min_length=1)]
+
+
+class PhoneBook(Request):
+    """Panel: the users who have a SIP number, with their statuses (PH-5)."""
+
+    type: Literal["phone_book"] = "phone_book"
+
+
 PanelRequest = Annotated[
-    Login | Logout | SetStatus | Start | Finish | NoShow | Recall | Transfer | CallTicket,
+    Login
+    | Logout
+    | SetStatus
+    | Start
+    | Finish
+    | NoShow
+    | Recall
+    | Transfer
+    | CallTicket
+    | CallerCard
+    | PhoneBook,
     Field(discriminator="type"),
 ]
 
@@ -339,11 +365,24 @@ class OperatorInfo(Part):
     services: Annotated[list[ServiceRef], Field(max_length=500)] | None = None
 
 
+class PhoneBookEntry(Part):
+    """A colleague in the panel's phone book: whom to dial, and whether they are free (PH-5)."""
+
+    username: Username
+    name: Name
+    sip_number: Annotated[str, Field(min_length=1, max_length=64)]
+    status: Code | None = None
+    status_name: Name | None = None
+
+
 class PanelReply(Reply):
-    """Reply to a panel: the operator after login/set_status, the assignment when one was made."""
+    """Reply to a panel: the operator after login/set_status, the assignment when one was made,
+    the caller's card after ``caller_card`` and the users after ``phone_book``."""
 
     operator: OperatorInfo | None = None
     assignment: PanelAssignment | None = None
+    card: ClientCard | None = None
+    phone_book: Annotated[list[PhoneBookEntry], Field(max_length=500)] | None = None
 
 
 # ---- encoding ---------------------------------------------------------------------------
@@ -382,6 +421,8 @@ AnyMessage = (
     | Recall
     | Transfer
     | CallTicket
+    | CallerCard
+    | PhoneBook
     | PanelReply
     | PanelAssignment
     | PanelOperators

@@ -23,7 +23,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cherga panel", description="The operator's panel.")
     sub = parser.add_subparsers(dest="action", metavar="ACTION")
     run = sub.add_parser("run", help="run the panel (the default)")
-    run.add_argument("--config", metavar="FILE", help="device config file (or CHERGA_CONFIG)")
+    run.add_argument("--config", metavar="FILE", help="device config file (or CHERGA_DEVICE_CONFIG)")
     run.add_argument("--validate-config", action="store_true", help="check the config and exit")
     shots = sub.add_parser("screenshots", help="render every screen in every language to PNG")
     shots.add_argument("--out", required=True, metavar="DIR", help="where to write the PNGs")
@@ -41,9 +41,9 @@ def _kivy_env(offscreen: bool) -> None:
 def _run(args: argparse.Namespace) -> int:
     from operator_panel.settings import load_settings, screen_size
 
-    source = args.config or os.environ.get("CHERGA_CONFIG")
+    source = args.config or os.environ.get("CHERGA_DEVICE_CONFIG")
     if not source:
-        print("cherga panel: give --config FILE or set CHERGA_CONFIG", file=sys.stderr)  # noqa: T201
+        print("cherga panel: give --config FILE or set CHERGA_DEVICE_CONFIG", file=sys.stderr)  # noqa: T201
         return 2
     try:
         config = read_config(Path(source))

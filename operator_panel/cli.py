@@ -23,7 +23,9 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cherga panel", description="The operator's panel.")
     sub = parser.add_subparsers(dest="action", metavar="ACTION")
     run = sub.add_parser("run", help="run the panel (the default)")
-    run.add_argument("--config", metavar="FILE", help="device config file (or CHERGA_DEVICE_CONFIG)")
+    run.add_argument(
+        "--config", metavar="FILE", help="device config file (or CHERGA_DEVICE_CONFIG)"
+    )
     run.add_argument("--validate-config", action="store_true", help="check the config and exit")
     shots = sub.add_parser("screenshots", help="render every screen in every language to PNG")
     shots.add_argument("--out", required=True, metavar="DIR", help="where to write the PNGs")

@@ -30,6 +30,7 @@ APPLIANCES: dict[str, tuple[str, str]] = {
     "panel": ("operator_panel.cli", "run an operator's panel (Kivy)"),
     "display": ("display_board.cli", "run the waiting-room display board (Kivy)"),
     "printer": ("printers.cli", "run a ticket printer agent, or preview a ticket"),
+    "phone": ("operator_panel.phone.cli", "run a phone agent: an operator's SIP lines (rfcvoip)"),
 }
 
 
@@ -110,6 +111,7 @@ def _device_parser(sub: Any) -> None:
     add.add_argument("--name", required=True, help="a name people recognise")
     add.add_argument("--window", type=int, help="window number (panels only)")
     add.add_argument("--printer", metavar="ID", help="the kiosk's printer device id")
+    add.add_argument("--phone", metavar="ID", help="the panel's phone agent device id")
     add.add_argument("--site", help="site id (default: the hub's CHERGA_SITE)")
     add.add_argument("--id", dest="device_id", help="device id (default: ROLE-N)")
     add.add_argument("--json", action="store_true", help="print the result as JSON")
@@ -305,11 +307,23 @@ def _device_row(device: Device) -> dict[str, Any]:
         "name": device.name,
         "window": device.window,
         "printer": device.printer_id,
+        "phone": device.phone_id,
         "online": device.online,
         "last_seen_at": device.last_seen_at.isoformat() if device.last_seen_at else None,
         "version": device.version,
         "revoked_at": device.revoked_at.isoformat() if device.revoked_at else None,
     }
+
+
+def _phone_link(config_model: Any, phone: str | None) -> dict[str, Any]:
+    """Where a panel's config names its phone agent: ``phone_device``, at the top level once
+    the device config declares it (like a kiosk's ``printer``), else in the panel's own
+    ``[settings]`` table (the strict config refuses unknown top-level keys)."""
+    if phone is None:
+        return {}
+    if "phone_device" in config_model.model_fields:
+        return {"phone_device": phone}
+    return {"settings": {"phone_device": phone}}
 
 
 def _device(args: argparse.Namespace, settings: Settings) -> int:
@@ -360,6 +374,7 @@ def _device(args: argparse.Namespace, settings: Settings) -> int:
                 window=args.window,
                 printer_id=args.printer,
                 device_id=args.device_id,
+                phone_id=args.phone,
             )
             row = _device_row(created.device)
         sync_broker(settings, hub.sessions)
@@ -379,6 +394,7 @@ def _device(args: argparse.Namespace, settings: Settings) -> int:
                 name=row["name"],
                 window=row["window"],
                 printer=row["printer"],
+                **_phone_link(DeviceConfig, row["phone"]),
                 mqtt=MqttConfig(
                     host=host,
                     port=port,

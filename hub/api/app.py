@@ -11,6 +11,7 @@ from hub.api.routes import (
     access,
     attachments,
     auth,
+    calls,
     clients,
     devices,
     events,
@@ -58,7 +59,7 @@ def create_app(hub: Hub) -> FastAPI:
     app.include_router(parameters.router)
     app.include_router(numbering.router)
     app.include_router(devices.router)
-    for module in (projects, clients, events, tasks, attachments, queue):
+    for module in (projects, clients, events, calls, tasks, attachments, queue):
         app.include_router(module.router)
     app.include_router(public.router)
     app.include_router(web_router)

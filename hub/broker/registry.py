@@ -38,13 +38,21 @@ def _comment(device: Device) -> str:
 
 def render_acl(devices: Iterable[Device], hub_user: str = HUB_MQTT_USER) -> str:
     """ACL text: the hub reads and writes everything under cherga/v1, each active device its own."""
+    active = [device for device in devices if device.revoked_at is None]
+    # A panel commands, and reads the calls of, the phone agent linked to it (PH) while that
+    # agent is active at the panel's site.
+    agents = {(d.site, d.id) for d in active if d.role == "phone"}
     lines = ["# Written by Cherga from the device registry: do not edit.", ""]
     lines += _block(hub_user, HUB_RULES, "the hub")
-    for device in devices:
-        if device.revoked_at is None:
-            lines += _block(
-                device.id, acl_rules(device.site, device.role, device.id), _comment(device)
-            )
+    for device in active:
+        phone = device.phone_id if device.role == "panel" else None
+        rules = acl_rules(
+            device.site,
+            device.role,
+            device.id,
+            phone_device=phone if (device.site, phone) in agents else None,
+        )
+        lines += _block(device.id, rules, _comment(device))
     return "\n".join(lines)
 
 

@@ -9,6 +9,7 @@ to publish besides the reply goes to the outbox in the caller's transaction.
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,11 +17,13 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub.db.models import Device, Project, User, UserStatus
+from hub.db.models import Device, Employee, Project, User, UserStatus
 from hub.db.models.queue import QueueOperator, QueueTicket
 from hub.errors import AccessDenied, Conflict, Invalid
+from hub.protocol.cards import CardEvent, CardTask, ClientCard
 from hub.protocol.devices import PrinterResult
 from hub.protocol.messages import (
+    CallerCard,
     CallTicket,
     CheckIn,
     Finish,
@@ -33,6 +36,8 @@ from hub.protocol.messages import (
     OperatorInfo,
     PanelAssignment,
     PanelReply,
+    PhoneBook,
+    PhoneBookEntry,
     Recall,
     ServiceInfo,
     ServiceRef,
@@ -44,9 +49,11 @@ from hub.protocol.messages import (
 )
 from hub.services import (
     access,
+    calls,
     printing,
     queue,
     queue_assign,
+    queue_card,
     queue_operators,
     queue_publish,
     queue_tickets,
@@ -58,7 +65,19 @@ from hub.services.queue_tickets import ClientDetails
 from hub.services.security import Hasher
 
 KioskRequest = ListServices | IssueTicket | CheckIn
-PanelRequest = Login | Logout | SetStatus | Start | Finish | NoShow | Recall | Transfer | CallTicket
+PanelRequest = (
+    Login
+    | Logout
+    | SetStatus
+    | Start
+    | Finish
+    | NoShow
+    | Recall
+    | Transfer
+    | CallTicket
+    | CallerCard
+    | PhoneBook
+)
 # A freshly logged-in operator is present but not yet taking visitors: Free starts that.
 LOGGED_IN_STATUS = "break"
 OFFLINE_STATUS = "offline"
@@ -252,6 +271,17 @@ def handle_panel(
     rid = request.request_id
     if isinstance(request, Logout):
         return _logout(session, ctx, panel, row, rid)
+    if isinstance(request, CallerCard):
+        user = session.get(User, row.user_id)
+        lang = user.lang if user is not None else "uk"
+        # The number as the SIP peer gave it: sip:0501234567@pbx is 0501234567.
+        number = calls.number_of(request.number)
+        card = queue_card.caller_card(session, number, profile=profile, lang=lang, now=ctx.now)
+        return PanelReply(request_id=rid, ok=True, card=_protocol_card(card))
+    if isinstance(request, PhoneBook):
+        user = session.get(User, row.user_id)
+        book = phone_book(session, user.lang if user is not None else "uk")
+        return PanelReply(request_id=rid, ok=True, phone_book=book)
     if isinstance(request, SetStatus):
         if request.status == queue.FREE:
             access.require(profile, Action.CREATE, DocType.TASK)
@@ -361,3 +391,57 @@ def _logout(
     row.device_id = None
     session.flush()
     return reply
+
+
+# ---- the phone area of a panel (PH-3, PH-5) ---------------------------------------------------
+
+_PHONE = re.compile(r"^\+?[0-9 ()-]{3,32}$")
+PHONE_BOOK_SIZE = 500
+
+
+def _protocol_card(card: queue_card.ClientCard | None) -> ClientCard | None:
+    """The contract's shape of a client's card (texts already cut by queue_card)."""
+    if card is None:
+        return None
+    phone = card.contact_phone
+    return ClientCard(
+        client_id=card.client_id,
+        name=card.name,
+        contact=card.contact,
+        contact_phone=phone if phone and _PHONE.fullmatch(phone) else None,
+        matched_by=card.matched_by or None,
+        events=[CardEvent(at=e.at, type=e.type, subject=e.subject) for e in card.events],
+        tasks=[
+            CardTask(id=t.id, due=t.due, title=t.title, state=t.state, overdue=t.overdue)
+            for t in card.tasks
+        ],
+    )
+
+
+def phone_book(session: Session, lang: str) -> list[PhoneBookEntry]:
+    """Active users with a SIP number, by name, with their status named in ``lang`` (PH-5)."""
+    names = {
+        row.code: (row.name_en if lang == "en" else row.name_uk)[:200] or row.code
+        for row in session.scalars(select(UserStatus))
+    }
+    rows = session.execute(
+        select(User.username, Employee.full_name, Employee.sip_number, QueueOperator.status)
+        .join(Employee, Employee.id == User.employee_id)
+        .outerjoin(QueueOperator, QueueOperator.user_id == User.id)
+        .where(User.is_active, Employee.sip_number.is_not(None), Employee.sip_number != "")
+        .order_by(Employee.full_name, User.username)
+        .limit(PHONE_BOOK_SIZE)
+    )
+    book = []
+    for username, full_name, sip_number, status in rows:
+        code = status or OFFLINE_STATUS
+        book.append(
+            PhoneBookEntry(
+                username=username[:100],
+                name=(full_name or "").strip()[:200] or username[:200],
+                sip_number=str(sip_number)[:64],
+                status=code,
+                status_name=names.get(code, code),
+            )
+        )
+    return book

@@ -1,5 +1,8 @@
 """The hub's MQTT coordinator: device requests in, replies and the outbox out (DESIGN.md).
 
+Phone agents' call reports and device states are folded into calls and events
+(``hub.services.calls``, PH-8); like printer results they get no reply.
+
 Threads: paho's network thread only hands messages over; one worker per shard handles the
 requests of the devices hashed to it, in order (a panel's login is done before its Free), while
 different devices are served in parallel. The sender publishes the outbox after every commit that
@@ -48,11 +51,11 @@ from hub.i18n import translate
 from hub.protocol import topics
 from hub.protocol.base import Reply
 from hub.protocol.client import no_delay
-from hub.protocol.devices import DeviceState, PrinterResult
+from hub.protocol.devices import DeviceState, PhoneCall, PrinterResult
 from hub.protocol.errors import ProtocolError
 from hub.protocol.messages import KioskReply, PanelReply, decode
 from hub.protocol.topics import Topic, TopicKind
-from hub.services import devices, outbox, queue_operators, queue_publish
+from hub.services import calls, devices, outbox, queue_operators, queue_publish
 from hub.services.queue import QueueContext
 
 logger = logging.getLogger(__name__)
@@ -190,6 +193,7 @@ class Coordinator:
                 (f"$share/{SHARE_GROUP}/{base}/kiosk/+/req", 1),
                 (f"$share/{SHARE_GROUP}/{base}/panel/+/req", 1),
                 (f"$share/{SHARE_GROUP}/{base}/printer/+/result", 1),
+                (f"$share/{SHARE_GROUP}/{base}/phone/+/call", 1),
                 (f"{base}/devices/+/state", 1),
             ]
         )
@@ -250,6 +254,8 @@ class Coordinator:
             self._state(where, payload)
         elif where.kind == TopicKind.PRINTER_RESULT:
             self._print_result(where, payload)
+        elif where.kind == TopicKind.PHONE_CALL:
+            self._phone_call(where, payload)
         else:
             self._reject(topic, "bad_topic", "the hub does not take messages on this topic")
 
@@ -401,10 +407,18 @@ class Coordinator:
             self._reject(str(where), exc.code, exc.message)
             return
         assert isinstance(state, DeviceState)
+        ctx = self.context()
         with transaction(self.hub.sessions) as session:
+            known = session.get(Device, str(where.device))
+            was_on = known is not None and calls.phone_registered(known)
             device = devices.record_state(
                 session, site=self.site, device_id=str(where.device), state=state
             )
+            if device is not None and device.role == "phone":
+                # PH-8: the phone switched on or off (registered to the SIP server or not).
+                calls.record_phone_state(
+                    session, agent=device, was_on=was_on, state=state, today=ctx.today, now=ctx.now
+                )
         if device is None:
             self._reject(str(where), "device_unknown", "state of an unregistered device")
 
@@ -428,6 +442,45 @@ class Coordinator:
             logger.warning(
                 "printer %s failed job %s: %s", where.device, result.job_id, result.error.code
             )
+
+    def _phone_call(self, where: Topic, payload: bytes) -> None:
+        try:
+            report = decode(TopicKind.PHONE_CALL, payload)
+        except ProtocolError as exc:
+            self._reject(str(where), exc.code, exc.message)
+            return
+        assert isinstance(report, PhoneCall)
+        for attempt in range(ATTEMPTS):
+            ctx = self.context()
+            try:
+                with transaction(self.hub.sessions) as session:
+                    agent = self._speaker(session, where, "phone")
+                    device = session.get(Device, agent.id)
+                    assert device is not None
+                    result = calls.record_call(
+                        session, agent=device, report=report, today=ctx.today, now=ctx.now
+                    )
+            except DomainError as exc:
+                self._reject(str(where), exc.code, str(exc))
+                return
+            except (OperationalError, IntegrityError) as exc:
+                # SQLite "database is locked", a deadlock, two hubs on one call: again.
+                logger.warning(
+                    "call %r on %s: %s (attempt %d)", report.call_id, where, exc.orig, attempt + 1
+                )
+                time.sleep(0.05 * (attempt + 1))
+                continue
+            self.handled += 1
+            if result.created:
+                logger.info(
+                    "call %r on %s became event %s (%s)",
+                    report.call_id,
+                    where,
+                    result.event_id,
+                    result.outcome,
+                )
+            return
+        logger.error("call %r on %s not recorded: the database stayed busy", report.call_id, where)
 
     # ---- the outbox -----------------------------------------------------------------------
 
@@ -482,11 +535,14 @@ class Coordinator:
                 logger.exception("housekeeping failed; will retry")
 
     def housekeep(self, *, purge: bool = False) -> None:
-        """End overdue bookings and unanswered calls; now and then forget old records."""
+        """End overdue bookings and unanswered calls; now and then end calls whose agent was
+        lost mid-call and forget old records."""
         now = self._clock()
         with transaction(self.hub.sessions) as session:
             queue_operators.expire_overdue(session, now, site=self.site, tz=self.hub.settings.tz)
         if purge:
+            with transaction(self.hub.sessions) as session:
+                calls.expire_lost(session, now=now, today=self.context().today)
             with transaction(self.hub.sessions) as session:
                 outbox.purge_sent(session, now - KEEP_SENT)
                 session.execute(

@@ -4,7 +4,17 @@ Each module defines ``MESSAGES: dict[str, tuple[str, str]]`` (code -> Ukrainian,
 """
 
 from hub.messages import booking as booking  # public booking and the hall console
-from hub.messages import clients, common, coordinator, devices, events, projects, queue, tasks
+from hub.messages import (
+    calls,
+    clients,
+    common,
+    coordinator,
+    devices,
+    events,
+    projects,
+    queue,
+    tasks,
+)
 
 CATALOGUES: tuple[dict[str, tuple[str, str]], ...] = (
     common.MESSAGES,
@@ -16,4 +26,5 @@ CATALOGUES: tuple[dict[str, tuple[str, str]], ...] = (
     queue.MESSAGES,
     coordinator.MESSAGES,
     booking.MESSAGES,
+    calls.MESSAGES,
 )

@@ -43,6 +43,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "«{printer_id}» не є діючим принтером майданчика «{site}».",
         "'{printer_id}' is not an active printer of site '{site}'.",
     ),
+    "device_phone_panel_only": (
+        "Телефонного агента прив'язують лише до панелі оператора.",
+        "Only an operator's panel is linked to a phone agent.",
+    ),
+    "device_phone_invalid": (
+        "«{phone_id}» не є діючим телефонним агентом майданчика «{site}».",
+        "'{phone_id}' is not an active phone agent of site '{site}'.",
+    ),
+    "device_phone_taken": (
+        "Телефонний агент «{phone_id}» уже прив'язаний до панелі {device_id}.",
+        "Phone agent '{phone_id}' is already linked to panel {device_id}.",
+    ),
     "device_revoked": (
         "Пристрій «{device_id}» вже відкликано.",
         "The device '{device_id}' is already revoked.",

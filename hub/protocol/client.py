@@ -28,7 +28,7 @@ from paho.mqtt.reasoncodes import ReasonCode
 
 from hub.protocol import topics
 from hub.protocol.base import DeviceRole, Message, Reply, Request
-from hub.protocol.devices import DeviceState, Fault
+from hub.protocol.devices import DeviceState, Fault, PhoneStatus
 from hub.protocol.errors import ProtocolError
 from hub.protocol.messages import AnyMessage, decode, encode
 
@@ -100,6 +100,7 @@ class DeviceClient:
         # paho annotates the delays as int, but its arithmetic is float-safe.
         self._client.reconnect_delay_set(backoff_min, backoff_max)  # type: ignore[arg-type]
         self._faults: list[Fault] = []
+        self._phone: PhoneStatus | None = None
         self._client.will_set(self.state_topic, self._state_payload("offline"), qos=1, retain=True)
         self._client.on_socket_open = no_delay
         self._client.on_connect = self._on_connect
@@ -189,6 +190,15 @@ class DeviceClient:
         """Report the device's current faults in its retained state (empty when all is well)."""
         with self._lock:
             self._faults = list(faults)
+        self._republish_state()
+
+    def set_phone(self, status: PhoneStatus) -> None:
+        """Report a phone agent's registration and busy lines in its retained state."""
+        with self._lock:
+            self._phone = status
+        self._republish_state()
+
+    def _republish_state(self) -> None:
         if self.connected:
             self._client.publish(
                 self.state_topic, self._state_payload("online"), qos=1, retain=True
@@ -435,8 +445,14 @@ class DeviceClient:
     # ---- helpers -----------------------------------------------------------------------
 
     def _state_payload(self, state: Literal["online", "offline"]) -> bytes:
-        faults = list(self._faults) if state == "online" else []
-        return encode(DeviceState(state=state, role=self.role, version=self.version, faults=faults))
+        if state == "offline":
+            return encode(DeviceState(state=state, role=self.role, version=self.version))
+        with self._lock:
+            faults, phone = list(self._faults), self._phone
+        message = DeviceState(
+            state=state, role=self.role, version=self.version, faults=faults, phone=phone
+        )
+        return encode(message)
 
     def _set_connected(self, value: bool) -> None:
         if value == self._connected.is_set():

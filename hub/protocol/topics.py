@@ -235,7 +235,7 @@ def acl_rules(
     site: str, role: str, device: str, *, phone_device: str | None = None
 ) -> list[AclRule]:
     """Exactly the topics a device may write and read; ``phone_device`` lets a panel command
-    the phone agent beside it and read its calls."""
+    the phone agent beside it and read its calls and its state."""
     check_id(site, "site")
     check_id(device, "device")
     try:
@@ -250,6 +250,8 @@ def acl_rules(
         rules.append(("write", phone_cmd(site, phone_device)))
         # ... and see its calls (the incoming-call window, the last calls).
         rules.append(("read", phone_call(site, phone_device)))
+        # ... and whether it is registered and how many lines are busy (its retained state).
+        rules.append(("read", device_state(site, phone_device)))
     rules += [("read", build(kind, site, device)) for kind in _ROLE_READS[r]]
     # Every device may read the board and the announcements (DESIGN.md): a printer agent or a
     # phone agent with a small screen shows them too, and nothing there is private.

@@ -68,6 +68,7 @@ def add_device(
     window: int | None = None,
     printer_id: str | None = None,
     device_id: str | None = None,
+    phone_id: str | None = None,
 ) -> NewDevice:
     """Register a device and give it fresh MQTT credentials; checks every field first."""
     if role not in DEVICE_ROLES:
@@ -105,6 +106,8 @@ def add_device(
             raise Invalid(
                 "device_printer_invalid", printer_id=printer_id, site=site, field="printer"
             )
+    if phone_id is not None:
+        _check_phone(session, role=role, site=site, phone_id=phone_id)
     chosen = _check_id(device_id) if device_id is not None else _next_id(session, role)
     if session.get(Device, chosen) is not None:
         raise Conflict("device_id_taken", device_id=chosen)
@@ -116,6 +119,7 @@ def add_device(
         name=clean_name,
         window=window,
         printer_id=printer_id,
+        phone_id=phone_id,
         mqtt_password_hash=hash_password(password),
         created_at=utcnow(),
         online=False,
@@ -127,6 +131,30 @@ def add_device(
     except IntegrityError:
         raise Conflict("device_id_taken", device_id=chosen) from None
     return NewDevice(device=device, mqtt_password=password)
+
+
+def _check_phone(session: Session, *, role: str, site: str, phone_id: str) -> None:
+    """A panel's phone agent: an active phone agent of the same site, no other panel's."""
+    if role != "panel":
+        raise Invalid("device_phone_panel_only", field="phone")
+    agent = session.get(Device, phone_id) if isinstance(phone_id, str) else None
+    if agent is None or agent.role != "phone" or agent.site != site or agent.revoked_at is not None:
+        raise Invalid("device_phone_invalid", phone_id=phone_id, site=site, field="phone")
+    holder = session.scalar(
+        select(Device.id).where(Device.phone_id == phone_id, Device.revoked_at.is_(None))
+    )
+    if holder is not None:
+        raise Conflict("device_phone_taken", phone_id=phone_id, device_id=holder)
+
+
+def phone_device(session: Session, device: Device) -> str | None:
+    """The active phone agent linked to a panel (None for other roles or a revoked agent)."""
+    if device.role != "panel" or device.phone_id is None:
+        return None
+    agent = session.get(Device, device.phone_id)
+    if agent is None or agent.revoked_at is not None or agent.role != "phone":
+        return None
+    return agent.id
 
 
 def list_devices(
@@ -178,5 +206,12 @@ def record_state(
     if state.version is not None:
         device.version = state.version
     device.faults = [fault.model_dump(mode="json") for fault in state.faults]
+    if device.role == "phone":
+        # Offline (the last will): the lines are gone. Online without ``phone`` (the generic
+        # device client republishing its faults) says nothing new: the last status stays.
+        if state.state == "offline":
+            device.phone_status = None
+        elif state.phone is not None:
+            device.phone_status = state.phone.model_dump(mode="json")
     session.flush()
     return device

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Literal, TypeVar
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from hub.db.models import Event, EventType
+from hub.db.models import Client, Event, EventType
 from hub.errors import Invalid
 from hub.services.events import resolve_type
 from hub.services.paging import (
@@ -152,3 +152,65 @@ def type_codes(session: Session, ids: set[int]) -> dict[int, str]:
         return {}
     rows = session.execute(select(EventType.id, EventType.code).where(EventType.id.in_(ids)))
     return {row[0]: row[1] for row in rows}
+
+
+@dataclass(frozen=True)
+class MissedGroup:
+    """Missed calls of one number (EVT-2): how many, the last one, and whose number it is."""
+
+    phone_digits: str
+    phone: str | None
+    count: int
+    last_at: datetime
+    last_event_id: int
+    client_id: int | None
+    client_name: str | None
+
+
+def missed_by_number(
+    session: Session,
+    flt: EventFilter,
+    *,
+    cursor: str | None = None,
+    limit: int = DEFAULT_LIMIT,
+) -> tuple[list[MissedGroup], str | None]:
+    """Missed calls grouped by number, with the number's latest call and client (EVT-2)."""
+    groups, next_cursor = phone_groups(
+        session, replace(flt, type_codes=MISSED_CALL_TYPES), cursor=cursor, limit=limit
+    )
+    if not groups:
+        return [], next_cursor
+    latest: dict[str, Event] = {}
+    client_of: dict[str, int] = {}
+    query = filtered(
+        session,
+        select(Event).where(Event.phone_digits.in_([g.phone_digits for g in groups])),
+        replace(flt, type_codes=MISSED_CALL_TYPES),
+    ).order_by(Event.starts_at.desc(), Event.id.desc())
+    for event in session.scalars(query):
+        key = str(event.phone_digits)
+        latest.setdefault(key, event)
+        if event.client_id is not None:
+            client_of.setdefault(key, event.client_id)
+    names: dict[int, str] = {
+        row[0]: row[1]
+        for row in session.execute(
+            select(Client.id, Client.name).where(Client.id.in_(set(client_of.values())))
+        )
+    }
+    result = []
+    for group in groups:
+        last = latest[group.phone_digits]
+        client_id = client_of.get(group.phone_digits)
+        result.append(
+            MissedGroup(
+                phone_digits=group.phone_digits,
+                phone=last.phone,
+                count=group.count,
+                last_at=group.last_at,
+                last_event_id=last.id,
+                client_id=client_id,
+                client_name=names.get(client_id) if client_id is not None else None,
+            )
+        )
+    return result, next_cursor

@@ -155,14 +155,14 @@ def identify(session: Session, ticket: QueueTicket) -> tuple[Client | None, Cont
     return None, None, ""
 
 
-def _events(session: Session, client_id: int, ticket: QueueTicket, lang: str) -> list[CardEvent]:
+def _events(session: Session, client_id: int, skip_event: int | None, lang: str) -> list[CardEvent]:
     rows = session.execute(
         select(Event.starts_at, Event.content, EventType.name_uk, EventType.name_en)
         .join(EventType, EventType.id == Event.type_id)
         .where(
             Event.client_id == client_id,
             Event.archived_at.is_(None),
-            Event.id != ticket.event_id,
+            Event.id != (skip_event or 0),
         )
         .order_by(Event.starts_at.desc(), Event.id.desc())
         .limit(CARD_EVENTS)
@@ -178,8 +178,13 @@ def _events(session: Session, client_id: int, ticket: QueueTicket, lang: str) ->
 
 
 def _tasks(
-    session: Session, client_id: int, ticket: QueueTicket, lang: str, now: datetime
+    session: Session,
+    client_id: int,
+    skip: tuple[int | None, int | None],
+    lang: str,
+    now: datetime,
 ) -> list[CardTask]:
+    skip_task, skip_event = skip
     books = tasks.statuses(session)
     closed = [row.id for row in books.values() if row.code in tasks.COMPLETED]
     query = (
@@ -188,10 +193,11 @@ def _tasks(
         .order_by(Task.ends_at, Task.id)
         .limit(CARD_TASKS + 1)
     )
-    if ticket.task_id is not None:
-        query = query.where(Task.id != ticket.task_id)
+    if skip_task is not None:
+        query = query.where(Task.id != skip_task)
     # The task made from this very queue event is the visit itself, not the client's history.
-    query = query.where((Task.event_id.is_(None)) | (Task.event_id != ticket.event_id))
+    if skip_event is not None:
+        query = query.where((Task.event_id.is_(None)) | (Task.event_id != skip_event))
     rows = list(session.scalars(query))[:CARD_TASKS]
     by_code = {row.code: row for row in books.values()}
     result = []
@@ -230,6 +236,43 @@ def client_card(
         contact=shorten(contact.full_name) if contact is not None else None,
         contact_phone=_phone_of(contact, wanted),
         matched_by=how,
-        events=_events(session, client.id, ticket, lang),
-        tasks=_tasks(session, client.id, ticket, lang, now),
+        events=_events(session, client.id, ticket.event_id, lang),
+        tasks=_tasks(session, client.id, (ticket.task_id, ticket.event_id), lang, now),
+    )
+
+
+def match_phone(session: Session, phone: str | None) -> tuple[Client | None, Contact | None]:
+    """The one client (and contact) owning ``phone``, by its significant digits, as for a
+    ticket; (None, None) when nobody or several clients have it."""
+    wanted = digits(phone)
+    if not wanted:
+        return None, None
+    client, contact = _by_phone(session, wanted)
+    if client is None:
+        return None, None
+    return client, contact or _contact_of(session, client, wanted)
+
+
+def caller_card(
+    session: Session,
+    phone: str,
+    *,
+    profile: AccessProfile,
+    lang: str,
+    now: datetime,
+) -> ClientCard | None:
+    """The card of the client behind a caller's number (PH-3), as for a ticket's visitor."""
+    if not may_see(profile):
+        return None
+    client, contact = match_phone(session, phone)
+    if client is None:
+        return None
+    return ClientCard(
+        client_id=client.id,
+        name=shorten(client.name) or f"#{client.id}",
+        contact=shorten(contact.full_name) if contact is not None else None,
+        contact_phone=_phone_of(contact, digits(phone)),
+        matched_by="phone",
+        events=_events(session, client.id, None, lang),
+        tasks=_tasks(session, client.id, (None, None), lang, now),
     )

@@ -2,6 +2,7 @@
 
 from hub.db.models.access import DocRight, JournalRight, SettingsTabAccess
 from hub.db.models.booking import BookingSeat as BookingSeat  # registers the booking tables
+from hub.db.models.calls import PhoneCallRecord as PhoneCallRecord
 from hub.db.models.clients import Client, Contact, ContactPhone, SettlementDocument
 from hub.db.models.coordinator import DeviceRequest as DeviceRequest
 from hub.db.models.coordinator import PrintJob as PrintJob

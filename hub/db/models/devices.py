@@ -37,6 +37,11 @@ class Device(Base):
     printer_id: Mapped[str | None] = mapped_column(
         ForeignKey("devices.id", ondelete="SET NULL"), index=True
     )
+    # A panel's phone agent (PH): the panel may command it and read its calls; its calls
+    # are the events of the operator logged in at this panel. No foreign key: adding one
+    # would make SQLite copy the devices table (and cascade into print jobs); the registry
+    # checks the agent, and a revoked agent is simply not linked any more.
+    phone_id: Mapped[str | None] = mapped_column(String(64), index=True)
     mqtt_password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None]
@@ -44,3 +49,5 @@ class Device(Base):
     last_seen_at: Mapped[datetime | None]
     version: Mapped[str | None] = mapped_column(String(32))
     faults: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    # A phone agent's own state from its device state: registered, number, lines, busy.
+    phone_status: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -64,6 +64,9 @@ class Event(TimestampMixin, Base):
         ForeignKey("journals.id", ondelete="RESTRICT"), index=True
     )
     content: Mapped[str | None] = mapped_column(Text)
+    # A call's talk time and its recording's file name on the phone agent (PH-8).
+    call_duration_s: Mapped[int | None]
+    call_recording: Mapped[str | None] = mapped_column(String(128))
     archived_at: Mapped[datetime | None]
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 

@@ -3,7 +3,7 @@
 #
 #   firmware_config/bootstrap.sh [--install-only] ROLE [ARGS...]
 #
-# ROLE is hub (default), an appliance (kiosk, panel, display, printer) or test. As root on
+# ROLE is hub (default), an appliance (kiosk, panel, display, printer, phone) or test. As root on
 # Debian it installs the system packages the role needs; then it makes the virtualenv .venv
 # beside the code, installs Cherga with the role's extras only (a printer gets no Kivy, no
 # database libraries), and (without --install-only) runs `cherga ROLE ARGS...` (an appliance
@@ -23,13 +23,15 @@ python="${PYTHON:-python3}"
 
 case "$role" in
   hub) extras="hub"; packages=(python3-venv mosquitto) ;;
-  test) extras="test"; packages=(python3-venv postgresql mosquitto mosquitto-clients curl jq libgl1-mesa-dri libegl1 libegl-mesa0 libmtdev1 espeak-ng chromium chromium-driver) ;;
+  test) extras="test"; packages=(python3-venv postgresql mosquitto mosquitto-clients curl jq libgl1-mesa-dri libegl1 libegl-mesa0 libmtdev1 espeak-ng chromium chromium-driver kamailio sip-tester baresip) ;;
   # Kivy draws through SDL2 with Mesa's OpenGL (KMS/DRM on a Pi, no desktop needed).
   kiosk) extras="kiosk"; packages=(python3-venv libgl1-mesa-dri libegl1 libegl-mesa0 libmtdev1) ;;
   panel) extras="panel"; packages=(python3-venv libgl1-mesa-dri libegl1 libegl-mesa0 libmtdev1) ;;
   display) extras="display"; packages=(python3-venv libgl1-mesa-dri libegl1 libegl-mesa0 libmtdev1 espeak-ng alsa-utils) ;;
   printer) extras="printer"; packages=(python3-venv) ;;
-  *) echo "bootstrap: unknown role '$role' (hub, kiosk, panel, display, printer, test)" >&2; exit 2 ;;
+  # The SIP stack is pure Python (rfcvoip): no system libraries beyond Python.
+  phone) extras="phone"; packages=(python3-venv) ;;
+  *) echo "bootstrap: unknown role '$role' (hub, kiosk, panel, display, printer, phone, test)" >&2; exit 2 ;;
 esac
 
 say() { printf 'cherga bootstrap: %s\n' "$*" >&2; }

@@ -1,0 +1,129 @@
+"""Fixes of rfcvoip 2.10.3 (and where they apply, pyVoIP 1.6.8), found against real peers.
+
+Each is applied to a library phone object right after it is built (``apply_fixes``), or once
+per process (``quiet_library``), and each has a test in tests/test_phone_agent*.py:
+
+* A registrar that restarts forgets the agent without telling it; the library re-registers
+  only at ``expires - 5`` s (120 s by default): ``expires`` follows our re-registration
+  interval, and the REGISTER and INVITE timeouts (30 s each) are cut.
+* It tells of a new incoming call only 1 s after the INVITE, and not at all when the caller
+  cancels within that second (a missed call nobody would hear of): the delay is removed.
+* Its Call-IDs hash a counter from 1, the same after every restart (the hub keys calls by
+  them): random ones instead.
+* A message its parser trips on (a BYE without From) kills its receive thread; calls are then
+  only noticed when a re-REGISTER happens to read the socket: such errors are caught.
+* It prints every SIP event to stdout (journald): its ``debug`` goes to our logger instead.
+* It binds no RTCP port, so a peer's RTCP gets "port unreachable" and baresip hangs up
+  (``RtcpSinks``).
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import socket
+import sys
+import uuid
+from typing import Any
+
+from operator_panel.phone.settings import SipSettings
+
+logger = logging.getLogger(__name__)
+lib_logger = logging.getLogger("operator_panel.phone.voip.library")
+
+INVITE_TIMEOUT_S = 5
+
+
+def _library_log(message: Any, short: Any = None) -> None:
+    """Stands in for the library's ``debug``."""
+    lib_logger.debug("%s", message if short is None else short)
+
+
+def quiet_library(library: str) -> None:
+    """Send the library's chatter to our logger (DEBUG) instead of stdout."""
+    importlib.import_module(f"{library}.VoIP")  # loads SIP and RTP in the library's order
+    for name, module in list(sys.modules.items()):
+        ours = name == library or name.startswith(f"{library}.")
+        if ours and callable(getattr(module, "debug", None)):
+            setattr(module, "debug", _library_log)  # noqa: B010 (a module without stubs)
+
+
+def apply_fixes(lib: Any, settings: SipSettings) -> None:
+    """Fix one freshly built library phone (``VoIPPhone``), before ``start()``."""
+    where = f"{settings.local_ip}:{settings.local_port}"
+    lib.sip.gen_call_id = lambda: f"{uuid.uuid4().hex}@{where}"
+    guard_receiver(lib)
+    runner = getattr(type(lib), "_run_call_callback", None)
+    if runner is not None:  # rfcvoip only; pyVoIP calls back at once
+        lib._run_call_callback = lambda callback, call: runner(callback, call, delay=0.0)
+    # The library waits expires - 5 s (at least 1 s) between REGISTERs.
+    lib.sip.default_expires = settings.reregister_s + 5
+    # dial() waits for the first answer to the INVITE in the agent's worker.
+    if hasattr(lib.sip, "invite_timeout"):
+        lib.sip.invite_timeout = INVITE_TIMEOUT_S
+    if hasattr(lib.sip, "register_timeout"):
+        lib.sip.register_timeout = max(2, min(10, settings.reregister_s))
+
+
+def guard_receiver(lib: Any) -> None:
+    """A message the library's parser trips on must not end its receive loop."""
+    receive = getattr(lib.sip, "recv", None)
+    if receive is None:
+        return
+
+    def guarded() -> None:
+        try:
+            receive()
+        except OSError:  # BlockingIOError included: its receive loop handles these
+            raise
+        except Exception as exc:
+            logger.warning("dropped a SIP message the library could not handle: %r", exc)
+
+    lib.sip.recv = guarded
+
+
+class RtcpSinks:
+    """rfcvoip binds no RTCP port (RTP + 1): a peer's RTCP report gets "port unreachable", and
+    baresip ends the call on that error within seconds. A bound UDP socket on each call's RTP
+    port + 1 silences it (nothing needs to read it: the kernel drops what overflows)."""
+
+    def __init__(self, lib: Any, host: str) -> None:
+        self._lib, self._host = lib, host
+        self._sockets: dict[str, list[tuple[int, socket.socket]]] = {}
+
+    def open(self, call_id: str, lib_call: Any) -> None:
+        """Bind the call's RTCP ports once its RTP ports exist (safe to call repeatedly)."""
+        if call_id in self._sockets:
+            return
+        clients: list[Any] = getattr(lib_call, "_rtp_clients_snapshot", list)()
+        ports = [int(port) for client in clients if (port := getattr(client, "inPort", None))]
+        if not ports:
+            return
+        bound: list[tuple[int, socket.socket]] = []
+        with self._lib.portsLock:  # so the library never picks these ports for RTP
+            for port in ports:
+                if port + 1 in self._lib.assignedPorts:
+                    continue  # another call's RTP listens there already
+                sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                try:
+                    sink.bind((self._host, port + 1))
+                except OSError:
+                    sink.close()
+                    continue
+                self._lib.assignedPorts.append(port + 1)
+                bound.append((port + 1, sink))
+        self._sockets[call_id] = bound
+
+    def close(self, call_id: str) -> None:
+        """Release a call's RTCP ports."""
+        bound = self._sockets.pop(call_id, [])
+        with self._lib.portsLock:
+            for port, sink in bound:
+                sink.close()
+                if port in self._lib.assignedPorts:
+                    self._lib.assignedPorts.remove(port)
+
+    def close_all(self) -> None:
+        """Release every RTCP port (the library phone is being replaced)."""
+        for call_id in list(self._sockets):
+            self.close(call_id)

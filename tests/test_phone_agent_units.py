@@ -1,0 +1,235 @@
+"""The phone agent's parts without SIP peers: the line manager, the settings and CLI, the media
+recorder's names, and the adapter's fixes of the library that need no network."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+import wave
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from firmware_config.device_config import DeviceConfig, MqttConfig, write_config
+from hub.protocol.devices import PhoneCall
+from operator_panel.phone import cli
+from operator_panel.phone.lines import LineError, LineManager
+from operator_panel.phone.media import Media, loud, recording_name
+from operator_panel.phone.settings import PhoneSettingsError, parse_settings
+from operator_panel.phone.voip import VoipPhone
+from tests.sip_peers import free_port
+
+pytestmark = pytest.mark.timeout(30)
+
+SIP = {"server": "127.0.0.1", "user": "1001", "password": "pw", "local_port": 5070}
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.t = 1000.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def manager(lines: int = 5, ring: float = 30.0) -> tuple[LineManager, Clock]:
+    clock = Clock()
+    at = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+    return LineManager(lines, ring, clock=clock, now=lambda: at), clock
+
+
+def states(reports: list[PhoneCall]) -> list[tuple[str, str]]:
+    return [(r.line, r.state) for r in reports]
+
+
+def test_a_call_rings_is_answered_held_and_ends_with_its_talk_time() -> None:
+    lines, clock = manager()
+    offer = lines.offer("c1", "0501234567", "Olena")
+    assert offer.ring and states(offer.reports) == [("1", "ringing")]
+    assert offer.reports[0].remote_name == "Olena"
+    clock.t += 4
+    assert states(lines.answered("c1")) == [("1", "answered")]
+    assert states(lines.hold("c1", True)) == [("1", "held")]
+    with pytest.raises(LineError):
+        lines.hold("c1", True)
+    assert states(lines.hold("c1", False)) == [("1", "answered")]
+    lines.recording("c1", "a.wav")
+    clock.t += 62.4
+    (ended,) = lines.ended("c1", "remote_hangup")
+    assert (ended.state, ended.duration_s, ended.recording) == ("ended", 62, "a.wav")
+    assert lines.busy == 0
+
+
+def test_five_lines_then_busy_and_lines_are_reused() -> None:
+    lines, _ = manager()
+    for n in range(5):
+        assert lines.offer(f"c{n}", "100").ring
+    sixth = lines.offer("c5", "100")
+    assert not sixth.ring
+    assert (sixth.reports[0].state, sixth.reports[0].reason) == ("rejected", "busy")
+    with pytest.raises(LineError, match="busy"):
+        lines.dialing("out", "200")
+    lines.ended("c2", "cancelled")
+    assert states(lines.offer("c6", "100").reports) == [("3", "ringing")]
+
+
+def test_unanswered_calls_are_missed_both_ways() -> None:
+    lines, clock = manager(ring=10)
+    lines.offer("in", "100")
+    assert states(lines.dialing("out", "200")) == [("2", "ringing")]
+    clock.t += 9
+    assert lines.expired() == []
+    clock.t += 1
+    assert lines.expired() == ["in"]
+    (missed_in,) = lines.ended("in", "no_answer")
+    (missed_out,) = lines.ended("out", "failed")
+    assert (missed_in.state, missed_in.direction, missed_in.reason) == ("missed", "in", "no_answer")
+    assert (missed_out.state, missed_out.direction) == ("missed", "out")
+    assert lines.ended("in", "again") == []  # an end reported twice is reported once
+
+
+@pytest.mark.parametrize(
+    ("command", "state"),
+    [("hold", "ringing"), ("dtmf", "ringing"), ("record_stop", "answered"),
+     ("answer", "answered"), ("reject", "answered"), ("unhold", "answered")],
+)  # fmt: skip
+def test_commands_the_state_does_not_allow_are_refused(command: str, state: str) -> None:
+    lines, _ = manager()
+    lines.offer("c1", "100")
+    if state == "answered":
+        lines.answered("c1")
+    with pytest.raises(LineError):
+        lines.check(command, "c1")
+    with pytest.raises(LineError, match="no call"):
+        lines.check("hangup", "nope")
+
+
+def test_an_outgoing_call_cannot_be_answered_by_us() -> None:
+    lines, _ = manager()
+    lines.dialing("o1", "200")
+    with pytest.raises(LineError, match="dialing"):
+        lines.check("answer", "o1")
+    assert lines.check("hangup", "o1").direction == "out"
+
+
+def test_recording_names_fit_the_protocol(tmp_path: Path) -> None:
+    name = recording_name("3", "+380 (50) 123-45-67", datetime(2026, 11, 28, tzinfo=UTC))
+    assert name == "20261128T000000000000-l3-380501234567.wav"
+    PhoneCall.model_validate(
+        {"call_id": "x", "line": "1", "direction": "in", "remote": "1", "state": "ended",
+         "at": datetime.now(UTC), "recording": recording_name("1", "../../etc/passwd")}
+    )  # fmt: skip
+    assert not loud(b"\x80" * 160) and loud(b"\x80" * 80 + b"\xc0" * 80)
+
+
+class _Leg:
+    """Media's view of a call: what the peer would have sent (no SIP involved)."""
+
+    id, remote = "leg", "100"
+
+    def read_audio(self) -> bytes:
+        return b"\xc0" * 160
+
+    def write_audio(self, frame: bytes) -> None:
+        pass
+
+
+def test_a_recording_is_a_wav_of_what_the_other_party_said(tmp_path: Path) -> None:
+    media = Media(tmp_path)
+    media.start()
+    media.add(_Leg())  # type: ignore[arg-type]
+    path = media.record_start("leg", "x.wav")
+
+    time.sleep(0.3)
+    media.record_stop("leg")
+    media.stop()
+    with wave.open(str(path)) as wav:
+        assert (wav.getframerate(), wav.getsampwidth(), wav.getnchannels()) == (8000, 1, 1)
+        assert wav.getnframes() >= 160 * 5
+        assert set(wav.readframes(wav.getnframes())) == {0xC0}
+
+
+# ---- settings and CLI ---------------------------------------------------------------------
+
+
+def test_settings_name_the_wrong_key() -> None:
+    with pytest.raises(PhoneSettingsError, match=r"settings\.sip\.lines"):
+        parse_settings({"sip": {**SIP, "lines": 6}})
+    with pytest.raises(PhoneSettingsError, match="two ports per line"):
+        parse_settings({"sip": {**SIP, "rtp_port_low": 10000, "rtp_port_high": 10004}})
+    with pytest.raises(PhoneSettingsError, match=r"settings\.sip\.proxi"):
+        parse_settings({"sip": {**SIP, "proxi": "x"}})
+    parsed = parse_settings({"sip": SIP})
+    assert parsed.sip is not None and parsed.sip.lines == 5
+    assert "pw" not in repr(parsed)
+
+
+def _config(tmp_path: Path, settings: dict[str, Any]) -> Path:
+    path = tmp_path / "phone.toml"
+    write_config(
+        DeviceConfig(
+            device_id="phone-1", role="phone", site="main", name="Phone",
+            mqtt=MqttConfig(host="127.0.0.1", username="phone-1", password="mqtt-secret"),  # type: ignore[arg-type]
+            settings=settings,
+        ),
+        path,
+    )  # fmt: skip
+    return path
+
+
+def test_validate_config(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    good = _config(tmp_path, {"sip": SIP})
+    assert cli.main(["--config", str(good), "--validate-config"]) == 0
+    assert "valid phone configuration" in capsys.readouterr().out
+    bad = _config(tmp_path, {"sip": {**SIP, "port": 0}})
+    assert cli.main(["--config", str(bad), "--validate-config"]) == 2
+    err = capsys.readouterr().err
+    assert "settings.sip.port" in err and "mqtt-secret" not in err and "pw" not in err
+    assert cli.main([]) == 2
+
+
+# ---- fixes of the library that need no network ----------------------------------------------
+
+
+def _sip_settings() -> Any:
+    port = free_port()
+    parsed = parse_settings({"sip": {**SIP, "local_ip": "127.0.0.1", "local_port": port}})
+    return parsed.sip
+
+
+def test_call_ids_differ_after_a_restart() -> None:
+    """The library hashes a counter from 1: every run would reuse yesterday's Call-IDs."""
+    first = VoipPhone(_sip_settings())._new_lib()
+    second = VoipPhone(_sip_settings())._new_lib()
+    ids = {first.sip.gen_call_id(), second.sip.gen_call_id(), first.sip.gen_call_id()}
+    assert len(ids) == 3
+    counter_one = hashlib.sha256(b"1").hexdigest()[:32]
+    assert not any(i.startswith(counter_one) for i in ids)
+
+
+def test_the_library_does_not_print(capsys: pytest.CaptureFixture[str]) -> None:
+    """Its debug() printed every SIP event to stdout (journald); now it goes to our logger."""
+    VoipPhone(_sip_settings())
+    import importlib
+
+    sip_module: Any = importlib.import_module("rfcvoip.SIP")
+    package: Any = importlib.import_module("rfcvoip")
+    sip_module.debug("a SIP event", "a short one")
+    package.debug("another")
+    assert capsys.readouterr().out == ""
+
+
+def test_incoming_calls_are_handed_over_without_the_one_second_delay() -> None:
+    lib = VoipPhone(_sip_settings())._new_lib()
+    seen: list[float] = []
+
+    class FakeCall:  # what the library's runner checks before calling back
+        call_id = "x"
+        phone = None
+        state = None
+
+    start = time.monotonic()
+    lib._run_call_callback(lambda call: seen.append(time.monotonic() - start), FakeCall())
+    assert seen and seen[0] < 0.2

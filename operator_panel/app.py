@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from kivy.app import App
+from kivy.clock import Clock
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.widget import Widget
@@ -22,23 +23,30 @@ from firmware_config.i18n import Catalogue
 from hub.protocol import topics
 from hub.protocol.base import Request
 from hub.protocol.cards import PanelOperators
-from hub.protocol.devices import DisplayBoard
+from hub.protocol.devices import DeviceState, DisplayBoard, PhoneCall, PhoneCmd
 from hub.protocol.messages import PanelAssignment, PanelReply
+from operator_panel.phone_area import IncomingWindow, PhoneScreen
+from operator_panel.phone_model import PhoneModel
+from operator_panel.phone_view import PhoneView
 from operator_panel.screens import LoginScreen, WorkScreen
-from operator_panel.settings import PanelSettings
+from operator_panel.settings import PanelSettings, phone_device
 from operator_panel.transfer import TransferDialog
 from operator_panel.view import PanelView
 from operator_panel.viewmodel import OnFailure, OnReply, PanelModel
 from operator_panel.widgets import (
     ALERT,
     BACKGROUND,
+    BUTTON,
+    CALLING,
     ERROR_TEXT,
     OK_TEXT,
+    PRIMARY,
     Scale,
     box,
     button,
     label,
     paint,
+    text_on,
 )
 
 logger = logging.getLogger(__name__)
@@ -66,8 +74,13 @@ class PanelRoot(FloatLayout):  # type: ignore[misc]  # Kivy has no type informat
         self.notice = label(s(22), size_hint_x=0.55)
         self.lang = button(s(24), s(64), size_hint_x=None, width=s(200))
         self.lang.bind(on_release=lambda _b: model.toggle_lang())
+        # The phone's button: the call's time, "Ringing!", or back to the queue.
+        self.phone_toggle = button(s(24), s(64), size_hint_x=None, width=s(250), bold=True)
+        if model.phone is not None:
+            self.phone_toggle.bind(on_release=lambda _b: self._toggle_phone())
         top.add_widget(self.title)
         top.add_widget(self.notice)
+        top.add_widget(self.phone_toggle)
         top.add_widget(self.lang)
         self.banner = box(ALERT, size_hint_y=None, height=0, padding=(s(16), s(6)))
         self.banner_label = label(s(24), bold=True)
@@ -80,11 +93,37 @@ class PanelRoot(FloatLayout):  # type: ignore[misc]  # Kivy has no type informat
         self.column.add_widget(self.body)
         self.add_widget(self.column)
         self.shade = paint(Widget(), (0, 0, 0, 0.6))
+        self.incoming_shade = paint(Widget(), (0, 0, 0, 0.6))
         self.transfer = TransferDialog(model, s)
+        self.phone = PhoneScreen(model.phone, s) if model.phone is not None else None
+        self.incoming = IncomingWindow(model.phone, s) if model.phone is not None else None
+        self._incoming_open = False
         self._screen: Widget | None = None
         self._dialog_open = False
         model.on_change(self.refresh)
+        self.bind(size=lambda _w, size: self._fit(size))
         self.refresh()
+        # Call timers tick while there are calls (the view computes them from the clock).
+        self._ticker = Clock.schedule_interval(self._tick, 1) if self.phone is not None else None
+
+    def _toggle_phone(self) -> None:
+        if self.model.phone is not None:
+            self.model.phone.toggle_open()
+
+    def _tick(self, _dt: float) -> None:
+        # Only the phone's parts: the rest of the screen has not changed.
+        if self.model.phone is not None and self.model.phone.calls:
+            self._show_phone(self.model.phone_view(), self._screen is not self.login)
+
+    def _fit(self, size: list[float]) -> None:
+        if self.incoming is not None:
+            self.incoming.fit(size[0] >= size[1])
+
+    def stop(self) -> None:
+        """Stop the timers (the root is leaving the window)."""
+        if self._ticker is not None:
+            self._ticker.cancel()
+            self._ticker = None
 
     def refresh(self) -> None:
         """Redraw from the view-model."""
@@ -95,15 +134,49 @@ class PanelRoot(FloatLayout):  # type: ignore[misc]  # Kivy has no type informat
         self.banner.height = self.scale(84) if view.banner else 0
         self.banner.opacity = 1 if view.banner else 0
         self.notice.text = view.notice or ""
+        # Without a notice the title has the bar's room (a portrait bar also holds the phone).
+        self.title.size_hint_x = 0.45 if view.notice else 1
+        self.notice.size_hint_x = 0.55 if view.notice else None
+        if not view.notice:
+            self.notice.width = 0
         self.notice.color = ERROR_TEXT if view.notice_is_error else OK_TEXT
+        phone = self.model.phone_view()
         screen: Widget = self.login if view.screen == "login" else self.work
+        if view.screen == "work" and phone is not None and phone.open and self.phone is not None:
+            screen = self.phone
         if screen is not self._screen:
             self.body.clear_widgets()
             self.body.add_widget(screen)
             self._screen = screen
         self.login.show(view)
         self.work.show(view)
+        self._show_phone(phone, view.screen == "work")
         self._show_dialog(view)
+
+    def _show_phone(self, phone: PhoneView | None, working: bool) -> None:
+        """The phone's button (once logged in), its area, and the incoming-call window."""
+        shown = phone is not None and working
+        self.phone_toggle.opacity = 1 if shown else 0
+        self.phone_toggle.disabled = not shown
+        self.phone_toggle.width = self.scale(250) if shown else 0
+        if phone is None or self.phone is None or self.incoming is None:
+            return
+        self.phone_toggle.text = phone.toggle.text
+        colour = CALLING if phone.toggle_alert else PRIMARY if phone.toggle.current else BUTTON
+        self.phone_toggle.background_color = colour
+        self.phone_toggle.color = text_on(colour)
+        self.phone.show(phone)
+        incoming = phone.incoming
+        if incoming is not None:
+            self.incoming.show(incoming)
+        # Above everything else, the transfer dialog included: a call does not wait.
+        if incoming is not None and not self._incoming_open:
+            self.add_widget(self.incoming_shade)
+            self.add_widget(self.incoming)
+        elif incoming is None and self._incoming_open:
+            self.remove_widget(self.incoming)
+            self.remove_widget(self.incoming_shade)
+        self._incoming_open = incoming is not None
 
     def _show_dialog(self, view: PanelView) -> None:
         if view.transfer_open:
@@ -112,6 +185,11 @@ class PanelRoot(FloatLayout):  # type: ignore[misc]  # Kivy has no type informat
             self.transfer.reset()
             self.add_widget(self.shade)
             self.add_widget(self.transfer)
+            if self._incoming_open and self.incoming is not None:
+                # The incoming-call window stays on top.
+                for widget in (self.incoming_shade, self.incoming):
+                    self.remove_widget(widget)
+                    self.add_widget(widget)
         elif not view.transfer_open and self._dialog_open:
             self.remove_widget(self.transfer)
             self.remove_widget(self.shade)
@@ -127,7 +205,9 @@ class PanelRuntime:
         settings: PanelSettings,
         *,
         dispatch: Dispatch = kivy_dispatch,
+        phone: str | None = None,
     ) -> None:
+        """``phone``: the phone agent beside the panel (default: the config's ``phone_device``)."""
         assert config.window is not None  # DeviceConfig requires it for a panel
         self.config = config
         self.link = HubLink(
@@ -142,7 +222,23 @@ class PanelRuntime:
             lang=settings.lang,
             auto_next=settings.auto_next,
         )
+        self.phone_device = phone or phone_device(config)
+        self.commands: list[PhoneCmd] = []
+        if self.phone_device is not None:
+            self.model.phone = PhoneModel(
+                self.phone_device, send=self._command, ask=self._ask, notify=self.model.notify
+            )
         self._unsubscribe: list[Any] = []
+
+    def _command(self, command: PhoneCmd) -> None:
+        assert self.phone_device is not None
+        self.commands.append(command)
+        self.link.publish(topics.phone_cmd(self.config.site, self.phone_device), command)
+
+    def _ask(self, request: Request, on_reply: OnReply, on_failure: OnFailure) -> None:
+        # Phone look-ups go beside the queue's one-at-a-time requests, never blocking them.
+        self.sent.append(request)
+        self.link.request(request, PanelReply, on_reply, on_failure)
 
     def _send(self, request: Request, on_reply: OnReply, on_failure: OnFailure) -> None:
         self.sent.append(request)
@@ -169,6 +265,23 @@ class PanelRuntime:
             self.link.subscribe(topics.panel_operators(site, device), operators),
             self.link.subscribe(topics.display_board(site), board),
         ]
+        phone = self.model.phone
+        if phone is not None and self.phone_device is not None:
+
+            def call(message: Any) -> None:
+                if isinstance(message, PhoneCall):
+                    phone.call_received(message)
+
+            def agent(message: Any) -> None:
+                if isinstance(message, DeviceState):
+                    phone.state_received(message)
+
+            # The agent's retained state says whether its SIP account is registered; the
+            # broker delivers it only where the ACL lets the panel read it (docs/panel_phone.md).
+            self._unsubscribe += [
+                self.link.subscribe(topics.phone_call(site, self.phone_device), call),
+                self.link.subscribe(topics.device_state(site, self.phone_device), agent),
+            ]
         self.link.start(on_connection=self.model.connection_changed)
 
     def close(self) -> None:

@@ -18,14 +18,17 @@ from hub.protocol.cards import (
     OperatorPresence,
     PanelOperators,
 )
+from hub.protocol.devices import DeviceState, PhoneCall, PhoneCmd, PhoneStatus
 from hub.protocol.messages import (
     AssignedTicket,
     OperatorInfo,
     PanelAssignment,
+    PhoneBookEntry,
     ServiceRef,
     StatusInfo,
 )
 from operator_panel.app import PanelRoot, catalogue
+from operator_panel.phone_model import PhoneModel
 from operator_panel.viewmodel import OnFailure, OnReply, PanelModel
 
 LANDSCAPE = (1280, 800)
@@ -207,6 +210,98 @@ def _offline(model: PanelModel) -> None:
     model.connected = False
 
 
+# ---- the phone area ---------------------------------------------------------------------
+
+PHONE_NOW = datetime(2026, 11, 28, 10, 15, tzinfo=UTC)
+_BOOK = (
+    ("petro", "Петро Іваненко", "201", "busy", ("Зайнятий", "Busy")),
+    ("maria", "Марія Олександра Бондаренко-Ткачук", "202", "free", ("Вільний", "Free")),
+    ("oleh", "Олег Мельник", "206", "ringing", ("Дзвонить", "Ringing")),
+    ("iryna", "Ірина Савчук", "204", "on_hold", ("На утриманні", "On hold")),
+    ("taras", "Тарас Гнатюк", "205", "offline", ("Не в мережі", "Offline")),
+)
+
+
+def _no_command(_command: PhoneCmd) -> None:
+    """Screenshots send nothing."""
+
+
+def _report(
+    call: str, line: str, remote: str, state: str, minutes_ago: float, **more: object
+) -> PhoneCall:
+    at = PHONE_NOW - timedelta(minutes=minutes_ago)
+    direction = str(more.pop("direction", "in"))
+    return PhoneCall.model_validate(
+        {"call_id": call, "line": line, "direction": direction, "remote": remote, "state": state,
+         "at": at, **more}
+    )  # fmt: skip
+
+
+def _phone(model: PanelModel) -> PhoneModel:
+    """A registered phone with colleagues and a morning's incoming calls, nobody on a line."""
+    _logged_in(model, "free")
+    phone = PhoneModel(
+        "phone-3", send=_no_command, ask=_ignore, notify=model.notify, clock=lambda: PHONE_NOW
+    )
+    model.phone = phone
+    phone.connected = True
+    phone.agent = DeviceState(
+        state="online", role="phone", phone=PhoneStatus(registered=True, number="203", lines=5)
+    )
+    english = model.lang == "en"
+    phone.book = [
+        PhoneBookEntry(
+            username=user, name=name, sip_number=number, status=code, status_name=names[english]
+        )
+        for user, name, number, code, names in _BOOK
+    ]
+    for call, remote, state, ago in (
+        ("r1", "+380671112233", "missed", 190),
+        ("r2", "0442345678", "answered", 150),
+        ("r3", "+380501234567", "missed", 75),
+        ("r4", "202", "answered", 40),
+    ):
+        phone.call_received(_report(call, "1", remote, "ringing", ago))
+        if state == "answered":
+            phone.call_received(_report(call, "1", remote, "answered", ago - 0.2))
+        phone.call_received(
+            _report(call, "1", remote, "ended" if state == "answered" else state, ago - 3)
+        )
+    return phone
+
+
+def _phone_idle(model: PanelModel) -> None:
+    phone = _phone(model)
+    phone.open = True
+    phone.list_tab = "recent"  # the book is in the two-lines picture
+
+
+def _phone_incoming(model: PanelModel) -> None:
+    """A client calls while the operator serves a visitor: the window is over the queue."""
+    phone = _phone(model)
+    _serving(model)
+    phone.call_received(_report("c1", "1", "+380501234567", "ringing", 0.1))
+    phone.card_received("+380501234567", _card(model.lang))
+
+
+def _phone_lines(model: PanelModel) -> None:
+    """Two lines: a client on hold, a colleague in a recorded call with tones sent."""
+    phone = _phone(model)
+    phone.open = True
+    phone.mute_second_ring = True
+    phone.call_received(
+        _report("c1", "1", "+380501234567", "ringing", 6.5, remote_name="Ігор Шевчук")
+    )
+    phone.call_received(_report("c1", "1", "+380501234567", "answered", 6.2))
+    phone.call_received(_report("c1", "1", "+380501234567", "held", 1.4))
+    phone.call_received(_report("c2", "2", "0800300545", "ringing", 1.2, direction="out"))
+    phone.call_received(_report("c2", "2", "0800300545", "answered", 1.0, direction="out"))
+    phone.toggle_record("c2")
+    phone.press_key("1")
+    phone.press_key("2")
+    phone.pending.clear()
+
+
 STATES: dict[str, Callable[[PanelModel], None]] = {
     "login": lambda model: None,
     "idle": lambda model: _logged_in(model, "free"),
@@ -215,11 +310,15 @@ STATES: dict[str, Callable[[PanelModel], None]] = {
     "serving-long": _long,
     "transfer": _transfer,
     "offline": _offline,
+    "phone-idle": _phone_idle,
+    "phone-incoming": _phone_incoming,
+    "phone-lines": _phone_lines,
 }
 
 
-def take(out: Path, langs: list[str] | None = None) -> list[Path]:
-    """Render every state in every language (and some in portrait) into ``out``."""
+def take(out: Path, langs: list[str] | None = None, only: str = "") -> list[Path]:
+    """Render every state (whose name starts with ``only``) in every language (and some in
+    portrait) into ``out``."""
     from kivy.base import EventLoop
     from kivy.core.window import Window
 
@@ -233,7 +332,11 @@ def take(out: Path, langs: list[str] | None = None) -> list[Path]:
         ("serving-long", PORTRAIT, "serving-long-portrait"),
         ("idle", PORTRAIT, "idle-portrait"),
         ("login", PORTRAIT, "login-portrait"),
+        ("phone-idle", PORTRAIT, "phone-idle-portrait"),
+        ("phone-incoming", PORTRAIT, "phone-incoming-portrait"),
+        ("phone-lines", PORTRAIT, "phone-lines-portrait"),
     ]
+    shots = [shot for shot in shots if shot[2].startswith(only)]
     for lang in langs or catalogue().languages:
         for state, size, name in shots:
             model = demo_model(lang)
@@ -250,5 +353,6 @@ def take(out: Path, langs: list[str] | None = None) -> list[Path]:
                 root.export_to_png(str(path))
                 written.append(path)
             finally:
+                root.stop()
                 Window.remove_widget(root)
     return written

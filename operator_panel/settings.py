@@ -39,6 +39,12 @@ class PanelSettings(BaseModel):
     fullscreen: bool = Field(
         False, title="Full screen", description="Take the whole screen (a kiosk-style panel)."
     )
+    phone_device: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")] | None = Field(
+        None,
+        title="Phone agent",
+        description="The phone agent beside the panel, where provisioning wrote it here "
+        "rather than as the config's top-level phone_device (absent: no phone area).",
+    )
 
 
 def load_settings(config: DeviceConfig) -> PanelSettings:
@@ -51,6 +57,13 @@ def load_settings(config: DeviceConfig) -> PanelSettings:
         error = exc.errors()[0]
         where = ".".join(str(part) for part in error.get("loc", ()))
         raise DeviceConfigError(f"settings.{where}: {error.get('msg', 'invalid')}") from None
+
+
+def phone_device(config: DeviceConfig) -> str | None:
+    """The phone agent beside the panel: the config's top-level ``phone_device``, else the one
+    in its ``[settings]`` (provisioning writes it there while the config has no such key)."""
+    value = getattr(config, "phone_device", None) or config.settings.get("phone_device")
+    return value if isinstance(value, str) and value else None
 
 
 def screen_size(config: DeviceConfig) -> tuple[int, int]:

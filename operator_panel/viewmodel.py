@@ -32,7 +32,10 @@ from hub.protocol.messages import (
     Start,
     Transfer,
 )
+from operator_panel import phone_view
 from operator_panel import view as views
+from operator_panel.phone_model import PhoneModel
+from operator_panel.phone_view import PhoneView
 from operator_panel.view import FREE, PanelView
 
 logger = logging.getLogger(__name__)
@@ -98,6 +101,8 @@ class PanelModel:
         self._pending: _Pending | None = None
         self.notice: tuple[str, bool] | None = None
         """The line under the title: (text, is an error)."""
+        self.phone: PhoneModel | None = None
+        """The phone agent beside the panel, when its device config names one."""
         self._listeners: list[Callable[[], None]] = []
 
     # ---- plumbing ---------------------------------------------------------------------
@@ -130,6 +135,8 @@ class PanelModel:
     def connection_changed(self, up: bool) -> None:
         """The link went up or down; a request that was cut off is sent again on return."""
         self.connected = up
+        if self.phone is not None:
+            self.phone.connected = up
         pending = self._pending
         if up and pending is not None and not pending.in_flight:
             self._transmit(pending)
@@ -367,3 +374,7 @@ class PanelModel:
     def view(self) -> PanelView:
         """What the screen shows now."""
         return views.build(self)
+
+    def phone_view(self) -> PhoneView | None:
+        """What the phone area shows now (None: no phone beside this panel)."""
+        return phone_view.build(self.phone, self.text) if self.phone is not None else None

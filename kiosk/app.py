@@ -21,6 +21,8 @@ from firmware_config.hublink import HubLink
 from hub.protocol import topics
 from hub.protocol.messages import KioskReply
 from kiosk.flow import KioskFlow
+from kiosk.scan_input import open_scanners, scan_desk
+from kiosk.scanner import CodeSource
 from kiosk.screens import BUILDERS
 from kiosk.widgets import BLUE, PAPER, RED, WHITE, Style, TapButton, paint, row, text
 
@@ -185,6 +187,7 @@ class KioskApp(App):  # type: ignore[misc]
         self.flow = flow
         self.link = link
         self.root_widget: KioskRoot | None = None
+        self.scanners: list[CodeSource] = []
         self.title = flow.t("app.title")
 
     def build(self) -> KioskRoot:
@@ -195,10 +198,13 @@ class KioskApp(App):  # type: ignore[misc]
         place_window(self.link.config, self.flow.settings.fullscreen)
         connect(self.flow, self.link)
         self.root_widget = KioskRoot(self.flow)
+        self.scanners = open_scanners(self.flow.settings.scanner, scan_desk(self.flow))
         return self.root_widget
 
     def on_stop(self) -> None:
-        """Close the link (the hub sees the kiosk go offline)."""
+        """Close the scanners and the link (the hub sees the kiosk go offline)."""
+        for scanner in self.scanners:
+            scanner.stop()
         if self.root_widget is not None:
             self.root_widget.shutdown()
         self.link.close()

@@ -63,6 +63,10 @@ class Screen(StrEnum):
     ERROR = "error"
 
 
+# Where a scanned code checks in: not in the middle of taking a ticket, nor over a ticket shown.
+SCAN_SCREENS = frozenset({Screen.START, Screen.CHECKIN, Screen.ERROR})
+
+
 class HubPort(Protocol):
     """What the flow needs from the hub link (HubLink in the app)."""
 
@@ -413,6 +417,22 @@ class KioskFlow:
             self._fail(Problem("unreachable", back_to=Screen.CHECKIN))
             return
         self._begin(CheckIn(request_id=uuid.uuid4(), booking_code=self.code, lang=self.hub_lang))
+
+    def scanned(self, code: str | None) -> bool:
+        """A scanner read a booking code (None: something that is not one); False if ignored."""
+        if self.screen not in SCAN_SCREENS:
+            return False
+        self.touched()
+        self.field_error, self.problem = None, None
+        if code is None:
+            # What a mistyped code gets from the hub, without asking it: nothing to look up.
+            self.code = ""
+            self._fail(Problem("queue_booking_unknown", back_to=Screen.CHECKIN))
+            return True
+        self.code = code
+        self._show(Screen.CHECKIN)
+        self.check_in()
+        return True
 
     def _begin(self, request: IssueTicket | CheckIn) -> None:
         self._sending = _Sending(request)

@@ -20,6 +20,7 @@ from kivy.utils import escape_markup
 from kiosk.flow import KioskFlow, Screen
 from kiosk.widgets import (
     AMBER,
+    BLUE,
     GREEN,
     INK,
     MUTED,
@@ -120,6 +121,8 @@ def start(flow: KioskFlow, s: Style, act: Act) -> Widget:
             scroll = ScrollView(do_scroll_x=False, bar_width=1.5 * s.u)
             scroll.add_widget(grid)
             page.add_widget(scroll)
+    if flow.settings.scanner.enabled:
+        page.add_widget(text(flow.t("start.scan_hint"), s.font(3.6), color=MUTED))
     page.add_widget(
         TapButton("booking", flow.t("start.booking"), act, s, kind="go", height=s.target * 1.15)
     )
@@ -281,10 +284,12 @@ def ticket(flow: KioskFlow, s: Style, act: Act) -> Widget:
 
 
 def checkin(flow: KioskFlow, s: Style, act: Act) -> Widget:
-    """The booking code on an on-screen keypad (no camera: QR check-in is not built)."""
+    """The booking code on an on-screen keypad, or its QR code held up to a scanner."""
     page = column(spacing=1.8 * s.u)
     page.add_widget(text(flow.t("checkin.title"), s.font(5.5), bold=True))
     page.add_widget(text(flow.t("checkin.hint"), s.font(3.4), color=MUTED))
+    if flow.settings.scanner.enabled:
+        page.add_widget(text(flow.t("checkin.scan_hint"), s.font(3.4), bold=True, color=BLUE))
     page.add_widget(_value_box(flow.code, "", s))
     cols = max(9, int(s.width / (8.5 * s.u)))
     page.add_widget(_keys(CODE_KEYS, act, s, cols))

@@ -7,9 +7,18 @@ never asks for a phone number.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+    field_validator,
+)
 
 Detail = Literal["name", "phone", "companies"]
 DETAILS: tuple[Detail, ...] = ("name", "phone", "companies")
@@ -17,6 +26,54 @@ DETAILS: tuple[Detail, ...] = ("name", "phone", "companies")
 
 class KioskSettingsError(Exception):
     """A kiosk setting is wrong; the message is one line naming it."""
+
+
+class ScannerSettings(BaseModel):
+    """How this kiosk reads booking QR codes: ``[settings.scanner]`` in the device config."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    hid: bool = Field(
+        False,
+        title="HID scanner",
+        description="A USB barcode/QR scanner that types the code as keystrokes ending in Enter.",
+    )
+    hid_max_mean_ms: Annotated[float, Field(gt=0, le=500)] = Field(
+        40.0,
+        title="Scanner typing speed",
+        description="Keys typed faster than this on average (ms a key) are a scanner; slower "
+        "typing is a person and ignored.",
+    )
+    camera: StrictStr | StrictInt | None = Field(
+        None,
+        title="Camera",
+        description="A V4L2 camera to read QR codes from: a device path such as /dev/video0, "
+        "or an index; none when the kiosk has no camera.",
+    )
+    camera_fps: Annotated[float, Field(gt=0, le=30)] = Field(
+        8.0,
+        title="Camera decode rate",
+        description="Frames a second searched for a QR code (each costs CPU on a Pi).",
+    )
+    hold_s: Annotated[float, Field(gt=0, le=60)] = Field(
+        3.0,
+        title="Repeat hold",
+        description="Seconds a QR code must be out of the camera's view before it is read again.",
+    )
+
+    @field_validator("camera")
+    @classmethod
+    def _device(cls, value: str | int | None) -> str | int | None:
+        if isinstance(value, int) and value < 0:
+            raise ValueError("an index must be 0 or more")
+        if isinstance(value, str) and not re.fullmatch(r"/dev/\S+", value):
+            raise ValueError("a camera is a device path such as /dev/video0, or an index")
+        return value
+
+    @property
+    def enabled(self) -> bool:
+        """Whether the kiosk reads codes by any means but the keypad."""
+        return self.hid or self.camera is not None
 
 
 class KioskSettings(BaseModel):
@@ -59,6 +116,11 @@ class KioskSettings(BaseModel):
         8.0,
         title="Request timeout",
         description="Seconds to wait for the hub before resending a request (same request_id).",
+    )
+    scanner: ScannerSettings = Field(
+        default_factory=ScannerSettings,
+        title="QR code scanning",
+        description="A HID scanner and/or a camera for checking in with the booking's QR code.",
     )
     fullscreen: bool = Field(
         True, title="Full screen", description="Cover the whole screen (off only for testing)."

@@ -16,7 +16,7 @@ from firmware_config.i18n import Catalogue
 from hub.protocol.base import Request
 from hub.protocol.messages import KioskReply, ServiceInfo, TicketInfo
 from kiosk.flow import KioskFlow, Screen
-from kiosk.settings import KioskSettings
+from kiosk.settings import KioskSettings, ScannerSettings
 
 SAMPLE = {
     "uk": ["Паспортний стіл", "Реєстрація ФОП і ТОВ", "Консультація юриста", "Податкові питання"],
@@ -112,6 +112,10 @@ def _forgotten(flow: KioskFlow) -> None:
     flow.services = None  # as on a kiosk that started while the hub was away
 
 
+def _foreign_scan(flow: KioskFlow) -> None:
+    flow.scanned(None)  # a QR code that is not a booking code (a payment link, a product)
+
+
 _EARLY = {
     "uk": "Ще зарано: реєстрація на ваш запис відкриється 2026-11-20 о 09:30.",
     "en": "Too early: check-in for your booking opens on 2026-11-20 at 09:30.",
@@ -153,6 +157,10 @@ SCENES: dict[str, list[Step]] = {
         _reply(lambda lang: KioskReply.failure(uuid.uuid4(), "queue_service_off", _OFF[lang])),
     ],
     "offline": [lambda f: f.on_connection(False), _forgotten],
+    # A kiosk with a QR scanner (HID or camera): the hints, and a scanned QR that is no booking.
+    "scan-start": [],
+    "scan-checkin": [KioskFlow.start_check_in],
+    "scan-error-foreign": [_foreign_scan],
     "unreachable": [
         KioskFlow.start_check_in,
         _typed(_CODE),
@@ -171,20 +179,23 @@ def take(out: Path, texts: Catalogue, *, size: tuple[int, int] = (1280, 800)) ->
 
     out.mkdir(parents=True, exist_ok=True)
     settings = KioskSettings(ask=["name", "phone", "companies"], fullscreen=False)
+    scanning = settings.model_copy(update={"scanner": ScannerSettings(hid=True)})
+    portrait = ("start", "details-name", "ticket-noprint", "checkin", "scan-start", "scan-checkin")
     written: list[Path] = []
     shapes = [(size, ""), ((size[1], size[0]), "-portrait")]
     for (width, height), suffix in shapes:
         Window.size = (width, height)
         for scene, steps in SCENES.items():
-            if suffix and scene not in ("start", "details-name", "ticket-noprint", "checkin"):
+            if suffix and scene not in portrait:
                 continue
             for lang in texts.languages:
-                flow = KioskFlow(SampleHub(), texts, settings)
+                own = scanning if scene.startswith("scan-") else settings
+                flow = KioskFlow(SampleHub(), texts, own)
                 flow.on_connection(True)
                 flow.set_lang(lang)
                 for step in steps:
                     step(flow)
-                assert scene in ("start", "offline") or flow.screen != Screen.START, scene
+                assert scene in ("start", "scan-start", "offline") or flow.screen != Screen.START
                 root = KioskRoot(flow)
                 Window.add_widget(root)
                 for _ in range(4):

@@ -10,15 +10,14 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import signal
 import sys
-import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from firmware_config.device_config import DeviceConfig, DeviceConfigError, read_config
 from firmware_config.i18n import CatalogueError
+from firmware_config.service import run_until_stopped
 from printers.settings import PrinterSettings, PrinterSettingsError, TicketLayout, parse_settings
 
 logger = logging.getLogger("printers")
@@ -133,20 +132,7 @@ def _run(args: argparse.Namespace, path: Path) -> int:
         return 0
     driver = make_driver(settings.connection, settings.ticket.profile)
     agent = PrinterAgent(config, settings, driver, state_dir=_state_dir(args, settings, path))
-    done = threading.Event()
-
-    def stop(_signum: int, _frame: Any) -> None:
-        done.set()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    agent.start()
-    logger.info("printer agent %s started", config.device_id)
-    try:
-        done.wait()
-    finally:
-        agent.stop()
-    return 0
+    return run_until_stopped(agent, f"printer agent {config.device_id}")
 
 
 def main(argv: list[str]) -> int:

@@ -9,13 +9,11 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import signal
 import sys
-import threading
 from pathlib import Path
-from typing import Any
 
 from firmware_config.device_config import DeviceConfig, DeviceConfigError, read_config
+from firmware_config.service import run_until_stopped
 from operator_panel.phone.settings import PhoneSettings, PhoneSettingsError, parse_settings
 
 logger = logging.getLogger("operator_panel.phone")
@@ -72,20 +70,7 @@ def _run(args: argparse.Namespace, path: Path) -> int:
 
     sip = None if settings.sip is None else VoipPhone(settings.sip, library=args.sip_library)
     agent = PhoneAgent(config, settings, sip, recordings=recordings_folder(settings, path))
-    done = threading.Event()
-
-    def stop(_signum: int, _frame: Any) -> None:
-        done.set()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    agent.start()
-    logger.info("phone agent %s started", config.device_id)
-    try:
-        done.wait()
-    finally:
-        agent.stop()
-    return 0
+    return run_until_stopped(agent, f"phone agent {config.device_id}")
 
 
 def main(argv: list[str]) -> int:

@@ -9,7 +9,6 @@ to publish besides the reply goes to the outbox in the caller's transaction.
 from __future__ import annotations
 
 import json
-import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,7 +19,6 @@ from sqlalchemy.orm import Session
 from hub.db.models import Device, Employee, Project, User, UserStatus
 from hub.db.models.queue import QueueOperator, QueueTicket
 from hub.errors import AccessDenied, Conflict, Invalid
-from hub.protocol.cards import CardEvent, CardTask, ClientCard
 from hub.protocol.devices import PrinterResult
 from hub.protocol.messages import (
     CallerCard,
@@ -277,7 +275,7 @@ def handle_panel(
         # The number as the SIP peer gave it: sip:0501234567@pbx is 0501234567.
         number = calls.number_of(request.number)
         card = queue_card.caller_card(session, number, profile=profile, lang=lang, now=ctx.now)
-        return PanelReply(request_id=rid, ok=True, card=_protocol_card(card))
+        return PanelReply(request_id=rid, ok=True, card=queue_publish.protocol_card(card))
     if isinstance(request, PhoneBook):
         user = session.get(User, row.user_id)
         book = phone_book(session, user.lang if user is not None else "uk")
@@ -395,27 +393,7 @@ def _logout(
 
 # ---- the phone area of a panel (PH-3, PH-5) ---------------------------------------------------
 
-_PHONE = re.compile(r"^\+?[0-9 ()-]{3,32}$")
 PHONE_BOOK_SIZE = 500
-
-
-def _protocol_card(card: queue_card.ClientCard | None) -> ClientCard | None:
-    """The contract's shape of a client's card (texts already cut by queue_card)."""
-    if card is None:
-        return None
-    phone = card.contact_phone
-    return ClientCard(
-        client_id=card.client_id,
-        name=card.name,
-        contact=card.contact,
-        contact_phone=phone if phone and _PHONE.fullmatch(phone) else None,
-        matched_by=card.matched_by or None,
-        events=[CardEvent(at=e.at, type=e.type, subject=e.subject) for e in card.events],
-        tasks=[
-            CardTask(id=t.id, due=t.due, title=t.title, state=t.state, overdue=t.overdue)
-            for t in card.tasks
-        ],
-    )
 
 
 def phone_book(session: Session, lang: str) -> list[PhoneBookEntry]:

@@ -144,6 +144,12 @@ def _build_card(
         crm_access=user.crm_access,
     )
     card = queue_card.client_card(session, ticket, profile=profile, lang=user.lang, now=now)
+    return protocol_card(card)
+
+
+def protocol_card(card: queue_card.ClientCard | None) -> ClientCard | None:
+    """The contract's shape of a client's card (texts already cut by queue_card); a phone the
+    contract cannot carry is sent as its digits, or left out."""
     if card is None:
         return None
     phone = card.contact_phone

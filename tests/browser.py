@@ -22,6 +22,7 @@ from fastapi import FastAPI
 from selenium import webdriver
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -100,6 +101,18 @@ def wait_for(driver: WebDriver, check: Callable[[WebDriver], T], what: str) -> T
     )
     result: T = waiting.until(check, message=what)
     return result
+
+
+def wait_for_flash(driver: WebDriver, expected: str, what: str, *, exact: bool = True) -> str:
+    """The console's outcome line once it says ``expected`` (the one of an earlier action may
+    still be on the page, or be replaced while it is read)."""
+
+    def says(d: WebDriver) -> str:
+        found = d.find_elements(By.ID, "flash")
+        text = found[0].text if found else ""
+        return text if (text == expected if exact else expected in text) else ""
+
+    return wait_for(driver, says, what)
 
 
 def screenshot(driver: WebDriver, name: str, *, full: bool = False) -> Path:

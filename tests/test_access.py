@@ -419,7 +419,7 @@ def test_every_changing_route_is_guarded(
         ("POST", "/api/v1/projects/{project_id}/messages"),
         ("POST", "/api/v1/tasks/{task_id}/messages"),
         ("DELETE", "/api/v1/messages/{message_id}"),
-        # Dialling rings one's own phone (PH-6); another user's needs admin, tested in test_calls_api.
+        # Dialling rings one's own phone (PH-6); another's needs admin (tested in test_calls_api).
         ("POST", "/api/v1/calls/dial"),
     }
     before = users_snapshot(client, admin_headers)

@@ -22,7 +22,7 @@ from hub.db.models import Project, ProjectMember
 from hub.db.models.queue import QueueTicket
 from hub.protocol.devices import Fault
 from hub.protocol.messages import CheckIn, IssueTicket, KioskReply
-from tests.browser import DESKTOP, PHONE, browser, screenshot, serve, wait_for
+from tests.browser import DESKTOP, PHONE, browser, screenshot, serve, wait_for, wait_for_flash
 from tests.conftest import ADMIN_PASSWORD
 from tests.test_booking import next_workday
 from tests.test_coordinator import Site, ask, make_service, rid
@@ -246,8 +246,7 @@ def test_the_console_follows_a_booking_from_the_form_to_the_call(site: Site) -> 
         console.find_element(
             By.CSS_SELECTOR, f'tr.ticket-row[data-number="{number}"] button.call'
         ).click()
-        wait_for(console, lambda d: d.find_elements(By.ID, "flash"), "the call's outcome")
-        assert console.find_element(By.ID, "flash").text == f"Талон {number} викликано до вікна 5."
+        wait_for_flash(console, f"Талон {number} викликано до вікна 5.", "the call's outcome")
         console.execute_script("window.notReloaded = true")
         operators = console.find_element(By.ID, "operators").text
         assert number in operators
@@ -270,8 +269,7 @@ def test_the_console_follows_a_booking_from_the_form_to_the_call(site: Site) -> 
             console, lambda d: focus(d, walk_in.ticket.number, "button.danger"), "cancel"
         )
         button.click()
-        wait_for(console, lambda d: d.find_elements(By.ID, "flash"), "the cancellation")
-        assert "скасовано" in console.find_element(By.ID, "flash").text
+        wait_for_flash(console, "скасовано", "the cancellation", exact=False)
         counts = console.find_element(By.ID, "counts").text
         assert "1\nвикликані" in counts and "1\nскасовані" in counts
         console.get(f"{base}/console?lang=en")

@@ -8,7 +8,7 @@ on. Each change that arrives over MQTT shows on the open console without a reloa
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -30,7 +30,7 @@ from hub.db.models.queue import QueueTicket
 from hub.protocol.messages import IssueTicket, KioskReply, ListServices
 from hub.services import clients
 from printers.preview import interpret
-from tests.browser import DESKTOP, browser, screenshot, serve, wait_for
+from tests.browser import DESKTOP, browser, screenshot, serve, wait_for, wait_for_flash
 from tests.coordinator_site import running_site
 from tests.fake_printer import FakeNetworkPrinter
 from tests.test_coordinator import Site, ask, make_service, rid
@@ -82,6 +82,15 @@ def take_ticket(site: Site, kiosk: str, service: int) -> str:
     reply: KioskReply = ask(client, IssueTicket(request_id=rid(), service_id=service), KioskReply)
     assert reply.ok and reply.ticket is not None, reply.error
     return reply.ticket.number
+
+
+def badge_is(service: int, text: str) -> Callable[[WebDriver], bool]:
+    """A wait_for check: the service's queue badge on the console says ``text``."""
+
+    def check(driver: WebDriver) -> bool:
+        return bool(driver.find_element(By.CSS_SELECTOR, f"#service-{service} .badge").text == text)
+
+    return check
 
 
 def live_rows(driver: WebDriver, selector: str, attribute: str) -> list[str]:
@@ -152,8 +161,7 @@ def test_a_reprint_on_a_chosen_printer_reaches_the_printer_agent(
         console.find_element(
             By.CSS_SELECTOR, f'#failed-prints tr[data-number="{number}"] button.reprint'
         ).click()
-        wait_for(console, lambda d: d.find_elements(By.ID, "flash"), "the reprint's outcome")
-        assert console.find_element(By.ID, "flash").text == f"Ticket {number} sent to the printer."
+        wait_for_flash(console, f"Ticket {number} sent to the printer.", "the reprint's outcome")
         console.execute_script("window.notReloaded = true")
         assert print_states(console, number)[0] == ("printer-2", "pending")
         screenshot(console, "console-prints-desktop-en", full=True)
@@ -283,8 +291,7 @@ def test_tickets_are_moved_and_a_queue_is_switched_off_and_on(site: Site) -> Non
         console.find_element(
             By.CSS_SELECTOR, f'tr.ticket-row[data-number="{numbers[2]}"] button.move'
         ).click()
-        wait_for(console, lambda d: d.find_elements(By.ID, "flash"), "the move's outcome")
-        assert console.find_element(By.ID, "flash").text == f"Ticket {numbers[2]} moved."
+        wait_for_flash(console, f"Ticket {numbers[2]} moved.", "the move's outcome")
         assert line(taxes) == [numbers[2], numbers[0], numbers[1]]
 
         # The first goes to the other service, keeping its number.
@@ -316,9 +323,8 @@ def test_tickets_are_moved_and_a_queue_is_switched_off_and_on(site: Site) -> Non
             )
             assert button.text == ("Turn off" if not on else "Turn on")
             button.click()
-            wait_for(console, lambda d: d.find_elements(By.ID, "flash"), "the switch's outcome")
-            badge = console.find_element(By.CSS_SELECTOR, f"#service-{permits} .badge").text
-            assert badge == ("queue on" if on else "queue off")
+            badge = "queue on" if on else "queue off"
+            wait_for(console, badge_is(permits, badge), f"the badge '{badge}'")
             with hub.sessions() as session:
                 project = session.get(Project, permits)
                 assert project is not None and project.uses_queue is on

@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hub.db.models import Device, PrintJob
@@ -76,9 +76,11 @@ def send(
     ticket = get_ticket(session, ticket_id)
     info = describe(session, ticket)
     job_id = uuid.uuid4()
+    last = session.scalar(select(func.max(PrintJob.attempt)).where(PrintJob.ticket_id == ticket.id))
     row = PrintJob(
         id=str(job_id),
         ticket_id=ticket.id,
+        attempt=(last or 0) + 1,
         printer_id=printer.id,
         kiosk_id=kiosk_id,
         request_id=str(request_id) if request_id else None,
@@ -157,7 +159,8 @@ def failed(session: Session, ctx: QueueContext) -> list[PrintJobInfo]:
     rows = session.scalars(
         select(PrintJob)
         .where(PrintJob.created_at >= ctx.day_start())
-        .order_by(PrintJob.created_at.desc(), PrintJob.id)
+        # The attempt decides between prints of one ticket made at one clock reading.
+        .order_by(PrintJob.created_at.desc(), PrintJob.attempt.desc())
         .limit(FAILED_LIST * 5)
     )
     latest: dict[int, PrintJob] = {}
@@ -170,7 +173,9 @@ def jobs_of(session: Session, ticket_id: int) -> list[PrintJobInfo]:
     """Every print of one ticket, oldest first."""
     get_ticket(session, ticket_id)
     rows = session.scalars(
-        select(PrintJob).where(PrintJob.ticket_id == ticket_id).order_by(PrintJob.created_at)
+        select(PrintJob)
+        .where(PrintJob.ticket_id == ticket_id)
+        .order_by(PrintJob.created_at, PrintJob.attempt)
     )
     return [_info(session, row) for row in rows]
 

@@ -44,6 +44,9 @@ class PrintJob(Base):
         ForeignKey("queue_tickets.id", ondelete="CASCADE"), index=True
     )
     printer_id: Mapped[str] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"))
+    # 1 for the first print of the ticket, then 2, 3... for reprints (orders prints made at one
+    # clock reading).
+    attempt: Mapped[int] = mapped_column(default=1, server_default="1")
     kiosk_id: Mapped[str | None] = mapped_column(String(64))
     # The kiosk's request that issued the ticket: the kiosk is told the outcome as a second
     # reply to it.

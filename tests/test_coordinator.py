@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 
 from hub.bootstrap import Hub, prepare_database
 from hub.broker.embedded import EmbeddedBroker, start_embedded
+from hub.coordinator.sender import BOARD_EVERY
 from hub.coordinator.service import Coordinator
 from hub.db.engine import transaction
 from hub.db.models import (
@@ -280,6 +281,32 @@ def test_ticket_free_board_recall_done(site: Site) -> None:
         assert printed is not None and printed.state == "printed"
         device = session.get(Device, "display-1")
         assert device is not None and device.online and device.version == "test"
+
+
+def test_a_burst_of_tickets_ends_with_the_whole_line_on_the_board(site: Site) -> None:
+    """The board is drawn at most every BOARD_EVERY seconds: the last drawing still comes, with
+    nothing after the burst to wake the sender, and no drawing is older than one before it."""
+    service = make_service(site, "Паспорти", [])
+    kiosk = site.device("kiosk-2", "kiosk")
+    display = site.device("display-1", "display")
+    shown = Inbox()
+    display.subscribe(topics.display_board("main"), shown, wait=WAIT)
+    burst = 15
+    for n in range(burst):
+        issued = ask(kiosk, IssueTicket(request_id=rid(), service_id=service), KioskReply)
+        assert issued.ok and issued.ticket.position == n + 1
+    seen: list[int] = []
+
+    def whole_line(_topic: str, board: Any) -> bool:
+        seen.append(board.waiting.get(service, 0))
+        return seen[-1] == burst
+
+    board = shown.next(whole_line)
+    assert board.waiting == {service: burst}
+    assert seen == sorted(seen)  # never a step back
+    # Quiet now: nothing more is drawn.
+    time.sleep(3 * BOARD_EVERY)
+    assert shown.items.empty()
 
 
 def test_no_show_transfer_and_a_kiosk_without_printer(site: Site) -> None:

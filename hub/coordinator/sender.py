@@ -6,7 +6,10 @@ sends on its next start whatever was committed and not yet acknowledged; a displ
 an announcement twice, never miss one.
 
 The board is written to the outbox as a mark (``queue_publish.publish_board``) and drawn here,
-from what is committed, when it is sent: a burst of changes costs one drawing.
+from what is committed, when it is sent, at most every ``BOARD_EVERY`` seconds: a burst of
+changes costs one drawing. (The announcement of a call is its own message and is never held
+back; a board mark acknowledged but not yet drawn when the hub dies is redrawn by the
+resynchronisation on the next start.)
 
 Two ways of working, chosen by the database:
 
@@ -36,6 +39,8 @@ BATCH = 500
 ACK_TIMEOUT = 10.0
 MARK_EVERY = 0.5
 """Seconds between the sender's writes of ``sent_at`` while messages keep coming (SQLite)."""
+BOARD_EVERY = 0.1
+"""Seconds between two drawings of the board while changes keep coming."""
 
 Publish = Callable[[str, bytes, bool], mqtt.MQTTMessageInfo]
 
@@ -58,6 +63,14 @@ class OutboxSender:
         self._after = 0  # the last outbox id published (SQLite: ids commit in order)
         self._acknowledged: list[int] = []
         self._marked_at = time.monotonic()
+        self._board_due = False
+        self._board_at = float("-inf")
+
+    def board_wait(self) -> float | None:
+        """Seconds until a board held back is due, or None when none is waiting."""
+        if not self._board_due:
+            return None
+        return max(0.0, self._board_at + BOARD_EVERY - time.monotonic())
 
     def send_pending(self) -> int:
         """Publish the next batch; returns how many messages it held."""
@@ -99,9 +112,12 @@ class OutboxSender:
             if not (m.retain and last[m.topic] != m.id)
         ]
         if len(messages) < len(batch):
+            self._board_due = True
+        if self._board_due and time.monotonic() - self._board_at >= BOARD_EVERY:
             with self.hub.read_sessions() as session:
                 board = queue_publish.board_payload(session, self._context())
             infos.append(self._publish(self._board, _json(board), True))
+            self._board_due, self._board_at = False, time.monotonic()
         deadline = time.monotonic() + ACK_TIMEOUT
         for info in infos:
             info.wait_for_publish(timeout=max(0.0, deadline - time.monotonic()))

@@ -486,7 +486,8 @@ class Coordinator:
 
     def _send_loop(self) -> None:
         while True:
-            self._wake.wait(timeout=1.0)
+            board = self._sender.board_wait()
+            self._wake.wait(timeout=1.0 if board is None else min(1.0, board))
             self._wake.clear()
             if not self._connected.is_set():
                 if self._stopping.is_set():

@@ -167,6 +167,7 @@ def test_missed_calls_by_number_and_a_callback_task(site: Site, api: TestClient)
     assert detail.json()["duration_s"] == 60 and detail.json()["direction"] == "out"
     event = api.get(f"/api/v1/events/{back.event_id}", headers=as_olena).json()
     assert event["type_code"] == "callback" and event["client_id"] == client_id
+    assert event["call_duration_s"] == 60 and event["call_recording"] is None
     assert call(site, "phone-1", "m0").resolved_at is not None
 
     # A callback from a call that was not missed is refused; so is a user without task rights.

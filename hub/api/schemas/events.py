@@ -112,6 +112,10 @@ class EventRead(Output):
     project_id: int | None
     journal_id: int | None
     content: str | None
+    call_duration_s: int | None = None
+    """A call's event (PH-8): how long the conversation lasted, in seconds."""
+    call_recording: str | None = None
+    """A call's event: the WAV file's name in the phone agent's recordings folder."""
     archived_at: datetime | None
     created_by: int | None
     created_at: datetime

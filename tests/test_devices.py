@@ -145,6 +145,24 @@ def test_rest_access_and_provisioning(
     assert client.post("/api/v1/devices/panel-1/revoke", headers=admin_headers).status_code == 409
     assert client.post("/api/v1/devices/ghost/revoke", headers=admin_headers).status_code == 404
 
+    # A panel with its phone agent: linked, listed, and the agent goes to one panel only.
+    agent = client.post(
+        "/api/v1/devices", headers=provisioner, json={"role": "phone", "name": "Лінії вікна 3"}
+    )
+    assert agent.status_code == 201, agent.text
+    phone_id = agent.json()["device_id"]
+    with_phone = {"role": "panel", "name": "Вікно 3", "window": 3, "phone": phone_id}
+    panel = client.post("/api/v1/devices", headers=provisioner, json=with_phone)
+    assert panel.status_code == 201, panel.text
+    assert panel.json()["phone"] == phone_id
+    taken = client.post("/api/v1/devices", headers=provisioner, json={**with_phone, "window": 4})
+    assert taken.status_code == 409, taken.text
+    not_a_phone = {**with_phone, "window": 5, "phone": panel.json()["device_id"]}
+    assert client.post("/api/v1/devices", headers=provisioner, json=not_a_phone).status_code == 422
+    listed = {d["device_id"]: d for d in client.get("/api/v1/devices", headers=provisioner).json()}
+    assert listed[panel.json()["device_id"]]["phone"] == phone_id
+    assert listed[phone_id]["phone_status"] is None  # never online yet
+
 
 def _env(data_dir: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CHERGA_")}

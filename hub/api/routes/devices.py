@@ -46,6 +46,8 @@ def device_view(device: Device) -> DeviceRead:
         name=device.name,
         window=device.window,
         printer=device.printer_id,
+        phone=device.phone_id,
+        phone_status=device.phone_status,
         online=device.online,
         last_seen_at=device.last_seen_at,
         version=device.version,
@@ -82,6 +84,7 @@ def add_device(
         window=body.window,
         printer_id=body.printer,
         device_id=body.device_id,
+        phone_id=body.phone,
     )
     view = device_view(created.device)
     tasks.add_task(sync_broker, hub.settings, hub.sessions)

@@ -27,6 +27,9 @@ class DeviceCreate(Input):
     site: SiteId | None = Field(None, description="Default: the hub's site")
     window: Annotated[int, Field(ge=1, le=9999)] | None = Field(None, description="Panels only")
     printer: DeviceId | None = Field(None, description="The kiosk's printer (kiosks only)")
+    phone: DeviceId | None = Field(
+        None, description="The panel's phone agent (panels only; one panel per agent)"
+    )
 
 
 class DeviceRead(Output):
@@ -38,6 +41,10 @@ class DeviceRead(Output):
     name: str
     window: int | None
     printer: str | None
+    phone: str | None = None
+    """A panel's phone agent."""
+    phone_status: dict[str, Any] | None = None
+    """A phone agent's registration, number, lines and busy lines, as it last reported them."""
     online: bool
     last_seen_at: datetime | None
     version: str | None

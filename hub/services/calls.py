@@ -1,4 +1,4 @@
-"""Calls become CRM events (PH-8), missed calls become callback work (EVT-2), the CRM dials (PH-6).
+"""Calls become CRM events (PH-8).
 
 A phone agent reports every state change of a call; each report updates the call's row, found
 by (agent, call id), so a report delivered twice (MQTT QoS 1) or late changes nothing twice. The
@@ -14,13 +14,13 @@ first final state (ended, missed, rejected, transferred) makes the call's one ev
 
 A report that shows a call was answered after its event was made as missed (reports out of
 order) turns the event into the answered type. A phone agent's registration coming or going
-makes ``phone_on`` / ``phone_off``. Plain functions over a Session: no MQTT here.
+makes ``phone_on`` / ``phone_off``. Plain functions over a Session: no MQTT here. What people
+do with calls (call back, dial from the CRM) is in ``hub.services.call_work``.
 """
 
 from __future__ import annotations
 
 import re
-import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -30,8 +30,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hub.db.models import (
-    Client,
-    Contact,
     Device,
     Employee,
     Event,
@@ -42,11 +40,9 @@ from hub.db.models import (
 )
 from hub.db.models.calls import PhoneCallRecord
 from hub.db.models.queue import QueueOperator
-from hub.errors import AccessDenied, Conflict, Invalid, NotFound
-from hub.protocol import topics
-from hub.protocol.devices import DeviceState, PhoneCall, PhoneCmd
-from hub.services import audit, outbox, queue_card, tasks
-from hub.services.access import AccessProfile
+from hub.errors import Conflict, Invalid
+from hub.protocol.devices import DeviceState, PhoneCall
+from hub.services import audit, queue_card, tasks
 from hub.services.events import AUDITED, CENTRE, EMPLOYEE
 from hub.services.numbering import next_number
 from hub.services.parameters import get_global, get_user_parameters
@@ -60,7 +56,7 @@ CALLBACK_TASK_LENGTH = timedelta(hours=1)
 LOST_AFTER = timedelta(hours=12)
 
 _URI = re.compile(r"^(?:sips?|tel):", re.IGNORECASE)
-_NOT_DIGIT = re.compile(r"\D+")
+NOT_DIGIT = re.compile(r"\D+")
 
 
 @dataclass(frozen=True)
@@ -85,7 +81,7 @@ def number_of(remote: str) -> str:
 def too_short(session: Session, number: str) -> bool:
     """Whether a call with this number is not logged (SET-12: internal extensions)."""
     shortest = get_global(session).telephony_min_number_length
-    return shortest > 0 and len(_NOT_DIGIT.sub("", number)) < shortest
+    return shortest > 0 and len(NOT_DIGIT.sub("", number)) < shortest
 
 
 def panel_of(session: Session, agent_id: str) -> Device | None:
@@ -435,150 +431,6 @@ def record_phone_state(
         ends_at=None,
         today=today,
         values={"content": agent.name[:200]},
-    )
-
-
-# ---- missed calls become callback work (EVT-2, EVT-6) ----------------------------------------
-
-
-def callback_task(
-    session: Session,
-    *,
-    profile: AccessProfile,
-    event_id: int,
-    executor_id: int,
-    today: date,
-    now: datetime,
-    lang: str,
-    name: str | None = None,
-) -> Task:
-    """A task for ``executor_id`` to call back a missed call, linked to it, due in an hour."""
-    event = session.get(Event, event_id)
-    kind = session.get(EventType, event.type_id) if event is not None else None
-    if event is None or kind is None:
-        raise NotFound("not_found", what=f"event {event_id}")
-    if kind.code not in MISSED_TYPES:
-        raise Conflict("call_not_missed", number=event.number)
-    executor = session.get(User, executor_id)
-    if executor is None or not executor.is_active:
-        raise Invalid("call_unknown_user", field="user_id", user_id=executor_id)
-    if name is None:
-        name = ("Call back" if lang == "en" else "Передзвонити") + f" {event.phone or ''}".rstrip()
-    task = tasks.insert_task(
-        session,
-        profile=profile,
-        values={
-            "name": name[:200],
-            "starts_at": now,
-            "ends_at": now + CALLBACK_TASK_LENGTH,
-            "event_type_id": session.scalar(
-                select(EventType.id).where(EventType.code == "callback")
-            ),
-            "client_id": event.client_id,
-            "contact_id": event.contact_id,
-            "phone": event.phone,
-            "project_id": event.project_id,
-            "journal_id": event.journal_id,
-            "content": event.content,
-        },
-        executor_ids=[executor.id],
-        today=today,
-        action="from_event",
-    )
-    task.event_id = event.id
-    session.flush()
-    return task
-
-
-# ---- dialling from the CRM (PH-6, CLI-7) ------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Dialled:
-    """A dial command written to the outbox for an agent."""
-
-    request_id: uuid.UUID
-    device_id: str
-    number: str
-    user_id: int
-
-
-def agent_of(session: Session, user: User, site: str) -> Device | None:
-    """The user's phone agent: the one linked to their panel, else the one with their number."""
-    row = session.scalars(
-        select(QueueOperator).where(QueueOperator.user_id == user.id).limit(1)
-    ).first()
-    panel = session.get(Device, row.device_id) if row and row.device_id else None
-    if panel is not None and panel.phone_id and panel.revoked_at is None:
-        agent = session.get(Device, panel.phone_id)
-        if agent is not None and agent.revoked_at is None and agent.role == "phone":
-            return agent
-    wanted = digits(user.employee.sip_number) if user.employee is not None else None
-    if not wanted:
-        return None
-    agents = session.scalars(
-        select(Device).where(
-            Device.role == "phone", Device.site == site, Device.revoked_at.is_(None)
-        )
-    )
-    for agent in agents:
-        if digits((agent.phone_status or {}).get("number")) == wanted:
-            return agent
-    return None
-
-
-def _number_to_dial(session: Session, number: str | None, contact_id: int | None) -> str:
-    if contact_id is None:
-        if number is None or not _NOT_DIGIT.sub("", number):
-            raise Invalid("call_no_number", field="number")
-        return number.strip()
-    contact = session.get(Contact, contact_id)
-    client = session.get(Client, contact.client_id) if contact is not None else None
-    if contact is None or contact.deleted_at is not None or client is None or client.deleted_at:
-        raise NotFound("not_found", what=f"contact {contact_id}")
-    phones = [phone.phone for phone in contact.phones if phone.phone]
-    if number is None:
-        if not phones:
-            raise Invalid("call_contact_no_phone", field="contact_id")
-        return phones[0]
-    if digits(number) not in {digits(phone) for phone in phones}:
-        raise Invalid("call_not_contacts_number", field="number")
-    return number.strip()
-
-
-def dial(
-    session: Session,
-    *,
-    profile: AccessProfile,
-    site: str,
-    user_id: int | None,
-    number: str | None,
-    contact_id: int | None,
-) -> Dialled:
-    """Ask a user's phone agent to dial (their own; anyone's for an administrator)."""
-    target_id = user_id if user_id is not None else profile.user_id
-    if target_id != profile.user_id and not profile.unrestricted:
-        raise AccessDenied("call_dial_for_other", right="admin")
-    user = session.get(User, target_id)
-    if user is None or not user.is_active:
-        raise Invalid("call_unknown_user", field="user_id", user_id=target_id)
-    to_dial = _number_to_dial(session, number, contact_id)
-    agent = agent_of(session, user, site)
-    if agent is None:
-        raise Conflict("call_no_phone", username=user.username)
-    status = agent.phone_status or {}
-    if not agent.online or not status.get("registered", False):
-        raise Conflict("call_phone_offline", device=agent.id)
-    command = PhoneCmd(type="dial", target=to_dial[:128], request_id=uuid.uuid4())
-    outbox.enqueue(
-        session,
-        topics.phone_cmd(agent.site, agent.id),
-        command.model_dump(mode="json", exclude_none=True),
-        retain=False,
-    )
-    assert command.request_id is not None
-    return Dialled(
-        request_id=command.request_id, device_id=agent.id, number=to_dial, user_id=user.id
     )
 
 

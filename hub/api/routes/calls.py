@@ -20,7 +20,7 @@ from hub.api.schemas.calls import (
 from hub.api.schemas.common import PathId
 from hub.db.base import utcnow
 from hub.errors import NotFound
-from hub.services import calls
+from hub.services import call_work, calls
 from hub.services import events_registry as registry
 from hub.services.access import Action, DocType
 from hub.services.paging import DEFAULT_LIMIT, MAX_LIMIT
@@ -35,7 +35,7 @@ TaskCreator = Annotated[Principal, Depends(requires(Action.CREATE, DocType.TASK)
 @router.post("/dial", summary="Dial from a user's phone (PH-6, CLI-7)")
 def dial(session: SessionDep, principal: CrmUser, hub: HubDep, body: DialBody) -> DialRead:
     """Send a dial command to the user's phone agent; 409 when it has none or it is offline."""
-    sent = calls.dial(
+    sent = call_work.dial(
         session,
         profile=principal.profile,
         site=hub.settings.site,
@@ -68,7 +68,7 @@ def callback_task(
     session: SessionDep, principal: TaskCreator, hub: HubDep, event_id: PathId, body: CallbackBody
 ) -> CallbackRead:
     """A task for the chosen operator to call the number back, linked to the missed call."""
-    task = calls.callback_task(
+    task = call_work.callback_task(
         session,
         profile=principal.profile,
         event_id=event_id,

@@ -1,6 +1,8 @@
-"""Measure the phone agent: CPU and memory idle (registered), with 1 and with 5 answered calls.
+"""Measure the phone agent: CPU and memory idle (registered), with 1 and with 5 answered calls,
+or (``--conference``) with two callers in a three-way conference mixed in the agent.
 
-Run: .venv/bin/python bench/phone.py   (loopback only; needs mosquitto, kamailio, sipp; prints
+Run: .venv/bin/python bench/phone.py [--conference] [--sound DEVICE]   (loopback only; needs
+mosquitto, kamailio, sipp; ``--sound null`` adds arecord/aplay on ALSA's null device; prints
 figures, asserts nothing). The agent runs as its own process (``cherga phone``) so /proc gives
 its figures alone; SIPp callers send PCMU audio the whole time and a hub-side client answers
 every call and records each one (the recording is the busiest path).
@@ -8,6 +10,7 @@ every call and records each one (the recording is the busiest path).
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
@@ -65,6 +68,7 @@ class Answerer:
 
     def __init__(self, host: str, port: int) -> None:
         self.answered = 0
+        self.calls: list[str] = []
         self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="bench-hub")
         self.client.username_pw_set("hub", "hub-pass")
         self.client.on_message = self._message
@@ -78,17 +82,22 @@ class Answerer:
         if report["state"] == "ringing":
             answer = {"v": 1, "type": "answer", "call_id": report["call_id"]}
             self.client.publish(cmd, json.dumps(answer), qos=1)
-        elif report["state"] == "answered":
+        elif report["state"] == "answered" and report["call_id"] not in self.calls:
+            self.calls.append(report["call_id"])
             self.answered += 1
             record = {"v": 1, "type": "record_start", "call_id": report["call_id"]}
             self.client.publish(cmd, json.dumps(record), qos=1)
+
+    def send(self, kind: str, call_id: str) -> None:
+        cmd = topics.phone_cmd("main", "phone-1")
+        self.client.publish(cmd, json.dumps({"v": 1, "type": kind, "call_id": call_id}), qos=1)
 
     def close(self) -> None:
         self.client.disconnect()
         self.client.loop_stop()
 
 
-def main() -> None:
+def main(conference: bool = False, sound: str | None = None) -> None:
     folder = Path(tempfile.mkdtemp(prefix="cherga-phone-bench-"))
     acl = "user hub\ntopic readwrite cherga/v1/#\n\nuser phone-1\n" + "\n".join(
         f"topic {a} {t}" for a, t in topics.acl_rules("main", "phone", "phone-1")
@@ -110,7 +119,7 @@ def main() -> None:
             device_id="phone-1", role="phone", site="main", name="bench",
             mqtt=MqttConfig(host=broker.host, port=broker.port, username="phone-1",
                             password="dev-pass"),  # type: ignore[arg-type]
-            settings={"sip": sip, "ring_timeout_s": 60},
+            settings={"sip": sip, "ring_timeout_s": 60, "sound_device": sound or "none"},
         ),
         config,
     )  # fmt: skip
@@ -126,7 +135,7 @@ def main() -> None:
         measure(agent.pid, "registered, idle")
         wav = sip_peers.tone_wav(folder / "tone.wav", seconds=2 * WINDOW + 15)
         talk = int((2 * WINDOW + 15) * 1000)
-        for calls in (1, 5):
+        for calls in (2,) if conference else (1, 5):
             new = calls - hub.answered
             scenario = sip_peers.caller_scenario(talk_ms=talk, wav=wav, dtmf="", hangup=True)
             callers.append(
@@ -145,6 +154,12 @@ def main() -> None:
                 time.sleep(0.1)
             time.sleep(1.5)
             measure(agent.pid, f"{hub.answered} active call(s)")
+        if conference:  # the first caller on hold, then joined with the second: a 3-way mix
+            hub.send("hold", hub.calls[0])
+            time.sleep(0.5)
+            hub.send("conference", hub.calls[0])
+            time.sleep(1.5)
+            measure(agent.pid, "3-way conference")
     finally:
         for caller in callers:
             caller.stop()
@@ -160,4 +175,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--conference", action="store_true", help="measure a 3-way conference")
+    parser.add_argument("--sound", metavar="DEVICE", help="an ALSA device for the headset")
+    args = parser.parse_args()
+    main(conference=args.conference, sound=args.sound)

@@ -23,14 +23,14 @@ python="${PYTHON:-python3}"
 
 case "$role" in
   hub) extras="hub"; packages=(python3-venv mosquitto) ;;
-  test) extras="test"; packages=(python3-venv postgresql mosquitto mosquitto-clients curl jq libgl1-mesa-dri libegl1 libegl-mesa0 libmtdev1 espeak-ng chromium chromium-driver kamailio sip-tester baresip) ;;
+  test) extras="test"; packages=(python3-venv postgresql mosquitto mosquitto-clients curl jq libgl1-mesa-dri libegl1 libegl-mesa0 libmtdev1 espeak-ng chromium chromium-driver kamailio sip-tester baresip alsa-utils) ;;
   # Kivy draws through SDL2 with Mesa's OpenGL (KMS/DRM on a Pi, no desktop needed).
   kiosk) extras="kiosk"; packages=(python3-venv libgl1-mesa-dri libegl1 libegl-mesa0 libmtdev1) ;;
   panel) extras="panel"; packages=(python3-venv libgl1-mesa-dri libegl1 libegl-mesa0 libmtdev1) ;;
   display) extras="display"; packages=(python3-venv libgl1-mesa-dri libegl1 libegl-mesa0 libmtdev1 espeak-ng alsa-utils) ;;
   printer) extras="printer"; packages=(python3-venv) ;;
-  # The SIP stack is pure Python (rfcvoip): no system libraries beyond Python.
-  phone) extras="phone"; packages=(python3-venv) ;;
+  # The SIP stack is pure Python (rfcvoip); the headset is played and captured by aplay/arecord.
+  phone) extras="phone"; packages=(python3-venv alsa-utils) ;;
   *) echo "bootstrap: unknown role '$role' (hub, kiosk, panel, display, printer, phone, test)" >&2; exit 2 ;;
 esac
 

@@ -39,6 +39,7 @@ from hub.protocol.messages import decode, encode
 from operator_panel.phone.agent import PhoneAgent
 from operator_panel.phone.media import loud
 from operator_panel.phone.settings import parse_settings
+from operator_panel.phone.sound import SoundDevice
 from operator_panel.phone.voip import VoipPhone
 from tests import sip_peers
 from tests.mqtt import Broker, start_mosquitto
@@ -155,7 +156,14 @@ class Running:
     recordings: Path
 
 
-def make_agent(broker: Broker, registrar: Registrar, folder: Path, **extra: Any) -> Running:
+def make_agent(
+    broker: Broker,
+    registrar: Registrar,
+    folder: Path,
+    *,
+    sound: SoundDevice | None = None,
+    **extra: Any,
+) -> Running:
     low = sip_peers.free_port_pair()
     sip_port = free_port()
     settings_data: dict[str, Any] = {
@@ -180,7 +188,7 @@ def make_agent(broker: Broker, registrar: Registrar, folder: Path, **extra: Any)
     settings = parse_settings(config.settings)
     assert settings.sip is not None
     sip = VoipPhone(settings.sip, library=LIBRARY)
-    agent = PhoneAgent(config, settings, sip, recordings=folder / "recordings")
+    agent = PhoneAgent(config, settings, sip, recordings=folder / "recordings", sound=sound)
     return Running(agent, sip, sip_port, folder / "recordings")
 
 
@@ -413,12 +421,7 @@ def test_dialled_call_reaches_the_peer_with_audio_and_dtmf_both_ways(
 def test_transfer_bridges_the_caller_to_the_target(
     phone: Running, hub: HubSide, registrar: Registrar, tmp_path: Path
 ) -> None:
-    callee_port = free_port()
-    register_contact(registrar, "2001", "peer", callee_port)
-    callee = run_sipp(
-        tmp_path / "target", sip_peers.callee_scenario(talk_ms=0), proxy_port=None,
-        listen_port=callee_port, extra=["-rtp_echo"],
-    )  # fmt: skip
+    callee = start_echo_callee(registrar, tmp_path / "target")
     wav = sip_peers.tone_wav(tmp_path / "tone.wav", seconds=3.0)
     scenario = sip_peers.caller_scenario(talk_ms=3500, wav=wav, dtmf="", hangup=True)
     caller = run_sipp(
@@ -431,20 +434,56 @@ def test_transfer_bridges_the_caller_to_the_target(
     transferred = hub.next_call("transferred")
     assert (transferred.call_id, transferred.target) == (ringing.call_id, "2001")
     second = phone.agent._bridged[ringing.call_id]
-
-    def echoed() -> int:
-        leg = phone.agent.media.leg(second)
-        return 0 if leg is None else leg.loud_in
-
-    deadline = time.monotonic() + 5
-    while echoed() < 10 and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert echoed() >= 10, "the caller's audio did not reach the target and come back"
+    assert echoed(phone.agent, second, 10) >= 10, "the caller's audio did not reach the target"
     finished(caller)
     finished(callee)  # the target got a BYE when the caller hung up
     time.sleep(0.3)
     assert phone.agent.lines.busy == 0 and not phone.agent._bridged
     assert hub.calls.empty() or all(c.call_id == ringing.call_id for c in list(hub.calls.queue))
+
+
+def test_conference_mixes_a_held_caller_into_the_current_call(
+    phone: Running, hub: HubSide, registrar: Registrar, tmp_path: Path
+) -> None:
+    """PH-2: caller A (a tone) on hold, B dialled (echoes what it hears); the conference makes
+    A's audio reach B (B's echo comes back) and B's reach A; A hangs up, B talks on alone."""
+    b_peer = start_echo_callee(registrar, tmp_path / "b")
+    wav = sip_peers.tone_wav(tmp_path / "tone.wav", seconds=9.0)
+    scenario = sip_peers.caller_scenario(talk_ms=6000, wav=wav, dtmf="", hangup=True)
+    a_peer = run_sipp(
+        tmp_path / "a", scenario, proxy_port=registrar.port, service=NUMBER, caller="3003"
+    )
+    a = hub.next_call("ringing").call_id
+    hub.send(type="answer", call_id=a)
+    hub.next_call("answered")
+    hub.send(type="hold", call_id=a)
+    hub.next_call("held")
+    hub.send(type="dial", target="2001")
+    b = hub.next_call("ringing").call_id
+    assert hub.next_call("answered").call_id == b
+    hub.send(type="record_start", call_id=b)
+    time.sleep(0.5)
+    assert echoed(phone.agent, b, 1, timeout=0) <= 2  # nothing of A reaches B yet
+    hub.send(type="conference", call_id=a)
+    joined = [hub.next_call("answered") for _ in range(2)]
+    assert {(r.call_id, r.reason) for r in joined} == {(a, "conference"), (b, "conference")}
+    assert echoed(phone.agent, b, 15) >= 15, "A's audio did not reach B"
+    leg_a = phone.agent.media.leg(a)
+    assert leg_a is not None and leg_a.loud_out >= 10, "B's audio did not reach A"
+    hub.send(type="hold", call_id=b)  # one leg held: it stays in the conference
+    assert (hub.next_call("held").call_id, phone.agent.lines.in_conference()) == (b, {a, b})
+    hub.send(type="unhold", call_id=b)
+    assert hub.next_call("answered").reason == "conference"
+    ended = hub.next_call("ended", timeout=15)  # A hangs up: B is a normal call again
+    alone = hub.next_call("answered")
+    assert (ended.call_id, alone.call_id, alone.reason) == (a, b, None)
+    assert phone.agent.lines.in_conference() == set()
+    finished(a_peer)
+    hub.send(type="hangup", call_id=b)
+    last = hub.next_call("ended")
+    finished(b_peer)
+    assert last.call_id == b and last.recording is not None
+    assert loud_frames(phone.recordings / last.recording) >= 25, "the mix was not recorded"
 
 
 def test_a_dialled_number_nobody_has_is_a_missed_outgoing_call(
@@ -491,6 +530,30 @@ def test_baresip_calls_the_agent_and_the_agent_calls_baresip(
         assert loud_frames(phone.recordings / ended.recording) >= 25, peer.output()
     finally:
         peer.stop()
+
+
+def echoed(agent: PhoneAgent, call_id: str, at_least: int, timeout: float = 5.0) -> int:
+    """Frames with sound the agent received on a call (from a peer that echoes what it is
+    sent, audio that reached it), polled until ``at_least`` or the timeout."""
+
+    def count() -> int:
+        leg = agent.media.leg(call_id)
+        return 0 if leg is None else leg.loud_in
+
+    deadline = time.monotonic() + timeout
+    while count() < at_least and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return count()
+
+
+def start_echo_callee(registrar: Registrar, folder: Path, user: str = "2001") -> Sipp:
+    """A SIPp callee registered as ``user`` that answers and sends back every RTP packet."""
+    callee_port = free_port()
+    register_contact(registrar, user, "peer", callee_port)
+    return run_sipp(
+        folder, sip_peers.callee_scenario(talk_ms=0), proxy_port=None, listen_port=callee_port,
+        extra=["-rtp_echo"],
+    )  # fmt: skip
 
 
 def something_listens(port: int) -> bool:

@@ -1,5 +1,6 @@
-"""The phone agent's parts without SIP peers: the line manager, the settings and CLI, the media
-recorder's names, and the adapter's fixes of the library that need no network."""
+"""The phone agent's parts without SIP peers: the line manager (with the conference), the mixer,
+the settings and CLI, the media recorder's names, and the adapter's fixes of the library that
+need no network."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from hub.protocol.devices import PhoneCall
 from operator_panel.phone import cli
 from operator_panel.phone.lines import LineError, LineManager
 from operator_panel.phone.media import Media, loud, recording_name
+from operator_panel.phone.mixer import HOLD_TONE, LegRoute, clip, mix, route, to_signed
 from operator_panel.phone.settings import PhoneSettingsError, parse_settings
 from operator_panel.phone.voip import VoipPhone
 from tests.sip_peers import free_port
@@ -151,6 +153,82 @@ def test_a_recording_is_a_wav_of_what_the_other_party_said(tmp_path: Path) -> No
         assert set(wav.readframes(wav.getnframes())) == {0xC0}
 
 
+# ---- the conference: lines and the mixer ----------------------------------------------------
+
+
+def test_a_held_call_joins_the_current_call_and_leaves_it_alone_when_one_ends() -> None:
+    lines, clock = manager()
+    for cid in ("a", "b", "c"):
+        lines.offer(cid, cid)
+        lines.answered(cid)
+        clock.t += 1
+    lines.hold("a", True)
+    with pytest.raises(LineError, match="answered"):
+        lines.check("conference", "b")  # only a held call joins
+    lines.hold("c", True)
+    joined = lines.conference("a", exclude={"x"})  # b answered last: the operator's call
+    assert [(r.call_id, r.state, r.reason) for r in joined] == [
+        ("a", "answered", "conference"), ("b", "answered", "conference")
+    ]  # fmt: skip
+    assert lines.in_conference() == {"a", "b"}
+    (c,) = lines.conference("c")  # a third joins the conference, not a new one
+    assert (c.state, lines.in_conference()) == ("answered", {"a", "b", "c"})
+    assert [r.reason for r in lines.hold("b", True)] == ["conference"]  # held, still in it
+    assert lines.ended("c", "remote_hangup")[0].state == "ended"  # two are left: still one
+    ended, alone = lines.ended("a", "remote_hangup")
+    assert (ended.call_id, alone.call_id, alone.state, alone.reason) == ("a", "b", "held", None)
+    assert lines.in_conference() == set()
+
+
+def test_a_conference_needs_an_answered_call_of_the_operators() -> None:
+    lines, _ = manager()
+    lines.offer("a", "1")
+    lines.answered("a")
+    lines.hold("a", True)
+    lines.dialing("t", "2")
+    lines.answered("t")  # a transfer's leg: answered, but not the operator's
+    with pytest.raises(LineError, match="no answered call"):
+        lines.conference("a", exclude={"t"})
+
+
+def _tone(level: int) -> bytes:
+    return bytes(128 + (level if i % 2 else -level) for i in range(160))
+
+
+def test_mix_sums_signed_samples_and_clips() -> None:
+    assert to_signed(b"\x00\x80\xff") == [-128, 0, 127] + [0] * 157
+    assert (clip(300), clip(-300), clip(5)) == (127, -128, 5)
+    assert mix([]) == b"\x80" * 160
+    assert mix([b"\x90" * 160, b"\x88" * 160]) == b"\x98" * 160  # 16 + 8
+    assert mix([b"\xf0" * 160, b"\xf0" * 160]) == b"\xff" * 160  # 112 + 112 clipped to 127
+    assert mix([b"\x10" * 160, b"\x10" * 160]) == b"\x00" * 160  # -112 - 112 clipped
+    assert mix([_tone(40), _tone(40)]) == _tone(80)
+    assert mix([b"\xa0" * 10]) == b"\xa0" * 10 + b"\x80" * 150  # a short frame is padded
+
+
+def test_route_three_way_with_a_microphone() -> None:
+    a, b, mic = b"\x90" * 160, b"\x88" * 160, b"\x84" * 160
+    legs = {"a": LegRoute(conference=True, recording=True), "b": LegRoute(conference=True)}
+    out = route(legs, {"a": a, "b": b}, mic, speaker=True)
+    assert out.send == {"a": mix([b, mic]), "b": mix([a, mic])}  # never your own voice back
+    assert out.speaker == mix([a, b])
+    assert out.record == {"a": mix([a, b, mic])}  # the whole conversation
+    held = {**legs, "b": LegRoute(held=True, conference=True)}
+    out = route(held, {"a": a, "b": b}, None)
+    assert out.send == {} and out.speaker is None  # b on hold: a hears nobody, b not heard
+
+
+def test_route_plain_calls_bridges_and_no_sound() -> None:
+    a, b, c = b"\x90" * 160, b"\x88" * 160, b"\x84" * 160
+    legs = {"a": LegRoute(), "b": LegRoute(partner="c"), "c": LegRoute(partner="b")}
+    out = route(legs, {"a": a, "b": b, "c": c}, b"\xa0" * 160, speaker=True)
+    assert out.send == {"a": b"\xa0" * 160, "b": c, "c": b}  # the bridge is not ours
+    assert out.speaker == a
+    out = route({"a": LegRoute(recording=True)}, {"a": a}, None)
+    assert out.send == {} and out.record == {"a": a} and out.speaker is None
+    assert len(HOLD_TONE) == 150 and loud(HOLD_TONE[0])
+
+
 # ---- settings and CLI ---------------------------------------------------------------------
 
 
@@ -164,6 +242,13 @@ def test_settings_name_the_wrong_key() -> None:
     parsed = parse_settings({"sip": SIP})
     assert parsed.sip is not None and parsed.sip.lines == 5
     assert "pw" not in repr(parsed)
+    assert parsed.sound_device is None
+    for off in ("none", "None", ""):
+        assert parse_settings({"sound_device": off}).sound_device is None
+    for name in ("default", "plughw:1,0", "hw:CARD=Headset,DEV=0"):
+        assert parse_settings({"sound_device": name}).sound_device == name
+    with pytest.raises(PhoneSettingsError, match=r"settings\.sound_device: .*ALSA device"):
+        parse_settings({"sound_device": "-D x; rm"})
 
 
 def _config(tmp_path: Path, settings: dict[str, Any]) -> Path:

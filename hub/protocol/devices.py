@@ -152,10 +152,11 @@ PhoneCommandType = Literal[
     "dtmf",
     "record_start",
     "record_stop",
+    "conference",
 ]
 _NEEDS_CALL = frozenset(
     {"answer", "reject", "hangup", "hold", "unhold", "transfer", "dtmf", "record_start",
-     "record_stop"}
+     "record_stop", "conference"}
 )  # fmt: skip
 
 
@@ -163,6 +164,8 @@ class PhoneCmd(Message):
     """A command to a phone agent; which of call_id/target/digits it needs depends on type.
 
     ``request_id`` (optional) lets the sender match the agent's report of the outcome.
+    ``conference``: ``call_id`` is a held call, joined with the operator's answered call (or
+    the conference it is in) into a three-way (or larger) conversation mixed in the agent.
     """
 
     type: PhoneCommandType

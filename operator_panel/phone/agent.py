@@ -26,6 +26,7 @@ from operator_panel.phone.lines import LineError, LineManager
 from operator_panel.phone.media import Media, recording_name
 from operator_panel.phone.settings import PhoneSettings
 from operator_panel.phone.sip import EndReason, SipCall, SipError, SipPhone
+from operator_panel.phone.sound import SoundDevice
 
 logger = logging.getLogger(__name__)
 
@@ -45,13 +46,15 @@ class PhoneAgent:
         sip: SipPhone | None,
         *,
         recordings: Path,
+        sound: SoundDevice | None = None,
     ) -> None:
         if config.role != "phone":
             raise ValueError(f"{config.device_id} is a {config.role}, not a phone")
         self.config, self.settings, self.sip = config, settings, sip
         lines = 5 if settings.sip is None else settings.sip.lines
         self.lines = LineManager(lines, settings.ring_timeout_s)
-        self.media = Media(recordings)
+        self.media = Media(recordings, sound)
+        self._faults: list[Fault] | None = None
         self.client = DeviceClient(
             host=config.mqtt.host,
             port=config.mqtt.port,
@@ -87,8 +90,7 @@ class PhoneAgent:
             self.sip.start(self)
         else:
             logger.warning("no SIP account in the config ([settings.sip]): lines are off")
-            text = "No SIP account is configured for this phone ([settings.sip])."
-            self.client.set_faults([Fault(code="sip_not_configured", message=text)])
+        self._report_faults()
         return self.client.start(wait=wait)
 
     def stop(self) -> None:
@@ -163,6 +165,19 @@ class PhoneAgent:
             self.client.publish(self.call_topic, report, qos=1)
         self._publish_status(self._registered())
 
+    def _report_faults(self) -> None:
+        """The device state's faults: no SIP account, a sound device that does not work."""
+        faults = []
+        if self.sip is None:
+            text = "No SIP account is configured for this phone ([settings.sip])."
+            faults.append(Fault(code="sip_not_configured", message=text))
+        sound = self.media.sound.fault
+        if sound is not None:
+            faults.append(Fault(code="sound_device_failed", message=sound))
+        if faults != self._faults:
+            self._faults = faults
+            self.client.set_faults(faults)
+
     def _registered(self) -> bool:
         return self.sip is not None and self.sip.registered
 
@@ -187,6 +202,7 @@ class PhoneAgent:
                     logger.warning("refusing call %s failed: %s", call_id, exc)
             self._publish(self.lines.ended(call_id, "no_answer"))
         self._publish_status(self._registered())
+        self._report_faults()
 
     def _incoming(self, call: SipCall) -> None:
         offer = self.lines.offer(call.id, call.remote, call.remote_name)
@@ -237,6 +253,7 @@ class PhoneAgent:
             except SipError as exc:
                 logger.warning("hanging up call %s failed: %s", call_id, exc)
         self._publish(self.lines.ended(call_id, reason))
+        self._sync_conference()
         self._hidden.discard(call_id)
         pending = self._transfers.pop(call_id, None)
         if pending is not None:  # the target did not answer: back to the operator
@@ -308,6 +325,23 @@ class PhoneAgent:
             self.lines.recording(call_id, None)
         elif cmd.type == "transfer":
             self._transfer(call, cmd.target or "")
+        elif cmd.type == "conference":
+            self._conference(call)
+
+    def _conference(self, held: SipCall) -> None:
+        """Join the held call with the operator's current call: the media thread mixes them."""
+        waiting = {first for first, _target in self._transfers.values()}
+        not_ours = set(self._bridged) | set(self._transfers) | waiting
+        if held.id in not_ours:
+            raise LineError("wrong_state", "this call is being transferred")
+        reports = self.lines.conference(held.id, not_ours)
+        self._sync_conference()
+        self.media.hold(held.id, False)
+        logger.info("call %s joined the conference %s", held.id, sorted(self.lines.in_conference()))
+        self._publish(reports)
+
+    def _sync_conference(self) -> None:
+        self.media.set_conference(self.lines.in_conference())
 
     def _transfer(self, call: SipCall, target: str) -> None:
         """Transfer by bridging: the caller waits on hold while the agent dials ``target``."""
@@ -321,6 +355,8 @@ class PhoneAgent:
         if self.sip is None:
             raise LineError("not_configured", "no SIP account is configured")
         second = self.sip.dial(target)
+        self._publish(self.lines.leave_conference(call.id))  # the others go on talking
+        self._sync_conference()
         self._calls[second.id] = second
         self._hidden.add(second.id)
         self._transfers[second.id] = (call.id, target)

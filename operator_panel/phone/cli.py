@@ -66,10 +66,14 @@ def _run(args: argparse.Namespace, path: Path) -> int:
         print(f"{path}: valid phone configuration for {config.device_id}{missing}")  # noqa: T201
         return 0
     from operator_panel.phone.agent import PhoneAgent
+    from operator_panel.phone.sound import sound_device
     from operator_panel.phone.voip import VoipPhone
 
     sip = None if settings.sip is None else VoipPhone(settings.sip, library=args.sip_library)
-    agent = PhoneAgent(config, settings, sip, recordings=recordings_folder(settings, path))
+    agent = PhoneAgent(
+        config, settings, sip, recordings=recordings_folder(settings, path),
+        sound=sound_device(settings.sound_device),
+    )  # fmt: skip
     return run_until_stopped(agent, f"phone agent {config.device_id}")
 
 

@@ -8,7 +8,7 @@ not allow. Up to ``lines`` calls at once: one more incoming call is refused busy
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal
@@ -42,6 +42,10 @@ class Line:
     answered_at: float | None = None
     recording: str | None = None
     recordings: list[str] = field(default_factory=list)
+    conference: bool = False
+    """In the operator's conference: its reports say ``reason: conference``."""
+    live_at: float = 0.0
+    """When it was last answered or taken off hold (the newest is the operator's current call)."""
 
 
 @dataclass(frozen=True)
@@ -62,7 +66,9 @@ _ALLOWED: dict[str, tuple[LineState, ...]] = {
     "record_start": ("answered", "held"),
     "record_stop": ("answered", "held"),
     "transfer": ("answered", "held"),
+    "conference": ("held",),
 }
+CONFERENCE = "conference"
 
 
 class LineManager:
@@ -160,13 +166,52 @@ class LineManager:
         if line is None or line.state not in ("ringing", "dialing"):
             return []
         line.state, line.answered_at = "answered", self._clock()
+        line.live_at = line.answered_at
         return [self._report(line, "answered")]
 
     def hold(self, call_id: str, held: bool) -> list[PhoneCall]:
         """Put on local hold, or take off it."""
         line = self.check("hold" if held else "unhold", call_id)
         line.state = "held" if held else "answered"
+        if not held:
+            line.live_at = self._clock()
         return [self._report(line, "held" if held else "answered")]
+
+    def in_conference(self) -> set[str]:
+        """The calls in the operator's conference (none, or at least two)."""
+        return {line.call_id for line in self._calls.values() if line.conference}
+
+    def conference(self, call_id: str, exclude: Collection[str] = ()) -> list[PhoneCall]:
+        """Join the held call with the operator's current call (or its conference); both
+        answered. ``exclude``: answered calls that are not the operator's (a transfer's legs)."""
+        line = self.check("conference", call_id)
+        members = [c for c in self._calls.values() if c.conference and c.call_id != call_id]
+        talking = [
+            c for c in self._calls.values()
+            if c.state == "answered" and c.call_id not in exclude and c.call_id != call_id
+        ]  # fmt: skip
+        if members:  # it joins the conference; the others are in it already
+            joining = [line]
+        elif talking:
+            joining = [line, max(talking, key=lambda c: c.live_at)]
+        else:
+            raise LineError("wrong_state", "no answered call to join this one with")
+        for member in joining:
+            member.conference = True
+        line.state, line.live_at = "answered", self._clock()
+        return [self._report(c, _state(c)) for c in joining]
+
+    def leave_conference(self, call_id: str) -> list[PhoneCall]:
+        """The call leaves the conference; one left alone is a normal call again."""
+        line = self._calls.get(call_id)
+        if line is None or not line.conference:
+            return []
+        line.conference = False
+        rest = [c for c in self._calls.values() if c.conference]
+        if len(rest) != 1:
+            return []
+        rest[0].conference = False
+        return [self._report(rest[0], _state(rest[0]))]
 
     def recording(self, call_id: str, name: str | None) -> None:
         """Recording started (``name``) or stopped (None)."""
@@ -181,7 +226,9 @@ class LineManager:
         return [] if line is None else [self._report(line, "rejected", reason="rejected")]
 
     def ended(self, call_id: str, reason: str) -> list[PhoneCall]:
-        """The call is over: missed when it was never answered, otherwise ended."""
+        """The call is over: missed when it was never answered, otherwise ended (and the
+        conference it was in reported again when one call is left of it)."""
+        left = self.leave_conference(call_id)
         line = self._calls.pop(call_id, None)
         if line is None:
             return []
@@ -189,10 +236,12 @@ class LineManager:
             return [self._report(line, "missed", reason=reason)]
         talk = max(0, round(self._clock() - line.answered_at))
         recording = line.recordings[-1] if line.recordings else None
-        return [self._report(line, "ended", reason=reason, duration=talk, recording=recording)]
+        end = self._report(line, "ended", reason=reason, duration=talk, recording=recording)
+        return [end, *left]
 
     def transferred(self, call_id: str, target: str) -> list[PhoneCall]:
         """The call left this agent for ``target``."""
+        self.leave_conference(call_id)  # already left when the transfer began
         line = self._calls.pop(call_id, None)
         if line is None:
             return []
@@ -204,8 +253,7 @@ class LineManager:
         line = self._calls.get(call_id)
         if line is None:
             return []
-        state: CallState = "ringing" if line.state == "dialing" else line.state
-        return [self._report(line, state, reason=reason)]
+        return [self._report(line, _state(line), reason=reason)]
 
     # ---- helpers -----------------------------------------------------------------------------
 
@@ -223,8 +271,15 @@ class LineManager:
         recording: str | None = None,
         target: str | None = None,
     ) -> PhoneCall:
+        if reason is None and line.conference and state in ("answered", "held"):
+            reason = CONFERENCE
         return PhoneCall(
             call_id=line.call_id, line=str(line.number), direction=line.direction,
             remote=line.remote, state=state, at=self._now(), remote_name=line.remote_name,
             duration_s=duration, recording=recording, target=target, reason=reason,
         )  # fmt: skip
+
+
+def _state(line: Line) -> CallState:
+    """The reported state of a line: an outgoing call not answered yet is ringing."""
+    return "ringing" if line.state == "dialing" else line.state

@@ -1,14 +1,14 @@
-"""Audio of the answered calls: one thread, one 20 ms frame per call per tick.
+"""Audio of the answered calls and the sound device: one thread, one 20 ms frame per call per tick.
 
-Each tick reads what every answered call received, writes it to the call's recording when the
-operator asked for one, hands it to the bridged leg of a transfer, and sends the hold tone to
-a held caller (local hold: nothing of the conversation passes either way).
+Each tick reads what every answered call received and the microphone's frame, asks the mixer
+(``mixer.route``, pure) where it all goes, and sends it: to the other calls of a conference or
+of a transfer bridge, to the speaker, to the recordings; a held caller hears the hold tone
+(local hold: nothing of the conversation passes either way).
 """
 
 from __future__ import annotations
 
 import logging
-import math
 import re
 import threading
 import time
@@ -17,25 +17,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from operator_panel.phone.sip import FRAME, SAMPLE_RATE, SILENCE, SipCall
+from operator_panel.phone.mixer import HOLD_TONE, LegRoute, loud, route
+from operator_panel.phone.sip import FRAME, SAMPLE_RATE, SipCall
+from operator_panel.phone.sound import NoSound, SoundDevice
 
 logger = logging.getLogger(__name__)
 
 TICK = FRAME / SAMPLE_RATE
-
-
-def _hold_tone() -> list[bytes]:
-    """A quiet 425 Hz beep of 0.2 s every 3 s, as 20 ms frames of 8-bit unsigned PCM."""
-    beep = bytes(
-        128 + int(20 * math.sin(2 * math.pi * 425 * i / SAMPLE_RATE))
-        for i in range(int(0.2 * SAMPLE_RATE))
-    )
-    pause = SILENCE * int(2.8 * SAMPLE_RATE)
-    audio = beep + pause
-    return [audio[i : i + FRAME] for i in range(0, len(audio), FRAME)]
-
-
-HOLD_TONE = _hold_tone()
+__all__ = ["HOLD_TONE", "Leg", "Media", "loud", "recording_name"]
 
 
 def recording_name(line: str, remote: str, at: datetime | None = None) -> str:
@@ -45,11 +34,6 @@ def recording_name(line: str, remote: str, at: datetime | None = None) -> str:
     return f"{stamp}-l{line}-{who}.wav"
 
 
-def loud(frame: bytes, threshold: int = 8) -> bool:
-    """True when the frame holds more than silence (8-bit unsigned PCM)."""
-    return any(abs(b - 128) > threshold for b in frame)
-
-
 @dataclass
 class Leg:
     """One answered call as the media thread sees it."""
@@ -57,25 +41,36 @@ class Leg:
     call: SipCall
     held: bool = False
     partner: SipCall | None = None
+    conference: bool = False
     recorder: wave.Wave_write | None = None
     frames_in: int = 0
     loud_in: int = 0
+    loud_out: int = 0
     hold_at: int = 0
     dtmf: list[str] = field(default_factory=list)
+
+    def routing(self) -> LegRoute:
+        """How the mixer sees it."""
+        partner = None if self.partner is None else self.partner.id
+        return LegRoute(self.held, partner, self.conference, self.recorder is not None)
 
 
 class Media:
     """The media thread; ``add`` answered calls, ``remove`` them when they end."""
 
-    def __init__(self, recordings: Path) -> None:
+    def __init__(self, recordings: Path, sound: SoundDevice | None = None) -> None:
         self.recordings = recordings
+        self.sound: SoundDevice = sound or NoSound()
+        self.speaker_loud = 0
+        """Frames the speaker was given that held more than silence (tests, bench)."""
         self._legs: dict[str, Leg] = {}
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="phone-media", daemon=True)
 
     def start(self) -> None:
-        """Start the media thread."""
+        """Open the sound device and start the media thread."""
+        self.sound.open()
         self._thread.start()
 
     def stop(self) -> None:
@@ -83,6 +78,7 @@ class Media:
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join(2)
+        self.sound.close()
         with self._lock:
             legs, self._legs = list(self._legs.values()), {}
         for leg in legs:
@@ -123,6 +119,13 @@ class Media:
             leg_b = self._legs.setdefault(b.id, Leg(b))
             leg_a.partner, leg_b.partner = b, a
             leg_a.held = leg_b.held = False
+            leg_a.conference = leg_b.conference = False
+
+    def set_conference(self, call_ids: set[str]) -> None:
+        """The calls in the operator's conference now (each hears the others)."""
+        with self._lock:
+            for call_id, leg in self._legs.items():
+                leg.conference = call_id in call_ids
 
     def record_start(self, call_id: str, name: str) -> Path:
         """Start writing what the other party says to ``name`` in the recordings folder."""
@@ -175,27 +178,58 @@ class Media:
             with self._lock:
                 legs = list(self._legs.values())
             if not legs:  # idle: look again a little later, without keeping the beat
-                self._stop.wait(0.1)
+                self._idle()
                 due = time.monotonic()
                 continue
-            for leg in legs:
-                try:
-                    self._tick(leg)
-                except Exception:
-                    logger.exception("audio of call %s failed", leg.call.id)
+            try:
+                self._tick(legs)
+            except Exception:
+                logger.exception("audio of the calls failed")
 
-    def _tick(self, leg: Leg) -> None:
-        frame = leg.call.read_audio()
-        leg.frames_in += 1
+    def _idle(self) -> None:
+        try:
+            self.sound.read()  # the microphone's audio of the idle time is stale: drop it
+        except Exception:
+            logger.exception("sound device failed")
+        self._stop.wait(0.1)
+
+    def _tick(self, legs: list[Leg]) -> None:
+        heard: dict[str, bytes] = {}
+        for leg in legs:
+            try:
+                frame = leg.call.read_audio()
+            except Exception:
+                logger.exception("reading audio of call %s failed", leg.call.id)
+                frame = b""
+            heard[leg.call.id] = frame
+            leg.frames_in += 1
+            if loud(frame):
+                leg.loud_in += 1
+        mic = self.sound.read()
+        routing = route(
+            {leg.call.id: leg.routing() for leg in legs}, heard, mic, speaker=self.sound.present
+        )
+        for leg in legs:
+            out = routing.send.get(leg.call.id)
+            if leg.held:
+                out = HOLD_TONE[leg.hold_at % len(HOLD_TONE)]
+                leg.hold_at += 1
+            if out is not None:
+                self._send(leg, out)
+            recorded = routing.record.get(leg.call.id)
+            if recorded is not None and leg.recorder is not None:
+                with self._lock:  # record_stop may close it meanwhile
+                    if leg.recorder is not None:
+                        leg.recorder.writeframes(recorded)
+        if routing.speaker is not None:
+            if loud(routing.speaker):
+                self.speaker_loud += 1
+            self.sound.write(routing.speaker)
+
+    def _send(self, leg: Leg, frame: bytes) -> None:
         if loud(frame):
-            leg.loud_in += 1
-        if leg.held:
-            leg.call.write_audio(HOLD_TONE[leg.hold_at % len(HOLD_TONE)])
-            leg.hold_at += 1
-            return
-        if leg.partner is not None:
-            leg.partner.write_audio(frame)
-        if leg.recorder is not None:
-            with self._lock:  # record_stop may close it meanwhile
-                if leg.recorder is not None:
-                    leg.recorder.writeframes(frame)
+            leg.loud_out += 1
+        try:
+            leg.call.write_audio(frame)
+        except Exception:
+            logger.exception("sending audio to call %s failed", leg.call.id)

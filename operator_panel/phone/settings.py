@@ -6,12 +6,23 @@ the phone validates them here, so a typo stops the agent with one line naming th
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 Port = Annotated[int, Field(ge=1, le=65535)]
+# ALSA names: "default", "plughw:1,0", "hw:CARD=Headset,DEV=0", "sysdefault:CARD=Device".
+ALSA_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_:,.=]{0,99}$")
 
 
 class PhoneSettingsError(Exception):
@@ -96,6 +107,24 @@ class PhoneSettings(_Strict):
         title="Housekeeping",
         description="Seconds between checks of ring timeouts and the registration.",
     )
+    sound_device: str | None = Field(
+        None,
+        title="Sound device",
+        description="ALSA device of the operator's headset (default, plughw:1,0...), "
+        'played and captured with aplay/arecord; absent or "none": no sound, the agent '
+        "handles signalling and recording only.",
+    )
+
+    @field_validator("sound_device")
+    @classmethod
+    def _alsa_name(cls, value: str | None) -> str | None:
+        if value is None or value.strip().lower() in ("", "none"):
+            return None
+        if not ALSA_NAME.match(value):
+            raise ValueError(
+                'not an ALSA device name: give one like "default" or "plughw:1,0", or "none"'
+            )
+        return value
 
 
 def parse_settings(data: dict[str, Any], source: str = "device config") -> PhoneSettings:

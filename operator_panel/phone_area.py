@@ -47,6 +47,7 @@ CONTROL_COLOURS: dict[str, Rgba] = {
     "forward": BUTTON,
     "hold": BUTTON,
     "record": BUTTON,
+    "conference": BUTTON,
     "hangup": DANGER,
 }
 STATE_COLOURS: dict[str, Rgba] = {
@@ -281,6 +282,7 @@ class PhoneScreen(BoxLayout):  # type: ignore[misc]  # Kivy has no type informat
             "forward": phone.start_forward,
             "hold": phone.toggle_hold,
             "record": phone.toggle_record,
+            "conference": phone.conference,
             "hangup": phone.hangup,
         }
         actions[key](call_id)

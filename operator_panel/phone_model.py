@@ -59,6 +59,8 @@ class Call:
     answered: datetime | None = None
     remote_name: str | None = None
     recording: bool = False
+    conference: bool = False
+    """Joined with other lines in the agent's conference (its reports say so)."""
     seen: datetime = field(default_factory=_now)
     """When the panel learnt it (its own clock): the order of calls on screen."""
 
@@ -152,6 +154,8 @@ class PhoneModel:
             known.remote_name = report.remote_name
         if report.recording is not None:
             known.recording = True
+        if report.reason in (None, "conference"):  # not a refused command's report
+            known.conference = report.reason == "conference"
         return True
 
     def _take_line(self, report: PhoneCall) -> None:
@@ -169,6 +173,7 @@ class PhoneModel:
             started=report.at,
             answered=report.at if report.state != "ringing" else None,
             remote_name=report.remote_name,
+            conference=report.reason == "conference",
             seen=self.clock(),
         )
 
@@ -228,6 +233,11 @@ class PhoneModel:
         self.chosen = call_id
         self._notify()
 
+    def can_join(self, call: Call) -> bool:
+        """A held call can join the answered one (a three-way conference, in the agent)."""
+        others = self.calls.values()
+        return call.state == "held" and any(c.state == "answered" for c in others)
+
     def ring_muted(self) -> bool:
         """A call rings while the operator talks on another line and the ring is to be quiet."""
         return self.mute_second_ring and self.ringing() is not None and self.talking() is not None
@@ -264,6 +274,12 @@ class PhoneModel:
         call = self.calls.get(call_id)
         if call is not None:
             self._command("unhold" if call.state == "held" else "hold", call_id)
+
+    def conference(self, call_id: str) -> None:
+        """Join the held call with the answered one: all three talk together (PH-2)."""
+        call = self.calls.get(call_id)
+        if call is not None and self.can_join(call):
+            self._command("conference", call_id)
 
     def toggle_record(self, call_id: str) -> None:
         """Start or stop recording the conversation (PH-2)."""

@@ -225,6 +225,8 @@ def _line(
     since = call.answered if call.answered is not None else call.started
     state_key = "dialling" if ringing and call.direction == "out" else call.state
     state = text(f"phone.state_{state_key}")
+    if call.conference:
+        state = f"{state} · {text('phone.state_conference')}"
     if call.recording:
         state = f"{state} · {text('phone.state_recording')}"
     actions: dict[str, Button] = {}
@@ -238,6 +240,8 @@ def _line(
         actions["record"] = Button(
             text("phone.record_stop" if call.recording else "phone.record"), live, call.recording
         )
+        if phone.can_join(call):
+            actions["conference"] = Button(text("phone.conference"), live)
         actions["hangup"] = Button(text("phone.hangup"), usable and waiting != "hangup")
     # The state first: it is what a narrow line must still show.
     parts = [state, *([call.remote] if call.remote_name else []), text(f"phone.{call.direction}")]

@@ -215,6 +215,25 @@ def test_a_call_rings_is_answered_gets_dtmf_and_is_hung_up(
     report(agent, "c1", "held")
     pump(lambda: row.state_label.text.startswith("Утримання"))
     pump(lambda: screen.controls["hold"].text == "Повернути")
+
+    # A call dialled on line 2 and answered: the held line joins it in a conference (PH-2).
+    c3 = {"remote": "0447654321", "line": "2", "direction": "out"}
+    report(agent, "c3", "answered", **c3)
+    pump(lambda: screen.rows[1].parent is screen.lines_box)
+    tap(row)  # the held line's buttons
+    pump(lambda: "conference" in screen.controls and screen.controls["conference"].parent)
+    assert screen.controls["conference"].text == "Конференція"
+    tap(screen.controls["conference"])
+    joined = commands.next()
+    assert (joined.type, joined.call_id) == ("conference", "c1")
+    report(agent, "c1", "answered", reason="conference")
+    report(agent, "c3", "answered", reason="conference", **c3)
+    pump(lambda: row.state_label.text.startswith("Розмова · конференція"))
+    assert screen.controls["conference"].parent is None  # nothing held to join any more
+    report(agent, "c3", "ended", duration_s=5, **c3)
+    report(agent, "c1", "answered")  # the agent: c1 is alone again, a normal call
+    pump(lambda: row.state_label.text == "Розмова · вхідний")
+
     tap(screen.controls["hangup"])
     hangup = commands.next()
     assert (hangup.type, hangup.call_id) == ("hangup", "c1")

@@ -193,6 +193,32 @@ def test_hold_record_and_nothing_sent_without_a_connection(phone: Phone) -> None
     assert phone.view().registration == "No connection: phone commands cannot be sent"
 
 
+def test_a_held_line_joins_the_answered_one_in_a_conference(phone: Phone) -> None:
+    phone.report("c1", "held")
+    assert "conference" not in phone.view().controls  # nothing answered to join it with
+    phone.report("c2", "answered", 1, line="2")
+    phone.model.choose("c1")
+    view = phone.view()
+    assert view.controls_call == "c1" and view.controls["conference"].text == "Conference"
+    assert view.controls["conference"].enabled
+    phone.model.conference("c2")  # not held: nothing to send
+    phone.model.conference("c1")
+    phone.model.conference("c1")  # a second press before the agent reported
+    assert [(c.type, c.call_id) for c in phone.sent] == [("conference", "c1")]
+    assert not phone.view().controls["conference"].enabled  # waiting for the report
+    phone.report("c1", "answered", 2, reason="conference")
+    phone.report("c2", "answered", 2, line="2", reason="conference")
+    view = phone.view()
+    assert [line.state for line in view.lines] == ["In call · conference"] * 2
+    assert "conference" not in view.controls
+    phone.report("c2", "held", 3, line="2", reason="conference")  # a leg held: still in it
+    phone.report("c2", "held", 4, line="2", reason="unhold_failed")  # a refusal changes nothing
+    assert phone.model.calls["c2"].conference
+    phone.report("c2", "ended", 5, line="2")
+    phone.report("c1", "answered", 5)  # alone again: a normal call
+    assert [line.state for line in phone.view().lines] == ["In call"]
+
+
 def test_registration_as_the_agent_tells_it(phone: Phone) -> None:
     assert phone.view().registration == "Phone state unknown"
     phone.model.state_received(DeviceState(state="online", role="phone"))

@@ -182,6 +182,8 @@ class PhoneModel:
         self.agent = state
         if state.state == "offline":
             self.pending.clear()
+        elif state.phone is not None:
+            self.mute_second_ring = not state.phone.second_ring
         self._notify()
 
     def connection_changed(self, up: bool) -> None:
@@ -344,8 +346,14 @@ class PhoneModel:
             self._command("dial", None, target=number)
 
     def toggle_mute_second_ring(self) -> None:
-        """PH-4: keep a second line quiet while the operator talks."""
+        """PH-4: keep a second line quiet while the operator talks (the agent plays the ring,
+        so it is told; its state then says what it does)."""
+        if not self.usable:
+            logger.info("phone ring setting ignored: no connection to the agent")
+            return
         self.mute_second_ring = not self.mute_second_ring
+        kind: PhoneCommandType = "second_ring_off" if self.mute_second_ring else "second_ring_on"
+        self._send(PhoneCmd(type=kind, request_id=new_request_id()))
         self._notify()
 
     def toggle_open(self) -> None:

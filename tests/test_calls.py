@@ -289,6 +289,7 @@ def test_phone_on_and_off_from_the_agents_state(site: Site) -> None:
         "number": "101",
         "lines": 5,
         "busy": 0,
+        "second_ring": True,
     }
     agent.state(True, number="101", busy=2)  # lines busy: no new event
     wait_for("busy lines stored", lambda: _status(site, "phone-1").get("busy") == 2)

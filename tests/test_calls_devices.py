@@ -85,7 +85,9 @@ def test_phone_status_is_stored_from_the_device_state(hub: Hub) -> None:
         )
         row = devices.record_state(session, site="main", device_id="phone-1", state=online)
         assert row is not None
-        assert row.phone_status == {"registered": True, "number": "101", "lines": 5, "busy": 1}
+        assert row.phone_status == {
+            "registered": True, "number": "101", "lines": 5, "busy": 1, "second_ring": True
+        }  # fmt: skip
         # The generic device client's own state (faults) carries no phone part: kept.
         bare = DeviceState(state="online", role="phone")
         row = devices.record_state(session, site="main", device_id="phone-1", state=bare)

@@ -132,6 +132,14 @@ def test_five_lines_and_the_mute_of_the_second_lines_ring(phone: Phone) -> None:
     incoming = phone.view().incoming
     assert incoming is not None and incoming.note == "Ring muted: you are on another line"
     assert phone.view().mute.current and phone.view().mute.text == "Second line ring: muted"
+    # The agent plays the ring: it is told, and its state then says what it does.
+    assert [(c.type, c.call_id) for c in phone.sent[-1:]] == [("second_ring_off", None)]
+    status = PhoneStatus(registered=True, number="203", busy=5, second_ring=True)
+    phone.model.state_received(DeviceState(state="online", role="phone", phone=status))
+    assert not phone.model.ring_muted()  # the agent restarted and rings again: shown so
+    phone.model.toggle_mute_second_ring()
+    phone.model.toggle_mute_second_ring()
+    assert [c.type for c in phone.sent[-2:]] == ["second_ring_off", "second_ring_on"]
 
 
 def test_the_last_ten_incoming_calls_newest_first(phone: Phone) -> None:

@@ -216,7 +216,8 @@ def test_registers_and_reports_registered(phone: Running, hub: HubSide) -> None:
     hub.wait_state(
         lambda s: (
             s["state"] == "online"
-            and s["phone"] == {"registered": True, "number": NUMBER, "lines": 5, "busy": 0}
+            and s["phone"]
+            == {"registered": True, "number": NUMBER, "lines": 5, "busy": 0, "second_ring": True}
         )
     )
 

@@ -18,7 +18,15 @@ from hub.protocol.devices import PhoneCall
 from operator_panel.phone import cli
 from operator_panel.phone.lines import LineError, LineManager
 from operator_panel.phone.media import Media, loud, recording_name
-from operator_panel.phone.mixer import HOLD_TONE, LegRoute, clip, mix, route, to_signed
+from operator_panel.phone.mixer import (
+    HOLD_TONE,
+    LegRoute,
+    clip,
+    mix,
+    ring_frame,
+    route,
+    to_signed,
+)
 from operator_panel.phone.settings import PhoneSettingsError, parse_settings
 from operator_panel.phone.voip import VoipPhone
 from tests.sip_peers import free_port
@@ -227,6 +235,16 @@ def test_route_plain_calls_bridges_and_no_sound() -> None:
     out = route({"a": LegRoute(recording=True)}, {"a": a}, None)
     assert out.send == {} and out.record == {"a": a} and out.speaker is None
     assert len(HOLD_TONE) == 150 and loud(HOLD_TONE[0])
+
+
+def test_the_ring_and_the_call_waiting_beeps() -> None:
+    """Alone: 1 s of ring in 5 s; talking: two short beeps in 5 s, or nothing when muted."""
+    ring = [ring_frame(n, talking=False, second_ring=False) for n in range(250)]
+    assert sum(loud(f or b"") for f in ring) == 50 and all(loud(f or b"") for f in ring[:50])
+    beeps = [ring_frame(n, talking=True, second_ring=True) for n in range(250)]
+    assert sum(loud(f or b"") for f in beeps) == 20 and not loud(beeps[15] or b"")
+    assert ring_frame(0, talking=True, second_ring=False) is None
+    assert ring_frame(250, talking=False, second_ring=True) == ring[0]  # it repeats
 
 
 # ---- settings and CLI ---------------------------------------------------------------------

@@ -153,6 +153,10 @@ PhoneCommandType = Literal[
     "record_start",
     "record_stop",
     "conference",
+    # PH-4: whether a line that rings while the operator talks is heard (a soft call-waiting
+    # tone) or kept quiet; for the whole phone, no call_id.
+    "second_ring_on",
+    "second_ring_off",
 ]
 _NEEDS_CALL = frozenset(
     {"answer", "reject", "hangup", "hold", "unhold", "transfer", "dtmf", "record_start",
@@ -192,6 +196,8 @@ class PhoneStatus(Part):
     number: Annotated[str, StringConstraints(max_length=64)] | None = None
     lines: Annotated[int, Field(ge=1, le=5)] = 5
     busy: Annotated[int, Field(ge=0, le=5)] = 0
+    second_ring: bool = True
+    """False when a line ringing during a conversation is kept quiet (PH-4)."""
 
 
 class Fault(Part):

@@ -76,6 +76,8 @@ class PhoneAgent:
         self._hidden: set[str] = set()
         self._jobs: queue.Queue[Job | None] = queue.Queue()
         self._status: PhoneStatus | None = None
+        self.second_ring = True
+        """PH-4: a line ringing while the operator talks is heard (False: kept quiet)."""
         self._worker = threading.Thread(target=self._work, name="phone-agent", daemon=True)
 
     # ---- lifecycle --------------------------------------------------------------------------
@@ -182,10 +184,12 @@ class PhoneAgent:
         return self.sip is not None and self.sip.registered
 
     def _publish_status(self, registered: bool) -> None:
+        ringing = any(line.state == "ringing" for line in self.lines.calls())
+        self.media.set_ringing(ringing, second_ring=self.second_ring)
         status = PhoneStatus(
             registered=registered,
             number=None if self.settings.sip is None else self.settings.sip.user[:64],
-            lines=self.lines.lines, busy=self.lines.busy,
+            lines=self.lines.lines, busy=self.lines.busy, second_ring=self.second_ring,
         )  # fmt: skip
         if status != self._status:
             self._status = status
@@ -275,6 +279,11 @@ class PhoneAgent:
     # ---- commands ---------------------------------------------------------------------------
 
     def _command(self, cmd: PhoneCmd) -> None:
+        if cmd.type in ("second_ring_on", "second_ring_off"):
+            self.second_ring = cmd.type == "second_ring_on"
+            logger.info("a second line's ring is %s", "heard" if self.second_ring else "muted")
+            self._publish_status(self._registered())
+            return
         try:
             if cmd.type == "dial":
                 self._dial(cmd.target or "")

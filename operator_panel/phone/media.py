@@ -17,7 +17,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from operator_panel.phone.mixer import HOLD_TONE, LegRoute, loud, route
+from operator_panel.phone.mixer import (
+    HOLD_TONE,
+    SILENT_FRAME,
+    LegRoute,
+    loud,
+    mix,
+    ring_frame,
+    route,
+    with_operator,
+)
 from operator_panel.phone.sip import FRAME, SAMPLE_RATE, SipCall
 from operator_panel.phone.sound import NoSound, SoundDevice
 
@@ -64,6 +73,9 @@ class Media:
         self.speaker_loud = 0
         """Frames the speaker was given that held more than silence (tests, bench)."""
         self._legs: dict[str, Leg] = {}
+        self._ringing = False
+        self._second_ring = True
+        self._ring_at = 0
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="phone-media", daemon=True)
@@ -121,6 +133,14 @@ class Media:
             leg_a.held = leg_b.held = False
             leg_a.conference = leg_b.conference = False
 
+    def set_ringing(self, ringing: bool, *, second_ring: bool) -> None:
+        """Whether an incoming call rings now; ``second_ring`` False keeps it quiet while the
+        operator talks (PH-4). Heard on the speaker only, where there is a sound device."""
+        with self._lock:
+            if ringing and not self._ringing:
+                self._ring_at = 0
+            self._ringing, self._second_ring = ringing, second_ring
+
     def set_conference(self, call_ids: set[str]) -> None:
         """The calls in the operator's conference now (each hears the others)."""
         with self._lock:
@@ -177,7 +197,8 @@ class Media:
                 due = time.monotonic()
             with self._lock:
                 legs = list(self._legs.values())
-            if not legs:  # idle: look again a little later, without keeping the beat
+                ringing = self._ringing and self.sound.present
+            if not legs and not ringing:  # idle: look again a little later, off the beat
                 self._idle()
                 due = time.monotonic()
                 continue
@@ -221,10 +242,24 @@ class Media:
                 with self._lock:  # record_stop may close it meanwhile
                     if leg.recorder is not None:
                         leg.recorder.writeframes(recorded)
-        if routing.speaker is not None:
-            if loud(routing.speaker):
+        speaker = self._with_ring(routing.speaker, legs)
+        if speaker is not None:
+            if loud(speaker):
                 self.speaker_loud += 1
-            self.sound.write(routing.speaker)
+            self.sound.write(speaker)
+
+    def _with_ring(self, speaker: bytes | None, legs: list[Leg]) -> bytes | None:
+        """The speaker's frame with the ring or the call-waiting beeps mixed in."""
+        with self._lock:
+            if not self._ringing or not self.sound.present:
+                return speaker
+            at, self._ring_at = self._ring_at, self._ring_at + 1
+            second_ring = self._second_ring
+        talking = bool(with_operator({leg.call.id: leg.routing() for leg in legs}))
+        ring = ring_frame(at, talking=talking, second_ring=second_ring)
+        if ring is None:
+            return speaker
+        return mix([speaker or SILENT_FRAME, ring])
 
     def _send(self, leg: Leg, frame: bytes) -> None:
         if loud(frame):

@@ -55,18 +55,35 @@ def mix(frames: Iterable[bytes]) -> bytes:
     return to_unsigned(sum(column) for column in zip(*signed, strict=True))
 
 
-def _hold_tone() -> list[bytes]:
-    """A quiet 425 Hz beep of 0.2 s every 3 s, as 20 ms frames of 8-bit unsigned PCM."""
-    beep = bytes(
-        128 + int(20 * math.sin(2 * math.pi * 425 * i / SAMPLE_RATE))
-        for i in range(int(0.2 * SAMPLE_RATE))
-    )
-    pause = SILENCE * int(2.8 * SAMPLE_RATE)
-    audio = beep + pause
-    return [audio[i : i + FRAME] for i in range(0, len(audio), FRAME)]
+def tone(cadence: list[tuple[float, float]], amplitude: int, hz: float = 425.0) -> list[bytes]:
+    """A repeating tone as 20 ms frames of 8-bit unsigned PCM: ``cadence`` is (on, off) seconds
+    pairs, one cycle of the pattern."""
+    audio = bytearray()
+    for on, off in cadence:
+        audio += bytes(
+            128 + int(amplitude * math.sin(2 * math.pi * hz * i / SAMPLE_RATE))
+            for i in range(int(on * SAMPLE_RATE))
+        )
+        audio += SILENCE * int(off * SAMPLE_RATE)
+    return [bytes(audio[i : i + FRAME]) for i in range(0, len(audio), FRAME)]
 
 
-HOLD_TONE = _hold_tone()
+HOLD_TONE = tone([(0.2, 2.8)], 20)
+"""What a held caller hears: a quiet beep every 3 s."""
+RING_TONE = tone([(1.0, 4.0)], 60)
+"""The speaker while a call rings and the operator talks with nobody (425 Hz, 1 s in 5 s)."""
+WAITING_TONE = tone([(0.2, 0.2), (0.2, 4.4)], 25)
+"""Mixed into the conversation when another line rings (two short beeps every 5 s)."""
+
+
+def ring_frame(at: int, *, talking: bool, second_ring: bool) -> bytes | None:
+    """The ringing sound of tick ``at`` for the speaker: the ring when the operator is not
+    talking, the call-waiting beeps when they are (None when those are muted, PH-4)."""
+    if not talking:
+        return RING_TONE[at % len(RING_TONE)]
+    if not second_ring:
+        return None
+    return WAITING_TONE[at % len(WAITING_TONE)]
 
 
 @dataclass(frozen=True)

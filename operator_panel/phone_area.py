@@ -171,7 +171,9 @@ class PhoneScreen(BoxLayout):  # type: ignore[misc]  # Kivy has no type informat
         self.no_lines = label(s(22), MUTED, size_hint_y=None)
         self.no_lines.bind(height=self._fit_lines)
         self.rows = [LineRow(s, self._touch_line) for _ in range(5)]
-        self.controls_row = BoxLayout(spacing=s(10), size_hint_y=None, height=s(88))
+        self.controls_row = BoxLayout(
+            orientation="vertical", spacing=s(10), size_hint_y=None, height=s(88)
+        )
         self.controls: dict[str, Button] = {}
         for key, colour in CONTROL_COLOURS.items():
             widget = fitting(button(s(24), s(88), colour, bold=True), s(24))
@@ -329,13 +331,25 @@ class PhoneScreen(BoxLayout):  # type: ignore[misc]  # Kivy has no type informat
         box_.add_widget(self.lines_spacer)
         self.controls_call = view.controls_call
         self.controls_row.clear_widgets()
-        for key, state in view.controls.items():
-            widget = self.controls[key]
-            widget.text = state.text
-            widget.disabled = not state.enabled
-            colour = CONTROL_COLOURS[key]
-            widget.background_color = PRIMARY if state.current else colour
-            self.controls_row.add_widget(widget)
+        # Up to three buttons side by side; four or more in rows of two, so every label keeps
+        # its full size on a narrow column.
+        keys = list(view.controls)
+        per_row = len(keys) if len(keys) <= 3 else 2
+        rows = [keys[i : i + per_row] for i in range(0, len(keys), per_row)]
+        for row_keys in rows:
+            row = BoxLayout(spacing=self.s(10))
+            for key in row_keys:
+                state = view.controls[key]
+                widget = self.controls[key]
+                widget.text = state.text
+                widget.disabled = not state.enabled
+                colour = CONTROL_COLOURS[key]
+                widget.background_color = PRIMARY if state.current else colour
+                if widget.parent is not None:
+                    widget.parent.remove_widget(widget)
+                row.add_widget(widget)
+            self.controls_row.add_widget(row)
+        self.controls_row.height = self.s(88) * len(rows) + self.s(10) * (len(rows) - 1)
         if view.controls:
             box_.add_widget(self.controls_row)
         self._fit_lines()

@@ -285,7 +285,7 @@ def _phone_incoming(model: PanelModel) -> None:
 
 
 def _phone_lines(model: PanelModel) -> None:
-    """Two lines: a client on hold, a colleague in a recorded call with tones sent."""
+    """Two lines: a client on hold (touched: its buttons), a recorded call with tones sent."""
     phone = _phone(model)
     phone.open = True
     phone.mute_second_ring = True
@@ -299,6 +299,7 @@ def _phone_lines(model: PanelModel) -> None:
     phone.toggle_record("c2")
     phone.press_key("1")
     phone.press_key("2")
+    phone.choose("c1")  # the client on hold: resume, or join the call (Conference)
     phone.pending.clear()
 
 

@@ -331,10 +331,13 @@ class PhoneScreen(BoxLayout):  # type: ignore[misc]  # Kivy has no type informat
         box_.add_widget(self.lines_spacer)
         self.controls_call = view.controls_call
         self.controls_row.clear_widgets()
+        for widget in self.controls.values():  # out of last time's rows
+            if widget.parent is not None:
+                widget.parent.remove_widget(widget)
         # Up to three buttons side by side; four or more in rows of two, so every label keeps
         # its full size on a narrow column.
         keys = list(view.controls)
-        per_row = len(keys) if len(keys) <= 3 else 2
+        per_row = max(1, len(keys)) if len(keys) <= 3 else 2
         rows = [keys[i : i + per_row] for i in range(0, len(keys), per_row)]
         for row_keys in rows:
             row = BoxLayout(spacing=self.s(10))
@@ -345,8 +348,6 @@ class PhoneScreen(BoxLayout):  # type: ignore[misc]  # Kivy has no type informat
                 widget.disabled = not state.enabled
                 colour = CONTROL_COLOURS[key]
                 widget.background_color = PRIMARY if state.current else colour
-                if widget.parent is not None:
-                    widget.parent.remove_widget(widget)
                 row.add_widget(widget)
             self.controls_row.add_widget(row)
         self.controls_row.height = self.s(88) * len(rows) + self.s(10) * (len(rows) - 1)

@@ -8,10 +8,14 @@ late reports, short numbers, malformed payloads, the phone switching on and off,
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import io
 import json
 import queue
 import time
 import uuid
+import wave
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -22,6 +26,7 @@ from sqlalchemy import func, select
 from hub.bootstrap import Hub
 from hub.db.engine import transaction
 from hub.db.models import (
+    Attachment,
     Device,
     DocRight,
     Employee,
@@ -32,7 +37,14 @@ from hub.db.models import (
     User,
 )
 from hub.protocol import topics
-from hub.protocol.devices import DeviceState, Fault, PhoneCall, PhoneCmd, PhoneStatus
+from hub.protocol.devices import (
+    DeviceState,
+    Fault,
+    PhoneCall,
+    PhoneCmd,
+    PhoneRecording,
+    PhoneStatus,
+)
 from hub.protocol.messages import CallerCard, PanelReply, PhoneBook
 from hub.services import clients, clients_contacts
 from hub.services.clients_contacts import PhoneData
@@ -349,6 +361,72 @@ def test_malformed_reports_are_rejected_and_logged_and_the_hub_keeps_going(
     with site.hub.sessions() as session:
         assert session.scalar(select(func.count()).select_from(PhoneCallRecord)) == 1
         assert session.scalar(select(func.count()).select_from(Event)) == 1
+
+
+def wav_file(seconds: float = 0.5) -> bytes:
+    """A small 8 kHz, 8-bit mono WAV with a tone, as the agent records it."""
+    out = io.BytesIO()
+    with wave.open(out, "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(1)
+        wav.setframerate(8000)
+        wav.writeframes(
+            bytes(128 + (30 if (i // 8) % 2 else -30) for i in range(int(8000 * seconds)))
+        )
+    return out.getvalue()
+
+
+def recording(call_id: str, name: str, wav: bytes, sha256: str | None = None) -> PhoneRecording:
+    return PhoneRecording(
+        call_id=call_id,
+        name=name,
+        sha256=sha256 or hashlib.sha256(wav).hexdigest(),
+        data=base64.b64encode(wav).decode(),
+    )
+
+
+def test_a_recording_is_attached_to_the_calls_event_once(
+    site: Site, caplog: pytest.LogCaptureFixture
+) -> None:
+    make_operator(site, "olena", sip="101")
+    agent = Agent(site, "phone-1")
+    topic = topics.phone_recording("main", "phone-1")
+    wav = wav_file()
+    # Sent while the call still runs (the agent waits for the end, but a hub must not trust it).
+    agent.report("r1", "ringing", "0501234567", 0)
+    agent.report("r1", "answered", "0501234567", 2)
+    name = "20261129T101500000000-l1-0501234567.wav"
+    agent.client.publish(topic, recording("r1", name, wav)).wait_for_publish(WAIT)
+    wait_for("the early one refused", lambda: "call_recording_early" in caplog.text)
+    agent.report("r1", "ended", "0501234567", 30, duration_s=28, recording=name)
+    row = call(site, "phone-1", "r1")
+    damaged = recording("r1", name, wav, sha256="0" * 64)
+    not_a_wav = recording("r1", name, b"RIFX" + wav[4:])
+    unknown = recording("r9", name, wav)
+    for message in (damaged, not_a_wav, unknown):
+        agent.client.publish(topic, message).wait_for_publish(WAIT)
+    for _ in range(2):  # sent twice (QoS 1 redelivery): one attachment
+        agent.client.publish(topic, recording("r1", name, wav)).wait_for_publish(WAIT)
+
+    def attachments() -> list[Attachment]:
+        with site.hub.sessions() as session:
+            return list(
+                session.scalars(select(Attachment).where(Attachment.event_id == row.event_id))
+            )
+
+    wait_for("the recording attached", lambda: len(attachments()) == 1)
+    wait_for("every message handled", lambda: "call_recording_unknown_call" in caplog.text)
+    assert caplog.text.count("call_recording_damaged") >= 2
+    [attached] = attachments()
+    assert (attached.original_filename, attached.content_type) == (name, "audio/wav")
+    assert attached.size == len(wav) and attached.uploaded_by is None
+    assert site.hub.files.path(attached.stored_name).read_bytes() == wav
+    # A panel's (or another agent's) credentials cannot send this agent's recording.
+    for device, role in (("panel-2", "panel"), ("phone-2", "phone")):
+        other = site.device(device, role)
+        other.publish(topic, recording("r1", "other.wav", wav)).wait_for_publish(WAIT)
+    time.sleep(0.3)
+    assert len(attachments()) == 1
 
 
 def _collect(inbox: queue.Queue[str]) -> Any:

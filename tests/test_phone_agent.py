@@ -12,6 +12,8 @@ restarting; malformed SIP and malformed commands do not kill the agent.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import os
 import queue
@@ -34,7 +36,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from firmware_config.device_config import parse_config, write_config
 from hub.protocol import topics
-from hub.protocol.devices import PhoneCall, PhoneCmd
+from hub.protocol.devices import PhoneCall, PhoneCmd, PhoneRecording
 from hub.protocol.messages import decode, encode
 from operator_panel.phone.agent import PhoneAgent
 from operator_panel.phone.media import loud
@@ -77,12 +79,17 @@ class HubSide:
     calls: queue.Queue[PhoneCall] = field(default_factory=queue.Queue)
     states: queue.Queue[dict[str, Any]] = field(default_factory=queue.Queue)
     latest: dict[str, Any] = field(default_factory=dict)
+    recordings: queue.Queue[PhoneRecording] = field(default_factory=queue.Queue)
 
     def on_message(self, _c: Any, _u: Any, msg: mqtt.MQTTMessage) -> None:
         if msg.topic.endswith("/call"):
             message = decode(topics.parse(msg.topic).kind, msg.payload)
             assert isinstance(message, PhoneCall)
             self.calls.put(message)
+        elif msg.topic.endswith("/recording"):
+            recording = decode(topics.parse(msg.topic).kind, msg.payload)
+            assert isinstance(recording, PhoneRecording)
+            self.recordings.put(recording)
         elif msg.payload:
             self.latest = json.loads(msg.payload)
             self.states.put(self.latest)
@@ -134,7 +141,11 @@ def hub(broker: Broker) -> Iterator[HubSide]:
     client.on_message = side.on_message
     client.connect(broker.host, broker.port)
     client.loop_start()
-    for topic in (topics.phone_call("main", DEVICE), topics.device_state("main", DEVICE)):
+    for topic in (
+        topics.phone_call("main", DEVICE),
+        topics.device_state("main", DEVICE),
+        topics.phone_recording("main", DEVICE),
+    ):
         client.subscribe(topic, 1)
     time.sleep(0.2)
     yield side
@@ -308,6 +319,12 @@ def test_incoming_call_answered_with_audio_and_dtmf(
     assert (rate, width) == (8000, 1)
     chunks = [frames[i : i + 160] for i in range(0, len(frames), 160)]
     assert sum(loud(c) for c in chunks) >= 25, "the caller's tone is not in the recording"
+    # ... and the file goes to the hub after the final report, whole (PH-8).
+    sent = hub.recordings.get(timeout=WAIT)
+    assert (sent.call_id, sent.name) == (ringing.call_id, ended.recording)
+    file = (phone.recordings / ended.recording).read_bytes()
+    assert base64.b64decode(sent.data) == file
+    assert sent.sha256 == hashlib.sha256(file).hexdigest()
     assert "5" in phone.agent.dtmf_received.get(ringing.call_id, "")
     hub.wait_state(lambda s: s["phone"]["busy"] == 0)
 

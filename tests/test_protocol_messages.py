@@ -45,6 +45,7 @@ from hub.protocol.messages import (
     PanelReply,
     PhoneCall,
     PhoneCmd,
+    PhoneRecording,
     PrinterJob,
     PrinterResult,
     PrintTicket,
@@ -187,6 +188,15 @@ SAMPLES: list[tuple[K, Message]] = [
     (K.PHONE_CMD, PhoneCmd(type="transfer", call_id="c-1", target="101")),
     (K.PHONE_CMD, PhoneCmd(type="dial", target="+380441234567")),
     (K.PHONE_CMD, PhoneCmd(type="dtmf", call_id="c-1", digits="12#")),
+    (
+        K.PHONE_RECORDING,
+        PhoneRecording(
+            call_id="c-1",
+            name="20261129T101500-l1-0501234567.wav",
+            sha256="a" * 64,
+            data="UklGRg==",
+        ),
+    ),
     (
         K.DEVICE_STATE,
         DeviceState(
@@ -397,6 +407,7 @@ def test_acl_rules_per_role() -> None:
     assert rules("phone") == {
         ("write", f"{p}/devices/d1/state"),
         ("write", f"{p}/phone/d1/call"),
+        ("write", f"{p}/phone/d1/recording"),
         ("read", f"{p}/phone/d1/cmd"),
         ("read", f"{p}/display/#"),
     }

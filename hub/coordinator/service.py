@@ -27,7 +27,7 @@ import zlib
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
@@ -51,13 +51,14 @@ from hub.i18n import translate
 from hub.protocol import topics
 from hub.protocol.base import Reply
 from hub.protocol.client import no_delay
-from hub.protocol.devices import DeviceState, PhoneCall, PrinterResult
+from hub.protocol.devices import DeviceState, PhoneCall, PhoneRecording, PrinterResult
 from hub.protocol.errors import ProtocolError
-from hub.protocol.messages import KioskReply, PanelReply, decode
+from hub.protocol.messages import AnyMessage, KioskReply, PanelReply, decode
 from hub.protocol.topics import Topic, TopicKind
-from hub.services import calls, devices, outbox, queue_operators, queue_publish
+from hub.services import call_work, calls, devices, outbox, queue_operators, queue_publish
 from hub.services.queue import QueueContext
 
+T = TypeVar("T")
 logger = logging.getLogger(__name__)
 
 SHARE_GROUP = "cherga-hub"
@@ -194,6 +195,7 @@ class Coordinator:
                 (f"$share/{SHARE_GROUP}/{base}/panel/+/req", 1),
                 (f"$share/{SHARE_GROUP}/{base}/printer/+/result", 1),
                 (f"$share/{SHARE_GROUP}/{base}/phone/+/call", 1),
+                (f"$share/{SHARE_GROUP}/{base}/phone/+/recording", 1),
                 (f"{base}/devices/+/state", 1),
             ]
         )
@@ -256,8 +258,18 @@ class Coordinator:
             self._print_result(where, payload)
         elif where.kind == TopicKind.PHONE_CALL:
             self._phone_call(where, payload)
+        elif where.kind == TopicKind.PHONE_RECORDING:
+            self._phone_recording(where, payload)
         else:
             self._reject(topic, "bad_topic", "the hub does not take messages on this topic")
+
+    def _decoded(self, where: Topic, kind: TopicKind, payload: bytes) -> AnyMessage | None:
+        """The payload as the contract's message of ``kind``, or None (rejected and logged)."""
+        try:
+            return decode(kind, payload)
+        except ProtocolError as exc:
+            self._reject(str(where), exc.code, exc.message)
+            return None
 
     def _reject(self, topic: str, code: str, why: str) -> None:
         # The payload is never logged: a login carries a password.
@@ -401,12 +413,9 @@ class Coordinator:
     def _state(self, where: Topic, payload: bytes) -> None:
         if not payload:
             return  # a retained state cleared by an administrator
-        try:
-            state = decode(TopicKind.DEVICE_STATE, payload)
-        except ProtocolError as exc:
-            self._reject(str(where), exc.code, exc.message)
+        state = self._decoded(where, TopicKind.DEVICE_STATE, payload)
+        if not isinstance(state, DeviceState):
             return
-        assert isinstance(state, DeviceState)
         ctx = self.context()
         with transaction(self.hub.sessions) as session:
             known = session.get(Device, str(where.device))
@@ -423,12 +432,9 @@ class Coordinator:
             self._reject(str(where), "device_unknown", "state of an unregistered device")
 
     def _print_result(self, where: Topic, payload: bytes) -> None:
-        try:
-            result = decode(TopicKind.PRINTER_RESULT, payload)
-        except ProtocolError as exc:
-            self._reject(str(where), exc.code, exc.message)
+        result = self._decoded(where, TopicKind.PRINTER_RESULT, payload)
+        if not isinstance(result, PrinterResult):
             return
-        assert isinstance(result, PrinterResult)
         try:
             with transaction(self.hub.sessions) as session:
                 printer = self._speaker(session, where, "printer")
@@ -444,43 +450,71 @@ class Coordinator:
             )
 
     def _phone_call(self, where: Topic, payload: bytes) -> None:
-        try:
-            report = decode(TopicKind.PHONE_CALL, payload)
-        except ProtocolError as exc:
-            self._reject(str(where), exc.code, exc.message)
+        report = self._decoded(where, TopicKind.PHONE_CALL, payload)
+        if not isinstance(report, PhoneCall):
             return
-        assert isinstance(report, PhoneCall)
-        for attempt in range(ATTEMPTS):
+
+        def record(session: Session, device: Device) -> calls.CallResult:
             ctx = self.context()
+            return calls.record_call(
+                session, agent=device, report=report, today=ctx.today, now=ctx.now
+            )
+
+        result = self._from_agent(where, f"call {report.call_id!r}", record)
+        if result is not None and result.created:
+            logger.info(
+                "call %r on %s became event %s (%s)",
+                report.call_id,
+                where,
+                result.event_id,
+                result.outcome,
+            )
+
+    def _phone_recording(self, where: Topic, payload: bytes) -> None:
+        message = self._decoded(where, TopicKind.PHONE_RECORDING, payload)
+        if not isinstance(message, PhoneRecording):
+            return
+
+        def attach(session: Session, device: Device) -> int:
+            attachment = call_work.attach_recording(
+                session,
+                store=self.hub.files,
+                agent=device,
+                call_id=message.call_id,
+                name=message.name,
+                data=message.data,
+                sha256=message.sha256,
+            )
+            return attachment.id
+
+        attached = self._from_agent(where, f"recording {message.name}", attach)
+        if attached is not None:
+            logger.info("recording %s from %s is attachment %s", message.name, where, attached)
+
+    def _from_agent(
+        self, where: Topic, what: str, work: Callable[[Session, Device], T]
+    ) -> T | None:
+        """Run a phone agent's message in a transaction, again when the database is busy;
+        None when it was refused (logged) or the database stayed busy."""
+        for attempt in range(ATTEMPTS):
             try:
                 with transaction(self.hub.sessions) as session:
                     agent = self._speaker(session, where, "phone")
                     device = session.get(Device, agent.id)
                     assert device is not None
-                    result = calls.record_call(
-                        session, agent=device, report=report, today=ctx.today, now=ctx.now
-                    )
+                    result = work(session, device)
             except DomainError as exc:
                 self._reject(str(where), exc.code, str(exc))
-                return
+                return None
             except (OperationalError, IntegrityError) as exc:
                 # SQLite "database is locked", a deadlock, two hubs on one call: again.
-                logger.warning(
-                    "call %r on %s: %s (attempt %d)", report.call_id, where, exc.orig, attempt + 1
-                )
+                logger.warning("%s on %s: %s (attempt %d)", what, where, exc.orig, attempt + 1)
                 time.sleep(0.05 * (attempt + 1))
                 continue
             self.handled += 1
-            if result.created:
-                logger.info(
-                    "call %r on %s became event %s (%s)",
-                    report.call_id,
-                    where,
-                    result.event_id,
-                    result.outcome,
-                )
-            return
-        logger.error("call %r on %s not recorded: the database stayed busy", report.call_id, where)
+            return result
+        logger.error("%s on %s not recorded: the database stayed busy", what, where)
+        return None
 
     # ---- the outbox -----------------------------------------------------------------------
 

@@ -1,6 +1,18 @@
 """Messages of calls as CRM events (PH-8) and of dialling from the CRM (PH-6)."""
 
 MESSAGES: dict[str, tuple[str, str]] = {
+    "call_recording_unknown_call": (
+        "Запис {name}: агент не повідомляв про дзвінок {call_id}.",
+        "Recording {name}: the agent never reported call {call_id}.",
+    ),
+    "call_recording_early": (
+        "Запис {name}: дзвінок {call_id} ще не завершено.",
+        "Recording {name}: call {call_id} has not ended yet.",
+    ),
+    "call_recording_damaged": (
+        "Запис {name} пошкоджено: це не WAV-файл або контрольна сума не збігається.",
+        "Recording {name} is damaged: not a WAV file, or its checksum does not match.",
+    ),
     "call_not_a_phone": (
         "Пристрій {device} не є телефонним агентом.",
         "Device {device} is not a phone agent.",

@@ -141,6 +141,28 @@ class PhoneCall(Message):
     reason: Code | None = None
 
 
+MAX_RECORDING_BYTES = 16 * 2**20
+"""The largest recording an agent sends to the hub (about 35 minutes of 8 kHz, 8-bit mono)."""
+
+
+class PhoneRecording(Message):
+    """A call's recording, sent once the call has ended (PH-2, PH-8): the WAV file, in base64,
+    with its SHA-256 so the hub can tell a damaged one. The hub attaches it to the call's event.
+    """
+
+    call_id: CallRef
+    name: RecordingName
+    sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+    data: Annotated[
+        str,
+        StringConstraints(
+            min_length=4,
+            max_length=4 * -(-MAX_RECORDING_BYTES // 3),
+            pattern=r"^[A-Za-z0-9+/]*={0,2}$",
+        ),
+    ]
+
+
 PhoneCommandType = Literal[
     "answer",
     "reject",

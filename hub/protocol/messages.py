@@ -62,6 +62,7 @@ from hub.protocol.devices import (
     PhoneCall,
     PhoneCmd,
     PhoneCommandType,
+    PhoneRecording,
     PrinterJob,
     PrinterResult,
     PrintTicket,
@@ -113,6 +114,7 @@ __all__ = [
     "PhoneCall",
     "PhoneCmd",
     "PhoneCommandType",
+    "PhoneRecording",
     "Pin",
     "PrintTicket",
     "PrinterJob",
@@ -401,6 +403,7 @@ _MODELS: dict[str, Any] = {
     "display_announce": DisplayAnnounce,
     "phone_call": PhoneCall,
     "phone_cmd": PhoneCmd,
+    "phone_recording": PhoneRecording,
 }
 _ADAPTERS: dict[str, TypeAdapter[Any]] = {kind: TypeAdapter(t) for kind, t in _MODELS.items()}
 
@@ -430,6 +433,7 @@ AnyMessage = (
     | DisplayAnnounce
     | PhoneCall
     | PhoneCmd
+    | PhoneRecording
 )
 
 M = TypeVar("M", bound=Message)

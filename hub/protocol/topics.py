@@ -47,6 +47,7 @@ class TopicKind(StrEnum):
     DISPLAY_ANNOUNCE = "display_announce"
     PHONE_CALL = "phone_call"
     PHONE_CMD = "phone_cmd"
+    PHONE_RECORDING = "phone_recording"
 
 
 # (first segment after the site, last segment) -> kind, for the per-device topics.
@@ -62,6 +63,7 @@ _DEVICE_TOPICS: dict[tuple[str, str], TopicKind] = {
     ("panel", "operators"): TopicKind.PANEL_OPERATORS,
     ("phone", "call"): TopicKind.PHONE_CALL,
     ("phone", "cmd"): TopicKind.PHONE_CMD,
+    ("phone", "recording"): TopicKind.PHONE_RECORDING,
 }
 _SEGMENTS: dict[TopicKind, tuple[str, str]] = {kind: seg for seg, kind in _DEVICE_TOPICS.items()}
 _SITE_TOPICS: dict[str, TopicKind] = {
@@ -188,6 +190,11 @@ def phone_cmd(site: str, device: str) -> str:
     return build(TopicKind.PHONE_CMD, site, device)
 
 
+def phone_recording(site: str, device: str) -> str:
+    """A finished call's recording from a phone agent to the hub."""
+    return build(TopicKind.PHONE_RECORDING, site, device)
+
+
 def display_all(site: str) -> str:
     """Subscription filter for every display topic of a site."""
     check_id(site, "site")
@@ -220,7 +227,7 @@ _ROLE_WRITES: dict[Role, tuple[TopicKind, ...]] = {
     Role.PANEL: (TopicKind.PANEL_REQ,),
     Role.DISPLAY: (),
     Role.PRINTER: (TopicKind.PRINTER_RESULT,),
-    Role.PHONE: (TopicKind.PHONE_CALL,),
+    Role.PHONE: (TopicKind.PHONE_CALL, TopicKind.PHONE_RECORDING),
 }
 _ROLE_READS: dict[Role, tuple[TopicKind, ...]] = {
     Role.KIOSK: (TopicKind.KIOSK_REPLY,),

@@ -197,6 +197,33 @@ def create_attachment(
     """Store an uploaded file and describe it; the file goes away if the transaction fails."""
     owner = get_owner(session, kind, owner_id)
     _require(session, profile, Action.CREATE, owner)
+    return store_attachment(
+        session,
+        store=store,
+        kind=kind,
+        owner_id=owner_id,
+        stream=stream,
+        filename=filename,
+        content_type=content_type,
+        name=name,
+        uploaded_by=profile.user_id,
+    )
+
+
+def store_attachment(
+    session: Session,
+    *,
+    store: FileStore,
+    kind: OwnerKind,
+    owner_id: int,
+    stream: BinaryIO,
+    filename: str | None,
+    content_type: str | None,
+    name: str | None = None,
+    uploaded_by: int | None = None,
+) -> Attachment:
+    """Store a file for an owner the caller has checked (a person's rights, or a device's
+    identity); the file goes away if the transaction fails."""
     original = clean_filename(filename)
     display = " ".join(_without_controls(name or "").split())[:MAX_NAME] or original
     stored = store.save(stream)
@@ -210,7 +237,7 @@ def create_attachment(
         content_type=clean_content_type(content_type),
         size=stored.size,
         sha256=stored.sha256,
-        uploaded_by=profile.user_id,
+        uploaded_by=uploaded_by,
     )
     session.add(attachment)
     session.flush()

@@ -1,8 +1,13 @@
 """Work with calls: a missed call becomes a callback task (EVT-2, EVT-6), the CRM dials a
-number or a contact from a user's phone agent (PH-6, CLI-7)."""
+number or a contact from a user's phone agent (PH-6, CLI-7), a call's recording is attached to
+its event (PH-2, PH-8)."""
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
+import io
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -10,14 +15,17 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub.db.models import Client, Contact, Device, Event, EventType, Task, User
+from hub.db.models import Attachment, Client, Contact, Device, Event, EventType, Task, User
+from hub.db.models.calls import PhoneCallRecord
 from hub.db.models.queue import QueueOperator
 from hub.errors import AccessDenied, Conflict, Invalid, NotFound
 from hub.protocol import topics
 from hub.protocol.devices import PhoneCmd
 from hub.services import outbox, tasks
 from hub.services.access import AccessProfile
+from hub.services.attachments import store_attachment
 from hub.services.calls import CALLBACK_TASK_LENGTH, MISSED_TYPES, NOT_DIGIT
+from hub.services.files import FileStore
 from hub.services.phones import digits
 
 # ---- missed calls become callback work (EVT-2, EVT-6) ----------------------------------------
@@ -161,4 +169,54 @@ def dial(
     assert command.request_id is not None
     return Dialled(
         request_id=command.request_id, device_id=agent.id, number=to_dial, user_id=user.id
+    )
+
+
+# ---- recordings (PH-2, PH-8) --------------------------------------------------------------------
+
+
+def attach_recording(
+    session: Session,
+    *,
+    store: FileStore,
+    agent: Device,
+    call_id: str,
+    name: str,
+    data: str,
+    sha256: str,
+) -> Attachment:
+    """Attach a phone agent's recording of an ended call to the call's event (once: the same
+    file sent again returns the first attachment)."""
+    row = session.scalars(
+        select(PhoneCallRecord).where(
+            PhoneCallRecord.device_id == agent.id, PhoneCallRecord.call_id == call_id
+        )
+    ).first()
+    if row is None:
+        raise NotFound("call_recording_unknown_call", call_id=call_id, name=name)
+    if row.event_id is None:
+        raise Conflict("call_recording_early", call_id=call_id, name=name)
+    try:
+        wav = base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError):
+        raise Invalid("call_recording_damaged", name=name) from None
+    if hashlib.sha256(wav).hexdigest() != sha256 or wav[:4] != b"RIFF" or wav[8:12] != b"WAVE":
+        raise Invalid("call_recording_damaged", name=name)
+    same = session.scalars(
+        select(Attachment).where(
+            Attachment.event_id == row.event_id,
+            Attachment.original_filename == name,
+            Attachment.sha256 == sha256,
+        )
+    ).first()
+    if same is not None:
+        return same
+    return store_attachment(
+        session,
+        store=store,
+        kind="event",
+        owner_id=row.event_id,
+        stream=io.BytesIO(wav),
+        filename=name,
+        content_type="audio/wav",
     )

@@ -9,6 +9,8 @@ and the line manager needs no locks.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import logging
 import queue
 import re
@@ -20,7 +22,14 @@ from pathlib import Path
 from firmware_config.device_config import DeviceConfig
 from hub.protocol import topics
 from hub.protocol.client import DeviceClient
-from hub.protocol.devices import Fault, PhoneCall, PhoneCmd, PhoneStatus
+from hub.protocol.devices import (
+    MAX_RECORDING_BYTES,
+    Fault,
+    PhoneCall,
+    PhoneCmd,
+    PhoneRecording,
+    PhoneStatus,
+)
 from hub.protocol.messages import AnyMessage
 from operator_panel.phone.lines import LineError, LineManager
 from operator_panel.phone.media import Media, recording_name
@@ -66,6 +75,7 @@ class PhoneAgent:
             version=VERSION,
         )
         self.call_topic = topics.phone_call(config.site, config.device_id)
+        self.recording_topic = topics.phone_recording(config.site, config.device_id)
         self.cmd_topic = topics.phone_cmd(config.site, config.device_id)
         self.dtmf_received: dict[str, str] = {}
         self._calls: dict[str, SipCall] = {}
@@ -240,7 +250,9 @@ class PhoneAgent:
         self.media.record_stop(first_id)
         logger.info("call %s bridged to %s (%s)", first_id, second.id, target)
         self._hidden.add(first_id)  # ended later, but it is reported transferred now
+        names = self._recordings_of(first_id)
         self._publish_visible(self.lines.transferred(first_id, target))
+        self._send_recordings(first_id, names)
 
     def _publish_visible(self, reports: list[PhoneCall]) -> None:
         for report in reports:
@@ -250,13 +262,15 @@ class PhoneAgent:
 
     def _ended(self, call_id: str, reason: str) -> None:
         call = self._calls.pop(call_id, None)
-        self.media.remove(call_id)
+        self.media.remove(call_id)  # closes its recording
         if reason == "local" and call is not None:
             try:
                 call.hangup()
             except SipError as exc:
                 logger.warning("hanging up call %s failed: %s", call_id, exc)
+        names = [] if call_id in self._hidden else self._recordings_of(call_id)
         self._publish(self.lines.ended(call_id, reason))
+        self._send_recordings(call_id, names)
         self._sync_conference()
         self._hidden.discard(call_id)
         pending = self._transfers.pop(call_id, None)
@@ -271,6 +285,33 @@ class PhoneAgent:
         if partner is not None:  # one side of a bridge hung up: end the other
             self._bridged.pop(partner, None)
             self._ended(partner, "local")
+
+    def _recordings_of(self, call_id: str) -> list[str]:
+        line = self.lines.get(call_id)
+        return [] if line is None else list(line.recordings)
+
+    def _send_recordings(self, call_id: str, names: list[str]) -> None:
+        """After the call's final report: each of its recordings to the hub, which attaches it
+        to the call's event (PH-8). A file too large or gone stays in the folder, logged."""
+        for name in names:
+            path = self.media.recordings / name
+            try:
+                size = path.stat().st_size
+                if size > MAX_RECORDING_BYTES:
+                    logger.warning("recording %s is %d bytes: kept here, not sent", name, size)
+                    continue
+                wav = path.read_bytes()
+            except OSError as exc:
+                logger.warning("recording %s could not be read: %s", name, exc)
+                continue
+            message = PhoneRecording(
+                call_id=call_id,
+                name=name,
+                sha256=hashlib.sha256(wav).hexdigest(),
+                data=base64.b64encode(wav).decode("ascii"),
+            )
+            self.client.publish(self.recording_topic, message, qos=1)
+            logger.info("recording %s sent to the hub (%d bytes)", name, size)
 
     def _dtmf(self, call_id: str, digit: str) -> None:
         logger.info("call %s: DTMF %s", call_id, digit)

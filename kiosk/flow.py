@@ -111,6 +111,10 @@ class _Sending:
     waiting_for_link: bool = False
 
 
+RESCAN_QUIET_S = 30.0
+"""Seconds in which a scan of the booking code just checked in is ignored."""
+
+
 @dataclass
 class KioskFlow:
     """State of one kiosk screen and the rules that move it."""
@@ -142,6 +146,9 @@ class KioskFlow:
         self._last_touch = self.clock()
         self._shown_at = self.clock()
         self._listing: str | None = None  # the language of a list_services in flight
+        # The booking code checked in last and when: the same code seen again soon after (the
+        # visitor still holds the phone up to the camera) is no new request.
+        self._checked_in: tuple[str, float] | None = None
         self._listed_at: float | None = None
         self._listed_lang: str | None = None
         self._sending: _Sending | None = None
@@ -422,6 +429,9 @@ class KioskFlow:
         """A scanner read a booking code (None: something that is not one); False if ignored."""
         if self.screen not in SCAN_SCREENS:
             return False
+        just = self._checked_in
+        if just is not None and just[0] == code and self.clock() - just[1] < RESCAN_QUIET_S:
+            return False  # just checked in with this code: the phone is still in view
         self.touched()
         self.field_error, self.problem = None, None
         if code is None:
@@ -473,6 +483,8 @@ class KioskFlow:
         if sending is not None and reply.request_id == sending.request.request_id:
             self._sending = None
             if reply.ok and reply.ticket is not None:
+                if isinstance(sending.request, CheckIn):
+                    self._checked_in = (sending.request.booking_code, self.clock())
                 self.ticket = reply.ticket
                 self.ticket_service = self.service_name(reply.ticket.service_id)
                 self._answered = reply.request_id

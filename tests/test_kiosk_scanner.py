@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from firmware_config.i18n import Catalogue
+from hub.protocol.messages import KioskReply, TicketInfo
 from hub.services import queue_tickets
 from hub.web.qr import qr_svg
 from kiosk.cli import LOCALE
@@ -206,6 +207,26 @@ def test_a_scanned_code_checks_in_from_the_start_and_checkin_screens() -> None:
     flow.start_check_in()
     flow.key("Q")
     assert flow.scanned(CODE) and flow.code == CODE
+
+
+def test_the_code_just_checked_in_is_not_checked_in_again_while_still_in_view() -> None:
+    now = [100.0]
+    hub = SampleHub()
+    flow = KioskFlow(hub, Catalogue(LOCALE), parse_settings({}), clock=lambda: now[0])
+    flow.on_connection(True)
+    assert flow.scanned(CODE)
+    request = hub.sent[-1]
+    ticket = TicketInfo(id=1, number="001", service_id=1, position=1)
+    flow.answer(KioskReply(request_id=request.request_id, ok=True, ticket=ticket))
+    assert flow.screen == Screen.TICKET
+    flow.reset()  # "done", the phone still in front of the camera
+    sent = len(hub.sent)
+    now[0] += 5
+    assert not flow.scanned(CODE) and flow.screen == Screen.START and len(hub.sent) == sent
+    assert flow.scanned("ABCDEFGHJK")  # another visitor's code is served at once
+    flow.reset()
+    now[0] += 30
+    assert flow.scanned(CODE)  # much later: asked again (the hub says it is already in)
 
 
 def test_a_scan_that_is_no_code_says_code_not_found_and_asks_nothing() -> None:

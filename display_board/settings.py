@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from firmware_config.device_config import DeviceConfig
+from firmware_config.device_config import DeviceConfig, wrong_setting
 
 Lang = Literal["uk", "en"]
 Texts = dict[Lang, Annotated[str, Field(max_length=2000)]]
@@ -126,9 +126,7 @@ def parse_settings(data: dict[str, Any]) -> DisplaySettings:
     try:
         return DisplaySettings.model_validate(data)
     except ValidationError as exc:
-        error = exc.errors()[0]
-        where = ".".join(str(part) for part in ("settings", *error.get("loc", ())))
-        raise DisplaySettingsError(f"{where}: {error.get('msg', 'invalid')}") from None
+        raise DisplaySettingsError(wrong_setting(exc)) from None
 
 
 def settings_of(config: DeviceConfig) -> DisplaySettings:

@@ -71,6 +71,14 @@ class DeviceConfig(_Strict):
         return self
 
 
+def wrong_setting(exc: ValidationError) -> str:
+    """One line naming the first wrong entry of a ``[settings]`` table and why, as every
+    appliance reports it: ``settings.sip.rtp_port_high: Input should be ...``."""
+    error = exc.errors()[0]
+    where = ".".join(str(part) for part in ("settings", *error.get("loc", ())))
+    return f"{where}: {error.get('msg', 'invalid')}"
+
+
 def _describe(error: Any) -> str:
     loc = ".".join(str(part) for part in error.get("loc", ())) or "file"
     return f"{loc}: {error.get('msg', 'invalid')}"

@@ -20,6 +20,8 @@ from pydantic import (
     field_validator,
 )
 
+from firmware_config.device_config import wrong_setting
+
 Detail = Literal["name", "phone", "companies"]
 DETAILS: tuple[Detail, ...] = ("name", "phone", "companies")
 
@@ -137,6 +139,4 @@ def parse_settings(data: dict[str, Any], source: str = "device config") -> Kiosk
     try:
         return KioskSettings.model_validate(data)
     except ValidationError as exc:
-        error = exc.errors()[0]
-        where = ".".join(str(part) for part in ("settings", *error.get("loc", ())))
-        raise KioskSettingsError(f"{source}: {where}: {error.get('msg', 'invalid')}") from None
+        raise KioskSettingsError(f"{source}: {wrong_setting(exc)}") from None

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from firmware_config.device_config import DeviceConfig, DeviceConfigError
+from firmware_config.device_config import DeviceConfig, DeviceConfigError, wrong_setting
 
 DEFAULT_SIZE = (1280, 800)
 
@@ -54,9 +54,7 @@ def load_settings(config: DeviceConfig) -> PanelSettings:
     try:
         return PanelSettings.model_validate(config.settings)
     except ValidationError as exc:
-        error = exc.errors()[0]
-        where = ".".join(str(part) for part in error.get("loc", ()))
-        raise DeviceConfigError(f"settings.{where}: {error.get('msg', 'invalid')}") from None
+        raise DeviceConfigError(wrong_setting(exc)) from None
 
 
 def phone_device(config: DeviceConfig) -> str | None:

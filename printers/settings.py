@@ -21,6 +21,8 @@ from pydantic import (
     field_validator,
 )
 
+from firmware_config.device_config import wrong_setting
+
 Lang = Literal["uk", "en"]
 CodePage = Literal["CP1251", "CP1125"]
 WIDTH_DOTS: dict[int, int] = {58: 384, 80: 576}
@@ -210,6 +212,4 @@ def parse_settings(data: dict[str, Any], source: str = "device config") -> Print
     try:
         return PrinterSettings.model_validate(data)
     except ValidationError as exc:
-        error = exc.errors()[0]
-        where = ".".join(str(part) for part in ("settings", *error.get("loc", ())))
-        raise PrinterSettingsError(f"{source}: {where}: {error.get('msg', 'invalid')}") from None
+        raise PrinterSettingsError(f"{source}: {wrong_setting(exc)}") from None

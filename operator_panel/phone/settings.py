@@ -20,6 +20,8 @@ from pydantic import (
     model_validator,
 )
 
+from firmware_config.device_config import wrong_setting
+
 Port = Annotated[int, Field(ge=1, le=65535)]
 # ALSA names: "default", "plughw:1,0", "hw:CARD=Headset,DEV=0", "sysdefault:CARD=Device".
 ALSA_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_:,.=]{0,99}$")
@@ -132,6 +134,4 @@ def parse_settings(data: dict[str, Any], source: str = "device config") -> Phone
     try:
         return PhoneSettings.model_validate(data)
     except ValidationError as exc:
-        error = exc.errors()[0]
-        where = ".".join(str(part) for part in ("settings", *error.get("loc", ())))
-        raise PhoneSettingsError(f"{source}: {where}: {error.get('msg', 'invalid')}") from None
+        raise PhoneSettingsError(f"{source}: {wrong_setting(exc)}") from None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import socket
 import time
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from kivy.base import EventLoop
 from kivy.core.window import Window
 from pydantic import SecretStr
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from firmware_config.device_config import DeviceConfig, MqttConfig
 from hub.db.engine import transaction
@@ -448,28 +450,34 @@ def test_screenshots_command_writes_every_screen(tmp_path: Any) -> None:
             assert image.size == (800, 1280)
 
 
+def add_known_client(session: Session, now: datetime) -> None:
+    """A client whose contact person Ігор Шевчук has the phone 050 111 22 33, with one recent
+    incoming call: what the client card shows."""
+    client = Client(name="ТОВ «Зелений Гай»")
+    session.add(client)
+    session.flush()
+    contact = Contact(client_id=client.id, full_name="Ігор Шевчук")
+    contact.phones = [ContactPhone(phone="050 111 22 33")]
+    session.add(contact)
+    call = session.scalars(select(EventType).where(EventType.code == "incoming_call")).one()
+    session.add(
+        Event(
+            number="E-1",
+            type_id=call.id,
+            starts_at=now,
+            client_id=client.id,
+            content="Питання щодо ліцензії",
+        )
+    )
+
+
 def test_the_card_of_a_known_client_and_the_other_operators_on_screen(
     site: Site,  # noqa: F811
     panels: Callable[..., Panel],
 ) -> None:
     service = make_service(site, "Паспорти", ["olena", "petro"])
     with transaction(site.hub.sessions) as session:
-        client = Client(name="ТОВ «Зелений Гай»")
-        session.add(client)
-        session.flush()
-        contact = Contact(client_id=client.id, full_name="Ігор Шевчук")
-        contact.phones = [ContactPhone(phone="050 111 22 33")]
-        session.add(contact)
-        call = session.scalars(select(EventType).where(EventType.code == "incoming_call")).one()
-        session.add(
-            Event(
-                number="E-1",
-                type_id=call.id,
-                starts_at=site.now[0],
-                client_id=client.id,
-                content="Питання щодо ліцензії",
-            )
-        )
+        add_known_client(session, site.now[0])
         olena = session.scalars(select(User).where(User.username == "olena")).one()
         update_user_parameters(session, olena.id, {"view_user_statuses": True})
     kiosk = site.device("kiosk-2", "kiosk")

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from firmware_config.device_config import DeviceConfig, MqttConfig
 from hub.bootstrap import Hub
 from hub.db.engine import transaction
-from hub.db.models import Client, Contact, ContactPhone, Employee, Event, EventType, User
+from hub.db.models import Employee, User
 from hub.protocol import topics
 from hub.protocol.client import DeviceClient
 from hub.protocol.devices import DeviceState, PhoneCall, PhoneCmd, PhoneStatus
@@ -27,6 +27,7 @@ from operator_panel.app import PanelRoot, PanelRuntime
 from operator_panel.settings import load_settings
 from tests.coordinator_site import Inbox, running_site
 from tests.test_coordinator import PASSWORD, Site, make_service
+from tests.test_panel_app import add_known_client
 
 WAIT = 10.0
 SITE = "main"
@@ -139,22 +140,7 @@ def seed_crm(site: Site) -> None:
             session.flush()
             user = session.scalars(select(User).where(User.username == username)).one()
             user.employee_id = employee.id
-        client = Client(name="ТОВ «Зелений Гай»")
-        session.add(client)
-        session.flush()
-        contact = Contact(client_id=client.id, full_name="Ігор Шевчук")
-        contact.phones = [ContactPhone(phone="050 111 22 33")]
-        session.add(contact)
-        kind = session.scalars(select(EventType).where(EventType.code == "incoming_call")).one()
-        session.add(
-            Event(
-                number="E-1",
-                type_id=kind.id,
-                starts_at=site.now[0],
-                client_id=client.id,
-                content="Питання щодо ліцензії",
-            )
-        )
+        add_known_client(session, site.now[0])
 
 
 def test_a_call_rings_is_answered_gets_dtmf_and_is_hung_up(

@@ -27,6 +27,7 @@ from hub.protocol.messages import (
     Finish,
     IssueTicket,
     KioskReply,
+    KioskRequest,
     ListServices,
     Login,
     Logout,
@@ -34,6 +35,7 @@ from hub.protocol.messages import (
     OperatorInfo,
     PanelAssignment,
     PanelReply,
+    PanelRequest,
     PhoneBook,
     PhoneBookEntry,
     Recall,
@@ -43,7 +45,6 @@ from hub.protocol.messages import (
     Start,
     StatusInfo,
     TicketInfo,
-    Transfer,
 )
 from hub.services import (
     access,
@@ -62,20 +63,6 @@ from hub.services.queue import Assignment, IssueResult, QueueContext
 from hub.services.queue_tickets import ClientDetails
 from hub.services.security import Hasher
 
-KioskRequest = ListServices | IssueTicket | CheckIn
-PanelRequest = (
-    Login
-    | Logout
-    | SetStatus
-    | Start
-    | Finish
-    | NoShow
-    | Recall
-    | Transfer
-    | CallTicket
-    | CallerCard
-    | PhoneBook
-)
 # A freshly logged-in operator is present but not yet taking visitors: Free starts that.
 LOGGED_IN_STATUS = "break"
 OFFLINE_STATUS = "offline"

@@ -20,9 +20,8 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 from selenium import webdriver
-from selenium.common.exceptions import StaleElementReferenceException
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.chrome.service import Service
-from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -37,6 +36,7 @@ WAIT = 10.0
 PHONE = (390, 844)
 DESKTOP = (1366, 900)
 T = TypeVar("T")
+GONE = "does not belong to the document"
 
 
 @contextmanager
@@ -99,8 +99,29 @@ def wait_for(driver: WebDriver, check: Callable[[WebDriver], T], what: str) -> T
     waiting = WebDriverWait(
         driver, WAIT, poll_frequency=0.05, ignored_exceptions=(StaleElementReferenceException,)
     )
-    result: T = waiting.until(check, message=what)
+
+    def checked(d: WebDriver) -> T | bool:
+        try:
+            return check(d)
+        except WebDriverException as error:
+            # Chromium reports a node replaced between finding and reading it either as a stale
+            # element or, when the replacement lands mid-command, as this inspector error.
+            if GONE in (error.msg or ""):
+                return False
+            raise
+
+    result: T = waiting.until(checked, message=what)  # type: ignore[assignment]
     return result
+
+
+def text_of(driver: WebDriver, css: str) -> str:
+    """The visible text of the first element matching ``css`` ("" when there is none), read in
+    one step inside the page so a refresh of the live part cannot replace it half-way."""
+    return str(
+        driver.execute_script(
+            "const e = document.querySelector(arguments[0]); return e ? e.innerText : ''", css
+        )
+    )
 
 
 def wait_for_flash(driver: WebDriver, expected: str, what: str, *, exact: bool = True) -> str:
@@ -108,8 +129,7 @@ def wait_for_flash(driver: WebDriver, expected: str, what: str, *, exact: bool =
     still be on the page, or be replaced while it is read)."""
 
     def says(d: WebDriver) -> str:
-        found = d.find_elements(By.ID, "flash")
-        text = found[0].text if found else ""
+        text = text_of(d, "#flash")
         return text if (text == expected if exact else expected in text) else ""
 
     return wait_for(driver, says, what)

@@ -22,7 +22,16 @@ from hub.db.models import Project, ProjectMember
 from hub.db.models.queue import QueueTicket
 from hub.protocol.devices import Fault
 from hub.protocol.messages import CheckIn, IssueTicket, KioskReply
-from tests.browser import DESKTOP, PHONE, browser, screenshot, serve, wait_for, wait_for_flash
+from tests.browser import (
+    DESKTOP,
+    PHONE,
+    browser,
+    screenshot,
+    serve,
+    text_of,
+    wait_for,
+    wait_for_flash,
+)
 from tests.conftest import ADMIN_PASSWORD
 from tests.test_booking import next_workday
 from tests.test_coordinator import Site, ask, make_service, rid
@@ -197,7 +206,7 @@ def test_the_console_follows_a_booking_from_the_form_to_the_call(site: Site) -> 
         console_login(console, base)
         section = f"service-{service}"
         wait_for(console, lambda d: d.find_elements(By.ID, section), "the service on the console")
-        assert "Ніхто не чекає" in console.find_element(By.ID, section).text
+        assert "Ніхто не чекає" in text_of(console, f"#{section}")
 
         # 1. A visitor books 09:00 today on the public form.
         visitor.get(f"{base}/book?lang=uk")
@@ -209,7 +218,7 @@ def test_the_console_follows_a_booking_from_the_form_to_the_call(site: Site) -> 
         number = visitor.find_element(By.ID, "number").text
         wait_for(
             console,
-            lambda d: "Ще записані на сьогодні: 1" in d.find_element(By.ID, section).text,
+            lambda d: "Ще записані на сьогодні: 1" in text_of(d, f"#{section}"),
             "the booking on the console",
         )
 
@@ -248,7 +257,7 @@ def test_the_console_follows_a_booking_from_the_form_to_the_call(site: Site) -> 
         ).click()
         wait_for_flash(console, f"Талон {number} викликано до вікна 5.", "the call's outcome")
         console.execute_script("window.notReloaded = true")
-        operators = console.find_element(By.ID, "operators").text
+        operators = text_of(console, "#operators")
         assert number in operators
         with hub.sessions() as session:
             called = session.scalar(select(QueueTicket).where(QueueTicket.number == number))
@@ -270,7 +279,7 @@ def test_the_console_follows_a_booking_from_the_form_to_the_call(site: Site) -> 
         )
         button.click()
         wait_for_flash(console, "скасовано", "the cancellation", exact=False)
-        counts = console.find_element(By.ID, "counts").text
+        counts = text_of(console, "#counts")
         assert "1\nвикликані" in counts and "1\nскасовані" in counts
         console.get(f"{base}/console?lang=en")
         screenshot(console, "console-desktop-en", full=True)
@@ -292,12 +301,7 @@ def test_the_devices_page_shows_state_version_and_faults_live(site: Site) -> Non
             return None if found is None else str(found)
 
         def row_text(device: str) -> str:
-            return str(
-                console.execute_script(
-                    "return document.querySelector(`tr[data-device='${arguments[0]}']`).innerText",
-                    device,
-                )
-            )
+            return text_of(console, f"tr[data-device='{device}']")
 
         assert state("printer-1") == "offline"
         printer = site.device("printer-1", "printer")

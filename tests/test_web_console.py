@@ -30,7 +30,7 @@ from hub.db.models.queue import QueueTicket
 from hub.protocol.messages import IssueTicket, KioskReply, ListServices
 from hub.services import clients
 from printers.preview import interpret
-from tests.browser import DESKTOP, browser, screenshot, serve, wait_for, wait_for_flash
+from tests.browser import DESKTOP, browser, screenshot, serve, text_of, wait_for, wait_for_flash
 from tests.coordinator_site import running_site
 from tests.fake_printer import FakeNetworkPrinter
 from tests.test_coordinator import Site, ask, make_service, rid
@@ -88,7 +88,7 @@ def badge_is(service: int, text: str) -> Callable[[WebDriver], bool]:
     """A wait_for check: the service's queue badge on the console says ``text``."""
 
     def check(driver: WebDriver) -> bool:
-        return bool(driver.find_element(By.CSS_SELECTOR, f"#service-{service} .badge").text == text)
+        return bool(text_of(driver, f"#service-{service} .badge") == text)
 
     return check
 
@@ -132,7 +132,7 @@ def test_a_reprint_on_a_chosen_printer_reaches_the_printer_agent(
         browser(DESKTOP) as console,
     ):
         console_login(console, base, lang="en")
-        assert "Nothing printed today yet." in console.find_element(By.ID, "prints").text
+        assert "Nothing printed today yet." in text_of(console, "#prints")
 
         # A visitor takes a ticket at the kiosk; its printer runs out of paper mid-ticket.
         number = take_ticket(site, "kiosk-1", service)
@@ -142,7 +142,7 @@ def test_a_reprint_on_a_chosen_printer_reaches_the_printer_agent(
             "the failed print in the console's list",
         )
         assert print_states(console, number) == [("printer-1", "failed")]
-        assert "out of paper" in console.find_element(By.ID, "failed-prints").text
+        assert "out of paper" in text_of(console, "#failed-prints")
         assert not_reloaded(console)
         assert jammed.model.jobs == [] and len(jammed.model.spoiled) == 1
 
@@ -258,9 +258,9 @@ def test_a_desk_ticket_for_a_client_found_by_phone_or_name(site: Site) -> None:
             )
             assert event.client_id == second
             number = ticket.number
-        assert console.find_element(By.ID, "flash").text == f"Видано талон {number}."
-        line = wait_for(console, lambda d: row(d, number), "the desk ticket in the line")
-        assert "ТОВ Ромашка Плюс" in line[0].text  # type: ignore[attr-defined]
+        assert text_of(console, "#flash") == f"Видано талон {number}."
+        wait_for(console, lambda d: row(d, number), "the desk ticket in the line")
+        assert "ТОВ Ромашка Плюс" in text_of(console, f'tr.ticket-row[data-number="{number}"]')
 
 
 def test_tickets_are_moved_and_a_queue_is_switched_off_and_on(site: Site) -> None:
@@ -283,7 +283,7 @@ def test_tickets_are_moved_and_a_queue_is_switched_off_and_on(site: Site) -> Non
         # "Move" to the same line without "first" is refused with a reason; nothing changes.
         wait_for(console, lambda d: focus(d, numbers[1], "button.move"), "move").click()
         wait_for(console, lambda d: d.find_elements(By.ID, "action-error"), "the refusal")
-        assert "Say where to transfer" in console.find_element(By.ID, "action-error").text
+        assert "Say where to transfer" in text_of(console, "#action-error")
         assert line(taxes) == numbers
 
         # The third goes to the front of the same line.

@@ -821,10 +821,15 @@ def run(args: argparse.Namespace, folder: Path) -> None:
         print(f"\nphase 1: throughput, {args.kiosks} kiosks each waiting for its reply")
         stages.take()
         prof.on = args.profile
+        cpu = time.process_time()
         got = fleet.run("throughput", 600.0, tickets=args.tickets, warmup=5)
+        cpu = time.process_time() - cpu
         prof.on = False
         rate = len(got["latency"]) / got["seconds"]
         print(f"  tickets issued            {len(got['latency'])} in {got['seconds']:.2f} s")
+        # The hub's CPU (all its threads) per ticket: steadier than rates on a shared machine.
+        issued = len(got["latency"]) + 5
+        print(f"  hub CPU per ticket        {cpu / issued * 1000:7.2f} ms (warm-up included)")
         print(
             f"  throughput                {rate:7.0f} tickets/s"
             f"   (goal >= {THROUGHPUT_GOAL:.0f}: {verdict(rate >= THROUGHPUT_GOAL)})"
@@ -838,11 +843,14 @@ def run(args: argparse.Namespace, folder: Path) -> None:
         stages.take()
         prof.on = args.profile
         timeout = OPERATORS / args.rate + args.calls / args.rate * 4 + 200
+        cpu = time.process_time()
         got = fleet.run("calls", timeout, calls=args.calls, rate=args.rate, seed=args.seed)
+        cpu = time.process_time() - cpu
         prof.on = False
         shown = got["free_to_display"]
         p99 = pct(shown, 99) if shown else float("inf")
         print(f"  ran {got['seconds']:.1f} s; operators hold a visitor ~{got['hold']:.1f} s")
+        print(f"  hub CPU                   {cpu / got['seconds'] * 100:5.1f} % of one core")
         print(f"  Free -> display announce  {spread(shown)}")
         print(f"{'':28}goal p99 < {FREE_GOAL_MS:.0f} ms: {verdict(p99 < FREE_GOAL_MS)}")
         print(f"  Free request -> reply     {spread(got['free_reply'])}")

@@ -42,8 +42,8 @@ from hub.broker.urls import MqttEndpoint
 from hub.coordinator import handlers
 from hub.coordinator.handlers import Speaker
 from hub.coordinator.sender import BATCH, OutboxSender
-from hub.db.base import utcnow
-from hub.db.engine import transaction
+from hub.db.base import insert_row, utcnow
+from hub.db.engine import hold_loaded, transaction
 from hub.db.models import Device, DeviceRequest
 from hub.db.models.queue import QueueOperator
 from hub.errors import DomainError
@@ -321,14 +321,16 @@ class Coordinator:
         """Answer ``request`` once: the change and the remembered reply commit together."""
         request_id = request.request_id
         device_id = str(where.device)
-        with self.hub.read_sessions() as session:
-            known = session.get(DeviceRequest, str(request_id))
-            if known is not None:
-                return self._repeat(known, device_id, model, request_id, lang)
         role = REQUEST_KINDS[where.kind]
         ctx = self.context()
         try:
             with transaction(self.hub.sessions) as session:
+                hold_loaded(session)
+                # A repeated request gets its first answer. Looked up in the transaction that
+                # would serve it: one session per request, and on SQLite nothing slips between.
+                known = session.get(DeviceRequest, str(request_id))
+                if known is not None:
+                    return self._repeat(known, device_id, model, request_id, lang)
                 speaker = self._speaker(session, where, role)
                 if role == "kiosk":
                     reply: Reply = handlers.handle_kiosk(session, ctx, speaker, request)
@@ -379,15 +381,14 @@ class Coordinator:
     def _remember(
         session: Session, request_id: uuid.UUID, device_id: str, kind: str, reply: Reply
     ) -> None:
-        session.add(
-            DeviceRequest(
-                request_id=str(request_id),
-                device_id=device_id,
-                kind=kind,
-                reply=reply.model_dump(mode="json", exclude_none=True),
-            )
+        insert_row(
+            session,
+            DeviceRequest,
+            request_id=str(request_id),
+            device_id=device_id,
+            kind=kind,
+            reply=reply.model_dump(mode="json", exclude_none=True),
         )
-        session.flush()
 
     def _repeat(
         self,

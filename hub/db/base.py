@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
-from sqlalchemy import DateTime, MetaData, TypeDecorator
+from sqlalchemy import CursorResult, DateTime, MetaData, Table, TypeDecorator, insert
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from sqlalchemy.sql.dml import Insert
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -56,3 +57,22 @@ class TimestampMixin:
 
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+_INSERTS: dict[type[Base], Insert] = {}
+
+
+def insert_row(session: Session, model: type[Base], **values: Any) -> Any:
+    """INSERT one row of ``model`` in the session's transaction; returns its primary key.
+
+    A plain INSERT skips the ORM's unit of work (the costliest step of a device's request,
+    bench/queue.py), for rows nothing in the session reads back as objects: the outbox, the
+    audit log, remembered replies. Column defaults apply as for objects.
+    """
+    statement = _INSERTS.get(model)
+    if statement is None:
+        statement = _INSERTS[model] = insert(cast(Table, model.__table__))
+    # On the session's connection: the ORM's statement machinery has nothing to add here.
+    result = cast(CursorResult[Any], session.connection().execute(statement, values))
+    key = result.inserted_primary_key
+    return key[0] if key is not None else None

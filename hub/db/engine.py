@@ -16,6 +16,7 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 READ_ONLY = "cherga_read_only"
 """Execution option of the engine behind ``read_sessions``: transactions that only read."""
 _HOLDS_WRITER = "cherga_holds_writer"
+_HELD = "cherga_held"
 
 
 def normalise_url(url: str) -> str:
@@ -106,6 +107,23 @@ def make_read_session_factory(engine: Engine) -> sessionmaker[Session]:
     silent race; PostgreSQL treats them like any other session.
     """
     return sessionmaker(bind=engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
+
+
+def hold_loaded(session: Session) -> None:
+    """Keep every object ``session`` loads until it closes.
+
+    SQLAlchemy's identity map holds objects weakly: a user or project loaded by one step of a
+    request and dropped is loaded again by the next step's ``session.get``. A short session that
+    many steps share (a device's request) keeps them instead and reads each row once.
+    """
+    session.info.setdefault(_HELD, [])
+
+
+@event.listens_for(Session, "loaded_as_persistent")
+def _hold(session: Session, instance: object) -> None:
+    held = session.info.get(_HELD)
+    if held is not None:
+        held.append(instance)
 
 
 @contextmanager

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub.db.base import utcnow
+from hub.db.base import insert_row, utcnow
 from hub.db.models import AuditRecord
 from hub.services.parameters import get_global
 
@@ -49,15 +49,15 @@ def record(
     """Write one audit record, unless the audit switch is off."""
     if not get_global(session).audit_tasks_events:
         return
-    session.add(
-        AuditRecord(
-            entity=entity,
-            entity_id=entity_id,
-            action=action,
-            user_id=user_id,
-            at=utcnow(),
-            changes={key: _plain(value) for key, value in (changes or {}).items()} or None,
-        )
+    insert_row(
+        session,
+        AuditRecord,
+        entity=entity,
+        entity_id=entity_id,
+        action=action,
+        user_id=user_id,
+        at=utcnow(),
+        changes={key: _plain(value) for key, value in (changes or {}).items()} or None,
     )
 
 

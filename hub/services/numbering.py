@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -39,19 +39,11 @@ def format_number(prefix: str, width: int, value: int) -> str:
 
 def find_rule(session: Session, doc_type: str, project_id: int | None = None) -> NumberingRule:
     """The project's own rule for ``doc_type`` if it has one, else the general rule."""
-    if project_id is not None:
-        rule = session.scalar(
-            select(NumberingRule).where(
-                NumberingRule.doc_type == doc_type, NumberingRule.project_id == project_id
-            )
-        )
-        if rule is not None:
-            return rule
-    rule = session.scalar(
-        select(NumberingRule).where(
-            NumberingRule.doc_type == doc_type, NumberingRule.project_id.is_(None)
-        )
-    )
+    general = NumberingRule.project_id.is_(None)
+    mine = general if project_id is None else or_(NumberingRule.project_id == project_id, general)
+    # One query: the project's rule sorts first (false before true), the general one after it.
+    query = select(NumberingRule).where(NumberingRule.doc_type == doc_type, mine)
+    rule = session.scalar(query.order_by(general).limit(1))
     if rule is None:
         raise NotFound("numbering_not_configured", doc_type=doc_type)
     return rule

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from hub.db.base import utcnow
+from hub.db.base import insert_row, utcnow
 from hub.db.models.queue import OutboxMessage
 
 MAX_TOPIC = 300
@@ -42,11 +42,9 @@ def enqueue(session: Session, topic: str, payload: Mapping[str, Any], retain: bo
         raise ValueError(f"not a topic to publish to: {topic!r}")
     # Round-trip through JSON now, so a payload that cannot be sent fails the change, not later.
     plain = json.loads(json.dumps(dict(payload), ensure_ascii=False, allow_nan=False))
-    row = OutboxMessage(topic=topic, payload=plain, retain=retain)
-    session.add(row)
-    session.flush()
+    row_id = insert_row(session, OutboxMessage, topic=topic, payload=plain, retain=retain)
     session.info[DIRTY] = True
-    return row.id
+    return int(row_id)
 
 
 def pending(

@@ -224,11 +224,12 @@ def insert_task(
     today: date,
     action: str = "create",
     check_rights: bool = True,
+    event_id: int | None = None,
 ) -> Task:
     """Create a task after every check (rights, references, period, fields, status rules).
 
     ``check_rights=False`` is for the successor of a recurring task, a consequence of a status
-    change that was itself checked.
+    change that was itself checked. ``event_id`` links the task to the event it comes from.
     """
     data = {key: value for key, value in values.items() if key in CARD_FIELDS}
     check_references(session, data)
@@ -249,7 +250,7 @@ def insert_task(
         raise Conflict(
             "task_executors_not_done", count=len(unique_executors), total=len(unique_executors)
         )
-    assigned = status_by_code(session, ASSIGNED)
+    assigned = entry if entry.code == ASSIGNED else status_by_code(session, ASSIGNED)
     number = next_number(session, doc_type="task", on=today, project_id=data.get("project_id"))
     task = Task(
         **data,
@@ -257,6 +258,7 @@ def insert_task(
         status_id=entry.id,
         author_id=profile.user_id,
         completed_at=utcnow() if entry.code in COMPLETED else None,
+        event_id=event_id,
     )
     task.executors = [TaskExecutor(user_id=uid, status_id=assigned.id) for uid in unique_executors]
     session.add(task)

@@ -233,7 +233,6 @@ def task_from_event(
         executor_ids=executor_ids,
         today=today,
         action="from_event",
+        event_id=event.id,
     )
-    task.event_id = event.id
-    session.flush()
     return task

@@ -714,7 +714,7 @@ class Devices:
 # ---- the run --------------------------------------------------------------------------------
 
 
-def conditions(hub: Hub, kiosks: int) -> list[str]:
+def conditions(hub: Hub, kiosks: int, shards: int) -> list[str]:
     try:
         model = next(
             line.split(":", 1)[1].strip()
@@ -743,7 +743,8 @@ def conditions(hub: Hub, kiosks: int) -> list[str]:
         f"{broker} (per-device auth + ACL, loopback, QoS 1)",
         f"database: {database}",
         f"site:     1 display, {kiosks} kiosks (no printers), {OPERATORS} panels with "
-        f"{OPERATORS} operators; hub + coordinator (4 shards) in this process, devices in another",
+        f"{OPERATORS} operators; hub + coordinator ({shards} request workers) in this process, "
+        "devices in another",
     ]
 
 
@@ -813,7 +814,7 @@ def run(args: argparse.Namespace, folder: Path) -> None:
             line_service=line,
         )
         print("== Cherga queue over MQTT ==")
-        for line_text in conditions(hub, args.kiosks):
+        for line_text in conditions(hub, args.kiosks, coordinator.workers):
             print(line_text)
         fleet = Devices(info)
         stack.callback(fleet.stop)

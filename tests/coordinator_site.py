@@ -59,12 +59,17 @@ def register(hub: Hub, specs: Sequence[DeviceSpec]) -> dict[str, str]:
 
 @contextmanager
 def running_site(
-    hub: Hub, specs: Sequence[DeviceSpec], *, coordinators: int = 1
+    hub: Hub,
+    specs: Sequence[DeviceSpec],
+    *,
+    coordinators: int = 1,
+    shards: int | None = None,
 ) -> Iterator[tuple[Site, list[Coordinator]]]:
     """The hub's own Mosquitto and ``coordinators`` coordinators, each with its own Hub.
 
     Extra coordinators get a Hub built from the same settings (own engine and sessions), as a
-    second hub process would; everything started here is stopped on the way out.
+    second hub process would; everything started here is stopped on the way out. ``shards``
+    overrides each coordinator's number of request workers.
     """
     hub.settings = hub.settings.model_copy(update={"mqtt_port": free_port()})
     open_for_broker(hub.settings.data_dir / "mqtt")
@@ -74,7 +79,7 @@ def running_site(
     now = [datetime.now(UTC).replace(microsecond=0)]
     extra_hubs = [build_hub(hub.settings) for _ in range(coordinators - 1)]
     running = [
-        Coordinator(each, broker.endpoint, tick=0.2, clock=lambda: now[0])
+        Coordinator(each, broker.endpoint, shards=shards, tick=0.2, clock=lambda: now[0])
         for each in [hub, *extra_hubs]
     ]
     built = Site(hub, broker, running[0], passwords, now)

@@ -13,9 +13,10 @@ resynchronisation on the next start.)
 
 Two ways of working, chosen by the database:
 
-- SQLite has one hub process and one sender. It reads the outbox without taking the write lock,
-  publishes, remembers in memory how far it got, and records ``sent_at`` in one short write now
-  and then, so the writers that serve devices never wait for the broker or for the sender.
+- SQLite has one hub process and one sender (whichever thread holds the coordinator's sending
+  lock). It reads the outbox without taking the write lock, publishes, remembers in memory how
+  far it got, and records ``sent_at`` in one short write now and then, so writers never wait
+  for the sender's bookkeeping.
 - PostgreSQL may have several hubs. Each batch is claimed with ``FOR UPDATE SKIP LOCKED`` and
   stays locked while it travels, so no two hubs publish the same message.
 """
@@ -38,7 +39,8 @@ from hub.services.queue import QueueContext
 BATCH = 500
 ACK_TIMEOUT = 10.0
 MARK_EVERY = 0.5
-"""Seconds between the sender's writes of ``sent_at`` while messages keep coming (SQLite)."""
+"""Seconds between the sender's writes of ``sent_at`` (SQLite): at most two a second, however
+many messages go out."""
 BOARD_EVERY = 0.1
 """Seconds between two drawings of the board while changes keep coming."""
 
@@ -65,6 +67,7 @@ class OutboxSender:
         self._marked_at = time.monotonic()
         self._board_due = False
         self._board_at = float("-inf")
+        self._board_covers = 0  # the newest outbox id committed before the last drawing
 
     def board_wait(self) -> float | None:
         """Seconds until a board held back is due, or None when none is waiting."""
@@ -97,7 +100,7 @@ class OutboxSender:
         if batch:
             self._after = batch[-1].id
             self._acknowledged += [m.id for m in batch]
-        if not batch or time.monotonic() - self._marked_at > MARK_EVERY:
+        if time.monotonic() - self._marked_at > MARK_EVERY:
             self.flush()
         return len(batch)
 
@@ -111,13 +114,17 @@ class OutboxSender:
             for m in messages
             if not (m.retain and last[m.topic] != m.id)
         ]
-        if len(messages) < len(batch):
+        # A mark committed before the last drawing is already on it (another thread of this
+        # hub may send it after that drawing): it needs no drawing of its own.
+        if any(m.topic == self._board and m.id > self._board_covers for m in batch):
             self._board_due = True
         if self._board_due and time.monotonic() - self._board_at >= BOARD_EVERY:
             with self.hub.read_sessions() as session:
+                covers = outbox.last_id(session)  # read first: the drawing shows at least this
                 board = queue_publish.board_payload(session, self._context())
             infos.append(self._publish(self._board, _json(board), True))
             self._board_due, self._board_at = False, time.monotonic()
+            self._board_covers = max(self._board_covers, covers)
         deadline = time.monotonic() + ACK_TIMEOUT
         for info in infos:
             info.wait_for_publish(timeout=max(0.0, deadline - time.monotonic()))

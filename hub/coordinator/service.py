@@ -5,10 +5,12 @@ Phone agents' call reports and device states are folded into calls and events
 
 Threads: paho's network thread only hands messages over; one worker per shard handles the
 requests of the devices hashed to it, in order (a panel's login is done before its Free), while
-different devices are served in parallel. The sender publishes the outbox after every commit that
-wrote to it (and on start, and after a reconnect) and marks messages sent only once the broker
-acknowledged them: a hub killed between commit and publish sends them when it starts again. The
-housekeeper ends overdue bookings and unanswered calls and forgets old requests.
+different devices are served in parallel (on PostgreSQL; SQLite has one writer and one worker).
+A worker publishes the outbox messages it committed as soon as it has replied; the sender
+thread publishes the rest (changes made through the web, a board held back, what was left on
+start or after a reconnect). Messages are marked sent only once the broker acknowledged them: a
+hub killed between commit and publish sends them when it starts again. The housekeeper ends
+overdue bookings and unanswered calls and forgets old requests.
 
 Several hub processes may share one PostgreSQL and one broker: requests arrive through a shared
 subscription (each goes to one hub) and the outbox is claimed with SKIP LOCKED.
@@ -72,6 +74,10 @@ ATTEMPTS = 4
 KEEP_REQUESTS = timedelta(days=1)
 KEEP_SENT = timedelta(days=1)
 PURGE_EVERY = 600.0
+SHARDS = 4
+"""Request workers on PostgreSQL, where transactions run side by side. SQLite has one writer at
+a time, and several workers there only take turns at it and at the interpreter lock: one worker
+serves the same number of requests with a shorter tail (bench/queue.py, Free -> display p99)."""
 
 
 def _request_id(payload: bytes) -> uuid.UUID | None:
@@ -91,7 +97,7 @@ class Coordinator:
         hub: Hub,
         endpoint: MqttEndpoint,
         *,
-        shards: int = 4,
+        shards: int | None = None,
         tick: float = 2.0,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
@@ -115,6 +121,11 @@ class Coordinator:
         self._connected = threading.Event()
         self._stopping = threading.Event()
         self._wake = threading.Event()
+        # One thread at a time publishes the outbox: the sender, or a worker that just committed.
+        self._sending = threading.Lock()
+        self._worker = threading.local()
+        if shards is None:
+            shards = 1 if hub.engine.dialect.name == "sqlite" else SHARDS
         self._queues: list[stdqueue.Queue[tuple[str, bytes] | None]] = [
             stdqueue.Queue() for _ in range(max(1, shards))
         ]
@@ -165,6 +176,11 @@ class Coordinator:
         self._client.loop_stop()
         event.remove(self.hub.sessions, "after_commit", self._after_commit)
         event.remove(self.hub.sessions, "after_rollback", self._after_rollback)
+
+    @property
+    def workers(self) -> int:
+        """How many threads serve device requests."""
+        return len(self._queues)
 
     @property
     def connected(self) -> bool:
@@ -225,7 +241,10 @@ class Coordinator:
 
     def _after_commit(self, session: Session) -> None:
         if session.info.pop(outbox.DIRTY, False):
-            self._wake.set()
+            if getattr(self._worker, "serving", False):
+                self._worker.dirty = True  # the worker publishes it once the message is handled
+            else:
+                self._wake.set()
 
     def _after_rollback(self, session: Session) -> None:
         session.info.pop(outbox.DIRTY, None)
@@ -233,12 +252,16 @@ class Coordinator:
     # ---- requests -------------------------------------------------------------------------
 
     def _work(self, work: stdqueue.Queue[tuple[str, bytes] | None]) -> None:
+        self._worker.serving = True
         while (item := work.get()) is not None:
             topic, payload = item
             try:
                 self.handle(topic, payload)
             except Exception:
                 logger.exception("could not handle a message on %s", topic)
+            if getattr(self._worker, "dirty", False):
+                self._worker.dirty = False
+                self._send_now()
 
     def handle(self, topic: str, payload: bytes) -> None:
         """Handle one message from the broker (called by the workers; public for tests)."""
@@ -519,6 +542,26 @@ class Coordinator:
 
     # ---- the outbox -----------------------------------------------------------------------
 
+    def _send_now(self) -> None:
+        """Publish what this worker just committed, in outbox order, without waiting for the
+        sender thread to be woken and scheduled (a call reaches the display sooner under load:
+        bench/queue.py, leg 4). Whatever is left (no broker, a failure, a board held back) is
+        the sender thread's."""
+        if not self._connected.is_set() or self._resync.is_set():
+            self._wake.set()
+            return
+        try:
+            with self._sending:
+                held_back = self._sender.board_wait() is not None
+                while self.send_pending() == BATCH:
+                    pass
+        except Exception:
+            logger.exception("sending the outbox failed; the sender will retry")
+            self._wake.set()
+            return
+        if not held_back and self._sender.board_wait() is not None:
+            self._wake.set()  # a board is held back now: the sender draws it when it is due
+
     def _send_loop(self) -> None:
         while True:
             board = self._sender.board_wait()
@@ -526,20 +569,23 @@ class Coordinator:
             self._wake.clear()
             if not self._connected.is_set():
                 if self._stopping.is_set():
-                    self._sender.flush()
+                    with self._sending:
+                        self._sender.flush()
                     return
                 continue
             try:
-                if self._resync.is_set():
-                    self._resync.clear()
-                    self.resynchronise()
-                while self.send_pending() == BATCH:
-                    pass
+                with self._sending:
+                    if self._resync.is_set():
+                        self._resync.clear()
+                        self.resynchronise()
+                    while self.send_pending() == BATCH:
+                        pass
             except Exception:
                 logger.exception("sending the outbox failed; will retry")
                 time.sleep(0.5)
             if self._stopping.is_set():
-                self._sender.flush()
+                with self._sending:
+                    self._sender.flush()
                 return
 
     def send_pending(self) -> int:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from hub.db.base import insert_row, utcnow
@@ -78,6 +78,11 @@ def pending(
         )
         for row in rows
     ]
+
+
+def last_id(session: Session) -> int:
+    """The newest message's id (0 when the outbox is empty)."""
+    return int(session.scalar(select(func.max(OutboxMessage.id))) or 0)
 
 
 def mark_sent(session: Session, ids: Iterable[int], at: datetime | None = None) -> int:

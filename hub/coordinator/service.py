@@ -6,6 +6,7 @@ Phone agents' call reports and device states are folded into calls and events
 Threads: paho's network thread only hands messages over; one worker per shard handles the
 requests of the devices hashed to it, in order (a panel's login is done before its Free), while
 different devices are served in parallel (on PostgreSQL; SQLite has one writer and one worker).
+Requests that put a call on the display go first (``hub.coordinator.lanes``).
 A worker publishes the outbox messages it committed as soon as it has replied; the sender
 thread publishes the rest (changes made through the web, a board held back, what was left on
 start or after a reconnect). Messages are marked sent only once the broker acknowledged them: a
@@ -21,7 +22,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import queue as stdqueue
 import threading
 import time
 import uuid
@@ -43,6 +43,7 @@ from hub.bootstrap import Hub
 from hub.broker.urls import MqttEndpoint
 from hub.coordinator import handlers
 from hub.coordinator.handlers import Speaker
+from hub.coordinator.lanes import Lanes, is_urgent
 from hub.coordinator.sender import BATCH, OutboxSender
 from hub.db.base import insert_row, utcnow
 from hub.db.engine import hold_loaded, transaction
@@ -126,8 +127,8 @@ class Coordinator:
         self._worker = threading.local()
         if shards is None:
             shards = 1 if hub.engine.dialect.name == "sqlite" else SHARDS
-        self._queues: list[stdqueue.Queue[tuple[str, bytes] | None]] = [
-            stdqueue.Queue() for _ in range(max(1, shards))
+        self._queues: list[Lanes[tuple[str, bytes] | None]] = [
+            Lanes() for _ in range(max(1, shards))
         ]
         self._threads: list[threading.Thread] = []
         self._sender = OutboxSender(
@@ -237,7 +238,11 @@ class Coordinator:
         parts = msg.topic.split("/")
         device = parts[4] if len(parts) > 4 else ""
         shard = zlib.crc32(device.encode()) % len(self._queues)
-        self._queues[shard].put((msg.topic, bytes(msg.payload)))
+        payload = bytes(msg.payload)
+        urgent = (
+            len(parts) == 6 and parts[3] == "panel" and parts[5] == "req" and is_urgent(payload)
+        )
+        self._queues[shard].put((msg.topic, payload), device=device, urgent=urgent)
 
     def _after_commit(self, session: Session) -> None:
         if session.info.pop(outbox.DIRTY, False):
@@ -251,7 +256,7 @@ class Coordinator:
 
     # ---- requests -------------------------------------------------------------------------
 
-    def _work(self, work: stdqueue.Queue[tuple[str, bytes] | None]) -> None:
+    def _work(self, work: Lanes[tuple[str, bytes] | None]) -> None:
         self._worker.serving = True
         while (item := work.get()) is not None:
             topic, payload = item

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Table, bindparam, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -55,6 +55,19 @@ def _scope(rule: NumberingRule, project_id: int | None, on: date) -> tuple[int, 
     return ((project_id or 0) if per_project else 0), (on.isoformat() if rule.daily_reset else "")
 
 
+_COUNTERS = cast(Table, Counter.__table__).c
+_BUMP = (
+    update(cast(Table, Counter.__table__))
+    .where(
+        _COUNTERS.rule_id == bindparam("b_rule"),
+        _COUNTERS.project_key == bindparam("b_key"),
+        _COUNTERS.period == bindparam("b_period"),
+    )
+    .values(value=_COUNTERS.value + 1)
+    .returning(_COUNTERS.value)
+)
+
+
 def _insert(session: Session) -> Any:
     dialect = session.get_bind().dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Counter)
@@ -67,9 +80,9 @@ def next_number(
     rule = find_rule(session, doc_type, project_id)
     project_key, period = _scope(rule, project_id, on)
     key = (Counter.rule_id == rule.id, Counter.project_key == project_key, Counter.period == period)
-    value = session.scalar(
-        update(Counter).where(*key).values(value=Counter.value + 1).returning(Counter.value)
-    )
+    # Built once, run on the session's connection: a number is taken for every ticket and task.
+    bump = {"b_rule": rule.id, "b_key": project_key, "b_period": period}
+    value = session.connection().execute(_BUMP, bump).scalar()
     if value is None:
         inserted = session.scalar(
             _insert(session)

@@ -12,10 +12,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import cast
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Table, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
+from hub.db.base import core_connection
 from hub.db.models import Project, ProjectMember
 from hub.db.models.queue import QueueOperator, QueueTicket
 from hub.errors import Conflict, Invalid, NotFound
@@ -199,47 +201,61 @@ def line_order() -> tuple[object, ...]:
     return (QueueTicket.lane, QueueTicket.effective_at, QueueTicket.id)
 
 
+# The statements every new ticket's estimate runs, built once (Core, on the session's connection).
+_T = cast(Table, QueueTicket.__table__).c
+_O = cast(Table, QueueOperator.__table__).c
+_M = cast(Table, ProjectMember.__table__).c
+_AHEAD = select(func.count(_T.id)).where(
+    _T.project_id == bindparam("project"),
+    _T.state == WAITING,
+    _T.id != bindparam("ticket"),
+    or_(
+        _T.lane < bindparam("lane"),
+        and_(
+            _T.lane == bindparam("lane"),
+            or_(
+                _T.effective_at < bindparam("at"),
+                and_(_T.effective_at == bindparam("at"), _T.id < bindparam("ticket")),
+            ),
+        ),
+    ),
+)
+_RECENT_VISITS = (
+    select(_T.called_at, _T.started_at, _T.finished_at)
+    .where(_T.project_id == bindparam("project"), _T.state == DONE, _T.finished_at.is_not(None))
+    .order_by(_T.finished_at.desc(), _T.id.desc())
+    .limit(HISTORY)
+)
+_AT_WORK = (
+    select(_O.status, _O.ticket_id)
+    .join_from(
+        cast(Table, QueueOperator.__table__),
+        cast(Table, ProjectMember.__table__),
+        _M.user_id == _O.user_id,
+    )
+    .where(_M.project_id == bindparam("project"), _O.status.in_(sorted(ACTIVE_STATUSES)))
+)
+
+
 def position(session: Session, ticket: QueueTicket) -> int | None:
     """1 for the next in line of the ticket's service; None when the ticket is not waiting."""
     if ticket.state != WAITING:
         return None
-    ahead = session.scalar(
-        select(func.count(QueueTicket.id)).where(
-            QueueTicket.project_id == ticket.project_id,
-            QueueTicket.state == WAITING,
-            QueueTicket.id != ticket.id,
-            or_(
-                QueueTicket.lane < ticket.lane,
-                and_(
-                    QueueTicket.lane == ticket.lane,
-                    or_(
-                        QueueTicket.effective_at < ticket.effective_at,
-                        and_(
-                            QueueTicket.effective_at == ticket.effective_at,
-                            QueueTicket.id < ticket.id,
-                        ),
-                    ),
-                ),
-            ),
-        )
-    )
+    where = {
+        "project": ticket.project_id,
+        "ticket": ticket.id,
+        "lane": ticket.lane,
+        "at": ticket.effective_at,
+    }
+    ahead = core_connection(session).execute(_AHEAD, where).scalar()
     return int(ahead or 0) + 1
 
 
 def average_service_seconds(session: Session, project_id: int, default_minutes: int) -> float:
     """The mean length of the service's last visits, or the configured default without any."""
-    query = (
-        select(QueueTicket.called_at, QueueTicket.started_at, QueueTicket.finished_at)
-        .where(
-            QueueTicket.project_id == project_id,
-            QueueTicket.state == DONE,
-            QueueTicket.finished_at.is_not(None),
-        )
-        .order_by(QueueTicket.finished_at.desc(), QueueTicket.id.desc())
-        .limit(HISTORY)
-    )
     lengths: list[float] = []
-    for called, started, finished in session.execute(query):
+    visits = core_connection(session).execute(_RECENT_VISITS, {"project": project_id})
+    for called, started, finished in visits:
         begun = started or called
         if finished is not None and begun is not None and finished >= begun:
             lengths.append((finished - begun).total_seconds())
@@ -250,15 +266,7 @@ def average_service_seconds(session: Session, project_id: int, default_minutes: 
 
 def operators_now(session: Session, project_id: int) -> tuple[int, int]:
     """(operators of the service at work, of whom free with empty hands)."""
-    query = (
-        select(QueueOperator.status, QueueOperator.ticket_id)
-        .join(ProjectMember, ProjectMember.user_id == QueueOperator.user_id)
-        .where(
-            ProjectMember.project_id == project_id,
-            QueueOperator.status.in_(sorted(ACTIVE_STATUSES)),
-        )
-    )
-    rows = list(session.execute(query))
+    rows = list(core_connection(session).execute(_AT_WORK, {"project": project_id}))
     free = sum(1 for status, ticket_id in rows if status == FREE and ticket_id is None)
     return len(rows), free
 

@@ -92,7 +92,8 @@ def insert_object(session: Session, obj: B) -> B:
 
     For a hot path (a kiosk's ticket): the ORM's unit of work costs more than the INSERT. Every
     column gets its value (the one set, else the column's default, else None), so reading the
-    object back needs no query; its relationships load when used, as for any loaded object.
+    object back needs no query (a column with a server default is read when first used); its
+    relationships load when used, as for any loaded object.
     """
     mapper = inspect(type(obj))
     table = cast(Table, type(obj).__table__)
@@ -104,6 +105,8 @@ def insert_object(session: Session, obj: B) -> B:
             continue
         if attr in state:
             value = state[attr]
+        elif column.server_default is not None:
+            continue  # the database's default; the attribute loads when it is read
         elif column.default is not None and column.default.is_scalar:
             value = column.default.arg  # type: ignore[attr-defined]
         elif column.default is not None and column.default.is_callable:
@@ -113,7 +116,8 @@ def insert_object(session: Session, obj: B) -> B:
         values[column.name] = value
     key = insert_row(session, type(obj), **values)  # the one primary key column's value
     for column in table.columns:
-        setattr(obj, mapper.get_property_by_column(column).key, values.get(column.name, key))
+        if column.primary_key or column.name in values:
+            setattr(obj, mapper.get_property_by_column(column).key, values.get(column.name, key))
     make_transient_to_detached(obj)
     session.add(obj)
     return obj

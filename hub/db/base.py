@@ -65,6 +65,11 @@ class TimestampMixin:
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+def table_of(model: type[Base]) -> Table:
+    """The table of a model, for statements built once in Core."""
+    return cast(Table, model.__table__)
+
+
 _INSERTS: dict[type[Base], Insert] = {}
 
 

@@ -12,12 +12,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from typing import cast
 
-from sqlalchemy import Table, and_, bindparam, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
-from hub.db.base import core_connection
+from hub.db.base import core_connection, table_of
 from hub.db.models import Project, ProjectMember
 from hub.db.models.queue import QueueOperator, QueueTicket
 from hub.errors import Conflict, Invalid, NotFound
@@ -181,19 +180,12 @@ def queue_service(session: Session, project_id: int, *, field: str = "service_id
 
 def operator_projects(session: Session, user_id: int) -> list[int]:
     """The queue services whose work group has this operator (Q-1, Q-5), by id."""
-    query = (
-        select(Project.id)
-        .join(ProjectMember, ProjectMember.project_id == Project.id)
-        .where(ProjectMember.user_id == user_id, Project.uses_queue.is_(True))
-        .order_by(Project.id)
-    )
-    return list(session.scalars(query))
+    return list(core_connection(session).execute(_OPERATOR_PROJECTS, {"user": user_id}).scalars())
 
 
 def service_members(session: Session, project_id: int) -> list[int]:
     """The operators of one service's work group."""
-    query = select(ProjectMember.user_id).where(ProjectMember.project_id == project_id)
-    return list(session.scalars(query))
+    return list(core_connection(session).execute(_MEMBERS, {"project": project_id}).scalars())
 
 
 def line_order() -> tuple[object, ...]:
@@ -202,9 +194,9 @@ def line_order() -> tuple[object, ...]:
 
 
 # The statements every new ticket's estimate runs, built once (Core, on the session's connection).
-_T = cast(Table, QueueTicket.__table__).c
-_O = cast(Table, QueueOperator.__table__).c
-_M = cast(Table, ProjectMember.__table__).c
+_T = table_of(QueueTicket).c
+_O = table_of(QueueOperator).c
+_M = table_of(ProjectMember).c
 _AHEAD = select(func.count(_T.id)).where(
     _T.project_id == bindparam("project"),
     _T.state == WAITING,
@@ -229,12 +221,22 @@ _RECENT_VISITS = (
 _AT_WORK = (
     select(_O.status, _O.ticket_id)
     .join_from(
-        cast(Table, QueueOperator.__table__),
-        cast(Table, ProjectMember.__table__),
+        table_of(QueueOperator),
+        table_of(ProjectMember),
         _M.user_id == _O.user_id,
     )
     .where(_M.project_id == bindparam("project"), _O.status.in_(sorted(ACTIVE_STATUSES)))
 )
+
+
+_P = table_of(Project).c
+_OPERATOR_PROJECTS = (
+    select(_P.id)
+    .join_from(table_of(Project), table_of(ProjectMember), _M.project_id == _P.id)
+    .where(_M.user_id == bindparam("user"), _P.uses_queue.is_(True))
+    .order_by(_P.id)
+)
+_MEMBERS = select(_M.user_id).where(_M.project_id == bindparam("project"))
 
 
 def position(session: Session, ticket: QueueTicket) -> int | None:

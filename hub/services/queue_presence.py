@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
+from hub.db.base import core_connection, table_of
 from hub.db.models import User, UserParameter, UserStatus
 from hub.db.models.queue import QueueOperator, QueueTicket
 from hub.protocol import topics
@@ -114,6 +115,18 @@ def operators_message(
     )
 
 
+_O, _U, _P = table_of(QueueOperator).c, table_of(User).c, table_of(UserParameter).c
+# One query, built once (every status change runs it): the panels, their operators' language
+# and "view users' statuses".
+_PANELS = (
+    select(_O.user_id, _O.device_id, _O.status, _U.lang, _P.value)
+    .join_from(table_of(QueueOperator), table_of(User), _U.id == _O.user_id)
+    .outerjoin(table_of(UserParameter), and_(_P.user_id == _O.user_id, _P.key == VIEW_KEY))
+    .where(_O.device_id.is_not(None))
+    .order_by(_O.device_id)
+)
+
+
 def publish_operators(
     session: Session, ctx: QueueContext, changed: QueueOperator | None = None
 ) -> None:
@@ -121,23 +134,7 @@ def publish_operators(
     ``enabled: false`` to the panel of ``changed`` (the operator whose session changed) when
     that operator may not, so a list retained there earlier is cleared. Without ``changed``
     (a resynchronisation) every panel is told."""
-    # One query: the panels, their operators' language and "view users' statuses".
-    setting = and_(UserParameter.user_id == QueueOperator.user_id, UserParameter.key == VIEW_KEY)
-    panels = list(
-        session.execute(
-            select(
-                QueueOperator.user_id,
-                QueueOperator.device_id,
-                QueueOperator.status,
-                User.lang,
-                UserParameter.value,
-            )
-            .join(User, User.id == QueueOperator.user_id)
-            .outerjoin(UserParameter, setting)
-            .where(QueueOperator.device_id.is_not(None))
-            .order_by(QueueOperator.device_id)
-        ).all()
-    )
+    panels = core_connection(session).execute(_PANELS).all()
     if not panels:
         return
     default = bool(UserParameters.model_fields[VIEW_KEY].default)

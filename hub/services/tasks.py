@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from hub.db.base import insert_object, insert_row, utcnow
+from hub.db.base import core_connection, insert_object, insert_row, table_of, utcnow
 from hub.db.models import (
     AuditRecord,
     Client,
@@ -150,10 +150,17 @@ def check_references(session: Session, values: Mapping[str, Any]) -> None:
             raise Invalid("task_reference_missing", field=key, what=f"{label} {value}")
 
 
+_USERS = select(table_of(User).c.id).where(
+    table_of(User).c.id.in_(bindparam("ids", expanding=True))
+)
+
+
 def check_users(session: Session, user_ids: Sequence[int], *, field: str) -> None:
     """422 when one of the users does not exist."""
     wanted = set(user_ids)
-    found = set(session.scalars(select(User.id).where(User.id.in_(wanted)))) if wanted else set()
+    found = set()
+    if wanted:
+        found = set(core_connection(session).execute(_USERS, {"ids": sorted(wanted)}).scalars())
     missing = sorted(wanted - found)
     if missing:
         raise Invalid("task_reference_missing", field=field, what=f"user {missing[0]}")

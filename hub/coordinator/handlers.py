@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hub.db.base import core_connection, table_of
 from hub.db.models import Device, Employee, Project, User, UserStatus
 from hub.db.models.queue import QueueOperator, QueueTicket
 from hub.errors import AccessDenied, Conflict, Invalid
@@ -213,9 +214,13 @@ def ctx_now(ctx: QueueContext | None) -> datetime | None:
     return ctx.now if ctx is not None else None
 
 
+_US = table_of(UserStatus).c
+_STATUSES = select(_US.code, _US.name_uk, _US.name_en, _US.color).order_by(_US.sort_order, _US.id)
+
+
 def _statuses(session: Session, lang: str) -> list[StatusInfo]:
     """The user statuses a panel offers (SET-4), in the operator's language."""
-    rows = session.scalars(select(UserStatus).order_by(UserStatus.sort_order, UserStatus.id))
+    rows = core_connection(session).execute(_STATUSES)
     return [
         StatusInfo(
             code=row.code,

@@ -21,6 +21,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from hub.db.base import core_connection, table_of
 from hub.db.models import Project, User
 from hub.db.models.queue import QueueOperator, QueueTicket
 from hub.errors import Conflict, Invalid, NotFound
@@ -81,6 +82,15 @@ def check_device(device_id: str | None) -> str | None:
     return device_id
 
 
+# INSERT ... ON CONFLICT DO NOTHING of an operator's session row, built once per dialect.
+_OPEN = {
+    postgres: (postgresql.insert if postgres else sqlite.insert)(
+        table_of(QueueOperator)
+    ).on_conflict_do_nothing()
+    for postgres in (False, True)
+}
+
+
 def lock_operator(
     session: Session,
     ctx: QueueContext,
@@ -91,17 +101,15 @@ def lock_operator(
     device_id: str | None = None,
 ) -> QueueOperator:
     """The operator's session row, created when missing, locked until the transaction ends."""
-    insert = (postgresql.insert if _postgres(session) else sqlite.insert)(QueueOperator)
-    session.execute(
-        insert.values(
-            user_id=user_id,
-            status=status,
-            status_since=ctx.now,
-            window=window,
-            device_id=device_id,
-            updated_at=ctx.now,
-        ).on_conflict_do_nothing()
-    )
+    new_session = {
+        "user_id": user_id,
+        "status": status,
+        "status_since": ctx.now,
+        "window": window,
+        "device_id": device_id,
+        "updated_at": ctx.now,
+    }
+    core_connection(session).execute(_OPEN[_postgres(session)], new_session)
     row = session.scalars(
         select(QueueOperator)
         .where(QueueOperator.user_id == user_id)

@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from hub.db.base import core_connection, table_of
 from hub.db.models import Event, Task, User, UserStatus
 from hub.db.models.queue import QueueOperator, QueueTicket
 from hub.errors import AccessDenied, Conflict, Invalid, NotFound
@@ -52,6 +53,9 @@ class TicketChange:
     assignment: Assignment | None = None
 
 
+_STATUS = select(table_of(UserStatus).c.id).where(table_of(UserStatus).c.code == bindparam("code"))
+
+
 def set_status(
     session: Session,
     ctx: QueueContext,
@@ -62,7 +66,7 @@ def set_status(
     device_id: str | None = None,
 ) -> FreeResult:
     """Set the operator's user status (SET-4); "free" is Free (Q-5) and may bring a ticket."""
-    if session.scalar(select(UserStatus.id).where(UserStatus.code == status)) is None:
+    if core_connection(session).execute(_STATUS, {"code": status}).first() is None:
         raise Invalid("queue_status_unknown", field="status", code=status)
     if status == FREE:
         return free(session, ctx, profile=profile, window=window, device_id=device_id)

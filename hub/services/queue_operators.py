@@ -18,7 +18,7 @@ from hub.db.models import Event, Task, User, UserStatus
 from hub.db.models.queue import QueueOperator, QueueTicket
 from hub.errors import AccessDenied, Conflict, Invalid, NotFound
 from hub.services import audit, queue_publish, tasks
-from hub.services.access import AccessProfile
+from hub.services.access import AccessProfile, Action
 from hub.services.queue import (
     BOOKED,
     CALLED,
@@ -131,14 +131,15 @@ def _close_task(
         return
     started = ticket.started_at or ticket.called_at or ctx.now
     minutes = max(0, int((ctx.now - started).total_seconds() // 60))
-    content = "\n".join(part for part in (task.content, note) if part)
-    tasks.update_task(
-        session,
-        profile=profile,
-        task_id=task.id,
-        changes={"content": content, "time_spent_minutes": task.time_spent_minutes + minutes},
-        tz=ctx.tz,
-    )
+    changes: dict[str, object] = {}
+    if note:
+        changes["content"] = "\n".join(part for part in (task.content, note) if part)
+    if minutes:
+        changes["time_spent_minutes"] = task.time_spent_minutes + minutes
+    if changes:
+        tasks.update_task(session, profile=profile, task_id=task.id, changes=changes, tz=ctx.tz)
+    else:  # nothing to write, and no "changed" in the task's history: the right still counts
+        tasks.require_task(profile, Action.CHANGE, session, task)
     done = tasks.status_by_code(session, tasks.DONE)
     if task.status_id != done.id:
         tasks.set_status(

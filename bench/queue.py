@@ -66,6 +66,7 @@ from sqlalchemy.orm import Session
 from hub.bootstrap import Hub, bootstrap
 from hub.broker.embedded import start_embedded
 from hub.broker.mosquitto import find_mosquitto, free_port
+from hub.cli import settle_memory
 from hub.config import Settings
 from hub.coordinator import handlers
 from hub.coordinator.service import Coordinator
@@ -801,6 +802,7 @@ def run(args: argparse.Namespace, folder: Path) -> None:
         if not coordinator.start(wait=WAIT):
             raise RuntimeError("the coordinator could not connect to its broker")
         stack.callback(coordinator.stop)
+        settle_memory()  # as `cherga hub` does once started
         info = SiteInfo(
             host=broker.endpoint.host,
             port=broker.endpoint.port,

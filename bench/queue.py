@@ -325,12 +325,12 @@ def instrument(coordinator: Coordinator, hub: Hub, stages: Stages, prof: ThreadP
     coordinator._serve = timed_serve  # type: ignore[method-assign]
     send = coordinator.send_pending
 
-    def timed_send() -> int:
+    def timed_send(**options: Any) -> int:
         start = time.perf_counter()
         dirty, stages.dirty_since = stages.dirty_since, None
         if dirty is not None:
             stages.add("outbox: first commit -> sender starts", (start - dirty) * 1000)
-        sent: int = prof.run(send)
+        sent: int = prof.run(lambda: send(**options))
         if sent:
             stages.add(
                 "outbox: send_pending (claim, publish, PUBACKs, mark)",

@@ -16,7 +16,9 @@ Two ways of working, chosen by the database:
 - SQLite has one hub process and one sender (whichever thread holds the coordinator's sending
   lock). It reads the outbox without taking the write lock, publishes, remembers in memory how
   far it got, and records ``sent_at`` in one short write now and then, so writers never wait
-  for the sender's bookkeeping.
+  for the sender's bookkeeping. A request worker does not wait for the broker's
+  acknowledgements either: the next send or the sender thread collects them, and a batch not
+  acknowledged within ``ACK_TIMEOUT`` is sent again.
 - PostgreSQL may have several hubs. Each batch is claimed with ``FOR UPDATE SKIP LOCKED`` and
   stays locked while it travels, so no two hubs publish the same message.
 """
@@ -25,7 +27,9 @@ from __future__ import annotations
 
 import json
 import time
+from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import paho.mqtt.client as mqtt
@@ -64,6 +68,7 @@ class OutboxSender:
         self._local = hub.engine.dialect.name == "sqlite"
         self._after = 0  # the last outbox id published (SQLite: ids commit in order)
         self._acknowledged: list[int] = []
+        self._in_flight: deque[_InFlight] = deque()  # published, acknowledgements not yet seen
         self._marked_at = time.monotonic()
         self._board_due = False
         self._board_at = float("-inf")
@@ -75,37 +80,66 @@ class OutboxSender:
             return None
         return max(0.0, self._board_at + BOARD_EVERY - time.monotonic())
 
-    def send_pending(self) -> int:
-        """Publish the next batch; returns how many messages it held."""
+    def send_pending(self, *, wait: bool = True) -> int:
+        """Publish the next batch; returns how many messages it held.
+
+        With ``wait`` false (SQLite: a request worker that has just committed) the broker's
+        acknowledgements are collected by a later call instead of waited for now, so the worker
+        is free for the next request; a batch not acknowledged in time is sent again.
+        """
         if self._local:
-            return self._send_local()
+            return self._send_local(wait)
         with transaction(self.hub.sessions) as session:
             batch = outbox.pending(session, BATCH, claim=True)
-            self._send(batch)
+            _acknowledged(self._send(batch), time.monotonic() + ACK_TIMEOUT)
             outbox.mark_sent(session, [m.id for m in batch])
         return len(batch)
 
     def flush(self) -> None:
         """Record as sent what the broker acknowledged (SQLite; before stopping, when idle)."""
+        self._confirm(wait=False)
         if self._acknowledged:
             with transaction(self.hub.sessions) as session:
                 outbox.mark_sent(session, self._acknowledged)
             self._acknowledged = []
         self._marked_at = time.monotonic()
 
-    def _send_local(self) -> int:
+    def _send_local(self, wait: bool) -> int:
+        self._confirm(wait=False)
         with self.hub.read_sessions() as session:
             batch = outbox.pending(session, BATCH, after=self._after)
-        self._send(batch)
+        infos = self._send(batch)
         if batch:
             self._after = batch[-1].id
-            self._acknowledged += [m.id for m in batch]
+            ids = [m.id for m in batch]
+            self._in_flight.append(_InFlight(ids, infos, time.monotonic() + ACK_TIMEOUT))
+        self._confirm(wait=wait)
         if time.monotonic() - self._marked_at > MARK_EVERY:
             self.flush()
         return len(batch)
 
-    def _send(self, batch: list[outbox.Pending]) -> None:
-        """Publish a batch in order and wait for the broker; the board last, drawn now."""
+    def _confirm(self, *, wait: bool) -> None:
+        """Move the batches the broker acknowledged, oldest first, to those to mark sent.
+
+        Without ``wait`` it stops at the first batch still travelling (unless its time is up).
+        A batch not acknowledged in time is read and sent again from its first message.
+        """
+        while self._in_flight:
+            batch = self._in_flight[0]
+            travelling = not all(info.is_published() for info in batch.infos)
+            if travelling and not wait and time.monotonic() < batch.deadline:
+                return
+            try:
+                _acknowledged(batch.infos, batch.deadline)
+            except ConnectionError:
+                self._after = min(self._after, batch.ids[0] - 1)
+                self._in_flight.clear()
+                raise
+            self._acknowledged += batch.ids
+            self._in_flight.popleft()
+
+    def _send(self, batch: list[outbox.Pending]) -> list[mqtt.MQTTMessageInfo]:
+        """Publish a batch in order, the board last, drawn now; returns what to wait for."""
         messages = [m for m in batch if m.topic != self._board]
         # A retained topic keeps only its last message: older ones need not travel.
         last = {m.topic: m.id for m in messages if m.retain}
@@ -125,8 +159,21 @@ class OutboxSender:
             infos.append(self._publish(self._board, _json(board), True))
             self._board_due, self._board_at = False, time.monotonic()
             self._board_covers = max(self._board_covers, covers)
-        deadline = time.monotonic() + ACK_TIMEOUT
-        for info in infos:
-            info.wait_for_publish(timeout=max(0.0, deadline - time.monotonic()))
-            if not info.is_published():
-                raise ConnectionError("the broker did not acknowledge the outbox in time")
+        return infos
+
+
+@dataclass
+class _InFlight:
+    """A published batch whose acknowledgements were not yet all seen."""
+
+    ids: list[int]
+    infos: list[mqtt.MQTTMessageInfo]
+    deadline: float
+
+
+def _acknowledged(infos: list[mqtt.MQTTMessageInfo], deadline: float) -> None:
+    """Wait until the broker acknowledged every message; ConnectionError after ``deadline``."""
+    for info in infos:
+        info.wait_for_publish(timeout=max(0.0, deadline - time.monotonic()))
+        if not info.is_published():
+            raise ConnectionError("the broker did not acknowledge the outbox in time")

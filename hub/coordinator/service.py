@@ -558,7 +558,7 @@ class Coordinator:
         try:
             with self._sending:
                 held_back = self._sender.board_wait() is not None
-                while self.send_pending() == BATCH:
+                while self.send_pending(wait=False) == BATCH:
                     pass
         except Exception:
             logger.exception("sending the outbox failed; the sender will retry")
@@ -593,9 +593,9 @@ class Coordinator:
                     self._sender.flush()
                 return
 
-    def send_pending(self) -> int:
+    def send_pending(self, *, wait: bool = True) -> int:
         """Publish the next batch of the outbox (see ``hub.coordinator.sender``)."""
-        return self._sender.send_pending()
+        return self._sender.send_pending(wait=wait)
 
     def resynchronise(self) -> None:
         """After (re)connecting: the board and every panel's assignment again (retained)."""

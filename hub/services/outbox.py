@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
-from hub.db.base import insert_row, utcnow
+from hub.db.base import core_connection, insert_row, table_of, utcnow
 from hub.db.models.queue import OutboxMessage
 
 MAX_TOPIC = 300
@@ -47,6 +47,17 @@ def enqueue(session: Session, topic: str, payload: Mapping[str, Any], retain: bo
     return int(row_id)
 
 
+_M = table_of(OutboxMessage).c
+# Built once: a busy hub reads the outbox after almost every request.
+_PENDING = (
+    select(_M.id, _M.topic, _M.payload, _M.retain, _M.created_at)
+    .where(_M.sent_at.is_(None), _M.id > bindparam("after"))
+    .order_by(_M.id)
+    .limit(bindparam("limit"))
+)
+_CLAIM = _PENDING.with_for_update(skip_locked=True)
+
+
 def pending(
     session: Session, limit: int = 100, *, claim: bool = False, after: int = 0
 ) -> list[Pending]:
@@ -57,27 +68,9 @@ def pending(
     messages after the id ``after`` are read.
     """
     limit = max(1, min(limit, MAX_BATCH))
-    query = (
-        select(OutboxMessage)
-        .where(OutboxMessage.sent_at.is_(None))
-        .order_by(OutboxMessage.id)
-        .limit(limit)
-    )
-    if after:
-        query = query.where(OutboxMessage.id > after)
-    if claim:
-        query = query.with_for_update(skip_locked=True)
-    rows = session.scalars(query)
-    return [
-        Pending(
-            id=row.id,
-            topic=row.topic,
-            payload=row.payload,
-            retain=row.retain,
-            created_at=row.created_at,
-        )
-        for row in rows
-    ]
+    statement = _CLAIM if claim else _PENDING
+    rows = core_connection(session).execute(statement, {"after": after, "limit": limit})
+    return [Pending(*row) for row in rows]
 
 
 def last_id(session: Session) -> int:

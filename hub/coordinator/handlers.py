@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.db.base import core_connection, table_of
-from hub.db.models import Device, Employee, Project, User, UserStatus
+from hub.db.models import Device, Employee, User, UserStatus
 from hub.db.models.queue import QueueOperator, QueueTicket
 from hub.errors import AccessDenied, Conflict, Invalid
 from hub.protocol.devices import PrinterResult
@@ -199,10 +199,8 @@ def _operator_reply(
             lang="en" if user.lang == "en" else "uk",
             statuses=_statuses(session, user.lang),
             services=[
-                ServiceRef(id=service.id, name=service.name[:200] or str(service.id))
-                for service in session.scalars(
-                    select(Project).where(Project.id.in_(queue.operator_projects(session, user.id)))
-                )
+                ServiceRef(id=service_id, name=name[:200] or str(service_id))
+                for service_id, name in queue.operator_services(session, user.id)
             ],
         ),
         assignment=state,

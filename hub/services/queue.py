@@ -178,9 +178,15 @@ def queue_service(session: Session, project_id: int, *, field: str = "service_id
     return project
 
 
+def operator_services(session: Session, user_id: int) -> list[tuple[int, str]]:
+    """The queue services whose work group has this operator (Q-1, Q-5): id and name, by id."""
+    rows = core_connection(session).execute(_OPERATOR_SERVICES, {"user": user_id})
+    return [(row.id, row.name) for row in rows]
+
+
 def operator_projects(session: Session, user_id: int) -> list[int]:
-    """The queue services whose work group has this operator (Q-1, Q-5), by id."""
-    return list(core_connection(session).execute(_OPERATOR_PROJECTS, {"user": user_id}).scalars())
+    """The ids of ``operator_services``."""
+    return [service_id for service_id, _name in operator_services(session, user_id)]
 
 
 def service_members(session: Session, project_id: int) -> list[int]:
@@ -230,8 +236,8 @@ _AT_WORK = (
 
 
 _P = table_of(Project).c
-_OPERATOR_PROJECTS = (
-    select(_P.id)
+_OPERATOR_SERVICES = (
+    select(_P.id, _P.name)
     .join_from(table_of(Project), table_of(ProjectMember), _M.project_id == _P.id)
     .where(_M.user_id == bindparam("user"), _P.uses_queue.is_(True))
     .order_by(_P.id)

@@ -155,23 +155,36 @@ class Session:
 
 
 class FakeNetworkPrinter:
-    """A printer listening on 127.0.0.1; ``off()`` and ``on()`` switch it at the same port."""
+    """A printer listening on 127.0.0.1; ``off()`` and ``on()`` switch it at the same port.
+
+    While it is off its port stays bound, not listening (a connection is refused, as by a
+    printer switched off): otherwise another socket of the machine could take the port
+    meanwhile and the printer could not come back on.
+    """
 
     def __init__(self, model: PrinterModel | None = None) -> None:
         self.model = model or PrinterModel()
         self.host = "127.0.0.1"
         self.port = 0
         self._listener: socket.socket | None = None
+        self._reserved: socket.socket | None = None  # the port held while off
         self._threads: list[threading.Thread] = []
         self._conns: set[socket.socket] = set()
         self._lock = threading.Lock()
         self._running = threading.Event()
 
+    def _bind(self) -> socket.socket:
+        bound = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        bound.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        # Two sockets on one port for a moment: the one to keep it binds before the listener
+        # closes (only a listening socket is given connections).
+        bound.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        bound.bind((self.host, self.port))
+        return bound
+
     def on(self) -> None:
         """Start listening (again, on the same port)."""
-        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind((self.host, self.port))
+        listener, self._reserved = self._reserved or self._bind(), None
         listener.listen(8)
         listener.settimeout(0.05)
         self.port = listener.getsockname()[1]
@@ -183,6 +196,8 @@ class FakeNetworkPrinter:
 
     def off(self) -> None:
         """Stop listening and cut every open connection (a printer switched off)."""
+        if self._listener is not None and self._reserved is None:
+            self._reserved = self._bind()
         self._running.clear()
         for thread in self._threads:
             thread.join(5)
@@ -239,6 +254,9 @@ class FakeNetworkPrinter:
 
     def __exit__(self, *exc: object) -> None:
         self.off()
+        if self._reserved is not None:
+            self._reserved.close()
+            self._reserved = None
 
 
 class FakeUsbPrinter(Escpos):  # type: ignore[misc]

@@ -75,7 +75,10 @@ class Panel:
         Window.remove_widget(self.root)
 
     def press(self, widget: Any) -> None:
-        assert not widget.disabled, f"{widget.text!r} is disabled"
+        # A button is off while the panel waits for the hub's answer to the one before (a
+        # recall's reply may come just after the assignment it changed): wait as a person would;
+        # one that never comes back on fails here.
+        pump(lambda: not widget.disabled)
         widget.trigger_action(duration=0)
 
     def login(self, username: str, password: str = PASSWORD) -> None:

@@ -29,6 +29,7 @@ import json
 import time
 from collections import deque
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
@@ -97,7 +98,8 @@ class OutboxSender:
 
     def flush(self) -> None:
         """Record as sent what the broker acknowledged (SQLite; before stopping, when idle)."""
-        self._confirm(wait=False)
+        with suppress(ConnectionError):  # overdue: sent again by the next send or start
+            self._confirm(wait=False)
         if self._acknowledged:
             with transaction(self.hub.sessions) as session:
                 outbox.mark_sent(session, self._acknowledged)

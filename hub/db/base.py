@@ -82,7 +82,7 @@ def insert_row(session: Session, model: type[Base], **values: Any) -> Any:
     """
     statement = _INSERTS.get(model)
     if statement is None:
-        statement = _INSERTS[model] = insert(cast(Table, model.__table__))
+        statement = _INSERTS[model] = insert(table_of(model))
     # On the session's connection: the ORM's statement machinery has nothing to add here.
     result = cast(CursorResult[Any], session.connection().execute(statement, values))
     key = result.inserted_primary_key
@@ -101,7 +101,7 @@ def insert_object(session: Session, obj: B) -> B:
     relationships load when used, as for any loaded object.
     """
     mapper = inspect(type(obj))
-    table = cast(Table, type(obj).__table__)
+    table = table_of(type(obj))
     state = obj.__dict__
     values: dict[str, Any] = {}
     for column in table.columns:

@@ -83,8 +83,7 @@ def insert_row(session: Session, model: type[Base], **values: Any) -> Any:
     statement = _INSERTS.get(model)
     if statement is None:
         statement = _INSERTS[model] = insert(table_of(model))
-    # On the session's connection: the ORM's statement machinery has nothing to add here.
-    result = cast(CursorResult[Any], session.connection().execute(statement, values))
+    result = cast(CursorResult[Any], core_connection(session).execute(statement, values))
     key = result.inserted_primary_key
     return key[0] if key is not None else None
 

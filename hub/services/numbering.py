@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, bindparam, or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from hub.db.base import core_connection, table_of
 from hub.db.models import Counter, NumberingRule
 from hub.errors import Conflict, Invalid, NotFound
 
@@ -55,9 +56,9 @@ def _scope(rule: NumberingRule, project_id: int | None, on: date) -> tuple[int, 
     return ((project_id or 0) if per_project else 0), (on.isoformat() if rule.daily_reset else "")
 
 
-_COUNTERS = cast(Table, Counter.__table__).c
+_COUNTERS = table_of(Counter).c
 _BUMP = (
-    update(cast(Table, Counter.__table__))
+    update(table_of(Counter))
     .where(
         _COUNTERS.rule_id == bindparam("b_rule"),
         _COUNTERS.project_key == bindparam("b_key"),
@@ -79,10 +80,10 @@ def next_number(
     """Take the next number for ``doc_type`` (of ``project_id``) on the local day ``on``."""
     rule = find_rule(session, doc_type, project_id)
     project_key, period = _scope(rule, project_id, on)
-    key = (Counter.rule_id == rule.id, Counter.project_key == project_key, Counter.period == period)
     # Built once, run on the session's connection: a number is taken for every ticket and task.
+    counter = core_connection(session)
     bump = {"b_rule": rule.id, "b_key": project_key, "b_period": period}
-    value = session.connection().execute(_BUMP, bump).scalar()
+    value = counter.execute(_BUMP, bump).scalar()
     if value is None:
         inserted = session.scalar(
             _insert(session)
@@ -90,13 +91,8 @@ def next_number(
             .on_conflict_do_nothing()
             .returning(Counter.value)
         )
-        if inserted is None:
-            # Someone created the counter between our UPDATE and INSERT: now it exists.
-            value = session.scalar(
-                update(Counter).where(*key).values(value=Counter.value + 1).returning(Counter.value)
-            )
-        else:
-            value = inserted
+        # None: someone created the counter between our UPDATE and INSERT; now it exists.
+        value = inserted if inserted is not None else counter.execute(_BUMP, bump).scalar()
     if value is None:  # pragma: no cover - the row exists by now on every database
         raise RuntimeError("numbering counter vanished")
     return IssuedNumber(

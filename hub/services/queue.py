@@ -199,7 +199,8 @@ def line_order() -> tuple[object, ...]:
     return (QueueTicket.lane, QueueTicket.effective_at, QueueTicket.id)
 
 
-# The statements every new ticket's estimate runs, built once (Core, on the session's connection).
+# Statements every ticket and Free runs (place in line, estimate, work groups), built once in Core
+# and run on the session's connection.
 _T = table_of(QueueTicket).c
 _O = table_of(QueueOperator).c
 _M = table_of(ProjectMember).c

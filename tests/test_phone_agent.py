@@ -558,6 +558,12 @@ def echoed(agent: PhoneAgent, call_id: str, at_least: int, timeout: float = 5.0)
         leg = agent.media.leg(call_id)
         return 0 if leg is None else leg.loud_in
 
+    return reaches(count, at_least, timeout)
+
+
+def reaches(count: Callable[[], int], at_least: int, timeout: float = 5.0) -> int:
+    """``count()`` once it is ``at_least`` or the timeout has passed (audio arrives at the pace
+    the machine allows: a busy one needs longer than a fixed pause)."""
     deadline = time.monotonic() + timeout
     while count() < at_least and time.monotonic() < deadline:
         time.sleep(0.1)

@@ -12,13 +12,14 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub.db.base import core_connection, table_of
 from hub.db.models import Device, Employee, User, UserStatus
 from hub.db.models.queue import QueueOperator, QueueTicket
+from hub.db.refcache import cached
 from hub.errors import AccessDenied, Conflict, Invalid
 from hub.protocol.devices import PrinterResult
 from hub.protocol.messages import (
@@ -83,6 +84,16 @@ class Speaker:
     def of(cls, device: Device) -> Speaker:
         """A detached copy of the registry row."""
         return cls(device.id, device.role, device.site, device.window, device.printer_id)
+
+
+def registered(session: Session, device_id: str) -> Speaker | None:
+    """The device as registered, None when unknown or revoked (kept in ``hub.db.refcache``)."""
+    return cached(session, ("device", device_id), partial(_registered, device_id=device_id))
+
+
+def _registered(session: Session, device_id: str) -> Speaker | None:
+    device = session.get(Device, device_id)
+    return None if device is None or device.revoked_at is not None else Speaker.of(device)
 
 
 # ---- kiosks -------------------------------------------------------------------------------
@@ -180,7 +191,7 @@ def _operator_reply(
     assignment: Assignment | None = None,
     ctx: QueueContext | None = None,
 ) -> PanelReply:
-    user = session.get(User, row.user_id)
+    user = access.person(session, row.user_id)
     if user is None:  # pragma: no cover - the row's foreign key cascades
         raise Conflict("queue_no_session")
     reason = None
@@ -194,7 +205,7 @@ def _operator_reply(
         ok=True,
         operator=OperatorInfo(
             username=user.username,
-            name=user.employee.full_name[:200] or None if user.employee else None,
+            name=user.name[:200] if user.name else None,
             status=row.status,
             lang="en" if user.lang == "en" else "uk",
             statuses=_statuses(session, user.lang),
@@ -212,35 +223,30 @@ def ctx_now(ctx: QueueContext | None) -> datetime | None:
     return ctx.now if ctx is not None else None
 
 
-_US = table_of(UserStatus).c
-_STATUSES = select(_US.code, _US.name_uk, _US.name_en, _US.color).order_by(_US.sort_order, _US.id)
-
-
 def _statuses(session: Session, lang: str) -> list[StatusInfo]:
     """The user statuses a panel offers (SET-4), in the operator's language."""
-    rows = core_connection(session).execute(_STATUSES)
     return [
         StatusInfo(
             code=row.code,
             name=(row.name_en if lang == "en" else row.name_uk)[:200] or row.code,
             color=row.color,
         )
-        for row in rows
+        for row in queue_operators.user_statuses(session)
     ]
 
 
 def _logged_in(session: Session, panel: Speaker) -> tuple[QueueOperator, AccessProfile]:
     row = operator_at(session, panel)
-    user = session.get(User, row.user_id) if row is not None else None
-    if row is None or user is None or not user.is_active:
+    user = access.person(session, row.user_id) if row is not None else None
+    if row is None or user is None or not user.active:
         raise Conflict("panel_not_logged_in")
-    return row, access.load_profile(session, user)
+    return row, user.profile
 
 
 def panel_language(session: Session, panel: Speaker) -> str:
     """The language of the operator at the panel (Ukrainian when nobody is logged in)."""
     row = operator_at(session, panel)
-    user = session.get(User, row.user_id) if row is not None else None
+    user = access.person(session, row.user_id) if row is not None else None
     return user.lang if user is not None else "uk"
 
 
@@ -260,14 +266,14 @@ def handle_panel(
     if isinstance(request, Logout):
         return _logout(session, ctx, panel, row, rid)
     if isinstance(request, CallerCard):
-        user = session.get(User, row.user_id)
+        user = access.person(session, row.user_id)
         lang = user.lang if user is not None else "uk"
         # The number as the SIP peer gave it: sip:0501234567@pbx is 0501234567.
         number = calls.number_of(request.number)
         card = queue_card.caller_card(session, number, profile=profile, lang=lang, now=ctx.now)
         return PanelReply(request_id=rid, ok=True, card=queue_publish.protocol_card(card))
     if isinstance(request, PhoneBook):
-        user = session.get(User, row.user_id)
+        user = access.person(session, row.user_id)
         book = phone_book(session, user.lang if user is not None else "uk")
         return PanelReply(request_id=rid, ok=True, phone_book=book)
     if isinstance(request, SetStatus):

@@ -305,12 +305,12 @@ class Coordinator:
         logger.warning("rejected a message on %s: %s (%s)", topic, why, code)
 
     def _speaker(self, session: Session, where: Topic, role: str) -> Speaker:
-        device = session.get(Device, where.device) if where.device else None
-        if device is None or device.revoked_at is not None or device.site != self.site:
+        device = handlers.registered(session, str(where.device)) if where.device else None
+        if device is None or device.site != self.site:
             raise DomainError("device_unknown", device=where.device)
         if device.role != role:
             raise DomainError("device_wrong_role", device=device.id, role=device.role)
-        return Speaker.of(device)
+        return device
 
     def _request(self, where: Topic, payload: bytes) -> None:
         kind = where.kind

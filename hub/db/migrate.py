@@ -11,6 +11,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, text
 
+from hub.db import refcache
+
 logger = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -44,6 +46,8 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
             connection.execute(
                 text("SELECT pg_advisory_xact_lock(:key)"), {"key": PG_MIGRATION_LOCK}
             )
+        refcache.quiet(connection)
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+        refcache.bump(connection)  # what a migration wrote is news to the hubs' caches
     logger.info("database at revision %s", current_revision(engine))

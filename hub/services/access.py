@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Row, bindparam, delete, select
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from hub.db.base import core_connection, table_of
 from hub.db.models import DocRight, Journal, JournalRight, SettingsTabAccess, User
+from hub.db.refcache import cached
 from hub.errors import AccessDenied, NotFound
 
 
@@ -260,6 +262,34 @@ def load_profile(session: Session, user: User) -> AccessProfile:
         doc_rights={row.doc_type: _rights(row) for row in doc_rows},
         journal_rights={row.journal_id: _rights(row) for row in journal_rows},
         visible_tabs=frozenset(tabs),
+    )
+
+
+@dataclass(frozen=True)
+class Person:
+    """A user as a device's request needs them: who, in which language, with which rights."""
+
+    id: int
+    username: str
+    name: str | None  # the employee's full name, when linked to one
+    lang: str
+    active: bool
+    profile: AccessProfile
+
+
+def person(session: Session, user_id: int) -> Person | None:
+    """The user and their rights, None when there is no such user (kept in ``hub.db.refcache``:
+    every request of an operator's panel asks)."""
+    return cached(session, ("person", user_id), partial(_person, user_id=user_id))
+
+
+def _person(session: Session, user_id: int) -> Person | None:
+    user = session.get(User, user_id)
+    if user is None:
+        return None
+    name = user.employee.full_name if user.employee is not None else None
+    return Person(
+        user.id, user.username, name or None, user.lang, user.is_active, load_profile(session, user)
     )
 
 

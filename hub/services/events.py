@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date
+from functools import partial
 from typing import Any
 
 from sqlalchemy import select
@@ -21,6 +22,7 @@ from hub.db.models import (
     SettlementDocument,
     User,
 )
+from hub.db.refcache import cached
 from hub.errors import Conflict, Invalid, NotFound
 from hub.services import audit
 from hub.services.access import AccessProfile, Action, DocType, require_in_journal
@@ -84,6 +86,28 @@ def resolve_type(session: Session, ref: int | str, *, field: str = "type") -> Ev
     if found is None:
         raise Invalid("event_type_unknown", field=field, type=str(ref))
     return found
+
+
+def type_id(session: Session, code: str) -> int:
+    """The id of the event type with ``code`` (kept in ``hub.db.refcache``); 422 when none."""
+    found = cached(session, ("event_type", code), partial(_type_id, code=code))
+    if found is None:
+        raise Invalid("event_type_unknown", field="type", type=code)
+    return found
+
+
+def _type_id(session: Session, code: str) -> int | None:
+    return session.scalar(select(EventType.id).where(EventType.code == code))
+
+
+def type_names(session: Session, type_id: int) -> tuple[str, str] | None:
+    """The Ukrainian and English names of an event type (kept in ``hub.db.refcache``)."""
+    return cached(session, ("event_type_names", type_id), partial(_type_names, type_id=type_id))
+
+
+def _type_names(session: Session, type_id: int) -> tuple[str, str] | None:
+    kind = session.get(EventType, type_id)
+    return (kind.name_uk, kind.name_en) if kind is not None else None
 
 
 def get_event(session: Session, event_id: int) -> Event:

@@ -8,6 +8,7 @@ gives its number back. No in-process lock is involved.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from hub.db.base import core_connection, table_of
 from hub.db.models import Counter, NumberingRule
+from hub.db.refcache import cached
 from hub.errors import Conflict, Invalid, NotFound
 
 MAX_WIDTH = 12
@@ -38,19 +40,54 @@ def format_number(prefix: str, width: int, value: int) -> str:
     return f"{prefix}{value:0{width}d}"
 
 
-def find_rule(session: Session, doc_type: str, project_id: int | None = None) -> NumberingRule:
+@dataclass(frozen=True)
+class Rule:
+    """What a numbering rule says, detached from any session (kept in ``hub.db.refcache``)."""
+
+    id: int
+    project_id: int | None
+    prefix: str
+    width: int
+    start: int
+    per_project: bool
+    daily_reset: bool
+
+
+def find_rule(session: Session, doc_type: str, project_id: int | None = None) -> Rule:
     """The project's own rule for ``doc_type`` if it has one, else the general rule."""
-    general = NumberingRule.project_id.is_(None)
-    mine = general if project_id is None else or_(NumberingRule.project_id == project_id, general)
-    # One query: the project's rule sorts first (false before true), the general one after it.
-    query = select(NumberingRule).where(NumberingRule.doc_type == doc_type, mine)
-    rule = session.scalar(query.order_by(general).limit(1))
+    rule = cached(
+        session, ("numbering_rule", doc_type, project_id), _rule_loader(doc_type, project_id)
+    )
     if rule is None:
         raise NotFound("numbering_not_configured", doc_type=doc_type)
     return rule
 
 
-def _scope(rule: NumberingRule, project_id: int | None, on: date) -> tuple[int, str]:
+def _rule_loader(doc_type: str, project_id: int | None) -> Callable[[Session], Rule | None]:
+    def load(session: Session) -> Rule | None:
+        general = NumberingRule.project_id.is_(None)
+        mine = (
+            general if project_id is None else or_(NumberingRule.project_id == project_id, general)
+        )
+        # One query: the project's rule sorts first (false before true), the general one after.
+        query = select(NumberingRule).where(NumberingRule.doc_type == doc_type, mine)
+        row = session.scalar(query.order_by(general).limit(1))
+        if row is None:
+            return None
+        return Rule(
+            row.id,
+            row.project_id,
+            row.prefix,
+            row.width,
+            row.start,
+            row.per_project,
+            row.daily_reset,
+        )
+
+    return load
+
+
+def _scope(rule: Rule, project_id: int | None, on: date) -> tuple[int, str]:
     # Numbers grow past the width rather than refusing a visitor a ticket.
     per_project = rule.per_project or rule.project_id is not None
     return ((project_id or 0) if per_project else 0), (on.isoformat() if rule.daily_reset else "")

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.db.models import GlobalParameter, UserParameter
+from hub.db.refcache import cached
 
 NotifyChannel = Literal["none", "email", "system", "email_and_system"]
 
@@ -241,21 +242,17 @@ _GLOBAL_CACHE = "cherga_global_parameters"
 
 
 def get_global(session: Session) -> GlobalParameters:
-    """The global parameters, with defaults for anything never set.
+    """The global parameters, with defaults for anything never set (the same object until they
+    change: read it, never assign to it)."""
+    return cached(session, _GLOBAL_CACHE, _load_global)
 
-    Read once per session (a request, a device message): one operation asks several times.
-    """
-    cached = session.info.get(_GLOBAL_CACHE)
-    if isinstance(cached, GlobalParameters):
-        return cached
-    value = _merge(GlobalParameters, _global_rows(session), {})
-    session.info[_GLOBAL_CACHE] = value
-    return value
+
+def _load_global(session: Session) -> GlobalParameters:
+    return _merge(GlobalParameters, _global_rows(session), {})
 
 
 def update_global(session: Session, changes: dict[str, Any]) -> GlobalParameters:
     """Validate and store changed global parameters; nothing is stored if any value is wrong."""
-    session.info.pop(_GLOBAL_CACHE, None)
     return _store(
         session,
         GlobalParameters,

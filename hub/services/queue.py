@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from functools import partial
 
 from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 from hub.db.base import core_connection, table_of
 from hub.db.models import Project, ProjectMember
 from hub.db.models.queue import QueueOperator, QueueTicket
+from hub.db.refcache import cached
 from hub.errors import Conflict, Invalid, NotFound
 from hub.services.parameters import QueueParameters, get_global
 
@@ -168,20 +170,46 @@ def get_ticket(session: Session, ticket_id: int) -> QueueTicket:
     return ticket
 
 
-def queue_service(session: Session, project_id: int, *, field: str = "service_id") -> Project:
+@dataclass(frozen=True)
+class Service:
+    """A project as the queue sees it (kept in ``hub.db.refcache``)."""
+
+    id: int
+    name: str
+    journal_id: int | None
+    uses_queue: bool
+
+
+def queue_service(session: Session, project_id: int, *, field: str = "service_id") -> Service:
     """A project that uses the electronic queue (PRJ-8); 422 naming ``field`` otherwise."""
-    project = session.get(Project, project_id) if 0 < project_id <= 2**31 - 1 else None
-    if project is None:
+    found = service_info(session, project_id) if 0 < project_id <= 2**31 - 1 else None
+    if found is None:
         raise Invalid("queue_service_unknown", field=field, id=project_id)
-    if not project.uses_queue:
-        raise Invalid("queue_service_off", field=field, name=project.name)
-    return project
+    if not found.uses_queue:
+        raise Invalid("queue_service_off", field=field, name=found.name)
+    return found
+
+
+def service_info(session: Session, project_id: int) -> Service | None:
+    """The project, queue or not, None when there is none."""
+    return cached(session, ("service", project_id), partial(_service, project_id=project_id))
+
+
+def _service(session: Session, project_id: int) -> Service | None:
+    project = session.get(Project, project_id)
+    if project is None:
+        return None
+    return Service(project.id, project.name, project.journal_id, project.uses_queue)
 
 
 def operator_services(session: Session, user_id: int) -> list[tuple[int, str]]:
     """The queue services whose work group has this operator (Q-1, Q-5): id and name, by id."""
-    rows = core_connection(session).execute(_OPERATOR_SERVICES, {"user": user_id})
-    return [(row.id, row.name) for row in rows]
+    return list(cached(session, ("operator_services", user_id), partial(_services, user=user_id)))
+
+
+def _services(session: Session, user: int) -> tuple[tuple[int, str], ...]:
+    rows = core_connection(session).execute(_OPERATOR_SERVICES, {"user": user})
+    return tuple((row.id, row.name) for row in rows)
 
 
 def operator_projects(session: Session, user_id: int) -> list[int]:
@@ -191,7 +219,11 @@ def operator_projects(session: Session, user_id: int) -> list[int]:
 
 def service_members(session: Session, project_id: int) -> list[int]:
     """The operators of one service's work group."""
-    return list(core_connection(session).execute(_MEMBERS, {"project": project_id}).scalars())
+    return list(cached(session, ("members", project_id), partial(_members, project=project_id)))
+
+
+def _members(session: Session, project: int) -> tuple[int, ...]:
+    return tuple(core_connection(session).execute(_MEMBERS, {"project": project}).scalars())
 
 
 def line_order() -> tuple[object, ...]:
@@ -302,7 +334,7 @@ def describe(
     with_code: bool = False,
 ) -> TicketInfo:
     """The ticket as a TicketInfo, with its place in line and estimated wait while waiting."""
-    project = session.get(Project, ticket.project_id)
+    project = service_info(session, ticket.project_id)
     place = position(session, ticket) if with_estimate else None
     wait = None
     if place is not None:

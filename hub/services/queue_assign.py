@@ -22,11 +22,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from hub.db.base import core_connection, table_of
-from hub.db.models import Project, User
+from hub.db.models import Project
 from hub.db.models.queue import QueueOperator, QueueTicket
 from hub.errors import Conflict, Invalid, NotFound
 from hub.protocol.topics import is_safe_id
-from hub.services import access, queue_publish
+from hub.services import access, queue_publish, tasks
 from hub.services.access import AccessProfile, Action, DocType
 from hub.services.queue import (
     BUSY,
@@ -162,7 +162,7 @@ def assign(
         raise Invalid("queue_window_required", field="window")
     targeted = ticket.target_operator_id == operator.user_id
     reason_front = ticket.lane == FRONT
-    user = session.get(User, operator.user_id)
+    user = access.person(session, operator.user_id)
     task = task_from_event(
         session,
         profile=profile,
@@ -289,7 +289,7 @@ def offer(session: Session, ctx: QueueContext, ticket: QueueTicket) -> Assignmen
     """
     if ticket.state != WAITING:
         return None
-    journal_id = session.get(Project, ticket.project_id).journal_id  # type: ignore[union-attr]
+    journal_id = tasks.project_journal(session, ticket.project_id)
     if ticket.target_operator_id is not None:
         # Wait for the operator's row whatever its state (see the module's note): a Free in
         # flight then either sees this ticket or is seen by it.
@@ -316,10 +316,10 @@ def offer(session: Session, ctx: QueueContext, ticket: QueueTicket) -> Assignmen
     for candidate in rows:
         if candidate.status != FREE or candidate.ticket_id is not None or not candidate.window:
             continue
-        user = session.get(User, candidate.user_id)
-        if user is None or not user.is_active:
+        who = access.person(session, candidate.user_id)
+        if who is None or not who.active:
             continue
-        profile = access.load_profile(session, user)
+        profile = who.profile
         if not profile.can(Action.CREATE, DocType.TASK, journal_id):
             continue
         operator: QueueOperator | None = candidate

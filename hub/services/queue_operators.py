@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
+from typing import NamedTuple
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.db.base import core_connection, table_of
 from hub.db.models import Event, Task, User, UserStatus
 from hub.db.models.queue import QueueOperator, QueueTicket
+from hub.db.refcache import cached
 from hub.errors import AccessDenied, Conflict, Invalid, NotFound
 from hub.services import audit, queue_publish, tasks
 from hub.services.access import AccessProfile, Action
@@ -53,7 +55,26 @@ class TicketChange:
     assignment: Assignment | None = None
 
 
-_STATUS = select(table_of(UserStatus).c.id).where(table_of(UserStatus).c.code == bindparam("code"))
+_US = table_of(UserStatus).c
+_STATUSES = select(_US.code, _US.name_uk, _US.name_en, _US.color).order_by(_US.sort_order, _US.id)
+
+
+class StatusName(NamedTuple):
+    """A user status as panels show it (SET-4)."""
+
+    code: str
+    name_uk: str
+    name_en: str
+    color: str | None
+
+
+def user_statuses(session: Session) -> tuple[StatusName, ...]:
+    """The user statuses in their order (kept in ``hub.db.refcache``)."""
+    return cached(session, "user_statuses", _load_statuses)
+
+
+def _load_statuses(session: Session) -> tuple[StatusName, ...]:
+    return tuple(StatusName(*row) for row in core_connection(session).execute(_STATUSES))
 
 
 def set_status(
@@ -66,7 +87,7 @@ def set_status(
     device_id: str | None = None,
 ) -> FreeResult:
     """Set the operator's user status (SET-4); "free" is Free (Q-5) and may bring a ticket."""
-    if core_connection(session).execute(_STATUS, {"code": status}).first() is None:
+    if all(known.code != status for known in user_statuses(session)):
         raise Invalid("queue_status_unknown", field="status", code=status)
     if status == FREE:
         return free(session, ctx, profile=profile, window=window, device_id=device_id)

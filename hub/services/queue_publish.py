@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub.db.models import Project, User
+from hub.db.models import Project
 from hub.db.models.queue import QueueOperator, QueueTicket
 from hub.i18n import translate
 from hub.protocol import topics
@@ -21,7 +21,7 @@ from hub.protocol.base import ClientInfo, Lang, Message
 from hub.protocol.cards import CardEvent, CardTask, ClientCard
 from hub.protocol.devices import BoardCall, DisplayAnnounce, DisplayBoard
 from hub.protocol.messages import AssignedTicket, PanelAssignment
-from hub.services import access, outbox, queue_card, queue_presence
+from hub.services import access, outbox, queue, queue_card, queue_presence
 from hub.services.phones import digits
 from hub.services.queue import QueueContext, Reason, waiting_counts
 
@@ -69,7 +69,7 @@ def _aware(moment: datetime) -> datetime:
 
 
 def _service_name(session: Session, project_id: int) -> str | None:
-    project = session.get(Project, project_id)
+    project = queue.service_info(session, project_id)
     return project.name[:200] if project is not None and project.name.strip() else None
 
 
@@ -132,16 +132,17 @@ def card_of(
 def _build_card(
     session: Session, ticket: QueueTicket, operator: QueueOperator, now: datetime
 ) -> ClientCard | None:
-    user = session.get(User, operator.user_id)
-    if user is None or not user.is_active:
+    user = access.person(session, operator.user_id)
+    if user is None or not user.active:
         return None
     # Reading clients, events and tasks needs only the account's flags (ACC-6), not its rights.
+    rights = user.profile
     profile = access.AccessProfile(
         user_id=user.id,
         username=user.username,
-        is_admin=user.is_admin,
-        full_access=user.full_access,
-        crm_access=user.crm_access,
+        is_admin=rights.is_admin,
+        full_access=rights.full_access,
+        crm_access=rights.crm_access,
     )
     card = queue_card.client_card(session, ticket, profile=profile, lang=user.lang, now=now)
     return protocol_card(card)

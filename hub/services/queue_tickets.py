@@ -16,12 +16,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hub.db.base import insert_object, insert_row
-from hub.db.models import Client, Event, Project
+from hub.db.models import Client, Event
 from hub.db.models.queue import QueueTicket
 from hub.errors import Conflict, Invalid, NotFound
 from hub.services import audit, queue_publish
 from hub.services.access import AccessProfile, Action
-from hub.services.events import require_event_right, resolve_type
+from hub.services.events import require_event_right, type_id
 from hub.services.numbering import next_number
 from hub.services.phones import digits
 from hub.services.queue import (
@@ -34,6 +34,7 @@ from hub.services.queue import (
     WALK_IN,
     IssueResult,
     QueueContext,
+    Service,
     TicketInfo,
     describe,
     params,
@@ -86,7 +87,7 @@ def _new_ticket(
     session: Session,
     *,
     profile: AccessProfile | None,
-    project: Project,
+    project: Service,
     kind: str,
     state: str,
     effective_at: datetime,
@@ -97,7 +98,7 @@ def _new_ticket(
     settings = params(session)
     if profile is not None:
         require_event_right(session, profile, Action.CREATE, project.journal_id)
-    event_type = resolve_type(session, QUEUE_TYPE if kind == WALK_IN else BOOKING_TYPE)
+    event_type_id = type_id(session, QUEUE_TYPE if kind == WALK_IN else BOOKING_TYPE)
     start = booked_at or effective_at
     for _attempt in range(NUMBER_ATTEMPTS):
         number = next_number(session, doc_type=NUMBER_DOC, on=day, project_id=project.id).text
@@ -111,7 +112,7 @@ def _new_ticket(
                     session,
                     Event,
                     number=number,
-                    type_id=event_type.id,
+                    type_id=event_type_id,
                     starts_at=start,
                     ends_at=ends_at,
                     responsible_type="employee",
@@ -151,7 +152,7 @@ def _new_ticket(
             entity_id=event_id,
             action="create",
             user_id=profile.user_id if profile is not None else None,
-            changes={"number": number, "type_id": event_type.id, "project_id": project.id},
+            changes={"number": number, "type_id": event_type_id, "project_id": project.id},
         )
         return ticket
     raise Conflict("queue_number_unavailable")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
+from functools import partial
 from typing import Any
 
 from sqlalchemy import bindparam, select
@@ -29,6 +30,7 @@ from hub.db.models import (
     TaskStatus,
     User,
 )
+from hub.db.refcache import REFERENCE_TABLES, cached
 from hub.errors import Conflict, Invalid, NotFound
 from hub.services import audit
 from hub.services.access import (
@@ -85,22 +87,40 @@ class TaskView:
     """A task with what the replies derive: its status entry, overdue flag and display colour."""
 
     task: Task
-    status: TaskStatus
+    status: StatusEntry
     overdue: bool
     color: str | None
 
 
-def statuses(session: Session) -> dict[int, TaskStatus]:
+@dataclass(frozen=True)
+class StatusEntry:
+    """A task status of the reference book (SET-3), detached (kept in ``hub.db.refcache``)."""
+
+    id: int
+    code: str
+    name_uk: str
+    name_en: str
+    color: str | None
+
+
+def statuses(session: Session) -> dict[int, StatusEntry]:
     """Every task status by id (a small reference book)."""
-    return {row.id: row for row in session.scalars(select(TaskStatus))}
+    return dict(cached(session, "task_statuses", _load_statuses))
 
 
-def status_by_code(session: Session, code: str, *, field: str = "status") -> TaskStatus:
+def _load_statuses(session: Session) -> dict[int, StatusEntry]:
+    return {
+        row.id: StatusEntry(row.id, row.code, row.name_uk, row.name_en, row.color)
+        for row in session.scalars(select(TaskStatus))
+    }
+
+
+def status_by_code(session: Session, code: str, *, field: str = "status") -> StatusEntry:
     """The task status with ``code``; 422 naming ``field`` when there is none."""
-    row = session.scalar(select(TaskStatus).where(TaskStatus.code == code))
-    if row is None:
-        raise Invalid("task_status_unknown", field=field, code=code)
-    return row
+    for entry in cached(session, "task_statuses", _load_statuses).values():
+        if entry.code == code:
+            return entry
+    raise Invalid("task_status_unknown", field=field, code=code)
 
 
 def is_overdue(task: Task, status_code: str, now: datetime) -> bool:
@@ -113,7 +133,7 @@ def describe(
     tasks: Iterable[Task],
     *,
     now: datetime | None = None,
-    books: Mapping[int, TaskStatus] | None = None,
+    books: Mapping[int, StatusEntry] | None = None,
 ) -> list[TaskView]:
     """Tasks with their status, overdue flag and colour (the status book is read once)."""
     books = books if books is not None else statuses(session)
@@ -146,8 +166,26 @@ def check_references(session: Session, values: Mapping[str, Any]) -> None:
     """422 naming the field when a referenced row does not exist."""
     for key, (model, label) in _REFERENCES.items():
         value = values.get(key)
-        if value is not None and session.get(model, value) is None:
+        if value is not None and not _exists(session, model, value):
             raise Invalid("task_reference_missing", field=key, what=f"{label} {value}")
+
+
+def project_journal(session: Session, project_id: int) -> int | None:
+    """The journal of a project (kept in ``hub.db.refcache``)."""
+    return cached(session, ("project_journal", project_id), partial(_journal, project=project_id))
+
+
+def _journal(session: Session, project: int) -> int | None:
+    return session.scalar(select(Project.journal_id).where(Project.id == project))
+
+
+def _exists(session: Session, model: type[Any], ident: Any) -> bool:
+    def load(session: Session) -> bool:
+        return session.get(model, ident) is not None
+
+    if model.__tablename__ in REFERENCE_TABLES:  # users, projects, event types, journals
+        return cached(session, ("exists", model.__tablename__, ident), load)
+    return load(session)
 
 
 _USERS = select(table_of(User).c.id).where(
@@ -155,13 +193,17 @@ _USERS = select(table_of(User).c.id).where(
 )
 
 
+def _users(session: Session, ids: tuple[int, ...]) -> frozenset[int]:
+    return frozenset(core_connection(session).execute(_USERS, {"ids": list(ids)}).scalars())
+
+
 def check_users(session: Session, user_ids: Sequence[int], *, field: str) -> None:
     """422 when one of the users does not exist."""
-    wanted = set(user_ids)
-    found = set()
+    wanted = tuple(sorted(set(user_ids)))
+    found: frozenset[int] = frozenset()
     if wanted:
-        found = set(core_connection(session).execute(_USERS, {"ids": sorted(wanted)}).scalars())
-    missing = sorted(wanted - found)
+        found = cached(session, ("users_exist", wanted), partial(_users, ids=wanted))
+    missing = sorted(set(wanted) - found)
     if missing:
         raise Invalid("task_reference_missing", field=field, what=f"user {missing[0]}")
 
@@ -216,7 +258,7 @@ def later(start: datetime, length: timedelta, *, field: str = "ends_at") -> date
         raise Invalid("task_period_too_far", field=field) from None
 
 
-def not_done_executors(task: Task, books: Mapping[int, TaskStatus]) -> int:
+def not_done_executors(task: Task, books: Mapping[int, StatusEntry]) -> int:
     """How many executors of the task are neither done nor accepted."""
     return sum(1 for row in task.executors if books[row.status_id].code not in COMPLETED)
 
@@ -241,7 +283,7 @@ def insert_task(
     data = {key: value for key, value in values.items() if key in CARD_FIELDS}
     check_references(session, data)
     if data.get("journal_id") is None and data.get("project_id") is not None:
-        data["journal_id"] = session.get(Project, data["project_id"]).journal_id  # type: ignore[union-attr]
+        data["journal_id"] = project_journal(session, data["project_id"])
     if check_rights:
         require_in_journal(session, profile, Action.CREATE, DocType.TASK, data.get("journal_id"))
     check_period(data["starts_at"], data["ends_at"])
@@ -289,7 +331,7 @@ def set_status(
     *,
     profile: AccessProfile,
     task: Task,
-    status: TaskStatus,
+    status: StatusEntry,
     tz: tzinfo,
     with_executors: bool = False,
 ) -> Task | None:

@@ -9,10 +9,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub.db.models import Event, EventType, Task, TaskReminder, TaskTemplate
+from hub.db.models import Event, Task, TaskReminder, TaskTemplate
 from hub.errors import Conflict, NotFound
 from hub.services import audit
 from hub.services.access import AccessProfile, Action, DocType, require
+from hub.services.events import type_names
 from hub.services.paging import Page, SortKey, paginate
 from hub.services.tasks import check_users, get_task, insert_task, later, require_task
 from hub.services.tasks_bulk import task_values
@@ -209,8 +210,8 @@ def task_from_event(
     if event is None:
         raise NotFound("not_found", what=f"event {event_id}")
     if name is None:
-        kind = session.get(EventType, event.type_id)
-        label = (kind.name_uk if lang == "uk" else kind.name_en) if kind else ""
+        names = type_names(session, event.type_id)
+        label = (names[0] if lang == "uk" else names[1]) if names else ""
         name = f"{label} №{event.number}".strip()
     values: dict[str, Any] = {
         "name": name,

@@ -13,6 +13,7 @@ from hub.db.models.parameters import GlobalParameter, UserParameter
 from hub.db.models.projects import Attachment, Message, Project, ProjectContract, ProjectMember
 from hub.db.models.queue import OutboxMessage as OutboxMessage  # registers the queue's tables
 from hub.db.models.reference import (
+    CacheGeneration,
     EventType,
     HistoryGroup,
     Journal,
@@ -28,6 +29,7 @@ __all__ = [
     "Attachment",
     "AuditRecord",
     "AuthToken",
+    "CacheGeneration",
     "Client",
     "Contact",
     "ContactPhone",

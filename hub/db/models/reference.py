@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import String, Text
+from sqlalchemy import BigInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.db.base import Base, TimestampMixin
@@ -60,3 +60,13 @@ class TaskField(ReferenceMixin, Base):
     __tablename__ = "task_fields"
 
     value_type: Mapped[str] = mapped_column(String(8), default="text")
+
+
+class CacheGeneration(Base):
+    """One row: the generation of the reference tables, raised by every transaction that writes
+    one of them (``hub.db.refcache``)."""
+
+    __tablename__ = "cache_generation"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)

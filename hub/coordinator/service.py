@@ -29,13 +29,13 @@ import zlib
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
-from sqlalchemy import delete, event, select
+from sqlalchemy import bindparam, delete, event, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -45,7 +45,7 @@ from hub.coordinator import handlers
 from hub.coordinator.handlers import Speaker
 from hub.coordinator.lanes import Lanes, is_urgent
 from hub.coordinator.sender import BATCH, OutboxSender
-from hub.db.base import insert_row, utcnow
+from hub.db.base import core_connection, insert_row, table_of, utcnow
 from hub.db.engine import hold_loaded, transaction
 from hub.db.models import Device, DeviceRequest
 from hub.db.models.queue import QueueOperator
@@ -90,6 +90,24 @@ def _request_id(payload: bytes) -> uuid.UUID | None:
         return None
 
 
+class Answered(NamedTuple):
+    """A request answered before: by which device, and what it was told."""
+
+    device_id: str
+    reply: dict[str, Any]
+
+
+_DR = table_of(DeviceRequest).c
+_ANSWERED = select(_DR.device_id, _DR.reply).where(_DR.request_id == bindparam("request"))
+
+
+def _answered(session: Session, request_id: uuid.UUID) -> Answered | None:
+    """The remembered answer to ``request_id``, if it was answered (one prebuilt statement:
+    every request asks)."""
+    row = core_connection(session).execute(_ANSWERED, {"request": str(request_id)}).first()
+    return Answered(row.device_id, row.reply) if row is not None else None
+
+
 class Coordinator:
     """Serves the site's devices over MQTT for as long as it runs; ``start()``, ``stop()``."""
 
@@ -104,6 +122,7 @@ class Coordinator:
     ) -> None:
         self.hub = hub
         self.site = hub.settings.site
+        self._board_topic = topics.display_board(self.site)
         self._endpoint = endpoint
         self._clock = clock
         self._tick = tick
@@ -245,9 +264,12 @@ class Coordinator:
         self._queues[shard].put((msg.topic, payload), device=device, urgent=urgent)
 
     def _after_commit(self, session: Session) -> None:
-        if session.info.pop(outbox.DIRTY, False):
+        written: set[str] | None = session.info.pop(outbox.DIRTY, None)
+        if written:
             if getattr(self._worker, "serving", False):
-                self._worker.dirty = True  # the worker publishes it once the message is handled
+                # The worker publishes it once the message is handled.
+                board_only = written == {self._board_topic} and self._worker.dirty is not True
+                self._worker.dirty = "board" if board_only else True
             else:
                 self._wake.set()
 
@@ -258,15 +280,18 @@ class Coordinator:
 
     def _work(self, work: Lanes[tuple[str, bytes] | None]) -> None:
         self._worker.serving = True
+        self._worker.dirty = False  # True, or "board" when only the board was marked
         while (item := work.get()) is not None:
             topic, payload = item
             try:
                 self.handle(topic, payload)
             except Exception:
                 logger.exception("could not handle a message on %s", topic)
-            if getattr(self._worker, "dirty", False):
+            dirty = self._worker.dirty
+            if dirty:
                 self._worker.dirty = False
-                self._send_now()
+                if dirty != "board" or not self._board_pending():
+                    self._send_now()
 
     def handle(self, topic: str, payload: bytes) -> None:
         """Handle one message from the broker (called by the workers; public for tests)."""
@@ -356,7 +381,7 @@ class Coordinator:
                 hold_loaded(session)
                 # A repeated request gets its first answer. Looked up in the transaction that
                 # would serve it: one session per request, and on SQLite nothing slips between.
-                known = session.get(DeviceRequest, str(request_id))
+                known = _answered(session, request_id)
                 if known is not None:
                     return self._repeat(known, device_id, model, request_id, lang)
                 speaker = self._speaker(session, where, role)
@@ -373,7 +398,7 @@ class Coordinator:
         except IntegrityError:
             # The same request_id was answered meanwhile (a duplicate delivered in parallel).
             with self.hub.sessions() as session:
-                known = session.get(DeviceRequest, str(request_id))
+                known = _answered(session, request_id)
                 if known is None:
                     raise
                 return self._repeat(known, device_id, model, request_id, lang)
@@ -382,7 +407,7 @@ class Coordinator:
                 self._remember(session, request_id, device_id, request.type, failure)
         except IntegrityError:
             with self.hub.sessions() as session:
-                known = session.get(DeviceRequest, str(request_id))
+                known = _answered(session, request_id)
                 if known is not None:
                     return self._repeat(known, device_id, model, request_id, lang)
         return failure
@@ -420,7 +445,7 @@ class Coordinator:
 
     def _repeat(
         self,
-        known: DeviceRequest,
+        known: Answered,
         device_id: str,
         model: type[Reply],
         request_id: uuid.UUID,
@@ -546,6 +571,14 @@ class Coordinator:
         return None
 
     # ---- the outbox -----------------------------------------------------------------------
+
+    def _board_pending(self) -> bool:
+        """Whether a drawing of the board is already due and waits for its time: a change that
+        only marked the board is then on it when it is drawn, and needs no sending of its own
+        (a kiosk's ticket while tickets keep coming: the outbox is not even read)."""
+        with self._sending:  # no drawing under way, which could have read the outbox too early
+            wait = self._sender.board_wait()
+            return wait is not None and wait > 0
 
     def _send_now(self) -> None:
         """Publish what this worker just committed, in outbox order, without waiting for the

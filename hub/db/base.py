@@ -99,32 +99,53 @@ def insert_object(session: Session, obj: B) -> B:
     object back needs no query (a column with a server default is read when first used); its
     relationships load when used, as for any loaded object.
     """
-    mapper = inspect(type(obj))
-    table = table_of(type(obj))
+    model = type(obj)
+    plan = _PLANS.get(model)
+    if plan is None:
+        plan = _PLANS[model] = _plan(model)
     state = obj.__dict__
     values: dict[str, Any] = {}
-    for column in table.columns:
-        attr = mapper.get_property_by_column(column).key
-        if column.primary_key:
+    for column, attr, primary, server_default, default in plan:
+        if primary:
             continue
         if attr in state:
             value = state[attr]
-        elif column.server_default is not None:
+        elif server_default:
             continue  # the database's default; the attribute loads when it is read
-        elif column.default is not None and column.default.is_scalar:
-            value = column.default.arg  # type: ignore[attr-defined]
-        elif column.default is not None and column.default.is_callable:
-            value = column.default.arg(None)  # type: ignore[attr-defined]
-        else:
+        elif default is None:
             value = None
-        values[column.name] = value
-    key = insert_row(session, type(obj), **values)  # the one primary key column's value
-    for column in table.columns:
-        if column.primary_key or column.name in values:
-            setattr(obj, mapper.get_property_by_column(column).key, values.get(column.name, key))
+        elif default.is_scalar:
+            value = default.arg
+        else:
+            value = default.arg(None)
+        values[column] = value
+    key = insert_row(session, model, **values)  # the one primary key column's value
+    for column, attr, _primary, _server_default, _default in plan:
+        if column in values:
+            setattr(obj, attr, values[column])
+        elif _primary:
+            setattr(obj, attr, key)
     make_transient_to_detached(obj)
     session.add(obj)
     return obj
+
+
+_PLANS: dict[type[Base], list[tuple[str, str, bool, bool, Any]]] = {}
+
+
+def _plan(model: type[Base]) -> list[tuple[str, str, bool, bool, Any]]:
+    """Per column of ``model``: its name, attribute, primary key?, server default?, default."""
+    mapper = inspect(model)
+    return [
+        (
+            column.name,
+            mapper.get_property_by_column(column).key,
+            bool(column.primary_key),
+            column.server_default is not None,
+            column.default,
+        )
+        for column in table_of(model).columns
+    ]
 
 
 def core_connection(session: Session) -> Connection:

@@ -22,7 +22,7 @@ from hub.db.models.queue import OutboxMessage
 MAX_TOPIC = 300
 MAX_BATCH = 1000
 DIRTY = "cherga_outbox_dirty"
-"""Key in ``Session.info`` set when a transaction wrote to the outbox (the sender is told)."""
+"""Key in ``Session.info``: the topics a transaction wrote to the outbox (the sender is told)."""
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ def enqueue(session: Session, topic: str, payload: Mapping[str, Any], retain: bo
     # Round-trip through JSON now, so a payload that cannot be sent fails the change, not later.
     plain = json.loads(json.dumps(dict(payload), ensure_ascii=False, allow_nan=False))
     row_id = insert_row(session, OutboxMessage, topic=topic, payload=plain, retain=retain)
-    session.info[DIRTY] = True
+    session.info.setdefault(DIRTY, set()).add(topic)
     return int(row_id)
 
 

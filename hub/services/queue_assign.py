@@ -16,13 +16,14 @@ Correctness comes from the database, never from in-process locks:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from hub.db.base import core_connection, table_of
-from hub.db.models import Project
+from hub.db.models import Project, ProjectMember
 from hub.db.models.queue import QueueOperator, QueueTicket
 from hub.errors import Conflict, Invalid, NotFound
 from hub.protocol.topics import is_safe_id
@@ -43,7 +44,6 @@ from hub.services.queue import (
     line_order,
     operator_info,
     operator_projects,
-    service_members,
 )
 from hub.services.tasks_extras import task_from_event
 
@@ -281,6 +281,25 @@ def call_ticket(
     return assign(session, ctx, ticket=ticket, operator=operator, profile=profile, by_hand=True)
 
 
+class _Free(NamedTuple):
+    """What ``offer`` needs of an operator's row to consider them."""
+
+    user_id: int
+    status: str
+    ticket_id: int | None
+    window: str | None
+
+
+_O = table_of(QueueOperator).c
+_M = table_of(ProjectMember).c
+_FREE_MEMBERS = (
+    select(_O.user_id, _O.status, _O.ticket_id, _O.window)
+    .join_from(table_of(QueueOperator), table_of(ProjectMember), _M.user_id == _O.user_id)
+    .where(_M.project_id == bindparam("project"), _O.status == FREE, _O.ticket_id.is_(None))
+    .order_by(_O.status_since, _O.user_id)
+)
+
+
 def offer(session: Session, ctx: QueueContext, ticket: QueueTicket) -> Assignment | None:
     """Give a newly waiting ticket to a free operator who may serve it, if one is free now.
 
@@ -290,29 +309,26 @@ def offer(session: Session, ctx: QueueContext, ticket: QueueTicket) -> Assignmen
     if ticket.state != WAITING:
         return None
     journal_id = tasks.project_journal(session, ticket.project_id)
+    target: QueueOperator | None = None
     if ticket.target_operator_id is not None:
         # Wait for the operator's row whatever its state (see the module's note): a Free in
         # flight then either sees this ticket or is seen by it.
-        row = session.scalars(
+        target = session.scalars(
             select(QueueOperator)
             .where(QueueOperator.user_id == ticket.target_operator_id)
             .with_for_update()
             .execution_options(populate_existing=True)
         ).first()
-        rows = [row] if row is not None else []
+        rows = (
+            [_Free(target.user_id, target.status, target.ticket_id, target.window)]
+            if target
+            else []
+        )
     else:
         lock_services(session, [ticket.project_id], exclusive=True)
-        rows = list(
-            session.scalars(
-                select(QueueOperator)
-                .where(
-                    QueueOperator.user_id.in_(service_members(session, ticket.project_id)),
-                    QueueOperator.status == FREE,
-                    QueueOperator.ticket_id.is_(None),
-                )
-                .order_by(QueueOperator.status_since, QueueOperator.user_id)
-            )
-        )
+        # Mostly nobody is free while visitors keep coming: one prebuilt statement says so.
+        free_now = core_connection(session).execute(_FREE_MEMBERS, {"project": ticket.project_id})
+        rows = [_Free(*row) for row in free_now]
     for candidate in rows:
         if candidate.status != FREE or candidate.ticket_id is not None or not candidate.window:
             continue
@@ -322,8 +338,8 @@ def offer(session: Session, ctx: QueueContext, ticket: QueueTicket) -> Assignmen
         profile = who.profile
         if not profile.can(Action.CREATE, DocType.TASK, journal_id):
             continue
-        operator: QueueOperator | None = candidate
-        if ticket.target_operator_id is None:
+        operator = target
+        if target is None:
             # Another transaction may hold this operator: skip rather than wait for it.
             operator = session.scalars(
                 select(QueueOperator)

@@ -8,12 +8,12 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from hub.bootstrap import Hub
 from hub.db.engine import transaction
-from hub.db.models import Event, EventType, Project, ProjectMember, Task, TaskStatus, User
+from hub.db.models import Counter, Event, EventType, Project, ProjectMember, Task, TaskStatus, User
 from hub.db.models.queue import QueueOperator, QueueTicket
 from hub.errors import Conflict, DomainError
 from hub.protocol.messages import decode
@@ -97,6 +97,22 @@ def test_ticket_numbers_count_per_service_and_restart_daily(hub: Hub) -> None:
         assert event.ends_at == event.starts_at + timedelta(minutes=20)  # two companies
         days = session.scalars(select(QueueTicket.service_day).order_by(QueueTicket.id)).all()
         assert days == [date(2026, 11, 30)] * 3 + [date(2026, 12, 1)]
+
+
+def test_a_number_already_taken_today_is_skipped_without_a_trace(hub: Hub) -> None:
+    with transaction(hub.sessions) as session:
+        service = make_service(session, "Паспорти")
+    assert [issue(hub, service, n).ticket.number for n in range(2)] == ["001", "002"]
+    with transaction(hub.sessions) as session:  # as after a numbering rule changed at noon
+        session.execute(update(Counter).values(value=1).where(Counter.value == 2))
+    third = issue(hub, service, 3)
+    assert third.ticket.number == "003"
+    with hub.read_sessions() as session:
+        numbers = session.scalars(
+            select(Event.number).where(Event.project_id == service).order_by(Event.id)
+        ).all()
+        assert numbers == ["001", "002", "003"]  # the refused "002" left no event behind
+        assert session.get(Event, third.ticket.event_id) is not None
 
 
 def test_issue_refuses_bad_input_and_changes_nothing(hub: Hub) -> None:

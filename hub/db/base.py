@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar, TypeVar, cast
 
 from sqlalchemy import CursorResult, DateTime, MetaData, Table, TypeDecorator, insert, inspect
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.orm import (
     DeclarativeBase,
@@ -88,6 +89,24 @@ def insert_row(session: Session, model: type[Base], **values: Any) -> Any:
     return key[0] if key is not None else None
 
 
+_UNLESS_TAKEN: dict[tuple[type[Base], str], Insert] = {}
+
+
+def insert_row_unless_taken(session: Session, model: type[Base], **values: Any) -> Any:
+    """``insert_row``, except that a row a unique constraint refuses is not written: returns
+    its primary key, or None then (``ON CONFLICT DO NOTHING``, without the savepoint that
+    catching the error would need)."""
+    connection = core_connection(session)
+    dialect = connection.dialect.name
+    statement = _UNLESS_TAKEN.get((model, dialect))
+    if statement is None:
+        table = table_of(model)
+        build = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = build(table).on_conflict_do_nothing().returning(*table.primary_key.columns)
+        _UNLESS_TAKEN[(model, dialect)] = statement
+    return connection.execute(statement, values).scalar()
+
+
 B = TypeVar("B", bound=Base)
 
 
@@ -99,6 +118,20 @@ def insert_object(session: Session, obj: B) -> B:
     object back needs no query (a column with a server default is read when first used); its
     relationships load when used, as for any loaded object.
     """
+    values = _column_values(obj)
+    return _loaded(session, obj, values, insert_row(session, type(obj), **values))
+
+
+def insert_object_unless_taken(session: Session, obj: B) -> B | None:
+    """``insert_object``, or None (and nothing written) when a unique constraint refuses it."""
+    values = _column_values(obj)
+    key = insert_row_unless_taken(session, type(obj), **values)
+    return None if key is None else _loaded(session, obj, values, key)
+
+
+def _column_values(obj: Base) -> dict[str, Any]:
+    """Every column of ``obj`` but the primary key: the value set, else the column's default,
+    else None (a column with a server default is left to the database)."""
     model = type(obj)
     plan = _PLANS.get(model)
     if plan is None:
@@ -119,11 +152,15 @@ def insert_object(session: Session, obj: B) -> B:
         else:
             value = default.arg(None)
         values[column] = value
-    key = insert_row(session, model, **values)  # the one primary key column's value
-    for column, attr, _primary, _server_default, _default in plan:
+    return values
+
+
+def _loaded(session: Session, obj: B, values: dict[str, Any], key: Any) -> B:
+    """``obj`` as written (``values``, primary key ``key``), kept in the session, loaded."""
+    for column, attr, primary, _server_default, _default in _PLANS[type(obj)]:
         if column in values:
             setattr(obj, attr, values[column])
-        elif _primary:
+        elif primary:
             setattr(obj, attr, key)
     make_transient_to_detached(obj)
     session.add(obj)

@@ -11,11 +11,10 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
-from hub.db.base import insert_object, insert_row
+from hub.db.base import core_connection, insert_object_unless_taken, insert_row, table_of
 from hub.db.models import Client, Event
 from hub.db.models.queue import QueueTicket
 from hub.errors import Conflict, Invalid, NotFound
@@ -102,49 +101,50 @@ def _new_ticket(
     start = booked_at or effective_at
     for _attempt in range(NUMBER_ATTEMPTS):
         number = next_number(session, doc_type=NUMBER_DOC, on=day, project_id=project.id).text
-        try:
-            # A savepoint: a number already used today (after a numbering rule was changed
-            # during the day) is skipped instead of failing the visitor's ticket.
-            with session.begin_nested():
-                ends_at = start + slot_length(settings, client.companies)
-                # Plain INSERTs (bench/queue.py: the unit of work cost more than the writes).
-                event_id = insert_row(
-                    session,
-                    Event,
-                    number=number,
-                    type_id=event_type_id,
-                    starts_at=start,
-                    ends_at=ends_at,
-                    responsible_type="employee",
-                    responsible_id=None,
-                    client_id=client.client_id,
-                    phone=client.phone,
-                    phone_digits=digits(client.phone),
-                    project_id=project.id,
-                    journal_id=project.journal_id,
-                    content=client.name,
-                    created_by=profile.user_id if profile is not None else None,
-                )
-                ticket = QueueTicket(
-                    event_id=event_id,
-                    project_id=project.id,
-                    origin_project_id=project.id,
-                    service_day=day,
-                    number=number,
-                    kind=kind,
-                    state=state,
-                    lane=NORMAL,
-                    effective_at=effective_at,
-                    booked_at=booked_at,
-                    booked_until=ends_at if booked_at is not None else None,
-                    booking_code=booking_code() if kind == BOOKING else None,
-                    arrived_at=effective_at if state == WAITING else None,
-                    client_name=client.name,
-                    phone=client.phone,
-                    companies=client.companies,
-                )
-                insert_object(session, ticket)
-        except IntegrityError:
+        ends_at = start + slot_length(settings, client.companies)
+        # Plain INSERTs (bench/queue.py: the unit of work cost more than the writes).
+        event_id = insert_row(
+            session,
+            Event,
+            number=number,
+            type_id=event_type_id,
+            starts_at=start,
+            ends_at=ends_at,
+            responsible_type="employee",
+            responsible_id=None,
+            client_id=client.client_id,
+            phone=client.phone,
+            phone_digits=digits(client.phone),
+            project_id=project.id,
+            journal_id=project.journal_id,
+            content=client.name,
+            created_by=profile.user_id if profile is not None else None,
+        )
+        ticket = insert_object_unless_taken(
+            session,
+            QueueTicket(
+                event_id=event_id,
+                project_id=project.id,
+                origin_project_id=project.id,
+                service_day=day,
+                number=number,
+                kind=kind,
+                state=state,
+                lane=NORMAL,
+                effective_at=effective_at,
+                booked_at=booked_at,
+                booked_until=ends_at if booked_at is not None else None,
+                booking_code=booking_code() if kind == BOOKING else None,
+                arrived_at=effective_at if state == WAITING else None,
+                client_name=client.name,
+                phone=client.phone,
+                companies=client.companies,
+            ),
+        )
+        if ticket is None:
+            # A number already used today (after a numbering rule was changed during the day)
+            # is skipped instead of failing the visitor's ticket; its event goes with it.
+            core_connection(session).execute(_FORGET_EVENT, {"event": event_id})
             continue
         audit.record(
             session,
@@ -156,6 +156,9 @@ def _new_ticket(
         )
         return ticket
     raise Conflict("queue_number_unavailable")
+
+
+_FORGET_EVENT = delete(table_of(Event)).where(table_of(Event).c.id == bindparam("event"))
 
 
 def issue_ticket(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from hub.db.models import Device, Employee, User, UserStatus
@@ -172,9 +172,10 @@ def record_print_result(
 
 def operator_at(session: Session, panel: Speaker) -> QueueOperator | None:
     """The operator logged in at this panel, if any."""
-    return session.scalars(
-        select(QueueOperator).where(QueueOperator.device_id == panel.id).limit(1)
-    ).first()
+    return session.scalars(_OPERATOR_AT, {"device": panel.id}).first()
+
+
+_OPERATOR_AT = select(QueueOperator).where(QueueOperator.device_id == bindparam("device")).limit(1)
 
 
 def _window(panel: Speaker) -> str:

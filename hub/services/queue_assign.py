@@ -110,12 +110,7 @@ def lock_operator(
         "updated_at": ctx.now,
     }
     core_connection(session).execute(_OPEN[_postgres(session)], new_session)
-    row = session.scalars(
-        select(QueueOperator)
-        .where(QueueOperator.user_id == user_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
+    row = session.scalars(_LOCK_OPERATOR, {"user": user_id}).one()
     if window is not None:
         row.window = window
     if device_id is not None and device_id != row.device_id:
@@ -132,20 +127,33 @@ def _empty_copy(row: QueueOperator) -> QueueOperator:
     )
 
 
+# Built once (every Free runs them): the operator's row, locked; the nearest ticket for them.
+_LOCK_OPERATOR = (
+    select(QueueOperator)
+    .where(QueueOperator.user_id == bindparam("user"))
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
+_NEAREST = (
+    select(QueueTicket)
+    .where(
+        QueueTicket.state == WAITING,
+        or_(
+            and_(
+                QueueTicket.project_id.in_(bindparam("projects", expanding=True)),
+                QueueTicket.target_operator_id.is_(None),
+            ),
+            QueueTicket.target_operator_id == bindparam("user"),
+        ),
+    )
+    .order_by(*line_order())  # type: ignore[arg-type]
+    .limit(1)
+    .with_for_update(skip_locked=True)
+)
+
+
 def _pick(session: Session, user_id: int, project_ids: Sequence[int]) -> QueueTicket | None:
-    mine = QueueTicket.target_operator_id == user_id
-    eligible = or_(
-        and_(QueueTicket.project_id.in_(project_ids), QueueTicket.target_operator_id.is_(None)),
-        mine,
-    )
-    query = (
-        select(QueueTicket)
-        .where(QueueTicket.state == WAITING, eligible)
-        .order_by(*line_order())  # type: ignore[arg-type]
-        .limit(1)
-        .with_for_update(skip_locked=True)
-    )
-    return session.scalars(query).first()
+    return session.scalars(_NEAREST, {"user": user_id, "projects": list(project_ids)}).first()
 
 
 def assign(

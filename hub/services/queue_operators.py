@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from hub.db.base import core_connection, table_of
@@ -104,15 +104,18 @@ def set_status(
 
 def lock_ticket(session: Session, ticket_id: int) -> QueueTicket:
     """The ticket, locked until the transaction ends (404 when there is none)."""
-    ticket = session.scalars(
-        select(QueueTicket)
-        .where(QueueTicket.id == ticket_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).first()
+    ticket = session.scalars(_LOCK_TICKET, {"ticket": ticket_id}).first()
     if ticket is None:
         raise NotFound("not_found", what=f"queue ticket {ticket_id}")
     return ticket
+
+
+_LOCK_TICKET = (
+    select(QueueTicket)
+    .where(QueueTicket.id == bindparam("ticket"))
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
 
 
 def _held(

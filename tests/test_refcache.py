@@ -28,7 +28,7 @@ def statements(hub: Hub) -> Iterator[list[str]]:
 
 
 def _generation(session: Session) -> int:
-    return int(session.execute(text("SELECT value FROM cache_generation WHERE id = 1")).scalar_one())
+    return int(session.execute(text(refcache._READ)).scalar_one())
 
 
 def _slot(hub: Hub) -> int:
@@ -122,6 +122,9 @@ def test_device_state_does_not_empty_the_cache_but_a_renamed_device_does(hub: Hu
         ("UPDATE devices SET online=?, window_number=? WHERE devices.id = ?", "devices"),
         ("INSERT INTO queue_tickets (number) VALUES (?)", None),
         ("SELECT * FROM users", None),
+        ("INSERT OR REPLACE INTO user_statuses (code) VALUES (?)", "user_statuses"),
+        ("UPDATE OR IGNORE journals SET name_uk=?", "journals"),
+        ("insert into\n  event_types (code) values ('x')", "event_types"),
         ("UPDATE cache_generation SET value = value + 1 WHERE id = 1", None),
     ],
 )

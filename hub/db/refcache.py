@@ -81,21 +81,23 @@ def written_table(statement: str) -> str | None:
     """The reference table an INSERT, UPDATE or DELETE writes (in a way a cached value may
     depend on), else None."""
     head = statement[:7].upper()
-    if head == "INSERT ":
-        rest = statement[12:]  # after "INSERT INTO "
-    elif head == "DELETE ":
-        rest = statement[12:]  # after "DELETE FROM "
-    elif head == "UPDATE ":
-        rest = statement[7:]
-    else:
+    if head not in _WRITES:
         return None
-    name = rest.split(None, 1)[0].strip('"').lower() if rest.strip() else ""
+    words = statement[:200].split(None, 5)  # INSERT [OR REPLACE] INTO t, DELETE FROM t, UPDATE t
+    if len(words) > 2 and words[1].upper() == "OR":
+        del words[1:3]
+    if head != "UPDATE " and len(words) > 1:
+        del words[1]  # INTO, FROM
+    name = words[1].strip('"').lower() if len(words) > 1 else ""
     if name not in REFERENCE_TABLES:
         return None
     volatile = VOLATILE_COLUMNS.get(name)
-    if head == "UPDATE " and volatile is not None and _sets_only(rest, volatile):
+    if head == "UPDATE " and volatile is not None and _sets_only(statement, volatile):
         return None
     return name
+
+
+_WRITES = frozenset({"INSERT ", "UPDATE ", "DELETE "})
 
 
 def _sets_only(update: str, columns: frozenset[str]) -> bool:

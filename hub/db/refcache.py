@@ -57,6 +57,8 @@ VOLATILE_COLUMNS = {
 }
 """Columns a device's state message updates all day: no cached value depends on them."""
 
+MAX_ENTRIES = 20_000
+"""More values than a site's users, devices, services and reference books need together."""
 GENERATION_TABLE = "cache_generation"
 _READ = f"SELECT value FROM {GENERATION_TABLE} WHERE id = 1"
 _BUMP = f"UPDATE {GENERATION_TABLE} SET value = value + 1 WHERE id = 1"
@@ -179,5 +181,7 @@ def cached(session: Session, key: Hashable, load: Callable[[Session], T]) -> T:
     if not info.get(_WROTE):  # the load itself wrote nothing (a getter that creates a row)
         current = entries.get(key)
         if current is None or current[0] <= generation:
+            if len(entries) >= MAX_ENTRIES:
+                entries.clear()  # rows long gone and old generations: start again
             entries[key] = (generation, value)
     return value

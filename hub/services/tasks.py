@@ -13,10 +13,10 @@ from datetime import date, datetime, timedelta, tzinfo
 from functools import partial
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub.db.base import core_connection, insert_object, insert_row, table_of, utcnow
+from hub.db.base import insert_object, insert_row, utcnow
 from hub.db.models import (
     AuditRecord,
     Client,
@@ -188,22 +188,9 @@ def _exists(session: Session, model: type[Any], ident: Any) -> bool:
     return load(session)
 
 
-_USERS = select(table_of(User).c.id).where(
-    table_of(User).c.id.in_(bindparam("ids", expanding=True))
-)
-
-
-def _users(session: Session, ids: tuple[int, ...]) -> frozenset[int]:
-    return frozenset(core_connection(session).execute(_USERS, {"ids": list(ids)}).scalars())
-
-
 def check_users(session: Session, user_ids: Sequence[int], *, field: str) -> None:
     """422 when one of the users does not exist."""
-    wanted = tuple(sorted(set(user_ids)))
-    found: frozenset[int] = frozenset()
-    if wanted:
-        found = cached(session, ("users_exist", wanted), partial(_users, ids=wanted))
-    missing = sorted(set(wanted) - found)
+    missing = sorted(uid for uid in set(user_ids) if not _exists(session, User, uid))
     if missing:
         raise Invalid("task_reference_missing", field=field, what=f"user {missing[0]}")
 

@@ -156,6 +156,11 @@ class OutboxSender:
             self._board_due = True
         if self._board_due and time.monotonic() - self._board_at >= BOARD_EVERY:
             with self.hub.read_sessions() as session:
+                if not self._local:
+                    # One snapshot for both reads (PostgreSQL reads the latest commit at each
+                    # statement otherwise): a change committed between them would be drawn and
+                    # yet not counted as covered, and drawn again for nothing.
+                    session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
                 covers = outbox.last_id(session)  # read first: the drawing shows at least this
                 board = queue_publish.board_payload(session, self._context())
             infos.append(self._publish(self._board, _json(board), True))

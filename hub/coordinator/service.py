@@ -46,7 +46,7 @@ from hub.coordinator.handlers import Speaker
 from hub.coordinator.lanes import Lanes, is_urgent
 from hub.coordinator.sender import BATCH, OutboxSender
 from hub.db.base import core_connection, insert_row, table_of, utcnow
-from hub.db.engine import hold_loaded, transaction
+from hub.db.engine import checkpoint, hold_loaded, transaction
 from hub.db.models import Device, DeviceRequest
 from hub.db.models.queue import QueueOperator
 from hub.errors import DomainError
@@ -75,6 +75,8 @@ ATTEMPTS = 4
 KEEP_REQUESTS = timedelta(days=1)
 KEEP_SENT = timedelta(days=1)
 PURGE_EVERY = 600.0
+CHECKPOINT_EVERY = 0.5
+"""Seconds between two checkpoints of SQLite's write-ahead log (a few MB at most under load)."""
 SHARDS = 4
 """Request workers on PostgreSQL, where transactions run side by side. SQLite has one writer at
 a time, and several workers there only take turns at it and at the interpreter lock: one worker
@@ -170,6 +172,8 @@ class Coordinator:
             self._spawn(f"cherga-coordinator-{index}", partial(self._work, work))
         self._spawn("cherga-outbox", self._send_loop)
         self._spawn("cherga-housekeeper", self._housekeep_loop)
+        if self.hub.engine.dialect.name == "sqlite":
+            self._spawn("cherga-checkpoint", self._checkpoint_loop)
         self._client.connect_async(self._endpoint.host, self._endpoint.port, keepalive=30)
         self._client.loop_start()
         logger.info("coordinator connecting to %s", self._endpoint.safe_url)
@@ -642,6 +646,15 @@ class Coordinator:
                 queue_publish.publish_assignment(session, ctx, row)
 
     # ---- housekeeping ---------------------------------------------------------------------
+
+    def _checkpoint_loop(self) -> None:
+        """SQLite: fold the write-ahead log into the database every CHECKPOINT_EVERY seconds,
+        here rather than in whichever request's commit SQLite would pick (``engine.checkpoint``)."""
+        while not self._stopping.wait(CHECKPOINT_EVERY):
+            try:
+                checkpoint(self.hub.engine)
+            except Exception:
+                logger.exception("checkpointing the database failed; will retry")
 
     def _housekeep_loop(self) -> None:
         next_purge = time.monotonic()

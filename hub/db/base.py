@@ -100,11 +100,20 @@ def insert_row_unless_taken(session: Session, model: type[Base], **values: Any) 
     dialect = connection.dialect.name
     statement = _UNLESS_TAKEN.get((model, dialect))
     if statement is None:
-        table = table_of(model)
-        build = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        statement = build(table).on_conflict_do_nothing().returning(*table.primary_key.columns)
+        keys = table_of(model).primary_key.columns
+        statement = _insert_for(dialect, model).on_conflict_do_nothing().returning(*keys)
         _UNLESS_TAKEN[(model, dialect)] = statement
     return connection.execute(statement, values).scalar()
+
+
+def dialect_insert(session: Session, model: type[Base]) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT of ``model`` in the session's own dialect, which has ON CONFLICT (SQLite and
+    PostgreSQL both do, each in its own class)."""
+    return _insert_for(session.get_bind().dialect.name, model)
+
+
+def _insert_for(dialect: str, model: type[Base]) -> postgresql.Insert | sqlite.Insert:
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table_of(model))
 
 
 B = TypeVar("B", bound=Base)

@@ -17,10 +17,10 @@ from datetime import date, datetime, time, timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import delete, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from hub.db.base import dialect_insert
 from hub.db.models import Project
 from hub.db.models.booking import BookingContact, BookingHours, BookingSeat, RateHit
 from hub.db.models.queue import QueueTicket
@@ -351,11 +351,13 @@ def hit(session: Session, now: datetime, key: str, limit: Limit) -> None:
     """
     epoch = int(now.timestamp())
     window = datetime.fromtimestamp(epoch - epoch % limit.seconds, tz=now.tzinfo)
-    postgres = session.get_bind().dialect.name == "postgresql"
-    insert = (postgresql.insert if postgres else sqlite.insert)(RateHit)
-    upsert = insert.values(key=key, window_start=window, hits=1).on_conflict_do_update(
-        index_elements=[RateHit.key, RateHit.window_start],
-        set_={"hits": RateHit.hits + 1},
+    upsert = (
+        dialect_insert(session, RateHit)
+        .values(key=key, window_start=window, hits=1)
+        .on_conflict_do_update(
+            index_elements=[RateHit.key, RateHit.window_start],
+            set_={"hits": RateHit.hits + 1},
+        )
     )
     hits = int(session.execute(upsert.returning(RateHit.hits)).scalar_one())
     session.execute(delete(RateHit).where(RateHit.window_start < now - timedelta(days=2)))

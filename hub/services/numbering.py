@@ -14,10 +14,9 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import bindparam, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from hub.db.base import core_connection, table_of
+from hub.db.base import core_connection, dialect_insert, table_of
 from hub.db.models import Counter, NumberingRule
 from hub.db.refcache import cached
 from hub.errors import Conflict, Invalid, NotFound
@@ -106,11 +105,6 @@ _BUMP = (
 )
 
 
-def _insert(session: Session) -> Any:
-    dialect = session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Counter)
-
-
 def next_number(
     session: Session, *, doc_type: str, on: date, project_id: int | None = None
 ) -> IssuedNumber:
@@ -123,7 +117,7 @@ def next_number(
     value = counter.execute(_BUMP, bump).scalar()
     if value is None:
         inserted = session.scalar(
-            _insert(session)
+            dialect_insert(session, Counter)
             .values(rule_id=rule.id, project_key=project_key, period=period, value=rule.start)
             .on_conflict_do_nothing()
             .returning(Counter.value)

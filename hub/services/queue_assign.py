@@ -19,10 +19,9 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 from sqlalchemy import and_, bindparam, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from hub.db.base import core_connection, table_of
+from hub.db.base import core_connection, insert_row_unless_taken, table_of
 from hub.db.models import Project, ProjectMember
 from hub.db.models.queue import QueueOperator, QueueTicket
 from hub.errors import Conflict, Invalid, NotFound
@@ -82,15 +81,6 @@ def check_device(device_id: str | None) -> str | None:
     return device_id
 
 
-# INSERT ... ON CONFLICT DO NOTHING of an operator's session row, built once per dialect.
-_OPEN = {
-    postgres: (postgresql.insert if postgres else sqlite.insert)(
-        table_of(QueueOperator)
-    ).on_conflict_do_nothing()
-    for postgres in (False, True)
-}
-
-
 def lock_operator(
     session: Session,
     ctx: QueueContext,
@@ -101,15 +91,16 @@ def lock_operator(
     device_id: str | None = None,
 ) -> QueueOperator:
     """The operator's session row, created when missing, locked until the transaction ends."""
-    new_session = {
-        "user_id": user_id,
-        "status": status,
-        "status_since": ctx.now,
-        "window": window,
-        "device_id": device_id,
-        "updated_at": ctx.now,
-    }
-    core_connection(session).execute(_OPEN[_postgres(session)], new_session)
+    insert_row_unless_taken(
+        session,
+        QueueOperator,
+        user_id=user_id,
+        status=status,
+        status_since=ctx.now,
+        window=window,
+        device_id=device_id,
+        updated_at=ctx.now,
+    )
     row = session.scalars(_LOCK_OPERATOR, {"user": user_id}).one()
     if window is not None:
         row.window = window
@@ -321,12 +312,7 @@ def offer(session: Session, ctx: QueueContext, ticket: QueueTicket) -> Assignmen
     if ticket.target_operator_id is not None:
         # Wait for the operator's row whatever its state (see the module's note): a Free in
         # flight then either sees this ticket or is seen by it.
-        target = session.scalars(
-            select(QueueOperator)
-            .where(QueueOperator.user_id == ticket.target_operator_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        ).first()
+        target = session.scalars(_LOCK_OPERATOR, {"user": ticket.target_operator_id}).first()
         rows = (
             [_Free(target.user_id, target.status, target.ticket_id, target.window)]
             if target

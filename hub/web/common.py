@@ -14,10 +14,9 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from hub.bootstrap import Hub
-from hub.db.base import utcnow
+from hub.db.base import dialect_insert, utcnow
 from hub.db.engine import transaction
 from hub.db.models.booking import WebKey
 from hub.errors import DomainError, Invalid
@@ -94,10 +93,10 @@ def _web_key(request: Request) -> bytes:
         return cached
     hub = hub_of(request)
     with transaction(hub.sessions) as session:
-        postgres = session.get_bind().dialect.name == "postgresql"
-        insert = (postgresql.insert if postgres else sqlite.insert)(WebKey)
         session.execute(
-            insert.values(name="csrf", value=secrets.token_hex(32)).on_conflict_do_nothing()
+            dialect_insert(session, WebKey)
+            .values(name="csrf", value=secrets.token_hex(32))
+            .on_conflict_do_nothing()
         )
         value = session.scalar(select(WebKey.value).where(WebKey.name == "csrf"))
     key = bytes.fromhex(str(value))

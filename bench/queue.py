@@ -824,8 +824,8 @@ def run(args: argparse.Namespace, folder: Path) -> None:
         stack.callback(coordinator.stop)
         settle_memory()  # as `cherga hub` does once started
         info = SiteInfo(
-            host=broker.endpoint.host,
-            port=broker.endpoint.port,
+            host=broker.device_host,
+            port=broker.device_port,
             site=settings.site,
             passwords=passwords,
             display="display-1",

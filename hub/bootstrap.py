@@ -6,9 +6,10 @@ import logging
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
@@ -72,6 +73,9 @@ class Hub:
     hasher: Hasher
     files: FileStore
     read_sessions: sessionmaker[Session]
+    probes: dict[str, Callable[[], dict[str, Any]]] = field(default_factory=dict)
+    """Health of the links running in this process (the MQTT coordinator's), by name, for
+    /healthz: each answers a dict with ``ok``."""
 
     @property
     def token_ttl(self) -> timedelta:

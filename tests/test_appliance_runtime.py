@@ -65,8 +65,8 @@ def test_hub_link_requests_without_blocking_and_reports_on_the_ui_thread(
         site="main",
         name="Кіоск",
         mqtt=MqttConfig(
-            host=site.broker.endpoint.host,
-            port=site.broker.endpoint.port,
+            host=site.broker.device_host,
+            port=site.broker.device_port,
             username="kiosk-2",
             password=SecretStr(site.passwords["kiosk-2"]),
         ),

@@ -58,8 +58,8 @@ def device_config(
         site="main",
         name=device_id,
         mqtt=MqttConfig(
-            host=the_site.broker.endpoint.host,
-            port=the_site.broker.endpoint.port,
+            host=the_site.broker.device_host,
+            port=the_site.broker.device_port,
             username=device_id,
             password=SecretStr(the_site.passwords[device_id]),
         ),

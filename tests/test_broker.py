@@ -74,10 +74,19 @@ class Probe:
         self.client.loop_stop()
 
 
-def connect(broker: Mosquitto, user: str, password: str, *, reconnect: bool = False) -> Probe:
-    """Connect and wait for the CONNACK; the probe's first ``connects`` item is its reason."""
+def connect(
+    broker: Mosquitto,
+    user: str,
+    password: str,
+    *,
+    reconnect: bool = False,
+    port: int | None = None,
+    client_id: str | None = None,
+) -> Probe:
+    """Connect (to the devices' listener unless ``port`` is given) and record the CONNACK; the
+    probe's first ``connects`` item is its reason."""
     client = mqtt.Client(
-        CallbackAPIVersion.VERSION2, client_id=f"probe-{user}", protocol=mqtt.MQTTv5
+        CallbackAPIVersion.VERSION2, client_id=client_id or f"probe-{user}", protocol=mqtt.MQTTv5
     )
     client.username_pw_set(user, password)
     probe = Probe(client)
@@ -102,7 +111,7 @@ def connect(broker: Mosquitto, user: str, password: str, *, reconnect: bool = Fa
     client.on_publish = on_publish
     if not reconnect:
         client.reconnect_delay_set(60, 120)
-    client.connect(broker.host, broker.port)
+    client.connect(broker.host, port or broker.port)
     client.loop_start()
     return probe
 
@@ -138,7 +147,9 @@ def registry() -> list[Device]:
 def broker(tmp_path: Path, registry: list[Device]) -> Iterator[Mosquitto]:
     auth = broker_auth(registry, hub_password=HUB_PASSWORD)
     open_for_broker(tmp_path / "mqtt")
-    started = Mosquitto.start(tmp_path / "mqtt", hashes=auth.hashes, acl=auth.acl)
+    started = Mosquitto.start(
+        tmp_path / "mqtt", hashes=auth.hashes, acl=auth.acl, hub_user=HUB_MQTT_USER
+    )
     yield started
     started.stop()
 
@@ -152,8 +163,9 @@ def probes() -> Iterator[list[Probe]]:
 
 
 def _connect(broker: Mosquitto, probes: list[Probe], user: str) -> Probe:
-    password = HUB_PASSWORD if user == HUB_MQTT_USER else DEVICES[user][1]
-    probe = connect(broker, user, password)
+    hub = user == HUB_MQTT_USER
+    password = HUB_PASSWORD if hub else DEVICES[user][1]
+    probe = connect(broker, user, password, port=broker.hub_port if hub else None)
     probes.append(probe)
     assert probe.connects.get(timeout=WAIT) == "Success"
     return probe

@@ -97,8 +97,8 @@ class Site:
     def device(self, device_id: str, role: Any, client_id: str | None = None) -> DeviceClient:
         client = DeviceClient(
             client_id=client_id,
-            host=self.broker.endpoint.host,
-            port=self.broker.endpoint.port,
+            host=self.broker.device_host,
+            port=self.broker.device_port,
             site="main",
             device=device_id,
             role=role,
@@ -128,6 +128,7 @@ def site(hub: Hub) -> Iterator[Site]:
             ("panel", "panel-1", {"window": 1}),
             ("panel", "panel-2", {"window": 2}),
             ("display", "display-1", {}),
+            ("display", "display-9", {}),
         ):
             created = devices.add_device(
                 session, role=role, name=device_id, site="main", device_id=device_id, **extra
@@ -256,7 +257,7 @@ def test_ticket_free_board_recall_done(site: Site) -> None:
     assert board.waiting == {service: 0} and board.names == {service: "Паспорти"}
 
     # A display that connects later gets the board at once (retained).
-    late, late_inbox = site.device("display-1", "display", client_id="second-screen"), Inbox()
+    late, late_inbox = site.device("display-9", "display"), Inbox()
     late.subscribe(topics.display_board("main"), late_inbox, wait=WAIT)
     assert [c.number for c in late_inbox.next().calls] == ["001"]
 

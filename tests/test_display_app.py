@@ -59,8 +59,8 @@ def display_config(
         site="main",
         name=device_id,
         mqtt=MqttConfig(
-            host=site.broker.endpoint.host,
-            port=site.broker.endpoint.port,
+            host=site.broker.device_host,
+            port=site.broker.device_port,
             username=device_id,
             password=SecretStr(password),
         ),

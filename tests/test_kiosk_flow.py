@@ -117,8 +117,8 @@ def kiosk(site: Site) -> Iterator[KioskFactory]:
             site="main",
             name="Кіоск",
             mqtt=MqttConfig(
-                host=site.broker.endpoint.host,
-                port=site.broker.endpoint.port,
+                host=site.broker.device_host,
+                port=site.broker.device_port,
                 username=device,
                 password=SecretStr(site.passwords[device]),
             ),

@@ -56,8 +56,8 @@ class Panel:
             name=f"Панель {device}",
             window=int(device.rsplit("-", 1)[1]),
             mqtt=MqttConfig(
-                host=where.broker.endpoint.host,
-                port=where.broker.endpoint.port,
+                host=where.broker.device_host,
+                port=where.broker.device_port,
                 username=device,
                 password=SecretStr(where.passwords[device]),
             ),

@@ -71,8 +71,8 @@ class PhonePanel:
             name="Панель 1",
             window=1,
             mqtt=MqttConfig(
-                host=where.broker.endpoint.host,
-                port=where.broker.endpoint.port,
+                host=where.broker.device_host,
+                port=where.broker.device_port,
                 username="panel-1",
                 password=SecretStr(where.passwords["panel-1"]),
             ),

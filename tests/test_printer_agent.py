@@ -74,8 +74,8 @@ def device_config(site: Site, device_id: str, settings: dict[str, Any]) -> Devic
             "site": "main",
             "name": device_id,
             "mqtt": {
-                "host": site.broker.endpoint.host,
-                "port": site.broker.endpoint.port,
+                "host": site.broker.device_host,
+                "port": site.broker.device_port,
                 "username": device_id,
                 "password": site.passwords[device_id],
             },

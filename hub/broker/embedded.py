@@ -1,7 +1,10 @@
 """The broker the hub starts itself when no CHERGA_MQTT_URL is set, and keeping its files current.
 
-Files live in ``{data_dir}/mqtt``: mosquitto.conf, passwd, acl, the persistence file, the log, the
-broker's PID and ``hub-password`` (the hub's own MQTT password, mode 0600). Any process that
+Files live in ``{data_dir}/mqtt``: mosquitto.conf, passwd (the devices'), passwd-hub, acl, the
+persistence file, the log, the broker's PID, ``hub-port`` and ``hub-password`` (the hub's own
+MQTT password, mode 0600). Devices connect on ``mqtt_host:mqtt_port``, where a client's id is its
+username; the hub on a loopback listener of its own, the only one its password opens. Any
+process that
 changes the registry (the hub's REST API or ``cherga device ...``) calls ``sync_broker``, which
 rewrites passwd and acl and sends SIGHUP to the running broker found through its PID file.
 Mosquitto 2.0.11 then also disconnects clients whose credentials are gone (tests/test_broker.py).
@@ -16,7 +19,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from hub.broker.mosquitto import Mosquitto, signal_pid_file, write_auth
+from hub.broker.mosquitto import Mosquitto, is_free, signal_pid_file, write_auth
 from hub.broker.passwords import new_password
 from hub.broker.registry import BrokerAuth, broker_auth
 from hub.broker.urls import MqttEndpoint, parse_mqtt_url
@@ -26,6 +29,7 @@ from hub.services.devices import HUB_MQTT_USER, active_devices
 logger = logging.getLogger(__name__)
 
 HUB_PASSWORD_FILE = "hub-password"
+HUB_PORT_FILE = "hub-port"
 
 
 def broker_folder(settings: Settings) -> Path:
@@ -50,6 +54,16 @@ def hub_password(folder: Path) -> str:
     return value
 
 
+def _hub_port(folder: Path) -> int | None:
+    """The hub's listener's port of the last start, while it is free: a broker started again
+    (by hand, or after it died) is where the running hub reconnects to."""
+    try:
+        port = int((folder / HUB_PORT_FILE).read_text(encoding="ascii").strip())
+    except (OSError, ValueError):
+        return None
+    return port if 0 < port < 65536 and is_free("127.0.0.1", port) else None
+
+
 def current_auth(sessions: sessionmaker[Session], folder: Path) -> BrokerAuth:
     """Password hashes and ACL for the registry as it is now."""
     with sessions() as session:
@@ -66,7 +80,7 @@ def sync_broker(settings: Settings, sessions: sessionmaker[Session]) -> bool:
     folder = broker_folder(settings)
     folder.mkdir(parents=True, exist_ok=True)
     auth = current_auth(sessions, folder)
-    write_auth(folder, hashes=auth.hashes, acl=auth.acl)
+    write_auth(folder, hashes=auth.hashes, acl=auth.acl, hub_user=HUB_MQTT_USER)
     if settings.mqtt_url:
         return False
     reloaded = signal_pid_file(folder)
@@ -90,6 +104,17 @@ class EmbeddedBroker:
 
     broker: Mosquitto
     endpoint: MqttEndpoint = field(repr=False)
+    """How the hub connects: its own loopback listener, with its password."""
+
+    @property
+    def device_host(self) -> str:
+        """Where devices connect (the listener with their passwords)."""
+        return self.broker.host
+
+    @property
+    def device_port(self) -> int:
+        """The devices' listener's port."""
+        return self.broker.port
 
     def stop(self) -> None:
         """Stop the broker (its retained messages are saved)."""
@@ -109,26 +134,30 @@ def start_embedded(settings: Settings, sessions: sessionmaker[Session]) -> Embed
         acl=auth.acl,
         host=settings.mqtt_host,
         port=settings.mqtt_port,
+        hub_user=HUB_MQTT_USER,
+        hub_port=_hub_port(folder),
     )
+    assert broker.hub_port is not None
+    (folder / HUB_PORT_FILE).write_text(f"{broker.hub_port}\n", encoding="ascii")
     endpoint = MqttEndpoint(
-        host=settings.mqtt_host,
-        port=broker.port,
+        host="127.0.0.1",
+        port=broker.hub_port,
         username=HUB_MQTT_USER,
         password=hub_password(folder),
     )
     logger.info(
-        "embedded MQTT broker (Mosquitto) on %s, pid %d", endpoint.safe_url, broker.process.pid
+        "embedded MQTT broker (Mosquitto) for devices on %s:%d, for the hub on %s, pid %d",
+        broker.host,
+        broker.port,
+        endpoint.safe_url,
+        broker.process.pid,
     )
     return EmbeddedBroker(broker=broker, endpoint=endpoint)
 
 
 def hub_endpoint(settings: Settings) -> MqttEndpoint:
-    """How the hub connects: CHERGA_MQTT_URL, or the embedded broker with the hub's password."""
-    if settings.mqtt_url:
-        return parse_mqtt_url(settings.mqtt_url)
-    return MqttEndpoint(
-        host=settings.mqtt_host,
-        port=settings.mqtt_port,
-        username=HUB_MQTT_USER,
-        password=hub_password(broker_folder(settings)),
-    )
+    """How the hub connects to the external broker of CHERGA_MQTT_URL (the embedded one gives
+    its own endpoint when started: ``start_embedded``)."""
+    if not settings.mqtt_url:
+        raise ValueError("no CHERGA_MQTT_URL: the embedded broker's endpoint comes from its start")
+    return parse_mqtt_url(settings.mqtt_url)

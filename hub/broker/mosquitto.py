@@ -24,15 +24,21 @@ from pathlib import Path
 from typing import Any
 
 from hub.broker.passwords import is_mosquitto_hash
+from hub.protocol.devices import MAX_RECORDING_PAYLOAD
 
 CONF_NAME = "mosquitto.conf"
 PASSWD_NAME = "passwd"
+HUB_PASSWD_NAME = "passwd-hub"
 ACL_NAME = "acl"
 LOG_NAME = "mosquitto.log"
 PID_NAME = "mosquitto.pid"
 # Mosquitto's default of 1000 queued messages per client drops bursts to a slow (re)connecting
 # device; the queue must survive a display being offline for a while.
 MAX_QUEUED_MESSAGES = 100_000
+MAX_PACKET = MAX_RECORDING_PAYLOAD + 64 * 1024
+"""The largest MQTT packet the broker takes (Mosquitto's default is 256 MB, which let one
+device's message grow the hub by 170 MB): a call's recording with its topic and headers. A
+client that sends a larger packet is disconnected."""
 _RUN_AS = "mosquitto"
 logger = logging.getLogger(__name__)
 _PR_SET_PDEATHSIG = 1
@@ -102,20 +108,33 @@ def render_password_file(hashes: Mapping[str, str]) -> str:
 
 
 def render_config(
-    folder: Path, host: str, port: int, *, anonymous: bool, with_acl: bool, stay_root: bool = False
+    folder: Path,
+    host: str,
+    port: int,
+    *,
+    anonymous: bool,
+    with_acl: bool,
+    stay_root: bool = False,
+    hub_port: int | None = None,
 ) -> str:
-    """mosquitto.conf for one loopback (or given) listener with persistence in ``folder``."""
+    """mosquitto.conf with persistence in ``folder``: one listener on ``host:port``; or, with
+    ``hub_port``, that listener for the devices and a second one on loopback for the hub alone.
+
+    On the devices' listener each client's id is its username, so a device cannot take another's
+    id and knock it off the broker; its password file holds the devices only, and the hub's
+    (``passwd-hub``) is good on the hub's listener only. Several hub processes may share that
+    listener with ids of their own.
+    """
     lines = [
         "# Written by Cherga; regenerated on every start: do not edit.",
         *(["user root"] if stay_root else []),
-        "per_listener_settings false",
-        f"allow_anonymous {'true' if anonymous else 'false'}",
-        f"listener {port} {host}",
+        f"per_listener_settings {'true' if hub_port is not None else 'false'}",
         "persistence true",
         f"persistence_location {folder.resolve()}/",
         "autosave_interval 60",
         f"max_queued_messages {MAX_QUEUED_MESSAGES}",
         "max_inflight_messages 100",
+        f"max_packet_size {MAX_PACKET}",
         "set_tcp_nodelay true",
         "log_dest stderr",
         "log_type error",
@@ -125,17 +144,40 @@ def render_config(
         "connection_messages true",
         "log_timestamp_format %Y-%m-%dT%H:%M:%S",
     ]
-    if not anonymous:
-        lines.append(f"password_file {(folder / PASSWD_NAME).resolve()}")
-    if with_acl:
-        lines.append(f"acl_file {(folder / ACL_NAME).resolve()}")
+
+    def listener(where: str, passwd: str, *extra: str) -> list[str]:
+        block = [where, f"allow_anonymous {'true' if anonymous else 'false'}", *extra]
+        if not anonymous:
+            block.append(f"password_file {(folder / passwd).resolve()}")
+        if with_acl:
+            block.append(f"acl_file {(folder / ACL_NAME).resolve()}")
+        return block
+
+    if hub_port is None:
+        lines += listener(f"listener {port} {host}", PASSWD_NAME)
+    else:
+        lines += ["", "# The devices"]
+        lines += listener(f"listener {port} {host}", PASSWD_NAME, "use_username_as_clientid true")
+        lines += ["", "# The hub (loopback only)"]
+        lines += listener(f"listener {hub_port} 127.0.0.1", HUB_PASSWD_NAME)
     return "\n".join(lines) + "\n"
 
 
-def write_auth(folder: Path, *, hashes: Mapping[str, str] | None, acl: str | None) -> None:
-    """Rewrite only the password file and ACL (what a SIGHUP re-reads)."""
+def write_auth(
+    folder: Path,
+    *,
+    hashes: Mapping[str, str] | None,
+    acl: str | None,
+    hub_user: str | None = None,
+) -> None:
+    """Rewrite only the password files and ACL (what a SIGHUP re-reads); with ``hub_user``,
+    that user's hash goes to the hub's own password file and the others' to the devices'."""
     if hashes is not None:
-        _write(folder / PASSWD_NAME, render_password_file(hashes))
+        devices = {u: h for u, h in hashes.items() if u != hub_user}
+        _write(folder / PASSWD_NAME, render_password_file(devices))
+        if hub_user is not None:
+            hub = {u: h for u, h in hashes.items() if u == hub_user}
+            _write(folder / HUB_PASSWD_NAME, render_password_file(hub))
     if acl is not None:
         _write(folder / ACL_NAME, acl)
 
@@ -147,14 +189,17 @@ def write_files(
     port: int,
     hashes: Mapping[str, str] | None,
     acl: str | None,
+    hub_port: int | None = None,
+    hub_user: str | None = None,
 ) -> Path:
-    """Write config, password file and ACL into ``folder``; ``hashes`` None allows anonymous."""
+    """Write config, password files and ACL into ``folder``; ``hashes`` None allows anonymous.
+    With ``hub_port`` and ``hub_user`` the hub gets a loopback listener of its own."""
     folder.mkdir(parents=True, exist_ok=True)
     owner = _owner()
     if owner is not None:
         # Mosquitto saves its persistence file here after dropping root.
         os.chown(folder, *owner)
-    write_auth(folder, hashes=hashes, acl=acl)
+    write_auth(folder, hashes=hashes, acl=acl, hub_user=hub_user if hub_port else None)
     conf = folder / CONF_NAME
     # Run as root, Mosquitto drops to its own user before reading its password file. When that
     # user cannot reach the folder (a data folder under /root, pytest's 0700 temp folders) it
@@ -169,7 +214,13 @@ def write_files(
             _RUN_AS,
         )
     text = render_config(
-        folder, host, port, anonymous=hashes is None, with_acl=acl is not None, stay_root=stay_root
+        folder,
+        host,
+        port,
+        anonymous=hashes is None,
+        with_acl=acl is not None,
+        stay_root=stay_root,
+        hub_port=hub_port,
     )
     _write(conf, text, 0o644)
     return conf
@@ -204,9 +255,70 @@ def log_tail(folder: Path, chars: int = 2000) -> str:
         return ""
 
 
-def spawn(folder: Path, host: str, port: int, *, timeout: float = 15.0) -> subprocess.Popen[bytes]:
-    """Start Mosquitto on the files in ``folder`` and wait until it accepts TCP connections."""
+def ensure_free(host: str, port: int) -> None:
+    """BrokerError unless ``host:port`` can be listened on: a broker we did not start (another
+    Mosquitto on 1883) must be reported, never talked to."""
+    try:
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            # As Mosquitto binds: a port left in TIME_WAIT is free, one listened on is not.
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+            probe.listen(1)
+    except OSError as exc:
+        raise BrokerError(
+            f"cannot start the MQTT broker on {host}:{port}: {exc.strerror or exc}; another "
+            "program (another broker?) uses the port: stop it, choose another port "
+            "(CHERGA_MQTT_PORT), or point the hub at that broker with CHERGA_MQTT_URL"
+        ) from None
+
+
+def is_free(host: str, port: int) -> bool:
+    """Whether ``host:port`` can be listened on now."""
+    try:
+        ensure_free(host, port)
+    except BrokerError:
+        return False
+    return True
+
+
+def _log_size(folder: Path) -> int:
+    try:
+        return (folder / LOG_NAME).stat().st_size
+    except OSError:
+        return 0
+
+
+def _says_running(folder: Path, offset: int) -> bool:
+    """Whether Mosquitto logged, since ``offset``, that it opened its listeners and runs."""
+    try:
+        with open(folder / LOG_NAME, "rb") as log:
+            log.seek(offset)
+            return b" running" in log.read()
+    except OSError:
+        return False
+
+
+def spawn(
+    folder: Path,
+    host: str,
+    port: int,
+    *,
+    hub_port: int | None = None,
+    timeout: float = 15.0,
+) -> subprocess.Popen[bytes]:
+    """Start Mosquitto on the files in ``folder`` and wait until it runs and accepts TCP
+    connections on its listeners.
+
+    The ports are checked free first, and the broker counts as started only once it logged that
+    it runs: a port answered by someone else while our Mosquitto is still failing to bind it is
+    never taken for ours.
+    """
     binary = find_mosquitto()
+    addresses = [(host, port), *([("127.0.0.1", hub_port)] if hub_port is not None else [])]
+    for address in addresses:
+        ensure_free(*address)
+    offset = _log_size(folder)
     log = open(folder / LOG_NAME, "ab")  # noqa: SIM115 (handed to the child)
     try:
         owner = _owner()
@@ -230,20 +342,29 @@ def spawn(folder: Path, host: str, port: int, *, timeout: float = 15.0) -> subpr
         log.close()
     (folder / PID_NAME).write_text(f"{process.pid}\n", encoding="ascii")
     deadline = time.monotonic() + timeout
+    waiting = list(addresses)
     while True:
         if process.poll() is not None:
             raise BrokerError(
                 f"mosquitto exited with code {process.returncode}: {log_tail(folder)}"
             )
-        try:
-            with socket.create_connection((host, port), timeout=0.5):
+        if _says_running(folder, offset):
+            while waiting and _answers(*waiting[0]):
+                waiting.pop(0)
+            if not waiting and process.poll() is None:
                 return process
-        except OSError:
-            pass
         if time.monotonic() > deadline:
             stop_process(process)
             raise BrokerError(f"mosquitto did not listen on {host}:{port}: {log_tail(folder)}")
         time.sleep(0.02)
+
+
+def _answers(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
 
 
 def stop_process(process: subprocess.Popen[bytes], *, timeout: float = 10.0) -> None:
@@ -291,6 +412,9 @@ class Mosquitto:
     port: int
     folder: Path
     process: subprocess.Popen[bytes] = field(repr=False)
+    hub_port: int | None = None
+    """The hub's own loopback listener, when it has one (``start`` with ``hub_user``)."""
+    hub_user: str | None = None
 
     @classmethod
     def start(
@@ -301,11 +425,28 @@ class Mosquitto:
         acl: str | None,
         host: str = "127.0.0.1",
         port: int | None = None,
+        hub_user: str | None = None,
+        hub_port: int | None = None,
     ) -> Mosquitto:
-        """Write the files and start the broker (on a free port unless one is given)."""
+        """Write the files and start the broker (on a free port unless one is given); with
+        ``hub_user``, that user connects on a loopback listener of its own (``hub_port``, or a
+        free one)."""
         chosen = port if port is not None else free_port(host)
-        write_files(folder, host=host, port=chosen, hashes=hashes, acl=acl)
-        return cls(host, chosen, folder, spawn(folder, host, chosen))
+        if hub_user is None:
+            hub_port = None
+        elif hub_port is None:
+            hub_port = free_port("127.0.0.1")
+        write_files(
+            folder,
+            host=host,
+            port=chosen,
+            hashes=hashes,
+            acl=acl,
+            hub_port=hub_port,
+            hub_user=hub_user,
+        )
+        process = spawn(folder, host, chosen, hub_port=hub_port)
+        return cls(host, chosen, folder, process, hub_port, hub_user)
 
     def stop(self) -> None:
         """Stop the broker; its persistence file stays in the folder."""
@@ -315,7 +456,7 @@ class Mosquitto:
     def restart(self) -> None:
         """Stop and start again on the same port and files (retained messages survive)."""
         self.stop()
-        self.process = spawn(self.folder, self.host, self.port)
+        self.process = spawn(self.folder, self.host, self.port, hub_port=self.hub_port)
 
     def reload(self) -> None:
         """Re-read the password file and ACL (after ``update``)."""
@@ -323,5 +464,13 @@ class Mosquitto:
 
     def update(self, *, hashes: Mapping[str, str] | None, acl: str | None) -> None:
         """Rewrite the password file and ACL, then SIGHUP."""
-        write_files(self.folder, host=self.host, port=self.port, hashes=hashes, acl=acl)
+        write_files(
+            self.folder,
+            host=self.host,
+            port=self.port,
+            hashes=hashes,
+            acl=acl,
+            hub_port=self.hub_port,
+            hub_user=self.hub_user,
+        )
         self.reload()

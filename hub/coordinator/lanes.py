@@ -9,10 +9,11 @@ waiting goes behind it, so a panel's Done is always served before its next Free.
 
 from __future__ import annotations
 
-import json
 import threading
 from collections import Counter, deque
 from typing import Generic, TypeVar
+
+from hub.protocol.messages import peek
 
 T = TypeVar("T")
 
@@ -20,13 +21,10 @@ URGENT = frozenset({"set_status", "recall", "call_ticket"})
 """Panel requests that put a call on the display."""
 
 
-def is_urgent(payload: bytes) -> bool:
+def is_urgent(payload: bytes | bytearray) -> bool:
     """Whether a panel request is one of ``URGENT`` (anything unreadable is not: the worker
-    rejects it in its turn)."""
-    try:
-        data = json.loads(payload)
-    except ValueError:
-        return False
+    rejects it in its turn). Runs in the MQTT network thread, so it never raises."""
+    data = peek(payload)
     return isinstance(data, dict) and data.get("type") in URGENT
 
 

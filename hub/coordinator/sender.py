@@ -128,10 +128,10 @@ class OutboxSender:
         """
         while self._in_flight:
             batch = self._in_flight[0]
-            travelling = not all(info.is_published() for info in batch.infos)
-            if travelling and not wait and time.monotonic() < batch.deadline:
-                return
             try:
+                travelling = not all(_arrived(info) for info in batch.infos)
+                if travelling and not wait and time.monotonic() < batch.deadline:
+                    return
                 _acknowledged(batch.infos, batch.deadline)
             except ConnectionError:
                 self._after = min(self._after, batch.ids[0] - 1)
@@ -178,9 +178,21 @@ class _InFlight:
     deadline: float
 
 
+def _arrived(info: mqtt.MQTTMessageInfo) -> bool:
+    """Whether the broker acknowledged the message; ConnectionError when paho never handed it
+    to the broker (it raises RuntimeError or ValueError then: the broker was gone, the queue
+    full), which once ended the sender thread of a hub stopping without its broker."""
+    try:
+        return info.is_published()
+    except (RuntimeError, ValueError) as exc:
+        raise ConnectionError(f"the outbox did not reach the broker: {exc}") from None
+
+
 def _acknowledged(infos: list[mqtt.MQTTMessageInfo], deadline: float) -> None:
     """Wait until the broker acknowledged every message; ConnectionError after ``deadline``."""
     for info in infos:
-        info.wait_for_publish(timeout=max(0.0, deadline - time.monotonic()))
-        if not info.is_published():
+        if not _arrived(info):
+            with suppress(RuntimeError, ValueError):  # _arrived says why, just below
+                info.wait_for_publish(timeout=max(0.0, deadline - time.monotonic()))
+        if not _arrived(info):
             raise ConnectionError("the broker did not acknowledge the outbox in time")

@@ -19,6 +19,8 @@ subscription (each goes to one hub) and the outbox is claimed with SKIP LOCKED.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import logging
 import os
@@ -56,7 +58,14 @@ from hub.protocol.base import Reply
 from hub.protocol.client import no_delay
 from hub.protocol.devices import DeviceState, PhoneCall, PhoneRecording, PrinterResult
 from hub.protocol.errors import ProtocolError
-from hub.protocol.messages import AnyMessage, KioskReply, PanelReply, decode
+from hub.protocol.messages import (
+    AnyMessage,
+    KioskReply,
+    PanelReply,
+    decode,
+    max_payload,
+    request_id_of,
+)
 from hub.protocol.topics import Topic, TopicKind
 from hub.services import call_work, calls, devices, outbox, queue_operators, queue_publish
 from hub.services.queue import QueueContext
@@ -65,6 +74,7 @@ T = TypeVar("T")
 logger = logging.getLogger(__name__)
 
 SHARE_GROUP = "cherga-hub"
+"""The shared subscription's group when the hub has no broker password (an open test broker)."""
 REQUEST_KINDS = {TopicKind.KIOSK_REQ: "kiosk", TopicKind.PANEL_REQ: "panel"}
 REPLY_MODELS: dict[TopicKind, type[Reply]] = {
     TopicKind.KIOSK_REQ: KioskReply,
@@ -83,13 +93,24 @@ a time, and several workers there only take turns at it and at the interpreter l
 serves the same number of requests with a shorter tail (bench/queue.py, Free -> display p99)."""
 
 
-def _request_id(payload: bytes) -> uuid.UUID | None:
-    """The request_id of a payload the contract refused, so the device can still be answered."""
-    try:
-        data = json.loads(payload)
-        return uuid.UUID(str(data["request_id"])) if isinstance(data, dict) else None
-    except (ValueError, KeyError, TypeError):
-        return None
+LINK_GRACE = 15.0
+"""Seconds the broker link may be down (a reconnect, the broker restarting) before /healthz
+says so."""
+OUTBOX_STALE = 60.0
+"""Age in seconds of the oldest unsent outbox message past which /healthz reports the outbox
+stuck (normally it is sent within a fraction of a second)."""
+
+
+def share_group(endpoint: MqttEndpoint, site: str) -> str:
+    """The group of the hub's shared subscriptions: derived from the hub's broker password, so
+    every hub of the site joins the same group and no device can guess it. A device that joined
+    the hub's group would be handed a share of the requests, which the broker then drops because
+    the device may not read them (an outside test lost 80 of 100 kiosk requests to four such
+    subscribers): Mosquitto grants any subscription and filters only at delivery."""
+    if not endpoint.password:
+        return SHARE_GROUP
+    digest = hmac.new(endpoint.password.encode(), f"share:{site}".encode(), hashlib.sha256)
+    return f"{SHARE_GROUP}-{digest.hexdigest()[:24]}"
 
 
 class Answered(NamedTuple):
@@ -136,11 +157,16 @@ class Coordinator:
         if endpoint.username is not None:
             self._client.username_pw_set(endpoint.username, endpoint.password)
         self._client.reconnect_delay_set(1, 10)
+        # Our callbacks catch everything themselves; should anything still escape one, paho logs
+        # it instead of ending its network thread (and with it every device's service).
+        self._client.suppress_exceptions = True
+        self._share = share_group(endpoint, self.site)
         self._client.on_socket_open = no_delay
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect
         self._client.on_message = self._on_message
         self._connected = threading.Event()
+        self._down_since = time.monotonic()
         self._stopping = threading.Event()
         self._wake = threading.Event()
         # One thread at a time publishes the outbox: the sender, or a worker that just committed.
@@ -161,6 +187,8 @@ class Coordinator:
         self._resync = threading.Event()
         self.handled = 0
         self.rejected = 0
+        self.oversize = 0
+        self.link_grace = LINK_GRACE
 
     # ---- lifecycle ---------------------------------------------------------------------
 
@@ -176,6 +204,7 @@ class Coordinator:
             self._spawn("cherga-checkpoint", self._checkpoint_loop)
         self._client.connect_async(self._endpoint.host, self._endpoint.port, keepalive=30)
         self._client.loop_start()
+        self.hub.probes["mqtt"] = self.health
         logger.info("coordinator connecting to %s", self._endpoint.safe_url)
         return self._connected.wait(wait) if wait is not None else self._connected.is_set()
 
@@ -198,6 +227,8 @@ class Coordinator:
             thread.join(timeout=10)
         self._client.disconnect()
         self._client.loop_stop()
+        if self.hub.probes.get("mqtt") == self.health:
+            del self.hub.probes["mqtt"]
         event.remove(self.hub.sessions, "after_commit", self._after_commit)
         event.remove(self.hub.sessions, "after_rollback", self._after_rollback)
 
@@ -210,6 +241,28 @@ class Coordinator:
     def connected(self) -> bool:
         """Whether the broker connection is up."""
         return self._connected.is_set()
+
+    def health(self) -> dict[str, Any]:
+        """The link to the broker and the outbox, for /healthz: ``ok`` false when the link is
+        down past ``link_grace``, paho's network thread is gone, or the outbox is stuck."""
+        # paho keeps its network thread in ``_thread`` and offers no public way to ask for it.
+        network = getattr(self._client, "_thread", None)
+        alive = network is not None and network.is_alive()
+        connected = self._connected.is_set() and alive
+        down_for = 0.0 if connected else time.monotonic() - self._down_since
+        with self.hub.read_sessions() as session:
+            oldest = outbox.oldest_unsent(session)
+        age = max(0.0, (utcnow() - oldest).total_seconds()) if oldest is not None else 0.0
+        ok = alive and down_for < self.link_grace and age < OUTBOX_STALE
+        return {
+            "ok": ok,
+            "connected": connected,
+            "network_thread": "alive" if alive else "stopped",
+            "down_for_s": round(down_for, 1),
+            "outbox_oldest_unsent_s": round(age, 1),
+            "handled": self.handled,
+            "rejected": self.rejected,
+        }
 
     def context(self) -> QueueContext:
         """Now, at this site."""
@@ -229,13 +282,14 @@ class Coordinator:
             logger.error("broker refused the hub: %s", reason)
             return
         base = f"{topics.PREFIX}/{self.site}"
+        share = f"$share/{self._share}/{base}"
         client.subscribe(
             [
-                (f"$share/{SHARE_GROUP}/{base}/kiosk/+/req", 1),
-                (f"$share/{SHARE_GROUP}/{base}/panel/+/req", 1),
-                (f"$share/{SHARE_GROUP}/{base}/printer/+/result", 1),
-                (f"$share/{SHARE_GROUP}/{base}/phone/+/call", 1),
-                (f"$share/{SHARE_GROUP}/{base}/phone/+/recording", 1),
+                (f"{share}/kiosk/+/req", 1),
+                (f"{share}/panel/+/req", 1),
+                (f"{share}/printer/+/result", 1),
+                (f"{share}/phone/+/call", 1),
+                (f"{share}/phone/+/recording", 1),
                 (f"{base}/devices/+/state", 1),
             ]
         )
@@ -252,20 +306,37 @@ class Coordinator:
         reason: ReasonCode,
         properties: Properties | None,
     ) -> None:
+        if self._connected.is_set():
+            self._down_since = time.monotonic()
         self._connected.clear()
         if not self._stopping.is_set():
             logger.warning("coordinator lost the broker (%s); reconnecting", reason)
 
     def _on_message(self, client: mqtt.Client, userdata: Any, msg: mqtt.MQTTMessage) -> None:
-        # cherga/v1/{site}/{role}/{device}/...: one device's messages go to one worker, in order.
-        parts = msg.topic.split("/")
-        device = parts[4] if len(parts) > 4 else ""
+        # Nothing may escape into paho: its network thread serves every device.
+        try:
+            self._take(msg.topic, msg.payload)
+        except Exception:
+            logger.exception("could not take a message on %s", msg.topic)
+
+    def _take(self, topic: str, payload: bytes | bytearray) -> None:
+        """Hand a message to its device's worker. Bounded work only: the topic's shape, the
+        payload's size against its kind's limit (an oversize one is dropped unread), and for a
+        panel's request a recursion-safe look at its type."""
+        try:
+            where = topics.parse(topic)
+        except ProtocolError as exc:
+            self._reject(topic, exc.code, exc.message)
+            return
+        if len(payload) > max_payload(where.kind):
+            self.oversize += 1
+            self._reject(topic, "invalid", f"payload of {len(payload)} bytes is too large")
+            return
+        # One device's messages go to one worker, in order.
+        device = where.device or ""
         shard = zlib.crc32(device.encode()) % len(self._queues)
-        payload = bytes(msg.payload)
-        urgent = (
-            len(parts) == 6 and parts[3] == "panel" and parts[5] == "req" and is_urgent(payload)
-        )
-        self._queues[shard].put((msg.topic, payload), device=device, urgent=urgent)
+        urgent = where.kind == TopicKind.PANEL_REQ and is_urgent(payload)
+        self._queues[shard].put((topic, bytes(payload)), device=device, urgent=urgent)
 
     def _after_commit(self, session: Session) -> None:
         written: set[str] | None = session.info.pop(outbox.DIRTY, None)
@@ -349,7 +420,7 @@ class Coordinator:
             request: Any = decode(kind, payload)
         except ProtocolError as exc:
             self._reject(str(where), exc.code, exc.message)
-            request_id = _request_id(payload)
+            request_id = request_id_of(payload)
             if request_id is not None:
                 self._reply(reply_topic, model.failure(request_id, exc.code, exc.message))
             return

@@ -9,7 +9,6 @@ payload stop the network thread.
 from __future__ import annotations
 
 import itertools
-import json
 import logging
 import socket
 import threading
@@ -30,7 +29,7 @@ from hub.protocol import topics
 from hub.protocol.base import DeviceRole, Message, Reply, Request
 from hub.protocol.devices import DeviceState, Fault, PhoneStatus
 from hub.protocol.errors import ProtocolError
-from hub.protocol.messages import AnyMessage, decode, encode
+from hub.protocol.messages import AnyMessage, decode, encode, request_id_of
 
 logger = logging.getLogger(__name__)
 
@@ -334,7 +333,7 @@ class DeviceClient:
             reply = decode(topics.parse(topic).kind, payload)
         except ProtocolError as exc:
             # Fail the waiting request at once rather than let it time out, when we can tell.
-            future = self._pending_for(_request_id_of(payload))
+            future = self._pending_for(request_id_of(payload))
             if future is not None:
                 future.set_exception(exc)
             logger.warning("malformed reply on %s dropped: %s", topic, exc)
@@ -474,15 +473,6 @@ class DeviceClient:
         if text != self._last_problem:
             logger.warning("%s; retrying with backoff", text)
             self._last_problem = text
-
-
-def _request_id_of(payload: bytes) -> UUID | None:
-    """Best effort: the request_id of a payload that failed validation."""
-    try:
-        data = json.loads(payload)
-        return UUID(str(data["request_id"])) if isinstance(data, dict) else None
-    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
-        return None
 
 
 __all__ = ["DeviceClient", "RequestTimeout"]

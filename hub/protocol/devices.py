@@ -143,6 +143,9 @@ class PhoneCall(Message):
 
 MAX_RECORDING_BYTES = 16 * 2**20
 """The largest recording an agent sends to the hub (about 35 minutes of 8 kHz, 8-bit mono)."""
+MAX_RECORDING_PAYLOAD = 4 * -(-MAX_RECORDING_BYTES // 3) + 4096
+"""The largest payload of a ``phone_recording``: the WAV in base64 and the other fields. Every
+other topic's payload stays within ``MAX_PAYLOAD``."""
 
 
 class PhoneRecording(Message):

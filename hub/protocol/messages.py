@@ -5,9 +5,10 @@ of the contract is refused with ``wrong_version`` instead of being half-understo
 strict (no "5" for 5) because third-party devices rely on exactly these shapes.
 """
 
-import json
+import re
 from collections.abc import Callable
 from typing import Annotated, Any, Literal, Self, TypeVar
+from uuid import UUID
 
 from pydantic import (
     AwareDatetime,
@@ -18,6 +19,7 @@ from pydantic import (
     ValidationError,
     model_validator,
 )
+from pydantic_core import from_json
 
 from hub.protocol.base import (
     MAX_PAYLOAD,
@@ -53,6 +55,7 @@ from hub.protocol.cards import (
     PanelOperators,
 )
 from hub.protocol.devices import (
+    MAX_RECORDING_PAYLOAD,
     BoardCall,
     CallState,
     DeviceState,
@@ -71,6 +74,7 @@ from hub.protocol.errors import ProtocolError
 
 __all__ = [
     "MAX_PAYLOAD",
+    "MAX_RECORDING_PAYLOAD",
     "AnyMessage",
     "AssignedTicket",
     "BoardCall",
@@ -140,6 +144,9 @@ __all__ = [
     "decode",
     "decode_as",
     "encode",
+    "max_payload",
+    "peek",
+    "request_id_of",
 ]
 
 
@@ -444,14 +451,59 @@ def encode(model: Message) -> bytes:
     return model.__pydantic_serializer__.to_json(model, exclude_none=True)
 
 
+def max_payload(topic_kind: str) -> int:
+    """The largest payload a topic of ``topic_kind`` may carry; anything larger is refused."""
+    return MAX_RECORDING_PAYLOAD if topic_kind == "phone_recording" else MAX_PAYLOAD
+
+
+_NOT_JSON = object()
+
+
+def peek(payload: bytes | bytearray, limit: int = MAX_PAYLOAD) -> Any:
+    """The JSON value of ``payload`` for a best-effort look (a request_id, a type), or None when
+    it is not JSON of at most ``limit`` bytes. Never raises: the nesting depth is bounded by
+    pydantic-core's parser, where ``json.loads`` raises RecursionError on a deeply nested array
+    (a device's 2 KB message once stopped the hub's MQTT thread that way)."""
+    value = _peek(payload, limit)
+    return None if value is _NOT_JSON else value
+
+
+def _peek(payload: bytes | bytearray, limit: int) -> Any:
+    if not isinstance(payload, bytes | bytearray) or len(payload) > limit:
+        return _NOT_JSON
+    try:
+        return from_json(payload)
+    except ValueError:  # invalid JSON or UTF-8, too deeply nested
+        return _NOT_JSON
+
+
+_REQUEST_ID = re.compile(rb'"request_id"\s*:\s*"([0-9A-Fa-f-]{32,36})"')
+
+
+def request_id_of(payload: bytes | bytearray) -> UUID | None:
+    """Best effort: the ``request_id`` of a payload that failed validation, so its sender can
+    still be answered (from the text when it is not JSON at all: too deep, cut short)."""
+    data = peek(payload)
+    if isinstance(data, dict):
+        value = data.get("request_id")
+    elif data is None and isinstance(payload, bytes | bytearray) and len(payload) <= MAX_PAYLOAD:
+        found = _REQUEST_ID.search(payload)
+        value = found.group(1).decode() if found else None
+    else:
+        return None
+    try:
+        return UUID(str(value)) if value is not None else None
+    except ValueError:
+        return None
+
+
 def _fail(payload: bytes, exc: ValidationError) -> ProtocolError:
     """Classify a validation failure into one ProtocolError, most telling code first."""
     errors = exc.errors(include_url=False, include_input=False)
     if any(e["type"] == "json_invalid" for e in errors):
         return ProtocolError("bad_json", "the payload is not valid JSON")
-    try:
-        data = json.loads(payload)
-    except (ValueError, UnicodeDecodeError):
+    data = _peek(payload, len(payload))
+    if data is _NOT_JSON:
         return ProtocolError("bad_json", "the payload is not valid UTF-8 JSON")
     if isinstance(data, dict) and "v" in data and data["v"] != 1:
         return ProtocolError(
@@ -467,11 +519,13 @@ def _fail(payload: bytes, exc: ValidationError) -> ProtocolError:
     return ProtocolError("invalid", f"invalid payload: {details}")
 
 
-def _validate(validate_json: Callable[[bytes], Any], payload: bytes | bytearray) -> Any:
+def _validate(
+    validate_json: Callable[[bytes], Any], payload: bytes | bytearray, limit: int = MAX_PAYLOAD
+) -> Any:
     if not isinstance(payload, bytes | bytearray | memoryview):
         raise ProtocolError("invalid", "a payload must be bytes")
-    if len(payload) > MAX_PAYLOAD:
-        raise ProtocolError("invalid", f"payload of {len(payload)} bytes exceeds {MAX_PAYLOAD}")
+    if len(payload) > limit:
+        raise ProtocolError("invalid", f"payload of {len(payload)} bytes exceeds {limit}")
     data = bytes(payload)
     try:
         result = validate_json(data)
@@ -488,7 +542,7 @@ def decode(topic_kind: str, payload: bytes | bytearray) -> AnyMessage:
     adapter = _ADAPTERS.get(str(topic_kind))
     if adapter is None:
         raise ProtocolError("bad_topic", f"no payload is defined for {topic_kind!r}")
-    result: AnyMessage = _validate(adapter.validate_json, payload)
+    result: AnyMessage = _validate(adapter.validate_json, payload, max_payload(topic_kind))
     return result
 
 

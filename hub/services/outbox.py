@@ -78,6 +78,16 @@ def last_id(session: Session) -> int:
     return int(session.scalar(select(func.max(OutboxMessage.id))) or 0)
 
 
+def oldest_unsent(session: Session) -> datetime | None:
+    """When the oldest message still to be published was written (None: nothing waits)."""
+    return session.scalar(
+        select(OutboxMessage.created_at)
+        .where(OutboxMessage.sent_at.is_(None))
+        .order_by(OutboxMessage.id)
+        .limit(1)
+    )
+
+
 def mark_sent(session: Session, ids: Iterable[int], at: datetime | None = None) -> int:
     """Record that these messages were published; returns how many were still pending."""
     wanted = sorted(set(ids))

@@ -62,8 +62,8 @@ def read_csv(stream: IO[bytes]) -> Table:
     if not first.strip():
         raise Invalid("import_empty", field="file")
     delimiter = ";" if first.count(";") >= first.count(",") else ","
-    header = next(csv.reader([first], delimiter=delimiter))
     csv.field_size_limit(1024 * 1024)
+    header = next(_csv_rows(csv.reader([first], delimiter=delimiter)))
     reader = csv.reader(text, delimiter=delimiter)
     return Table(header=header, rows=_csv_rows(reader))
 

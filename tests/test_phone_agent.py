@@ -518,36 +518,70 @@ def test_baresip_calls_the_agent_and_the_agent_calls_baresip(
     phone: Running, hub: HubSide, registrar: Registrar, tmp_path: Path
 ) -> None:
     """A strict real phone both ways: its INVITE (with an empty Supported:) rings, audio comes
-    in; it answers our call, its tone is recorded, our BYE ends it."""
+    in; it answers our call, its tone is recorded, our BYE ends it.
+
+    Every wait polls with a generous deadline (a loaded machine starts baresip, carries its
+    INVITE and plays its tone slowly); the agent dials baresip only once baresip's own REGISTER
+    went through (it registers while it dials us, and is unknown to the registrar until then).
+    """
+    patience = 30.0
     peer = sip_peers.start_baresip(
         tmp_path / "baresip", user="2001", password="peer", registrar_port=registrar.port,
         commands=[f"/dial sip:{NUMBER}@{HOST}:{registrar.port}"],
     )  # fmt: skip
+
+    def report(state: str) -> PhoneCall:
+        try:
+            return hub.next_call(state, timeout=patience)
+        except AssertionError as exc:
+            kamailio = registrar.log.read_text(errors="replace")[-2000:]
+            raise AssertionError(f"{exc}\nbaresip: {peer.output()}\nkamailio: {kamailio}") from None
+
     try:
-        ringing = hub.next_call("ringing")
+        ringing = report("ringing")
         assert (ringing.direction, ringing.remote) == ("in", "2001")
         hub.send(type="answer", call_id=ringing.call_id)
-        hub.next_call("answered")
-        hub.send(type="record_start", call_id=ringing.call_id)
-        time.sleep(1.5)
+        report("answered")
+        record_until_loud(phone, hub, ringing.call_id, patience)
         hub.send(type="hangup", call_id=ringing.call_id)
-        ended = hub.next_call("ended")
+        ended = report("ended")
         assert ended.reason == "local", peer.output()  # not baresip hanging up on us
         assert ended.recording is not None
         assert loud_frames(phone.recordings / ended.recording) >= 25, peer.output()
-        hub.send(type="dial", target="2001")  # baresip registered meanwhile; it answers
-        out = hub.next_call("ringing")
+        baresip_log = peer.folder / "baresip.log"
+        assert reaches(
+            lambda: int("[1 binding]" in baresip_log.read_text(errors="replace")), 1, patience
+        ), f"baresip never registered: {peer.output()}"
+        hub.send(type="dial", target="2001")  # baresip answers at once
+        out = report("ringing")
         assert out.direction == "out"
-        hub.next_call("answered")
-        hub.send(type="record_start", call_id=out.call_id)
-        time.sleep(1.5)
+        report("answered")
+        record_until_loud(phone, hub, out.call_id, patience)
         hub.send(type="hangup", call_id=out.call_id)
-        ended = hub.next_call("ended")
+        ended = report("ended")
         assert ended.reason == "local", peer.output()  # not baresip hanging up on us
         assert ended.recording is not None
         assert loud_frames(phone.recordings / ended.recording) >= 25, peer.output()
     finally:
         peer.stop()
+
+
+def record_until_loud(
+    phone: Running, hub: HubSide, call_id: str, timeout: float, frames: int = 30
+) -> None:
+    """Start recording the call and return once ``frames`` loud frames came in after the
+    recording began (polled: a fixed pause lets fewer frames through on a loaded machine)."""
+    hub.send(type="record_start", call_id=call_id)
+
+    def recording() -> Any:
+        leg = phone.agent.media.leg(call_id)
+        return leg if leg is not None and leg.recorder is not None else None
+
+    assert reaches(lambda: int(recording() is not None), 1, timeout), "the recording never began"
+    leg = recording()
+    first = leg.loud_in
+    heard = reaches(lambda: leg.loud_in - first, frames, timeout)
+    assert heard >= frames, f"{heard} loud frames in {timeout:g} s"
 
 
 def echoed(agent: PhoneAgent, call_id: str, at_least: int, timeout: float = 5.0) -> int:

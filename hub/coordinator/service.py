@@ -189,6 +189,7 @@ class Coordinator:
         self.rejected = 0
         self.oversize = 0
         self.link_grace = LINK_GRACE
+        self._stalled: str | None = None
 
     # ---- lifecycle ---------------------------------------------------------------------
 
@@ -668,6 +669,10 @@ class Coordinator:
                 held_back = self._sender.board_wait() is not None
                 while self.send_pending(wait=False) == BATCH:
                     pass
+        except ConnectionError as exc:
+            self._outbox_stalled(exc)
+            self._wake.set()
+            return
         except Exception:
             logger.exception("sending the outbox failed; the sender will retry")
             self._wake.set()
@@ -693,6 +698,10 @@ class Coordinator:
                         self.resynchronise()
                     while self.send_pending() == BATCH:
                         pass
+                self._stalled = None
+            except ConnectionError as exc:
+                self._outbox_stalled(exc)
+                time.sleep(0.5)
             except Exception:
                 logger.exception("sending the outbox failed; will retry")
                 time.sleep(0.5)
@@ -700,6 +709,13 @@ class Coordinator:
                 with self._sending:
                     self._sender.flush()
                 return
+
+    def _outbox_stalled(self, exc: ConnectionError) -> None:
+        """The broker did not take the outbox (it is gone, or restarting): said once per
+        outage, without a traceback; the sender sends it again once the link is back."""
+        if self._stalled is None:
+            logger.warning("the outbox waits for the broker: %s", exc)
+        self._stalled = str(exc)
 
     def send_pending(self, *, wait: bool = True) -> int:
         """Publish the next batch of the outbox (see ``hub.coordinator.sender``)."""

@@ -103,10 +103,11 @@ def api_operations(app: FastAPI) -> list[tuple[str, str]]:
     walked with ``iter_route_contexts`` and cross-checked with the OpenAPI schema, so that this
     never quietly shrinks to nothing.
     """
+    # path_format: a template as documented, without the ":int" that makes ids match digits only.
     served = {
-        (method, str(route.path))
+        (method, str(route.path_format))
         for route in iter_route_contexts(app.routes)
-        if route.path and route.path.startswith("/api/v1")
+        if route.path_format and route.path_format.startswith("/api/v1")
         for method in route.methods or ()
         if method not in ("HEAD", "OPTIONS")
     }

@@ -30,6 +30,7 @@ from hub.protocol import topics
 from hub.protocol.messages import KioskReply, ListServices, PanelReply, SetStatus, decode
 from hub.services import outbox
 from hub.services.queue import QueueContext
+from tests.conftest import ADMIN_PASSWORD
 from tests.mqtt import open_for_broker
 from tests.pg import free_port
 from tests.test_broker import Probe, connect
@@ -42,6 +43,7 @@ from tests.test_coordinator import (
     rid,
     site,  # noqa: F401 (a fixture)
 )
+from tests.test_web_pages import token_of
 
 NESTED = b"[" * 1100 + b"]" * 1100
 
@@ -163,6 +165,28 @@ def test_healthz_reports_the_mqtt_link(site: Site) -> None:  # noqa: F811
         site.coordinator._client.loop_stop()
         stopped = wait_until("/healthz to fail", lambda: _status(http, 503))
         assert stopped["mqtt"]["network_thread"] == "stopped"
+
+
+def test_the_devices_page_shows_the_hubs_own_link(site: Site) -> None:  # noqa: F811
+    site.coordinator.link_grace = 0.5
+    with TestClient(create_app(site.hub)) as http:
+        page = http.get("/console/login?lang=en")
+        http.post(
+            "/console/login",
+            data={"csrf": token_of(page.text), "username": "admin", "password": ADMIN_PASSWORD},
+            follow_redirects=False,
+        )
+        shown = http.get("/console/devices?fragment=1&lang=en")
+        assert shown.status_code == 200, shown.text
+        assert 'class="card hub-link" data-ok="yes"' in shown.text
+        assert "The hub&#39;s link to the MQTT broker" in shown.text and ">up<" in shown.text
+        site.broker.broker.stop()
+        down = wait_until(
+            "the page to show the link down",
+            lambda: 'data-ok="no"' in (page := http.get("/console/devices?fragment=1")).text
+            and page.text,
+        )
+        assert "down for" in down
 
 
 def _status(http: TestClient, code: int) -> dict[str, Any] | None:

@@ -6,7 +6,10 @@ from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
 from hub import __version__
+from hub.api.contract import install_contract
 from hub.api.errors import install_error_handlers
+from hub.api.headers import install_security_headers
+from hub.api.limits import BodyLimitMiddleware, BodyLimits, known_secret
 from hub.api.routes import (
     access,
     attachments,
@@ -50,6 +53,13 @@ def create_app(hub: Hub) -> FastAPI:
     )
     app.state.hub = hub
     install_error_handlers(app)
+    install_security_headers(app)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        limits=BodyLimits.from_settings(hub.settings),
+        default_lang=hub.settings.default_lang,
+        verify=known_secret(hub),
+    )
     app.include_router(health.router)
     app.include_router(auth.router)
     app.include_router(users.router)
@@ -63,4 +73,5 @@ def create_app(hub: Hub) -> FastAPI:
         app.include_router(module.router)
     app.include_router(public.router)
     app.include_router(web_router)
+    install_contract(app)
     return app

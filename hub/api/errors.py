@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hub.errors import DomainError, Unauthenticated
@@ -57,6 +58,9 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
         message = translate(exc.code, lang, **params)
         extra["fields"] = [{"field": exc.params["field"], "message": message}]
     headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthenticated) else None
+    if exc.status == 429 and "seconds" in exc.params:
+        # A rate limit says when to come back, for programs as well as in the message.
+        headers = {"Retry-After": str(exc.params["seconds"])}
     return JSONResponse(
         error_body(exc.code, translate(exc.code, lang, **params), **extra),
         status_code=exc.status,
@@ -87,6 +91,16 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(error_body("validation_error", message, fields=fields), status_code=422)
 
 
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route takes on this request's path."""
+    methods: set[str] = set()
+    for route in iter_route_contexts(request.app.routes):
+        regex = getattr(route, "path_regex", None)
+        if regex is not None and route.methods and regex.match(request.url.path):
+            methods |= route.methods
+    return sorted(methods)
+
+
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     lang = request_language(request)
@@ -96,10 +110,14 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     if exc.status_code == 400:
         # FastAPI could not read the body at all (for example JSON nested too deeply).
         extra["fields"] = [{"field": "body", "location": "body", "type": code, "message": message}]
+    headers = dict(getattr(exc, "headers", None) or {})
+    if exc.status_code == 405:
+        # Starlette names only the first route on the path; /events/{id} has three.
+        headers["Allow"] = ", ".join(allowed_methods(request))
     return JSONResponse(
         error_body(code or f"http_{exc.status_code}", message, **extra),
         status_code=exc.status_code,
-        headers=getattr(exc, "headers", None),
+        headers=headers or None,
     )
 
 

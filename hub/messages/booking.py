@@ -54,4 +54,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Талон {number} уже не можна скасувати (стан: {state}).",
         "Ticket {number} can no longer be cancelled (state: {state}).",
     ),
+    "login_rate_limited": (
+        "Забагато невдалих спроб входу з цієї адреси або для цього користувача. "
+        "Зачекайте {seconds} с і спробуйте знову.",
+        "Too many failed logins from this address or for this user. "
+        "Wait {seconds} s and try again.",
+    ),
 }

@@ -35,6 +35,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Контактну особу з id {id} не знайдено.",
         "Contact person with id {id} not found.",
     ),
+    "contact_deleted": (
+        "Контактна особа «{name}» вилучена; спершу відновіть її.",
+        "Contact person '{name}' is deleted; restore it first.",
+    ),
     "client_document_not_found": (
         "Розрахунковий документ з id {id} не знайдено.",
         "Settlement document with id {id} not found.",

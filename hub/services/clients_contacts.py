@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, contains_eager
 
 from hub.db.base import utcnow
 from hub.db.models.clients import Client, Contact, ContactPhone
-from hub.errors import Invalid, NotFound
+from hub.errors import Conflict, Invalid, NotFound
 from hub.services.clients import get_client
 from hub.services.paging import (
     DEFAULT_LIMIT,
@@ -70,9 +70,14 @@ def update_contact(
     changes: Mapping[str, Any],
     phones: Sequence[PhoneData] | None = None,
 ) -> Contact:
-    """Change a contact person; ``phones``, when given, replaces the list of phones."""
+    """Change a contact person; ``phones``, when given, replaces the list of phones.
+
+    A deleted contact person (or one of a deleted client) is refused: restore it first.
+    """
     get_client(session, client_id, for_change=True)
     contact = get_contact(session, client_id=client_id, contact_id=contact_id)
+    if contact.deleted_at is not None:
+        raise Conflict("contact_deleted", name=contact.full_name)
     for key in CONTACT_FIELDS:
         if key in changes:
             setattr(contact, key, changes[key])

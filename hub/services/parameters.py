@@ -11,14 +11,16 @@ from sqlalchemy.orm import Session
 
 from hub.db.models import GlobalParameter, UserParameter
 from hub.db.refcache import cached
+from hub.services.strict import StrictInput
+
+# The largest id an INTEGER column holds on every supported database.
+MAX_ID = 2**31 - 1
 
 NotifyChannel = Literal["none", "email", "system", "email_and_system"]
 
 
-class TaskNotifications(BaseModel):
+class TaskNotifications(StrictInput):
     """How each kind of person involved in a task is told about it (SET-8)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     author: NotifyChannel = Field("system", title="Author", description="The task's author.")
     executor: NotifyChannel = Field("system", title="Executors", description="Each executor.")
@@ -28,10 +30,8 @@ class TaskNotifications(BaseModel):
     )
 
 
-class QueueParameters(BaseModel):
+class QueueParameters(StrictInput):
     """How the electronic queue treats bookings, no-shows and estimates (Q-2, Q-5)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     early_checkin_minutes: int = Field(
         30,
@@ -79,10 +79,10 @@ class QueueParameters(BaseModel):
     )
 
 
-class GlobalParameters(BaseModel):
+class GlobalParameters(StrictInput):
     """System-wide parameters."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(validate_assignment=True)
 
     responsible_person_type: Literal["employee", "responsibility_centre", "per_document"] = Field(
         "employee",
@@ -128,10 +128,10 @@ class GlobalParameters(BaseModel):
     )
 
 
-class UserParameters(BaseModel):
+class UserParameters(StrictInput):
     """One user's parameters (SET-9, SET-4, CLI-4)."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(validate_assignment=True)
 
     sip_password: str | None = Field(
         None,
@@ -140,13 +140,21 @@ class UserParameters(BaseModel):
         description="Password of the user's SIP account; write-only through the API.",
     )
     telephony_project_id: int | None = Field(
-        None, ge=1, title="Project for calls", description="Project of events made from calls."
+        None,
+        ge=1,
+        le=MAX_ID,
+        title="Project for calls",
+        description="Project of events made from calls.",
     )
     telephony_unit: str | None = Field(
         None, max_length=200, title="Structural unit for calls", description="Unit of call events."
     )
     mail_project_id: int | None = Field(
-        None, ge=1, title="Project for mail", description="Project of events made from e-mail."
+        None,
+        ge=1,
+        le=MAX_ID,
+        title="Project for mail",
+        description="Project of events made from e-mail.",
     )
     mail_unit: str | None = Field(
         None, max_length=200, title="Structural unit for mail", description="Unit of mail events."
@@ -206,7 +214,9 @@ def _merge(model: type[ParamsT], rows: dict[str, RowT], changes: dict[str, Any])
     merged = dict(known)
     for key, value in changes.items():
         merged[key] = _deep_merge(known.get(key), value)
-    return model.model_validate(merged)
+    # Stored values were validated on the way in; read them leniently (a JSON column may give
+    # back 1e+3 for 1000) while request bodies stay strict.
+    return model.model_validate(merged, strict=False)
 
 
 def _store(

@@ -28,13 +28,12 @@ HERE = Path(__file__).parent
 LANG_COOKIE = "cherga_lang"
 CSRF_COOKIE = "cherga_csrf"
 CSRF_FIELD = "csrf"
-# Scripts and styles only from the hub itself, nothing framed, no referrer carrying a code away.
+# What pages add to the headers every reply gets (hub/api/headers.py: nosniff, no framing, no
+# referrer): scripts and styles only from the hub itself, and no copy of a page with a booking
+# code or a client's data kept in a cache.
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
     "style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'",
-    "X-Frame-Options": "DENY",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }
 

@@ -23,6 +23,7 @@ from hub.services import (
     access,
     booking,
     clients,
+    login_limits,
     printing,
     queue_assign,
     queue_operators,
@@ -48,7 +49,6 @@ from hub.web.texts import TEXTS
 router = APIRouter(prefix="/console", include_in_schema=False)
 
 SESSION_COOKIE = "cherga_console"
-LOGIN_LIMIT = booking.Limit(hits=10, seconds=600)
 Optional = Annotated[str | None, Form()]
 
 
@@ -94,27 +94,35 @@ def login(
     """Check the password as the API does and keep the API token in a cookie."""
     lang = page_lang(request)
     hub = hub_of(request)
+
+    def attempt(session: Session) -> tuple[str, str]:
+        user = users.authenticate(
+            session, hasher=hub.hasher, username=username or "", password=password or ""
+        )
+        profile = access.load_profile(session, user)
+        if not (profile.crm_access or profile.unrestricted):
+            raise Unauthenticated("no_crm_access")
+        token = users.issue_token(session, user=user, ttl=hub.token_ttl)
+        return token, normalise_language(user.lang)
+
     try:
         check_csrf(request, csrf)
-        with transaction(hub.sessions) as session:
-            booking.hit(
-                session,
-                context(request).now,
-                booking.rate_key("login", client_address(request)),
-                LOGIN_LIMIT,
-            )
-        with transaction(hub.sessions) as session:
-            user = users.authenticate(
-                session, hasher=hub.hasher, username=username or "", password=password or ""
-            )
-            profile = access.load_profile(session, user)
-            if not (profile.crm_access or profile.unrestricted):
-                raise Unauthenticated("no_crm_access")
-            token = users.issue_token(session, user=user, ttl=hub.token_ttl)
-            user_lang = normalise_language(user.lang)
+        # The API's throttle (failed logins per address and per username), so neither door
+        # is a way around the other.
+        token, user_lang = login_limits.throttled(
+            hub.sessions,
+            context(request).now,
+            address=client_address(request),
+            username=username or "",
+            attempt=attempt,
+        )
     except DomainError as error:
         values = {"error": error_text(lang, error), "username": (username or "")[:64]}
-        return render(request, "login.html", values, status=error.status)
+        page = render(request, "login.html", values, status=error.status)
+        if isinstance(error, booking.RateLimited):
+            page.headers["Retry-After"] = str(error.params["seconds"])
+        return page
+    secure = secure_cookies(request)
     response = RedirectResponse("/console", status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
@@ -122,11 +130,11 @@ def login(
         max_age=int(hub.token_ttl.total_seconds()),
         httponly=True,
         samesite="strict",
-        secure=secure_cookies(request),
+        secure=secure,
         path="/console",
     )
     if LANG_COOKIE not in request.cookies:
-        response.set_cookie(LANG_COOKIE, user_lang, samesite="lax", path="/")
+        response.set_cookie(LANG_COOKIE, user_lang, samesite="lax", secure=secure, path="/")
     return response
 
 
@@ -139,7 +147,13 @@ def logout(request: Request, csrf: Optional = None) -> Response:
         with transaction(hub_of(request).sessions) as session:
             users.revoke_token(session, token)
     response = _to_login()
-    response.delete_cookie(SESSION_COOKIE, path="/console")
+    response.delete_cookie(
+        SESSION_COOKIE,
+        path="/console",
+        secure=secure_cookies(request),
+        httponly=True,
+        samesite="strict",
+    )
     return response
 
 
@@ -199,7 +213,10 @@ def devices_page(request: Request) -> Response:
     return _page(
         request,
         template,
-        lambda session, staff: {"devices": live.all_devices(session, context(request))},
+        lambda session, staff: {
+            "devices": live.all_devices(session, context(request)),
+            "link": live.hub_link(hub_of(request).probes),
+        },
     )
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
@@ -17,6 +19,7 @@ from hub.services.printing import PrintJobInfo
 from hub.services.queue import BOOKED, QueueContext, TicketInfo, waiting_tickets
 
 MAX_SERVICES = 100
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -139,3 +142,17 @@ def all_devices(session: Session, ctx: QueueContext) -> Sequence[Device]:
     """The site's devices for the devices page, revoked ones last."""
     rows = devices.list_devices(session, site=ctx.site)
     return sorted(rows, key=lambda d: (d.revoked_at is not None, d.role, d.id))
+
+
+def hub_link(probes: dict[str, Any]) -> dict[str, Any] | None:
+    """The hub's own link to the broker and its outbox (what /healthz reports), for the devices
+    page; None where this process serves no devices."""
+    check = probes.get("mqtt")
+    if check is None:
+        return None
+    try:
+        result: dict[str, Any] = check()
+    except Exception:
+        logger.exception("the MQTT link's health could not be read")
+        return {"ok": False}
+    return result

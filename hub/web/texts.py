@@ -62,6 +62,17 @@ TEXTS: dict[str, tuple[str, str]] = {
     "login_button": ("Увійти", "Log in"),
     "logout": ("Вийти", "Log out"),
     "devices": ("Пристрої", "Devices"),
+    "hub_link": ("Зв'язок хаба з брокером MQTT", "The hub's link to the MQTT broker"),
+    "hub_link_up": ("є", "up"),
+    "hub_link_down": ("немає вже {seconds} с", "down for {seconds} s"),
+    "hub_link_stopped": (
+        "обробка повідомлень зупинилась: перезапустіть хаб",
+        "message handling stopped: restart the hub",
+    ),
+    "hub_outbox_age": (
+        "найстаріше ще не надіслане повідомлення: {seconds} с",
+        "oldest message not yet sent: {seconds} s",
+    ),
     "queue": ("Черга", "Queue"),
     "today_counts": ("Сьогодні", "Today"),
     "state_waiting": ("очікують", "waiting"),

@@ -36,13 +36,15 @@ def catalog(principal: CrmUser) -> dict[str, Any]:
     }
 
 
-@router.get("/users/{user_id}/access", summary="A user's rights")
+@router.get("/users/{user_id:int}/access", summary="A user's rights")
 def read_access(session: SessionDep, principal: SelfOrAdmin, user_id: PathId) -> AccessRead:
     """Users see their own rights; administrators see anyone's."""
     return _view(session, user_id)
 
 
-@router.put("/users/{user_id}/access/documents/{doc_type}", summary="Set rights on a document type")
+@router.put(
+    "/users/{user_id:int}/access/documents/{doc_type}", summary="Set rights on a document type"
+)
 def set_document_rights(
     session: SessionDep, principal: AdminUser, user_id: PathId, doc_type: DocType, body: RightsIn
 ) -> AccessRead:
@@ -53,7 +55,9 @@ def set_document_rights(
     return _view(session, user_id)
 
 
-@router.put("/users/{user_id}/access/journals/{journal_id}", summary="Set rights in a journal")
+@router.put(
+    "/users/{user_id:int}/access/journals/{journal_id:int}", summary="Set rights in a journal"
+)
 def set_journal_rights(
     session: SessionDep, principal: AdminUser, user_id: PathId, journal_id: PathId, body: RightsIn
 ) -> AccessRead:
@@ -64,7 +68,9 @@ def set_journal_rights(
     return _view(session, user_id)
 
 
-@router.put("/users/{user_id}/access/settings-tabs", summary="Choose the settings tabs a user sees")
+@router.put(
+    "/users/{user_id:int}/access/settings-tabs", summary="Choose the settings tabs a user sees"
+)
 def set_tabs(
     session: SessionDep, principal: AdminUser, user_id: PathId, body: TabsIn
 ) -> AccessRead:
@@ -74,7 +80,7 @@ def set_tabs(
 
 
 @router.put(
-    "/users/{user_id}/access/task-status-prohibition",
+    "/users/{user_id:int}/access/task-status-prohibition",
     summary="Prohibit or allow changing task statuses",
 )
 def set_prohibition(
@@ -85,14 +91,14 @@ def set_prohibition(
     return _view(session, user_id)
 
 
-@router.post("/users/{user_id}/access/full", summary="Grant full access")
+@router.post("/users/{user_id:int}/access/full", summary="Grant full access")
 def grant_full(session: SessionDep, principal: AdminUser, user_id: PathId) -> AccessRead:
     """ACC-5: every right in one action."""
     access.grant_full_access(session, user_id=user_id)
     return _view(session, user_id)
 
 
-@router.delete("/users/{user_id}/access/full", summary="Revoke full access")
+@router.delete("/users/{user_id:int}/access/full", summary="Revoke full access")
 def revoke_full(session: SessionDep, principal: AdminUser, user_id: PathId) -> AccessRead:
     """ACC-5: take away full access and every explicit right in one action."""
     access.revoke_full_access(session, user_id=user_id)

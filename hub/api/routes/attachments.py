@@ -48,7 +48,7 @@ def _owner_routes(plural: str, kind: attachments.OwnerKind) -> None:
     """List and upload routes under ``/{plural}/{id}/attachments``."""
 
     @router.get(
-        f"/{plural}/{{owner_id}}/attachments",
+        f"/{plural}/{{owner_id:int}}/attachments",
         summary=f"Attachments of a {kind}",
         response_model=AttachmentPage,
     )
@@ -68,7 +68,7 @@ def _owner_routes(plural: str, kind: attachments.OwnerKind) -> None:
         )
 
     @router.post(
-        f"/{plural}/{{owner_id}}/attachments",
+        f"/{plural}/{{owner_id:int}}/attachments",
         status_code=201,
         summary=f"Attach a file to a {kind} (multipart: file, optional name)",
         response_model=AttachmentRead,
@@ -102,7 +102,7 @@ for _plural, _kind in OWNER_KIND.items():
 
 
 @router.get(
-    "/attachments/{attachment_id}",
+    "/attachments/{attachment_id:int}",
     summary="An attachment's description",
     response_model=AttachmentRead,
 )
@@ -113,7 +113,7 @@ def get_attachment(
 
 
 @router.get(
-    "/attachments/{attachment_id}/content",
+    "/attachments/{attachment_id:int}/content",
     summary="Download an attachment with its original name",
     response_class=FileResponse,
 )
@@ -134,7 +134,7 @@ def download_attachment(
     )
 
 
-@router.delete("/attachments/{attachment_id}", status_code=204, summary="Delete an attachment")
+@router.delete("/attachments/{attachment_id:int}", status_code=204, summary="Delete an attachment")
 def delete_attachment(
     session: SessionDep, hub: HubDep, principal: DeletesAttachment, attachment_id: PathId
 ) -> Response:
@@ -151,7 +151,7 @@ def _messages_page(page: Page[Message]) -> MessagePage:
 
 
 @router.get(
-    "/projects/{project_id}/messages",
+    "/projects/{project_id:int}/messages",
     tags=["discussion"],
     summary="Discussion of a project, oldest first (PRJ-6)",
     response_model=MessagePage,
@@ -169,7 +169,7 @@ def project_messages(
 
 
 @router.post(
-    "/projects/{project_id}/messages",
+    "/projects/{project_id:int}/messages",
     status_code=201,
     tags=["discussion"],
     summary="Post to a project's discussion",
@@ -185,7 +185,7 @@ def post_project_message(
 
 
 @router.get(
-    "/tasks/{task_id}/messages",
+    "/tasks/{task_id:int}/messages",
     tags=["discussion"],
     summary="Discussion of a task, oldest first (TSK-6)",
     response_model=MessagePage,
@@ -203,7 +203,7 @@ def task_messages(
 
 
 @router.post(
-    "/tasks/{task_id}/messages",
+    "/tasks/{task_id:int}/messages",
     status_code=201,
     tags=["discussion"],
     summary="Post to a task's discussion",
@@ -219,7 +219,7 @@ def post_task_message(
 
 
 @router.delete(
-    "/messages/{message_id}",
+    "/messages/{message_id:int}",
     status_code=204,
     tags=["discussion"],
     summary="Delete one's own message (administrators: any)",

@@ -2,28 +2,52 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
+from sqlalchemy.orm import Session
 
 from hub.api.deps import HubDep, PrincipalDep, SessionDep
 from hub.api.schemas.users import MeRead, MeUpdate, PasswordChange, TokenReply
 from hub.api.views import access_view, user_view
-from hub.services import users
+from hub.db.base import utcnow
+from hub.services import login_limits, users
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])
 
 
-@router.post("/auth/token", summary="Log in and get a bearer token")
+def _now(request: Request) -> datetime:
+    # The app's clock if one is set (as the web pages and the public API do).
+    clock = getattr(request.app.state, "clock", None) or utcnow
+    moment: datetime = clock()
+    return moment
+
+
+@router.post(
+    "/auth/token",
+    summary="Log in and get a bearer token",
+    responses={429: {"description": "Too many failed logins from this address or for this user"}},
+)
 def login(
-    hub: HubDep, session: SessionDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]
+    request: Request, hub: HubDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]
 ) -> TokenReply:
-    """Exchange a username and password for a bearer token."""
-    user = users.authenticate(
-        session, hasher=hub.hasher, username=form.username, password=form.password
+    """Exchange a username and password for a bearer token (failed tries are limited)."""
+
+    def attempt(session: Session) -> str:
+        user = users.authenticate(
+            session, hasher=hub.hasher, username=form.username, password=form.password
+        )
+        return users.issue_token(session, user=user, ttl=hub.token_ttl)
+
+    token = login_limits.throttled(
+        hub.sessions,
+        _now(request),
+        address=request.client.host if request.client else "unknown",
+        username=form.username,
+        attempt=attempt,
     )
-    token = users.issue_token(session, user=user, ttl=hub.token_ttl)
     return TokenReply(access_token=token, expires_in=int(hub.token_ttl.total_seconds()))
 
 

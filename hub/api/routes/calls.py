@@ -62,7 +62,7 @@ def missed_by_number(
 
 
 @router.post(
-    "/missed/{event_id}/callback", status_code=201, summary="Call back a missed call (EVT-6)"
+    "/missed/{event_id:int}/callback", status_code=201, summary="Call back a missed call (EVT-6)"
 )
 def callback_task(
     session: SessionDep, principal: TaskCreator, hub: HubDep, event_id: PathId, body: CallbackBody
@@ -83,7 +83,7 @@ def callback_task(
     )
 
 
-@router.get("/by-event/{event_id}", summary="The call behind a call event (PH-8)")
+@router.get("/by-event/{event_id:int}", summary="The call behind a call event (PH-8)")
 def call_of_event(session: SessionDep, principal: CrmUser, event_id: PathId) -> CallRead:
     """Duration, recording, the agent and the missed call it answered."""
     found = calls.call_of_event(session, event_id)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -22,7 +21,7 @@ from hub.api.schemas.clients import (
     TreeNodeRead,
     TreePage,
 )
-from hub.api.schemas.common import MAX_DB_INT, PathId
+from hub.api.schemas.common import MAX_DB_INT, IsoDate, PathId
 from hub.errors import NotFound
 from hub.services import clients, clients_documents
 from hub.services.access import Action, DocType
@@ -56,7 +55,11 @@ def list_clients(
     return ClientPage(items=items, next_cursor=page.next_cursor)
 
 
-@router.get("/clients/tree", summary="One level of the hierarchical view (CLI-1)")
+@router.get(
+    "/clients/tree",
+    summary="One level of the hierarchical view (CLI-1)",
+    responses={404: {"description": "No client with the id given as `parent`"}},
+)
 def client_tree(
     session: SessionDep,
     principal: CrmUser,
@@ -87,8 +90,8 @@ def client_tree(
 def list_balances(
     session: SessionDep,
     principal: CrmUser,
-    date_from: date,
-    date_to: date,
+    date_from: IsoDate,
+    date_to: IsoDate,
     cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,
 ) -> BalancePage:
@@ -107,39 +110,42 @@ def create_client(session: SessionDep, principal: Creator, body: ClientCreate) -
     return ClientRead.model_validate(client)
 
 
-@router.get("/clients/{client_id}", summary="One client")
+@router.get("/clients/{client_id:int}", summary="One client")
 def get_client(session: SessionDep, principal: CrmUser, client_id: PathId) -> ClientRead:
     """A client by id (deleted ones too)."""
     return ClientRead.model_validate(clients.get_client(session, client_id))
 
 
-@router.patch("/clients/{client_id}", summary="Change a client")
+@router.patch("/clients/{client_id:int}", summary="Change a client")
 def update_client(
     session: SessionDep, principal: Changer, client_id: PathId, body: ClientUpdate
 ) -> ClientRead:
-    """Change the name, parent, address, phone, e-mail or note."""
+    """Change the name, parent, address, phone, e-mail or note.
+
+    A deleted client is refused 409 (`client_deleted`): restore it first.
+    """
     changes = body.model_dump(exclude_unset=True)
     client = clients.update_client(session, client_id=client_id, changes=changes)
     return ClientRead.model_validate(client)
 
 
-@router.put("/clients/{client_id}/legal", summary="Update a client's legal details (CLI-5)")
+@router.put("/clients/{client_id:int}/legal", summary="Update a client's legal details (CLI-5)")
 def update_legal(
     session: SessionDep, principal: Changer, client_id: PathId, body: ClientLegal
 ) -> ClientRead:
-    """Replace the full name, tax number, VAT certificate and VAT status."""
+    """Replace the full name, tax number, VAT certificate and VAT status (409 if deleted)."""
     client = clients.update_legal(session, client_id=client_id, details=body.model_dump())
     return ClientRead.model_validate(client)
 
 
-@router.delete("/clients/{client_id}", status_code=204, summary="Delete a client (CLI-6)")
+@router.delete("/clients/{client_id:int}", status_code=204, summary="Delete a client (CLI-6)")
 def delete_client(session: SessionDep, principal: Deleter, client_id: PathId) -> Response:
     """Mark the client deleted; it is kept and can be restored."""
     clients.delete_client(session, client_id=client_id)
     return Response(status_code=204)
 
 
-@router.post("/clients/{client_id}/restore", summary="Restore a deleted client (CLI-6)")
+@router.post("/clients/{client_id:int}/restore", summary="Restore a deleted client (CLI-6)")
 def restore_client(session: SessionDep, principal: Deleter, client_id: PathId) -> ClientRead:
     """Bring a deleted client back."""
     return ClientRead.model_validate(clients.restore_client(session, client_id=client_id))

@@ -92,7 +92,7 @@ def list_contacts(
     return ContactPage(items=[contact_view(c) for c in page.items], next_cursor=page.next_cursor)
 
 
-@router.get("/clients/{client_id}/contacts", summary="A client's contact persons")
+@router.get("/clients/{client_id:int}/contacts", summary="A client's contact persons")
 def list_client_contacts(
     session: SessionDep,
     principal: CrmUser,
@@ -108,7 +108,7 @@ def list_client_contacts(
     return ContactPage(items=[contact_view(c) for c in page.items], next_cursor=page.next_cursor)
 
 
-@router.post("/clients/{client_id}/contacts", status_code=201, summary="Add a contact person")
+@router.post("/clients/{client_id:int}/contacts", status_code=201, summary="Add a contact person")
 def create_contact(
     session: SessionDep, principal: Creator, client_id: PathId, body: ContactCreate
 ) -> ContactWithClient:
@@ -120,7 +120,7 @@ def create_contact(
     return contact_view(contact)
 
 
-@router.get("/clients/{client_id}/contacts/{contact_id}", summary="One contact person")
+@router.get("/clients/{client_id:int}/contacts/{contact_id:int}", summary="One contact person")
 def get_contact(
     session: SessionDep, principal: CrmUser, client_id: PathId, contact_id: PathId
 ) -> ContactWithClient:
@@ -128,7 +128,9 @@ def get_contact(
     return contact_view(contacts.get_contact(session, client_id=client_id, contact_id=contact_id))
 
 
-@router.patch("/clients/{client_id}/contacts/{contact_id}", summary="Change a contact person")
+@router.patch(
+    "/clients/{client_id:int}/contacts/{contact_id:int}", summary="Change a contact person"
+)
 def update_contact(
     session: SessionDep,
     principal: Changer,
@@ -136,7 +138,11 @@ def update_contact(
     contact_id: PathId,
     body: ContactUpdate,
 ) -> ContactWithClient:
-    """Change fields; ``phones`` replaces the list of phones."""
+    """Change fields; ``phones`` replaces the list of phones.
+
+    A deleted contact person (or one of a deleted client) is refused 409 (`contact_deleted`,
+    `client_deleted`): restore it first.
+    """
     changes = body.model_dump(exclude_unset=True, exclude={"phones"})
     contact = contacts.update_contact(
         session, client_id=client_id, contact_id=contact_id, changes=changes, phones=_phones(body)
@@ -145,7 +151,9 @@ def update_contact(
 
 
 @router.delete(
-    "/clients/{client_id}/contacts/{contact_id}", status_code=204, summary="Delete a contact"
+    "/clients/{client_id:int}/contacts/{contact_id:int}",
+    status_code=204,
+    summary="Delete a contact",
 )
 def delete_contact(
     session: SessionDep, principal: Deleter, client_id: PathId, contact_id: PathId
@@ -156,7 +164,8 @@ def delete_contact(
 
 
 @router.post(
-    "/clients/{client_id}/contacts/{contact_id}/restore", summary="Restore a deleted contact"
+    "/clients/{client_id:int}/contacts/{contact_id:int}/restore",
+    summary="Restore a deleted contact",
 )
 def restore_contact(
     session: SessionDep, principal: Deleter, client_id: PathId, contact_id: PathId

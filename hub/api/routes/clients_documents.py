@@ -17,7 +17,7 @@ from hub.api.schemas.clients import (
     DocumentRead,
     DocumentUpdate,
 )
-from hub.api.schemas.common import PathId
+from hub.api.schemas.common import IsoDate, PathId
 from hub.services import clients_documents as documents
 from hub.services.access import Action, DocType
 from hub.services.clients_documents import ClientBalance
@@ -43,9 +43,13 @@ def balance_view(item: ClientBalance, date_from: date, date_to: date) -> ClientB
     )
 
 
-@router.get("/clients/{client_id}/balance", summary="A client's balance for a period (CLI-2)")
+@router.get("/clients/{client_id:int}/balance", summary="A client's balance for a period (CLI-2)")
 def client_balance(
-    session: SessionDep, principal: CrmUser, client_id: PathId, date_from: date, date_to: date
+    session: SessionDep,
+    principal: CrmUser,
+    client_id: PathId,
+    date_from: IsoDate,
+    date_to: IsoDate,
 ) -> ClientBalanceRead:
     """Opening balance, incoming and outgoing turnover and closing balance per currency."""
     item = documents.client_balance(
@@ -54,13 +58,13 @@ def client_balance(
     return balance_view(item, date_from, date_to)
 
 
-@router.get("/clients/{client_id}/documents", summary="A client's settlement documents")
+@router.get("/clients/{client_id:int}/documents", summary="A client's settlement documents")
 def list_documents(
     session: SessionDep,
     principal: CrmUser,
     client_id: PathId,
-    date_from: date | None = None,
-    date_to: date | None = None,
+    date_from: IsoDate | None = None,
+    date_to: IsoDate | None = None,
     currency: Annotated[str | None, Query(pattern=r"^[A-Z]{3}$")] = None,
     kind: DocumentKind | None = None,
     cursor: Cursor = None,
@@ -81,7 +85,7 @@ def list_documents(
     return DocumentPage(items=items, next_cursor=page.next_cursor)
 
 
-@router.post("/clients/{client_id}/documents", status_code=201, summary="Add a document")
+@router.post("/clients/{client_id:int}/documents", status_code=201, summary="Add a document")
 def create_document(
     session: SessionDep, principal: Creator, client_id: PathId, body: DocumentCreate
 ) -> DocumentRead:
@@ -90,7 +94,9 @@ def create_document(
     return DocumentRead.model_validate(document)
 
 
-@router.get("/clients/{client_id}/documents/{document_id}", summary="One settlement document")
+@router.get(
+    "/clients/{client_id:int}/documents/{document_id:int}", summary="One settlement document"
+)
 def get_document(
     session: SessionDep, principal: CrmUser, client_id: PathId, document_id: PathId
 ) -> DocumentRead:
@@ -99,7 +105,7 @@ def get_document(
     return DocumentRead.model_validate(document)
 
 
-@router.patch("/clients/{client_id}/documents/{document_id}", summary="Change a document")
+@router.patch("/clients/{client_id:int}/documents/{document_id:int}", summary="Change a document")
 def update_document(
     session: SessionDep,
     principal: Changer,
@@ -118,7 +124,9 @@ def update_document(
 
 
 @router.delete(
-    "/clients/{client_id}/documents/{document_id}", status_code=204, summary="Delete a document"
+    "/clients/{client_id:int}/documents/{document_id:int}",
+    status_code=204,
+    summary="Delete a document",
 )
 def delete_document(
     session: SessionDep, principal: Deleter, client_id: PathId, document_id: PathId

@@ -220,13 +220,13 @@ def create_event(
     return _card(session, event)
 
 
-@router.get("/events/{event_id}", summary="An event's card (EVT-3)")
+@router.get("/events/{event_id:int}", summary="An event's card (EVT-3)")
 def get_event(session: SessionDep, principal: CrmUser, event_id: PathId) -> EventCard:
     """The card with its linked documents; archived events too."""
     return _card(session, service.get_event(session, event_id))
 
 
-@router.patch("/events/{event_id}", summary="Change an event (EVT-3)")
+@router.patch("/events/{event_id:int}", summary="Change an event (EVT-3)")
 def update_event(
     session: SessionDep, principal: Changer, event_id: PathId, body: EventUpdate
 ) -> EventCard:
@@ -240,7 +240,7 @@ def update_event(
     return _card(session, event)
 
 
-@router.delete("/events/{event_id}", status_code=204, summary="Delete an event")
+@router.delete("/events/{event_id:int}", status_code=204, summary="Delete an event")
 def delete_event(
     session: SessionDep, principal: Deleter, hub: HubDep, event_id: PathId
 ) -> Response:
@@ -249,13 +249,13 @@ def delete_event(
     return Response(status_code=204)
 
 
-@router.get("/events/{event_id}/history", summary="An event's change log (SET-11)")
+@router.get("/events/{event_id:int}/history", summary="An event's change log (SET-11)")
 def event_history(session: SessionDep, principal: CrmUser, event_id: PathId) -> list[AuditRead]:
     """Every recorded change, oldest first."""
     return [AuditRead.model_validate(row) for row in service.event_history(session, event_id)]
 
 
-@router.put("/events/{event_id}/documents/{document_id}", summary="Link a document (EVT-4)")
+@router.put("/events/{event_id:int}/documents/{document_id:int}", summary="Link a document (EVT-4)")
 def link_document(
     session: SessionDep, principal: Changer, event_id: PathId, document_id: PathId
 ) -> EventCard:
@@ -266,7 +266,9 @@ def link_document(
     return _card(session, service.get_event(session, event_id))
 
 
-@router.delete("/events/{event_id}/documents/{document_id}", summary="Unlink a document (EVT-4)")
+@router.delete(
+    "/events/{event_id:int}/documents/{document_id:int}", summary="Unlink a document (EVT-4)"
+)
 def unlink_document(
     session: SessionDep, principal: Changer, event_id: PathId, document_id: PathId
 ) -> EventCard:

@@ -29,7 +29,16 @@ def _probe(check: Any) -> dict[str, Any]:
     return result
 
 
-@router.get("/healthz", summary="Health of the hub, its database and its MQTT link")
+@router.get(
+    "/healthz",
+    summary="Health of the hub, its database and its MQTT link",
+    responses={
+        503: {
+            "description": "Not healthy: the same body as 200, saying which part is not",
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        }
+    },
+)
 def healthz(hub: HubDep) -> JSONResponse:
     """200 when the database answers and is migrated and, where this process serves devices,
     the broker link is up and the outbox moves; 503 otherwise, saying which."""

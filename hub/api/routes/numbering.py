@@ -45,7 +45,7 @@ def create_rule(
     return _view(hub, session, numbering.create_rule(session, body.model_dump()))
 
 
-@router.patch("/{rule_id}", summary="Change a numbering rule")
+@router.patch("/{rule_id:int}", summary="Change a numbering rule")
 def update_rule(
     hub: HubDep,
     session: SessionDep,
@@ -61,7 +61,7 @@ def update_rule(
     )
 
 
-@router.delete("/{rule_id}", status_code=204, summary="Delete a project's numbering rule")
+@router.delete("/{rule_id:int}", status_code=204, summary="Delete a project's numbering rule")
 def delete_rule(
     session: SessionDep,
     principal: Annotated[

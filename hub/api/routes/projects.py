@@ -87,12 +87,12 @@ def create_project(
     return ProjectRead.model_validate(project)
 
 
-@router.get("/projects/{project_id}", summary="A project card", response_model=ProjectRead)
+@router.get("/projects/{project_id:int}", summary="A project card", response_model=ProjectRead)
 def get_project(session: SessionDep, principal: CrmUser, project_id: PathId) -> ProjectRead:
     return ProjectRead.model_validate(projects.get_project(session, project_id))
 
 
-@router.patch("/projects/{project_id}", summary="Change a project", response_model=ProjectRead)
+@router.patch("/projects/{project_id:int}", summary="Change a project", response_model=ProjectRead)
 def update_project(
     session: SessionDep, principal: ChangesProject, project_id: PathId, body: ProjectUpdate
 ) -> ProjectRead:
@@ -105,7 +105,7 @@ def update_project(
     return ProjectRead.model_validate(project)
 
 
-@router.delete("/projects/{project_id}", status_code=204, summary="Delete a project")
+@router.delete("/projects/{project_id:int}", status_code=204, summary="Delete a project")
 def delete_project(
     session: SessionDep, hub: HubDep, principal: DeletesProject, project_id: PathId
 ) -> Response:
@@ -116,7 +116,7 @@ def delete_project(
 
 
 @router.get(
-    "/projects/{project_id}/contracts/totals",
+    "/projects/{project_id:int}/contracts/totals",
     summary="Planned and actual sums per currency (PRJ-2)",
     response_model=list[ContractTotalRead],
 )
@@ -128,7 +128,7 @@ def contract_totals(
 
 
 @router.get(
-    "/projects/{project_id}/contracts",
+    "/projects/{project_id:int}/contracts",
     summary="Contracts of a project (PRJ-2)",
     response_model=ContractPage,
 )
@@ -148,7 +148,7 @@ def list_contracts(
 
 
 @router.post(
-    "/projects/{project_id}/contracts",
+    "/projects/{project_id:int}/contracts",
     status_code=201,
     summary="Add a contract",
     response_model=ContractRead,
@@ -163,7 +163,7 @@ def create_contract(
 
 
 @router.get(
-    "/projects/{project_id}/contracts/{contract_id}",
+    "/projects/{project_id:int}/contracts/{contract_id:int}",
     summary="A contract",
     response_model=ContractRead,
 )
@@ -177,7 +177,7 @@ def get_contract(
 
 
 @router.patch(
-    "/projects/{project_id}/contracts/{contract_id}",
+    "/projects/{project_id:int}/contracts/{contract_id:int}",
     summary="Change a contract",
     response_model=ContractRead,
 )
@@ -199,7 +199,7 @@ def update_contract(
 
 
 @router.delete(
-    "/projects/{project_id}/contracts/{contract_id}",
+    "/projects/{project_id:int}/contracts/{contract_id:int}",
     status_code=204,
     summary="Delete a contract",
 )
@@ -213,7 +213,7 @@ def delete_contract(
 
 
 @router.get(
-    "/projects/{project_id}/members",
+    "/projects/{project_id:int}/members",
     summary="Work group (PRJ-4)",
     response_model=list[MemberRead],
 )
@@ -223,7 +223,7 @@ def list_members(session: SessionDep, principal: CrmUser, project_id: PathId) ->
 
 
 @router.put(
-    "/projects/{project_id}/members/{user_id}",
+    "/projects/{project_id:int}/members/{user_id:int}",
     summary="Add an active user to the work group",
     response_model=MemberRead,
 )
@@ -245,7 +245,7 @@ def add_member(
 
 
 @router.delete(
-    "/projects/{project_id}/members/{user_id}",
+    "/projects/{project_id:int}/members/{user_id:int}",
     status_code=204,
     summary="Take a user out of the work group",
 )
@@ -259,7 +259,7 @@ def remove_member(
 
 
 @router.get(
-    "/projects/{project_id}/plan",
+    "/projects/{project_id:int}/plan",
     summary="Plan-schedule data: tasks, progress, executors, dependencies (PRJ-5)",
     response_model=PlanRead,
 )

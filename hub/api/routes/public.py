@@ -9,13 +9,12 @@ by its unguessable code.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
 from hub.api.deps import HubDep, SessionDep
-from hub.api.schemas.common import PathId
+from hub.api.schemas.common import IsoDate, PathId
 from hub.api.schemas.public import PublicBooking, PublicBookingIn, PublicService, PublicSlot
 from hub.bootstrap import Hub
 from hub.db.base import utcnow
@@ -85,7 +84,7 @@ def services(session: SessionDep) -> list[PublicService]:
 
 
 @routes.get(
-    "/services/{service_id}/slots",
+    "/services/{service_id:int}/slots",
     summary="Free times of a service on a day",
     response_model=list[PublicSlot],
 )
@@ -93,7 +92,7 @@ def slots(
     request: Request,
     session: SessionDep,
     service_id: PathId,
-    day: Annotated[date, Query(alias="date", description="The day, YYYY-MM-DD")],
+    day: Annotated[IsoDate, Query(alias="date", description="The day, YYYY-MM-DD")],
     companies: Annotated[int, Query(ge=1, le=booking.MAX_COMPANIES)] = 1,
 ) -> list[PublicSlot]:
     found = booking.free_slots(
@@ -102,7 +101,13 @@ def slots(
     return [PublicSlot(starts_at=slot.starts_at, ends_at=slot.ends_at) for slot in found]
 
 
-@routes.post("/bookings", status_code=201, summary="Book a free time", response_model=PublicBooking)
+@routes.post(
+    "/bookings",
+    status_code=201,
+    summary="Book a free time",
+    response_model=PublicBooking,
+    responses={429: {"description": "Too many bookings from this address or for this phone"}},
+)
 def book(request: Request, hub: HubDep, body: PublicBookingIn) -> PublicBooking:
     _count(request, "address", _address(request), booking.ADDRESS_LIMIT)
     contact = booking.check_contact(body.name, body.phone, body.email)
@@ -127,7 +132,10 @@ def get_booking(session: SessionDep, code: str) -> PublicBooking:
 
 
 @routes.post(
-    "/bookings/{code}/cancel", summary="Cancel a booking by its code", response_model=PublicBooking
+    "/bookings/{code}/cancel",
+    summary="Cancel a booking by its code",
+    response_model=PublicBooking,
+    responses={429: {"description": "Too many cancellations from this address"}},
 )
 def cancel(request: Request, hub: HubDep, code: str) -> PublicBooking:
     _count(request, "address", _address(request), booking.ADDRESS_LIMIT)

@@ -68,7 +68,7 @@ def list_services(session: SessionDep, principal: CrmUser) -> list[ServiceRead]:
 
 
 @router.get(
-    "/services/{service_id}/tickets",
+    "/services/{service_id:int}/tickets",
     summary="Waiting tickets of a service, in order",
     response_model=list[TicketRead],
 )
@@ -113,7 +113,7 @@ def check_in(session: SessionDep, principal: EventChanger, hub: HubDep, body: Ch
     return IssueRead.model_validate(result)
 
 
-@router.get("/tickets/{ticket_id}", summary="A ticket", response_model=TicketRead)
+@router.get("/tickets/{ticket_id:int}", summary="A ticket", response_model=TicketRead)
 def get_ticket(session: SessionDep, principal: CrmUser, ticket_id: PathId) -> TicketRead:
     return TicketRead.model_validate(queue.describe(session, queue.get_ticket(session, ticket_id)))
 
@@ -158,7 +158,7 @@ def free(session: SessionDep, principal: TaskCreator, hub: HubDep, body: FreeIn)
     return FreeRead.model_validate(result)
 
 
-@router.post("/tickets/{ticket_id}/call", summary="Call this ticket", response_model=ChangeRead)
+@router.post("/tickets/{ticket_id:int}/call", summary="Call this ticket", response_model=ChangeRead)
 def call_ticket(
     session: SessionDep, principal: TaskCreator, hub: HubDep, ticket_id: PathId, body: FreeIn
 ) -> ChangeRead:
@@ -173,7 +173,7 @@ def call_ticket(
     return ChangeRead.model_validate({"ticket": assignment.ticket, "assignment": assignment})
 
 
-@router.post("/tickets/{ticket_id}/recall", summary="Call again", response_model=ChangeRead)
+@router.post("/tickets/{ticket_id:int}/recall", summary="Call again", response_model=ChangeRead)
 def recall(
     session: SessionDep, principal: TaskChanger, hub: HubDep, ticket_id: PathId
 ) -> ChangeRead:
@@ -183,7 +183,9 @@ def recall(
     return ChangeRead.model_validate(result)
 
 
-@router.post("/tickets/{ticket_id}/start", summary="The visitor came", response_model=ChangeRead)
+@router.post(
+    "/tickets/{ticket_id:int}/start", summary="The visitor came", response_model=ChangeRead
+)
 def start(
     session: SessionDep, principal: TaskChanger, hub: HubDep, ticket_id: PathId
 ) -> ChangeRead:
@@ -193,7 +195,7 @@ def start(
     return ChangeRead.model_validate(result)
 
 
-@router.post("/tickets/{ticket_id}/no-show", summary="Did not come", response_model=ChangeRead)
+@router.post("/tickets/{ticket_id:int}/no-show", summary="Did not come", response_model=ChangeRead)
 def no_show(
     session: SessionDep, principal: TaskChanger, hub: HubDep, ticket_id: PathId, body: NoteIn
 ) -> ChangeRead:
@@ -204,7 +206,7 @@ def no_show(
 
 
 @router.post(
-    "/tickets/{ticket_id}/done", summary="Finish the visit (Q-6)", response_model=ChangeRead
+    "/tickets/{ticket_id:int}/done", summary="Finish the visit (Q-6)", response_model=ChangeRead
 )
 def done(
     session: SessionDep, principal: TaskChanger, hub: HubDep, ticket_id: PathId, body: NoteIn
@@ -215,7 +217,7 @@ def done(
     return ChangeRead.model_validate(result)
 
 
-@router.post("/tickets/{ticket_id}/transfer", summary="Transfer", response_model=ChangeRead)
+@router.post("/tickets/{ticket_id:int}/transfer", summary="Transfer", response_model=ChangeRead)
 def transfer(
     session: SessionDep, principal: TaskChanger, hub: HubDep, ticket_id: PathId, body: TransferIn
 ) -> ChangeRead:
@@ -233,7 +235,7 @@ def transfer(
 
 
 @router.post(
-    "/tickets/{ticket_id}/print",
+    "/tickets/{ticket_id:int}/print",
     status_code=201,
     summary="Print or reprint a ticket on a printer",
     response_model=PrintJobRead,
@@ -253,7 +255,7 @@ def print_ticket(
 
 
 @router.get(
-    "/tickets/{ticket_id}/prints",
+    "/tickets/{ticket_id:int}/prints",
     summary="Every print of a ticket and its outcome",
     response_model=list[PrintJobRead],
 )

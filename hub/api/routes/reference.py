@@ -52,7 +52,7 @@ def reference_router(kind: ReferenceKind) -> APIRouter:
     ) -> list[Any]:
         return [read(entry) for entry in reference.list_entries(session, kind, system=system)]
 
-    @router.get("/{entry_id}", summary=f"One of the {label}", response_model=read_schema)
+    @router.get("/{entry_id:int}", summary=f"One of the {label}", response_model=read_schema)
     def get_entry(session: SessionDep, principal: CrmUser, entry_id: EntryId) -> Any:
         return read(reference.get_entry(session, kind, entry_id))
 
@@ -65,7 +65,9 @@ def reference_router(kind: ReferenceKind) -> APIRouter:
         data = cast(BaseModel, body).model_dump()
         return read(reference.create_entry(session, kind, data))
 
-    @router.patch("/{entry_id}", summary=f"Change one of the {label}", response_model=read_schema)
+    @router.patch(
+        "/{entry_id:int}", summary=f"Change one of the {label}", response_model=read_schema
+    )
     def update_entry(
         session: SessionDep,
         principal: Annotated[Principal, Depends(requires_settings(Action.CHANGE, kind.tab))],
@@ -75,7 +77,7 @@ def reference_router(kind: ReferenceKind) -> APIRouter:
         changes = cast(BaseModel, body).model_dump(exclude_unset=True)
         return read(reference.update_entry(session, kind, entry_id, changes))
 
-    @router.delete("/{entry_id}", status_code=204, summary=f"Delete one of the {label}")
+    @router.delete("/{entry_id:int}", status_code=204, summary=f"Delete one of the {label}")
     def delete_entry(
         session: SessionDep,
         principal: Annotated[Principal, Depends(requires_settings(Action.DELETE, kind.tab))],

@@ -58,12 +58,14 @@ def create_task(session: SessionDep, principal: Creator, hub: HubDep, body: Task
     return task_reply(session, task, principal.lang)
 
 
-@router.get("/tasks/{task_id}", summary="A task's card", response_model=TaskRead)
+@router.get("/tasks/{task_id:int}", summary="A task's card", response_model=TaskRead)
 def get_task(session: SessionDep, principal: CrmUser, task_id: PathId) -> TaskRead:
     return task_reply(session, tasks.get_task(session, task_id), principal.lang)
 
 
-@router.patch("/tasks/{task_id}", summary="Change a task (TSK-2, TSK-13)", response_model=TaskRead)
+@router.patch(
+    "/tasks/{task_id:int}", summary="Change a task (TSK-2, TSK-13)", response_model=TaskRead
+)
 def update_task(
     session: SessionDep, principal: Changer, hub: HubDep, task_id: PathId, body: TaskUpdate
 ) -> TaskRead:
@@ -78,7 +80,7 @@ def update_task(
 
 
 @router.patch(
-    "/tasks/{task_id}/period", summary="Move a task's period (TSK-13)", response_model=TaskRead
+    "/tasks/{task_id:int}/period", summary="Move a task's period (TSK-13)", response_model=TaskRead
 )
 def move_period(
     session: SessionDep, principal: Changer, hub: HubDep, task_id: PathId, body: PeriodMove
@@ -93,14 +95,14 @@ def move_period(
     return task_reply(session, task, principal.lang)
 
 
-@router.delete("/tasks/{task_id}", status_code=204, summary="Delete a task")
+@router.delete("/tasks/{task_id:int}", status_code=204, summary="Delete a task")
 def delete_task(session: SessionDep, principal: Deleter, hub: HubDep, task_id: PathId) -> Response:
     tasks.delete_task(session, profile=principal.profile, task_id=task_id, files=hub.files)
     return Response(status_code=204)
 
 
 @router.get(
-    "/tasks/{task_id}/history",
+    "/tasks/{task_id:int}/history",
     summary="History of a task (TSK-5)",
     response_model=list[HistoryRead],
 )
@@ -108,7 +110,9 @@ def task_history(session: SessionDep, principal: CrmUser, task_id: PathId) -> li
     return [HistoryRead.model_validate(row) for row in tasks.task_history(session, task_id=task_id)]
 
 
-@router.post("/tasks/{task_id}/executors", summary="Add executors (TSK-3)", response_model=TaskRead)
+@router.post(
+    "/tasks/{task_id:int}/executors", summary="Add executors (TSK-3)", response_model=TaskRead
+)
 def add_executors(
     session: SessionDep, principal: Changer, task_id: PathId, body: ExecutorsAdd
 ) -> TaskRead:
@@ -119,7 +123,7 @@ def add_executors(
 
 
 @router.patch(
-    "/tasks/{task_id}/executors/{user_id}",
+    "/tasks/{task_id:int}/executors/{user_id:int}",
     summary="Change an executor's status or time (TSK-3)",
     response_model=TaskRead,
 )
@@ -146,11 +150,12 @@ def update_executor(
 
 
 @router.delete(
-    "/tasks/{task_id}/executors/{user_id}", status_code=204, summary="Remove an executor"
+    "/tasks/{task_id:int}/executors/{user_id:int}", status_code=204, summary="Remove an executor"
 )
 def remove_executor(
     session: SessionDep, principal: Changer, task_id: PathId, user_id: PathId
 ) -> Response:
+    """Take the user off the task's executors; 404 if they are not (or no longer) one of them."""
     tasks_executors.remove_executor(
         session, profile=principal.profile, task_id=task_id, user_id=user_id
     )
@@ -158,7 +163,7 @@ def remove_executor(
 
 
 @router.get(
-    "/tasks/{task_id}/dependencies",
+    "/tasks/{task_id:int}/dependencies",
     summary="Dependencies of a task (TSK-4)",
     response_model=DependenciesRead,
 )
@@ -171,13 +176,13 @@ def list_dependencies(session: SessionDep, principal: CrmUser, task_id: PathId) 
 
 
 @router.post(
-    "/tasks/{task_id}/dependencies/{other_id}",
+    "/tasks/{task_id:int}/dependencies/{other_id:int}",
     summary="Make the task depend on another (TSK-4); the same as PUT",
     response_model=TaskRead,
     operation_id="add_task_dependency_post",
 )
 @router.put(
-    "/tasks/{task_id}/dependencies/{other_id}",
+    "/tasks/{task_id:int}/dependencies/{other_id:int}",
     operation_id="add_task_dependency",
     summary="Make the task depend on another (TSK-4)",
     response_model=TaskRead,
@@ -192,7 +197,9 @@ def add_dependency(
 
 
 @router.delete(
-    "/tasks/{task_id}/dependencies/{other_id}", status_code=204, summary="Remove a dependency"
+    "/tasks/{task_id:int}/dependencies/{other_id:int}",
+    status_code=204,
+    summary="Remove a dependency",
 )
 def remove_dependency(
     session: SessionDep, principal: Changer, task_id: PathId, other_id: PathId
@@ -204,7 +211,7 @@ def remove_dependency(
 
 
 @router.post(
-    "/events/{event_id}/tasks",
+    "/events/{event_id:int}/tasks",
     status_code=201,
     summary="Create a task from an event (EVT-6)",
     response_model=TaskRead,

@@ -74,7 +74,7 @@ def group_executors(
 
 
 @router.post(
-    "/tasks/{task_id}/copy",
+    "/tasks/{task_id:int}/copy",
     status_code=201,
     summary="Copy a task (TSK-10)",
     response_model=TaskRead,
@@ -99,7 +99,7 @@ def copy_task(
 
 
 @router.post(
-    "/tasks/{task_id}/multiply",
+    "/tasks/{task_id:int}/multiply",
     status_code=201,
     summary="One copy of a task per client (TSK-10), all or nothing",
     response_model=list[TaskRead],
@@ -118,7 +118,7 @@ def multiply_task(
 
 
 @router.get(
-    "/tasks/{task_id}/reminders",
+    "/tasks/{task_id:int}/reminders",
     summary="Reminders of a task (TSK-7)",
     response_model=list[ReminderRead],
 )
@@ -128,7 +128,7 @@ def list_reminders(session: SessionDep, principal: CrmUser, task_id: PathId) -> 
 
 
 @router.post(
-    "/tasks/{task_id}/reminders",
+    "/tasks/{task_id:int}/reminders",
     status_code=201,
     summary="Add a reminder (TSK-7)",
     response_model=ReminderRead,
@@ -149,7 +149,7 @@ def add_reminder(
 
 
 @router.post(
-    "/tasks/{task_id}/reminders/{reminder_id}/repeat",
+    "/tasks/{task_id:int}/reminders/{reminder_id:int}/repeat",
     status_code=201,
     summary="Repeat a reminder at a new time (TSK-7)",
     response_model=ReminderRead,
@@ -172,7 +172,7 @@ def repeat_reminder(
 
 
 @router.delete(
-    "/tasks/{task_id}/reminders/{reminder_id}", status_code=204, summary="Delete a reminder"
+    "/tasks/{task_id:int}/reminders/{reminder_id:int}", status_code=204, summary="Delete a reminder"
 )
 def delete_reminder(
     session: SessionDep, principal: Changer, task_id: PathId, reminder_id: PathId
@@ -184,7 +184,7 @@ def delete_reminder(
 
 
 @router.post(
-    "/tasks/{task_id}/template",
+    "/tasks/{task_id:int}/template",
     status_code=201,
     summary="Save a task as a template (TSK-9)",
     response_model=TemplateRead,
@@ -212,14 +212,14 @@ def list_templates(
     )
 
 
-@router.delete("/task-templates/{template_id}", status_code=204, summary="Delete a template")
+@router.delete("/task-templates/{template_id:int}", status_code=204, summary="Delete a template")
 def delete_template(session: SessionDep, principal: Deleter, template_id: PathId) -> Response:
     tasks_extras.delete_template(session, profile=principal.profile, template_id=template_id)
     return Response(status_code=204)
 
 
 @router.post(
-    "/task-templates/{template_id}/tasks",
+    "/task-templates/{template_id:int}/tasks",
     status_code=201,
     summary="Create a task from a template (TSK-9)",
     response_model=TaskRead,

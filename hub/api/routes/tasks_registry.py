@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from hub.api.deps import CrmUser, HubDep, SessionDep
 from hub.api.routes.tasks_replies import task_replies
-from hub.api.schemas.common import MAX_DB_INT
+from hub.api.schemas.common import MAX_DB_INT, IsoDate
 from hub.api.schemas.tasks import CalendarDayRead, CalendarRead, Moment, TaskPage
 from hub.errors import Invalid
 from hub.services.paging import DEFAULT_LIMIT, MAX_LIMIT
@@ -76,7 +76,7 @@ def task_calendar(
     principal: CrmUser,
     hub: HubDep,
     view: CalendarView = "month",
-    on: Annotated[date | None, Query(alias="date", description="A day of the range")] = None,
+    on: Annotated[IsoDate | None, Query(alias="date", description="A day of the range")] = None,
     project: ProjectQuery = "all",
     executor: QueryId = None,
     status: StatusQuery = None,

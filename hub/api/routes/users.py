@@ -85,13 +85,13 @@ def _guard_powerful(principal: Principal, user: User) -> None:
         access.require_admin(principal.profile)
 
 
-@router.get("/{user_id}", summary="One user")
+@router.get("/{user_id:int}", summary="One user")
 def get_user(session: SessionDep, principal: CrmUser, user_id: PathId) -> UserRead:
     """A user by id."""
     return user_view(users.get_user(session, user_id))
 
 
-@router.patch("/{user_id}", summary="Change a user")
+@router.patch("/{user_id:int}", summary="Change a user")
 def update_user(
     hub: HubDep,
     session: SessionDep,
@@ -109,7 +109,7 @@ def update_user(
     return user_view(user)
 
 
-@router.delete("/{user_id}", status_code=204, summary="Disable a user")
+@router.delete("/{user_id:int}", status_code=204, summary="Disable a user")
 def delete_user(
     session: SessionDep,
     principal: Annotated[Principal, Depends(requires(Action.DELETE, DocType.USER))],
@@ -129,7 +129,7 @@ def _parameters_view(params: UserParameters) -> UserParametersRead:
     )
 
 
-@router.get("/{user_id}/parameters", summary="A user's parameters (SET-9)")
+@router.get("/{user_id:int}/parameters", summary="A user's parameters (SET-9)")
 def read_parameters(
     session: SessionDep,
     principal: Annotated[Principal, Depends(self_or_tab(SettingsTab.USERS))],
@@ -140,7 +140,7 @@ def read_parameters(
     return _parameters_view(get_user_parameters(session, user_id))
 
 
-@router.patch("/{user_id}/parameters", summary="Change a user's parameters (SET-9)")
+@router.patch("/{user_id:int}/parameters", summary="Change a user's parameters (SET-9)")
 def change_parameters(
     session: SessionDep,
     principal: Annotated[Principal, Depends(requires_settings(Action.CHANGE, SettingsTab.USERS))],
@@ -153,13 +153,13 @@ def change_parameters(
     return _parameters_view(params)
 
 
-@router.get("/{user_id}/api-keys", summary="A user's API keys")
+@router.get("/{user_id:int}/api-keys", summary="A user's API keys")
 def list_api_keys(session: SessionDep, principal: SelfOrAdmin, user_id: PathId) -> list[ApiKeyRead]:
     """Keys of the user (their own, or any user's for an administrator)."""
     return [ApiKeyRead.model_validate(key) for key in users.list_api_keys(session, user_id=user_id)]
 
 
-@router.post("/{user_id}/api-keys", status_code=201, summary="Create an API key")
+@router.post("/{user_id:int}/api-keys", status_code=201, summary="Create an API key")
 def create_api_key(
     session: SessionDep, principal: SelfOrAdmin, user_id: PathId, body: ApiKeyCreate
 ) -> ApiKeyCreated:
@@ -169,7 +169,7 @@ def create_api_key(
     return ApiKeyCreated(**ApiKeyRead.model_validate(key).model_dump(), key=plain)
 
 
-@router.delete("/{user_id}/api-keys/{key_id}", status_code=204, summary="Revoke an API key")
+@router.delete("/{user_id:int}/api-keys/{key_id:int}", status_code=204, summary="Revoke an API key")
 def revoke_api_key(
     session: SessionDep, principal: SelfOrAdmin, user_id: PathId, key_id: PathId
 ) -> Response:

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, EmailStr, Field, StringConstraints
 
-from hub.api.schemas.common import MAX_DB_INT, Input, Output, Text, single_line
+from hub.api.schemas.common import MAX_DB_INT, Input, IsoDate, Lax, Output, Text, single_line
 
 VatStatus = Literal["payer", "non_payer", "unknown"]
 PhoneKind = Literal["work", "mobile", "home", "fax", "other"]
@@ -42,6 +42,7 @@ ParentId = Annotated[int, Field(ge=1, le=MAX_DB_INT, description="Parent client,
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$"), Field(examples=["UAH"])]
 Amount = Annotated[
     Decimal,
+    Lax,
     Field(ge=0, max_digits=16, decimal_places=2, description="Not below zero, 2 decimal places"),
 ]
 DocNumber = Annotated[
@@ -151,7 +152,7 @@ class ContactCreate(Input):
     full_name: ClientName
     position: LongLine | None = None
     email: Email | None = None
-    birthday: date | None = None
+    birthday: IsoDate | None = None
     note: Text | None = None
     phones: list[PhoneIn] = Field(default_factory=list, max_length=20)
 
@@ -162,7 +163,7 @@ class ContactUpdate(Input):
     full_name: ClientName = None  # type: ignore[assignment]
     position: LongLine | None = None
     email: Email | None = None
-    birthday: date | None = None
+    birthday: IsoDate | None = None
     note: Text | None = None
     phones: Annotated[list[PhoneIn], Field(max_length=20)] = None  # type: ignore[assignment]
 
@@ -213,7 +214,7 @@ class DocumentCreate(Input):
 
     kind: DocumentKind
     number: DocNumber
-    doc_date: date
+    doc_date: IsoDate
     direction: Direction
     amount: Amount
     currency: Currency = "UAH"
@@ -225,7 +226,7 @@ class DocumentUpdate(Input):
 
     kind: DocumentKind = None  # type: ignore[assignment]
     number: DocNumber = None  # type: ignore[assignment]
-    doc_date: date = None  # type: ignore[assignment]
+    doc_date: IsoDate = None  # type: ignore[assignment]
     direction: Direction = None  # type: ignore[assignment]
     amount: Amount = None  # type: ignore[assignment]
     currency: Currency = None  # type: ignore[assignment]
@@ -239,7 +240,7 @@ class DocumentRead(Output):
     client_id: int
     kind: str
     number: str
-    doc_date: date
+    doc_date: IsoDate
     direction: str
     amount: Decimal
     currency: str

@@ -8,15 +8,22 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
-    AwareDatetime,
     Field,
     StrictInt,
     StringConstraints,
-    field_validator,
 )
 from pydantic_core import PydanticCustomError
 
-from hub.api.schemas.common import MAX_DB_INT, Input, Name, Output, Text, not_null, single_line
+from hub.api.schemas.common import (
+    MAX_DB_INT,
+    Input,
+    IsoMoment,
+    Name,
+    NotNull,
+    Output,
+    Text,
+    single_line,
+)
 
 
 def in_utc_range(value: datetime) -> datetime:
@@ -27,7 +34,7 @@ def in_utc_range(value: datetime) -> datetime:
         raise PydanticCustomError("datetime_parsing", "date and time out of range") from None
 
 
-Moment = Annotated[AwareDatetime, AfterValidator(in_utc_range)]
+Moment = Annotated[IsoMoment, AfterValidator(in_utc_range)]
 DbId = Annotated[int, Field(ge=1, le=MAX_DB_INT)]
 TypeRef = Annotated[
     StrictInt
@@ -70,10 +77,10 @@ class EventCreate(Input):
 class EventUpdate(Input):
     """Changes to an event's card; fields left out keep their values."""
 
-    starts_at: Moment | None = None
+    starts_at: Annotated[Moment | None, NotNull] = None
     ends_at: Moment | None = None
-    type: TypeRef | None = None
-    responsible_type: ResponsibleType | None = None
+    type: Annotated[TypeRef | None, NotNull] = None
+    responsible_type: Annotated[ResponsibleType | None, NotNull] = None
     responsible_id: DbId | None = None
     responsibility_centre: Name | None = None
     client_id: DbId | None = None
@@ -84,11 +91,6 @@ class EventUpdate(Input):
     project_id: DbId | None = None
     journal_id: DbId | None = None
     content: Text | None = None
-
-    @field_validator("starts_at", "type", "responsible_type", mode="before")
-    @classmethod
-    def _not_null(cls, value: Any) -> Any:
-        return not_null(value)
 
 
 class EventRead(Output):

@@ -6,13 +6,12 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, StringConstraints
 
-from hub.api.schemas.common import Input, Output, no_nul, not_null
+from hub.api.schemas.common import Input, NotNull, Output, no_nul
 
 DocTypeCode = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32, pattern=r"^[a-z_]+$")
 ]
 Prefix = Annotated[str, StringConstraints(max_length=16), AfterValidator(no_nul)]
-NotNull = AfterValidator(not_null)
 Width = Annotated[int, Field(ge=1, le=12)]
 Start = Annotated[int, Field(ge=0, le=10**9)]
 

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated
 
-from pydantic import AfterValidator, Field, StringConstraints, field_validator
+from pydantic import AfterValidator, Field, StringConstraints
 
-from hub.api.schemas.common import MAX_DB_INT, Input, Output, no_nul, not_null, single_line
+from hub.api.schemas.common import (
+    MAX_DB_INT,
+    Input,
+    IsoDate,
+    Lax,
+    NotNull,
+    Output,
+    no_nul,
+    single_line,
+)
 
 RefId = Annotated[int, Field(ge=1, le=MAX_DB_INT)]
 ProjectName = Annotated[
@@ -22,7 +31,7 @@ MessageText = Annotated[
     StringConstraints(strip_whitespace=True, min_length=1, max_length=4000),
     AfterValidator(no_nul),
 ]
-Money = Annotated[Decimal, Field(ge=0, max_digits=16, decimal_places=2)]
+Money = Annotated[Decimal, Lax, Field(ge=0, max_digits=16, decimal_places=2)]
 Currency = Annotated[
     str,
     StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z]{3}$"),
@@ -45,8 +54,8 @@ class ProjectCreate(Input):
 
     name: ProjectName
     journal_id: RefId | None = None
-    start_date: date | None = None
-    end_date: date | None = None
+    start_date: IsoDate | None = None
+    end_date: IsoDate | None = None
     manager_id: RefId | None = None
     controller_id: RefId | None = None
     customer_id: RefId | None = None
@@ -58,21 +67,16 @@ class ProjectCreate(Input):
 class ProjectUpdate(Input):
     """Changes to a card; leave a field out to keep it."""
 
-    name: ProjectName | None = None
+    name: Annotated[ProjectName | None, NotNull] = None
     journal_id: RefId | None = None
-    start_date: date | None = None
-    end_date: date | None = None
+    start_date: IsoDate | None = None
+    end_date: IsoDate | None = None
     manager_id: RefId | None = None
     controller_id: RefId | None = None
     customer_id: RefId | None = None
     default_event_type_id: RefId | None = None
     description: LongText | None = None
-    uses_queue: bool | None = None
-
-    @field_validator("name", "uses_queue", mode="before")
-    @classmethod
-    def _not_null(cls, value: Any) -> Any:
-        return not_null(value)
+    uses_queue: Annotated[bool | None, NotNull] = None
 
 
 class ProjectRead(Output):
@@ -106,7 +110,7 @@ class ContractCreate(Input):
     """A new contract of the project (PRJ-2)."""
 
     number: ContractNumber
-    contract_date: date | None = None
+    contract_date: IsoDate | None = None
     client_id: RefId | None = None
     subject: Subject | None = None
     planned_amount: Money = Decimal("0")
@@ -117,18 +121,13 @@ class ContractCreate(Input):
 class ContractUpdate(Input):
     """Changes to a contract."""
 
-    number: ContractNumber | None = None
-    contract_date: date | None = None
+    number: Annotated[ContractNumber | None, NotNull] = None
+    contract_date: IsoDate | None = None
     client_id: RefId | None = None
     subject: Subject | None = None
-    planned_amount: Money | None = None
-    actual_amount: Money | None = None
-    currency: Currency | None = None
-
-    @field_validator("number", "planned_amount", "actual_amount", "currency", mode="before")
-    @classmethod
-    def _not_null(cls, value: Any) -> Any:
-        return not_null(value)
+    planned_amount: Annotated[Money | None, NotNull] = None
+    actual_amount: Annotated[Money | None, NotNull] = None
+    currency: Annotated[Currency | None, NotNull] = None
 
 
 class ContractRead(Output):

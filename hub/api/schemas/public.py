@@ -5,11 +5,25 @@ from __future__ import annotations
 from datetime import datetime, time
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, Field, StringConstraints
+from pydantic import Field, PlainSerializer, StringConstraints, WithJsonSchema
 
-from hub.api.schemas.common import MAX_DB_INT, Input, Output
+from hub.api.schemas.common import MAX_DB_INT, Input, IsoMoment, Output
 
 Id = Annotated[int, Field(ge=1, le=MAX_DB_INT)]
+# Opening hours are a wall-clock time of the office, with no offset: JSON Schema's "time" format
+# (RFC 3339) requires one, so the schema gives the exact shape instead.
+WallTime = Annotated[
+    time,
+    PlainSerializer(lambda value: value.isoformat(timespec="seconds"), return_type=str),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$",
+            "description": "Local time of the office, HH:MM:SS",
+            "examples": ["09:00:00"],
+        }
+    ),
+]
 
 
 class PublicService(Output):
@@ -18,8 +32,8 @@ class PublicService(Output):
     id: int
     name: str
     weekdays: str = Field(description="ISO weekdays it takes bookings on: '12345' is Mon-Fri")
-    opens: time
-    closes: time
+    opens: WallTime
+    closes: WallTime
 
 
 class PublicSlot(Output):
@@ -33,7 +47,7 @@ class PublicBookingIn(Input):
     """Book a free time: a name and a phone and/or an e-mail."""
 
     service_id: Id
-    starts_at: AwareDatetime = Field(description="One of the free slots' starts_at, as given")
+    starts_at: IsoMoment = Field(description="One of the free slots' starts_at, as given")
     companies: int = Field(1, ge=1, le=10, description="How many companies the visitor represents")
     name: Annotated[str, StringConstraints(max_length=200)]
     phone: Annotated[str, StringConstraints(max_length=64)] | None = None

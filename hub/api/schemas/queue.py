@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, Field, StringConstraints
+from pydantic import Field, StringConstraints
 
-from hub.api.schemas.common import MAX_DB_INT, Code, Input, Name, Output, Text
+from hub.api.schemas.common import MAX_DB_INT, Code, Input, IsoMoment, Name, Output, Text
 
 Id = Annotated[int, Field(ge=1, le=MAX_DB_INT)]
 Window = Annotated[
@@ -38,7 +38,7 @@ class BookingCreate(Input):
     """Book a time for a service (Q-2a)."""
 
     service_id: Id
-    booked_at: AwareDatetime = Field(description="The booked start, with its time zone")
+    booked_at: IsoMoment = Field(description="The booked start, with its time zone")
     client: ClientIn | None = None
 
 

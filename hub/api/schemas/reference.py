@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import field_validator
-
-from hub.api.schemas.common import Code, Color, Input, Name, Output, SortOrder, Text, not_null
+from hub.api.schemas.common import (
+    Code,
+    Color,
+    Input,
+    Name,
+    NotNull,
+    Output,
+    SortOrder,
+    Text,
+)
 
 
 class ReferenceCreate(Input):
@@ -23,17 +30,12 @@ class ReferenceCreate(Input):
 class ReferenceUpdate(Input):
     """Changes to an entry; a system entry keeps its code and names."""
 
-    code: Code | None = None
-    name_uk: Name | None = None
-    name_en: Name | None = None
+    # These columns always have a value: leave a field out to keep it, never send null.
+    code: Annotated[Code | None, NotNull] = None
+    name_uk: Annotated[Name | None, NotNull] = None
+    name_en: Annotated[Name | None, NotNull] = None
     description: Text | None = None
-    sort_order: SortOrder | None = None
-
-    @field_validator("code", "name_uk", "name_en", "sort_order", mode="before")
-    @classmethod
-    def _not_null(cls, value: Any) -> Any:
-        # These columns always have a value: leave a field out to keep it, never send null.
-        return not_null(value)
+    sort_order: Annotated[SortOrder | None, NotNull] = None
 
 
 class ReferenceRead(Output):

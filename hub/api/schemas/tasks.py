@@ -5,9 +5,18 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints
 
-from hub.api.schemas.common import MAX_DB_INT, Code, Input, Output, Text, not_null, single_line
+from hub.api.schemas.common import (
+    MAX_DB_INT,
+    Code,
+    Input,
+    IsoMoment,
+    NotNull,
+    Output,
+    Text,
+    single_line,
+)
 
 MIN_YEAR, MAX_YEAR = 1900, 9000
 
@@ -19,7 +28,7 @@ def _sane_year(value: datetime) -> datetime:
 
 
 Moment = Annotated[
-    AwareDatetime,
+    IsoMoment,
     AfterValidator(_sane_year),
     Field(description="Date and time with a time zone, e.g. 2025-03-01T09:00:00+02:00"),
 ]
@@ -67,9 +76,6 @@ class TaskCreate(Input):
     recurrence_interval: Interval = 1
     custom_fields: CustomFields = Field(default_factory=dict)
     executor_ids: IdList = Field(default_factory=list)
-
-
-NotNull = AfterValidator(not_null)
 
 
 class TaskUpdate(Input):

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import EmailStr, Field, StringConstraints
 
-from hub.api.schemas.common import Input, Lang, Name, Output
+from hub.api.schemas.common import Input, Lang, Lax, Name, Output
 from hub.services.access import DocType, SettingsTab
 from hub.services.parameters import UserParameters
 
@@ -146,7 +146,9 @@ class RightsIn(Input):
 class TabsIn(Input):
     """The settings tabs a user sees; empty means all of them."""
 
-    tabs: list[SettingsTab] = Field(default_factory=list, max_length=len(SettingsTab))
+    tabs: list[Annotated[SettingsTab, Lax]] = Field(
+        default_factory=list, max_length=len(SettingsTab)
+    )
 
 
 class ProhibitionIn(Input):

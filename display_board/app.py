@@ -23,6 +23,7 @@ from display_board.widgets import BoardScreen
 from firmware_config.device_config import DeviceConfig
 from firmware_config.hublink import Dispatch, HubLink, kivy_dispatch
 from firmware_config.i18n import Catalogue
+from firmware_config.window import Placement, place
 from hub import __version__
 from hub.protocol import topics
 from hub.protocol.devices import DisplayAnnounce, DisplayBoard
@@ -148,13 +149,24 @@ class Display:
 class DisplayApp(App):  # type: ignore[misc]
     """The Kivy application around one ``Display``."""
 
-    def __init__(self, display_factory: Callable[[], Display], **kwargs: object) -> None:
+    def __init__(
+        self,
+        display_factory: Callable[[], Display],
+        placement: Placement | None = None,
+        **kwargs: object,
+    ) -> None:
+        """``placement``: the window's (given to ``firmware_config.window.prepare`` first)."""
         super().__init__(**kwargs)
         self._factory = display_factory
+        self._placement = placement
         self.display: Display | None = None
 
     def build(self) -> BoardScreen:
         self.title = "Cherga display"
+        if self._placement is not None:
+            from kivy.core.window import Window
+
+            place(Window, self._placement)
         self.display = self._factory()
         return self.display.screen
 

@@ -5,7 +5,7 @@
     cherga display say NUMBER WINDOW --out FILE [--recall] [--config FILE]
 
 Kivy reads its window settings once, when the window is made, so the screen size and rotation
-from the config are set here before anything imports the window.
+from the config are given to ``firmware_config.window`` here before anything imports the window.
 """
 
 from __future__ import annotations
@@ -93,24 +93,18 @@ def main(argv: list[str]) -> int:
 
 
 def run(config: DeviceConfig, settings: DisplaySettings) -> int:
-    """Show the board full screen (or at the configured size) until the app is closed."""
-    from kivy.config import Config
+    """Show the board full screen (at the configured size, if any) until the app is closed."""
+    from firmware_config.window import Placement, prepare
 
-    screen = config.screen
-    if screen is not None and screen.width and screen.height:
-        Config.set("graphics", "width", str(screen.width))
-        Config.set("graphics", "height", str(screen.height))
-    else:
-        Config.set("graphics", "fullscreen", "auto")
-    if screen is not None:
-        Config.set("graphics", "rotation", str(screen.rotation))
-    Config.set("graphics", "show_cursor", "0")
+    # Always the whole screen: the config's size, else the display's (firmware_config.window).
+    placement = Placement.of(config, fullscreen=True)
+    prepare(placement)
 
     from display_board.app import Display, DisplayApp
     from display_board.board import catalogue
 
     texts = catalogue()
-    DisplayApp(lambda: Display(config, settings, texts)).run()
+    DisplayApp(lambda: Display(config, settings, texts), placement=placement).run()
     return 0
 
 

@@ -2,7 +2,7 @@
 
 ``KioskRoot`` is all a test needs: it binds the flow to the window, redraws on every change and
 turns taps into flow calls. ``KioskApp`` adds what only a real kiosk wants: full screen, the
-configured size and rotation, and no way out with Escape.
+configured size and rotation (``firmware_config.window``), and no way out with Escape.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from kivy.clock import Clock
 from kivy.core.window import Window
 from kivy.uix.boxlayout import BoxLayout
 
-from firmware_config.device_config import DeviceConfig
 from firmware_config.hublink import HubLink
+from firmware_config.window import Placement, place
 from hub.protocol import topics
 from hub.protocol.messages import KioskReply
 from kiosk.flow import KioskFlow
@@ -149,18 +149,6 @@ class KioskRoot(BoxLayout):  # type: ignore[misc]
             self.parent.remove_widget(self)
 
 
-def place_window(config: DeviceConfig, fullscreen: bool) -> None:
-    """Size and rotate the window as the device config says."""
-    screen = config.screen
-    if screen is not None and screen.width and screen.height:
-        Window.size = (screen.width, screen.height)
-    if screen is not None:
-        Window.rotation = screen.rotation
-    if fullscreen:
-        Window.fullscreen = "auto"
-        Window.show_cursor = False
-
-
 def connect(flow: KioskFlow, link: HubLink) -> Callable[[], None]:
     """Wire the link to the flow: connection changes and every reply on our reply topic.
 
@@ -182,10 +170,12 @@ def connect(flow: KioskFlow, link: HubLink) -> Callable[[], None]:
 class KioskApp(App):  # type: ignore[misc]
     """The kiosk program: one root, full screen, Escape does nothing."""
 
-    def __init__(self, flow: KioskFlow, link: HubLink, **kwargs: Any) -> None:
+    def __init__(self, flow: KioskFlow, link: HubLink, placement: Placement, **kwargs: Any) -> None:
+        """``placement``: the window's, already given to ``firmware_config.window.prepare``."""
         super().__init__(**kwargs)
         self.flow = flow
         self.link = link
+        self.placement = placement
         self.root_widget: KioskRoot | None = None
         self.scanners: list[CodeSource] = []
         self.title = flow.t("app.title")
@@ -195,7 +185,7 @@ class KioskApp(App):  # type: ignore[misc]
         from kivy.config import Config
 
         Config.set("kivy", "exit_on_escape", "0")
-        place_window(self.link.config, self.flow.settings.fullscreen)
+        place(Window, self.placement)
         connect(self.flow, self.link)
         self.root_widget = KioskRoot(self.flow)
         self.scanners = open_scanners(self.flow.settings.scanner, scan_desk(self.flow))

@@ -72,6 +72,10 @@ def _screenshots(out: Path, texts: Catalogue) -> int:
 def _run(config_path: str, settings: KioskSettings, texts: Catalogue) -> int:
     config = read_config(Path(config_path))
     _kivy_environment()
+    from firmware_config.window import Placement, prepare
+
+    placement = Placement.of(config, settings.fullscreen)
+    prepare(placement)  # before anything imports Kivy's window, which is made at import
     from kivy.clock import Clock
 
     from firmware_config.hublink import HubLink
@@ -80,7 +84,7 @@ def _run(config_path: str, settings: KioskSettings, texts: Catalogue) -> int:
 
     link = HubLink(config, version=VERSION, timeout=settings.request_timeout_s)
     flow = KioskFlow(link, texts, settings)
-    app = KioskApp(flow, link)
+    app = KioskApp(flow, link, placement)
 
     def stop(_signum: int, _frame: Any) -> None:
         # systemd stops the kiosk with SIGTERM: close on Kivy's thread so "offline" is sent.

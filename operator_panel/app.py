@@ -20,6 +20,7 @@ from kivy.uix.widget import Widget
 from firmware_config.device_config import DeviceConfig
 from firmware_config.hublink import Dispatch, HubLink, kivy_dispatch
 from firmware_config.i18n import Catalogue
+from firmware_config.window import Placement, place
 from hub.protocol import topics
 from hub.protocol.base import Request
 from hub.protocol.cards import PanelOperators
@@ -66,6 +67,7 @@ class PanelRoot(FloatLayout):  # type: ignore[misc]  # Kivy has no type informat
     def __init__(self, model: PanelModel, size: tuple[int, int], font_scale: float = 1.0) -> None:
         super().__init__()
         self.model = model
+        self.laid_out_for = size
         s = self.scale = Scale(*size, font_scale)
         paint(self, BACKGROUND)
         self.column = BoxLayout(orientation="vertical", padding=s(10), spacing=s(8))
@@ -120,7 +122,8 @@ class PanelRoot(FloatLayout):  # type: ignore[misc]  # Kivy has no type informat
             self.incoming.fit(size[0] >= size[1])
 
     def stop(self) -> None:
-        """Stop the timers (the root is leaving the window)."""
+        """Stop the timers and listening to the model (the root is leaving the window)."""
+        self.model.off_change(self.refresh)
         if self._ticker is not None:
             self._ticker.cancel()
             self._ticker = None
@@ -293,24 +296,48 @@ class PanelRuntime:
 
 
 class PanelApp(App):  # type: ignore[misc]  # Kivy has no type information
-    """The panel as a full-screen Kivy application."""
+    """The panel as a Kivy application, laid out for its window's real size."""
 
-    def __init__(self, config: DeviceConfig, settings: PanelSettings, size: tuple[int, int]):
+    def __init__(self, config: DeviceConfig, settings: PanelSettings, placement: Placement):
+        """``placement``: the window's, already given to ``firmware_config.window.prepare``."""
         super().__init__()
         self.device = config
         self.panel_settings = settings
-        self.screen_size = size
+        self.placement = placement
         self.runtime: PanelRuntime | None = None
+        self.frame = FloatLayout()
+        self.panel: PanelRoot | None = None
+        self._relayout = Clock.create_trigger(lambda _dt: self._fit(), 0.2)
 
-    def build(self) -> PanelRoot:
+    def build(self) -> FloatLayout:
         """The root widget; the hub link starts with it."""
+        from kivy.core.window import Window
+
         self.title = self.device.name
+        place(Window, self.placement)
         self.runtime = PanelRuntime(self.device, self.panel_settings)
-        root = PanelRoot(self.runtime.model, self.screen_size, self.panel_settings.font_scale)
+        self._fit()
+        Window.bind(size=lambda *_args: self._relayout())
         self.runtime.start()
-        return root
+        return self.frame
+
+    def _fit(self) -> None:
+        """(Re)build the screen for the window's size: every size on it is scaled from it."""
+        from kivy.core.window import Window
+
+        assert self.runtime is not None
+        size = (int(Window.width), int(Window.height))
+        if self.panel is not None and self.panel.laid_out_for == size:
+            return
+        if self.panel is not None:
+            self.panel.stop()
+            self.frame.remove_widget(self.panel)
+        self.panel = PanelRoot(self.runtime.model, size, self.panel_settings.font_scale)
+        self.frame.add_widget(self.panel)
 
     def on_stop(self) -> None:
         """Say offline and close the link when the window closes."""
+        if self.panel is not None:
+            self.panel.stop()
         if self.runtime is not None:
             self.runtime.close()

@@ -41,7 +41,7 @@ def _kivy_env(offscreen: bool) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from operator_panel.settings import load_settings, screen_size
+    from operator_panel.settings import DEFAULT_SIZE, load_settings
 
     source = args.config or os.environ.get("CHERGA_DEVICE_CONFIG")
     if not source:
@@ -57,19 +57,14 @@ def _run(args: argparse.Namespace) -> int:
         print(f"{source}: OK (panel {config.device_id}, window {config.window})")  # noqa: T201
         return 0
     _kivy_env(offscreen=False)
-    width, height = screen_size(config)
-    from kivy.config import Config
+    from firmware_config.window import Placement, prepare
 
-    rotation = config.screen.rotation if config.screen else 0
-    # Kivy's window is sized before rotation; the layout sees the rotated size.
-    physical = (height, width) if rotation in (90, 270) else (width, height)
-    Config.set("graphics", "width", str(physical[0]))
-    Config.set("graphics", "height", str(physical[1]))
-    Config.set("graphics", "rotation", str(rotation))
-    Config.set("graphics", "fullscreen", "auto" if settings.fullscreen else "0")
+    # A window without a configured size opens at the default size (the screen's own pixels).
+    placement = Placement.of(config, settings.fullscreen, windowed_size=DEFAULT_SIZE)
+    prepare(placement)  # before Kivy's window is made
     from operator_panel.app import PanelApp
 
-    PanelApp(config, settings, (width, height)).run()
+    PanelApp(config, settings, placement).run()
     return 0
 
 

@@ -111,6 +111,11 @@ class PanelModel:
         """Call ``listener()`` after every change (the screen redraws from ``view()``)."""
         self._listeners.append(listener)
 
+    def off_change(self, listener: Callable[[], None]) -> None:
+        """Stop calling ``listener`` (a screen that is replaced)."""
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
     def notify(self) -> None:
         """Tell the listeners that something changed (also after setting fields directly)."""
         for listener in list(self._listeners):

@@ -242,3 +242,12 @@ def make_user(client: TestClient, admin_headers: dict[str, str]) -> UserFactory:
         return user_id, login(client, name, password)
 
     return factory
+
+
+@pytest.fixture
+def probes() -> Iterator[list[Any]]:
+    """Raw MQTT clients a test opened by hand (``tests.test_broker.Probe``), closed at its end."""
+    made: list[Any] = []
+    yield made
+    for probe in made:
+        probe.close()

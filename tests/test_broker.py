@@ -154,14 +154,6 @@ def broker(tmp_path: Path, registry: list[Device]) -> Iterator[Mosquitto]:
     started.stop()
 
 
-@pytest.fixture
-def probes() -> Iterator[list[Probe]]:
-    made: list[Probe] = []
-    yield made
-    for probe in made:
-        probe.close()
-
-
 def _connect(broker: Mosquitto, probes: list[Probe], user: str) -> Probe:
     hub = user == HUB_MQTT_USER
     password = HUB_PASSWORD if hub else DEVICES[user][1]

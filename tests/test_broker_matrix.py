@@ -107,14 +107,6 @@ def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mosquitto]:
     started.stop()
 
 
-@pytest.fixture
-def probes() -> Iterator[list[Probe]]:
-    made: list[Probe] = []
-    yield made
-    for probe in made:
-        probe.close()
-
-
 def join(
     broker: Mosquitto, probes: list[Probe], user: str, *, client_id: str | None = None
 ) -> Probe:

@@ -11,7 +11,6 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import paho.mqtt.client as mqtt
@@ -53,14 +52,6 @@ def raw(site: Site, device: str) -> Probe:  # noqa: F811
     probe = connect(site.broker.broker, device, site.passwords[device])
     assert probe.connects.get(timeout=WAIT) == "Success"
     return probe
-
-
-@pytest.fixture
-def probes() -> Iterator[list[Probe]]:
-    made: list[Probe] = []
-    yield made
-    for probe in made:
-        probe.close()
 
 
 def wait_until(what: str, check: Any, timeout: float = WAIT) -> Any:

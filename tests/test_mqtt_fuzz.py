@@ -35,7 +35,7 @@ from tests.test_coordinator import (
     rid,
     site,  # noqa: F401 (a fixture)
 )
-from tests.test_mqtt_faults import probes, wait_until  # noqa: F401 (a fixture)
+from tests.test_mqtt_faults import wait_until
 
 
 def _models() -> list[type[BaseModel]]:
@@ -126,7 +126,7 @@ SENDERS: dict[TopicKind, tuple[str, Callable[[str, str], str]]] = {
 @pytest.mark.parametrize("backend", ["sqlite"])
 def test_fuzzed_device_messages_over_the_broker_leave_the_hub_serving(
     site: Site,  # noqa: F811
-    probes: list[Probe],  # noqa: F811
+    probes: list[Probe],
 ) -> None:
     from hub.broker.embedded import sync_broker
 

@@ -15,7 +15,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -30,7 +29,7 @@ from firmware_config.device_config import ScreenConfig, write_config
 from hub.db.models import DeviceRequest
 from hub.protocol.messages import Finish, IssueTicket, KioskReply, PanelReply, SetStatus
 from tests.screens import Screen, have, weston, xvfb
-from tests.test_appliance_startup import ROOT, Program, device, device_config, program_env
+from tests.test_appliance_startup import Program, device, device_config, program_env, started
 from tests.test_coordinator import Site, ask, login, make_service, rid, site  # noqa: F401
 
 pytestmark = [
@@ -81,31 +80,12 @@ def populate(the_site: Site) -> None:
 
 @contextmanager
 def running(tmp_path: Path, screen: Screen, args: list[str], name: str) -> Iterator[Program]:
-    """``cherga ARGS`` on ``screen``; killed by its PID on the way out."""
+    """``cherga ARGS`` on ``screen``; stopped by its PID on the way out (SIGTERM, then SIGKILL)."""
     env = program_env(tmp_path)
     env.pop("SDL_VIDEODRIVER")  # a real screen: SDL picks X11 from DISPLAY
     env.update(screen.env, DISPLAY=screen.display)
-    out, err = tmp_path / f"{name}.out", tmp_path / f"{name}.err"
-    with out.open("wb") as stdout, err.open("wb") as stderr:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "hub.cli", *args],
-            cwd=ROOT,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=stdout,
-            stderr=stderr,
-        )
-    program = Program(process, out, err, tmp_path / "kivy-home")
-    try:
+    with started(tmp_path, name, args, env=env, graceful=True) as program:
         yield program
-    finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(20)
 
 
 def listed(the_site: Site) -> bool:

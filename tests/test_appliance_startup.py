@@ -17,7 +17,7 @@ import sys
 import time
 import wave
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -127,14 +127,22 @@ class Program:
 
 
 @contextmanager
-def started(tmp_path: Path, name: str, args: list[str]) -> Iterator[Program]:
-    """``cherga ARGS`` as a subprocess; killed by its PID on the way out if still running."""
+def started(
+    tmp_path: Path,
+    name: str,
+    args: list[str],
+    *,
+    env: dict[str, str] | None = None,
+    graceful: bool = False,
+) -> Iterator[Program]:
+    """``cherga ARGS`` as a subprocess (``env``: else ``program_env``); stopped by its PID on the
+    way out if still running: killed, or with ``graceful`` asked first (SIGTERM)."""
     out, err = tmp_path / f"{name}.out", tmp_path / f"{name}.err"
     with out.open("wb") as stdout, err.open("wb") as stderr:
         process = subprocess.Popen(
             [sys.executable, "-m", "hub.cli", *args],
             cwd=ROOT,
-            env=program_env(tmp_path),
+            env=env if env is not None else program_env(tmp_path),
             stdin=subprocess.DEVNULL,
             stdout=stdout,
             stderr=stderr,
@@ -143,6 +151,10 @@ def started(tmp_path: Path, name: str, args: list[str]) -> Iterator[Program]:
     try:
         yield program
     finally:
+        if process.poll() is None and graceful:
+            process.terminate()
+            with suppress(subprocess.TimeoutExpired):
+                process.wait(STOP_WAIT)
         if process.poll() is None:
             process.kill()
         process.wait(STOP_WAIT)

@@ -18,9 +18,8 @@ from hub.errors import Conflict, Invalid
 from hub.protocol import topics
 from hub.protocol.devices import DeviceState, PhoneStatus
 from hub.services import devices
-from tests.conftest import ADMIN_PASSWORD
 from tests.test_devices import _cherga, _env
-from tests.test_web_pages import token_of
+from tests.test_web_pages import log_in_to_console
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -146,12 +145,7 @@ def test_devices_page_shows_the_phone_registration_and_busy_lines(
         for device_id, phone in (("phone-1", status), ("phone-2", None)):
             state = DeviceState(state="online", role="phone", phone=phone)
             devices.record_state(session, site="main", device_id=device_id, state=state)
-    page = client.get("/console/login?lang=en")
-    client.post(
-        "/console/login",
-        data={"csrf": token_of(page.text), "username": "admin", "password": ADMIN_PASSWORD},
-        follow_redirects=False,
-    )
+    log_in_to_console(client)
     shown = client.get("/console/devices?fragment=1&lang=en")
     assert shown.status_code == 200, shown.text
     rows = {part.split('"', 1)[0]: part for part in shown.text.split('data-device="')[1:]}

@@ -29,7 +29,6 @@ from hub.protocol import topics
 from hub.protocol.messages import KioskReply, ListServices, PanelReply, SetStatus, decode
 from hub.services import outbox
 from hub.services.queue import QueueContext
-from tests.conftest import ADMIN_PASSWORD
 from tests.mqtt import open_for_broker
 from tests.pg import free_port
 from tests.test_broker import Probe, connect
@@ -42,7 +41,7 @@ from tests.test_coordinator import (
     rid,
     site,  # noqa: F401 (a fixture)
 )
-from tests.test_web_pages import token_of
+from tests.test_web_pages import log_in_to_console
 
 NESTED = b"[" * 1100 + b"]" * 1100
 
@@ -161,12 +160,7 @@ def test_healthz_reports_the_mqtt_link(site: Site) -> None:  # noqa: F811
 def test_the_devices_page_shows_the_hubs_own_link(site: Site) -> None:  # noqa: F811
     site.coordinator.link_grace = 0.5
     with TestClient(create_app(site.hub)) as http:
-        page = http.get("/console/login?lang=en")
-        http.post(
-            "/console/login",
-            data={"csrf": token_of(page.text), "username": "admin", "password": ADMIN_PASSWORD},
-            follow_redirects=False,
-        )
+        log_in_to_console(http)
         shown = http.get("/console/devices?fragment=1&lang=en")
         assert shown.status_code == 200, shown.text
         assert 'class="card hub-link" data-ok="yes"' in shown.text

@@ -18,6 +18,17 @@ def token_of(page: str) -> str:
     return found.group(1)
 
 
+def log_in_to_console(client: TestClient) -> None:
+    """Log ``client`` in to the hall console as the administrator (its cookie kept)."""
+    page = client.get("/console/login?lang=en")
+    answer = client.post(
+        "/console/login",
+        data={"csrf": token_of(page.text), "username": "admin", "password": ADMIN_PASSWORD},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303, answer.text
+
+
 def test_booking_form_works_without_javascript_and_checks_csrf(
     hub: Hub, client: TestClient, admin_headers: dict[str, str]
 ) -> None:

@@ -52,7 +52,7 @@ from hub.db.models.queue import QueueOperator, QueueTicket
 from hub.protocol.client import DeviceClient
 from hub.protocol.messages import Finish, IssueTicket, KioskReply, PanelReply, SetStatus
 from tests.conftest import make_settings, new_postgres_database
-from tests.coordinator_site import DeviceSpec, HubProcess, register, running_site
+from tests.coordinator_site import DeviceSpec, HubProcess, running_site
 from tests.fault_site import (
     Ledger,
     TicketLoad,
@@ -66,7 +66,7 @@ from tests.fault_site import (
     wait_for_progress,
 )
 from tests.pg import PostgresServer, find_pg_bin, free_port, start_postgres
-from tests.test_coordinator import PASSWORD, Site, login, make_service
+from tests.test_coordinator import PASSWORD, Site, login, make_service, register
 from tests.test_coordinator_concurrency import _press_free_at_once
 
 OPERATORS, TICKETS = 50, 20
@@ -96,7 +96,7 @@ def kills(url: str, folder: Path, rounds: int, seed: int) -> None:
         passwords = register(hub, specs)
         service = make_service(cast(Site, SimpleNamespace(hub=hub)), "Паспорти", ["olena"])
         broker = start_site_broker(hub, folder / "broker")
-        kiosks = [kiosk_client(broker, d, passwords[d]) for _, d, _ in specs]
+        kiosks = [kiosk_client(broker, d, passwords[d].password) for _, d, _ in specs]
         clients += kiosks
         for client in kiosks:
             client.start(wait=30)

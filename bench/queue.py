@@ -2,12 +2,14 @@
 
     .venv/bin/python bench/queue.py [--quick] [--kiosks 4] [--tickets 2000] [--calls 500]
                                     [--rate 20] [--database-url URL] [--breakdown] [--profile]
+                                    [--plain]
 
 A hub on a fresh SQLite file in a temporary folder (or on the empty PostgreSQL database given by
---database-url), migrated as on a first start, with its own Mosquitto (per-device passwords and
-ACL, loopback) and the MQTT coordinator running in this process. The devices (one display,
---kiosks kiosks, 50 panels at windows 1..50) are real DeviceClients in a second process, so their
-threads do not compete for the hub's interpreter lock, as on real appliances.
+--database-url), migrated as on a first start, with its own Mosquitto (devices over TLS with
+their certificates, or with --plain over TCP with passwords; ACL; loopback) and the MQTT
+coordinator running in this process. The devices (one display, --kiosks kiosks, 50 panels at
+windows 1..50) are real DeviceClients in a second process, so their threads do not compete for
+the hub's interpreter lock, as on real appliances.
 
 1. throughput: each kiosk, in its own thread, issues tickets as fast as its replies come back,
    --tickets in all; tickets per second and the request's round trip.
@@ -67,6 +69,7 @@ from sqlalchemy.orm import Session
 from hub.bootstrap import Hub, bootstrap
 from hub.broker.embedded import start_embedded
 from hub.broker.mosquitto import find_mosquitto, free_port
+from hub.broker.provision import Credentials, issue_credentials
 from hub.cli import settle_memory
 from hub.config import Settings
 from hub.coordinator import handlers
@@ -118,7 +121,7 @@ class SiteInfo:
     host: str
     port: int
     site: str
-    passwords: dict[str, str]
+    credentials: dict[str, Credentials]
     display: str
     kiosks: list[str]
     panels: list[str]  # panel-i sits at window i; operators[i] logs in there
@@ -142,10 +145,11 @@ def let_broker_in(folder: Path) -> None:
         part.chmod(part.stat().st_mode | stat.S_IXOTH)
 
 
-def provision(hub: Hub, kiosks: int) -> tuple[dict[str, str], int, int]:
-    """Register the devices, two services and the operators; returns passwords and service ids."""
+def provision(hub: Hub, kiosks: int) -> tuple[dict[str, Credentials], int, int]:
+    """Register the devices, two services and the operators; returns the devices' credentials
+    (as ``cherga device add`` issues them) and the service ids."""
     site = hub.settings.site
-    passwords: dict[str, str] = {}
+    issued: dict[str, Credentials] = {}
     wanted: list[tuple[str, str, int | None]] = [("display", "display-1", None)]
     wanted += [("kiosk", f"kiosk-{i}", None) for i in range(1, kiosks + 1)]
     wanted += [("panel", f"panel-{i}", i) for i in range(1, OPERATORS + 1)]
@@ -154,7 +158,9 @@ def provision(hub: Hub, kiosks: int) -> tuple[dict[str, str], int, int]:
             created = devices.add_device(
                 session, role=role, name=device_id, site=site, device_id=device_id, window=window
             )
-            passwords[device_id] = created.mqtt_password
+            issued[device_id] = issue_credentials(
+                hub.settings, session, created.device, created.mqtt_password
+            )
         bulk = Project(number="BULK", name="Довідки", uses_queue=True)
         line = Project(number="PASS", name="Паспорти", uses_queue=True)
         session.add_all([bulk, line])
@@ -170,7 +176,7 @@ def provision(hub: Hub, kiosks: int) -> tuple[dict[str, str], int, int]:
                     DocRight(user_id=user.id, doc_type=doc_type, can_create=True, can_change=True)
                 )
             session.add(ProjectMember(project_id=line.id, user_id=user.id))
-        return passwords, bulk.id, line.id
+        return issued, bulk.id, line.id
 
 
 class Stages:
@@ -446,14 +452,11 @@ class Fleet:
 
     def _client(self, device: str, role: DeviceRole) -> DeviceClient:
         client = DeviceClient(
-            host=self.info.host,
-            port=self.info.port,
             site=self.info.site,
             device=device,
             role=role,
-            username=device,
-            password=self.info.passwords[device],
             version="bench",
+            **self.info.credentials[device].mqtt_config().client_options(),
         )
         self.clients.append(client)
         client.start()
@@ -732,21 +735,31 @@ class Devices:
 # ---- the run --------------------------------------------------------------------------------
 
 
-def conditions(hub: Hub, kiosks: int, shards: int) -> list[str]:
+def cpu_model() -> str:
+    """The processor's name, as /proc/cpuinfo gives it."""
     try:
-        model = next(
+        return next(
             line.split(":", 1)[1].strip()
             for line in Path("/proc/cpuinfo").read_text().splitlines()
             if line.startswith("model name")
         )
     except (OSError, StopIteration):
-        model = platform.processor() or "?"
+        return platform.processor() or "?"
+
+
+def broker_version() -> str:
+    """Mosquitto's version line."""
     try:
-        broker = subprocess.run(
+        return subprocess.run(
             [find_mosquitto(), "-h"], capture_output=True, text=True, timeout=5
         ).stdout.splitlines()[0]
     except (OSError, IndexError, subprocess.SubprocessError):
-        broker = "mosquitto (version unknown)"
+        return "mosquitto (version unknown)"
+
+
+def conditions(hub: Hub, kiosks: int, shards: int) -> list[str]:
+    model, broker = cpu_model(), broker_version()
+    link = "TLS, device certificates" if hub.settings.mqtt_tls else "plain TCP, passwords"
     if hub.engine.dialect.name == "sqlite":
         database = f"SQLite {sqlite3.sqlite_version} (WAL, synchronous=NORMAL) in a temp folder"
     else:
@@ -758,7 +771,7 @@ def conditions(hub: Hub, kiosks: int, shards: int) -> list[str]:
         f"machine:  {os.cpu_count()} CPUs ({model}), {platform.system()} {platform.release()}, "
         f"load average {load}",
         f"software: Python {platform.python_version()}, paho-mqtt {paho.mqtt.__version__}, "
-        f"{broker} (per-device auth + ACL, loopback, QoS 1)",
+        f"{broker} ({link} + ACL, loopback, QoS 1)",
         f"database: {database}",
         f"site:     1 display, {kiosks} kiosks (no printers), {OPERATORS} panels with "
         f"{OPERATORS} operators; hub + coordinator ({shards} request workers) in this process, "
@@ -785,6 +798,9 @@ def main() -> None:
         "--breakdown", action="store_true", help="time every stage and SQL statement of the hub"
     )
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--plain", action="store_true", help="devices on plain TCP (to compare with TLS)"
+    )
     args = parser.parse_args()
     if args.quick:
         args.tickets, args.calls = 200, 100
@@ -807,12 +823,13 @@ def run(args: argparse.Namespace, folder: Path) -> None:
         password_hash_memory_kib=1024,
         password_hash_time_cost=1,
         mqtt_port=free_port(),
+        mqtt_tls=not args.plain,
         log_level="WARNING",
     )
     with ExitStack() as stack:
         hub = bootstrap(settings, announce=lambda _password: None)
         stack.callback(hub.close)
-        passwords, bulk, line = provision(hub, args.kiosks)
+        credentials, bulk, line = provision(hub, args.kiosks)
         let_broker_in(settings.data_dir / "mqtt")
         broker = start_embedded(settings, hub.sessions)
         stack.callback(broker.stop)
@@ -827,7 +844,7 @@ def run(args: argparse.Namespace, folder: Path) -> None:
             host=broker.device_host,
             port=broker.device_port,
             site=settings.site,
-            passwords=passwords,
+            credentials=credentials,
             display="display-1",
             kiosks=[f"kiosk-{i}" for i in range(1, args.kiosks + 1)],
             panels=[f"panel-{i}" for i in range(1, OPERATORS + 1)],

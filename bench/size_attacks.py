@@ -35,7 +35,9 @@ import httpx
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
+from firmware_config.device_config import read_config
 from hub.broker.mosquitto import MAX_PACKET, free_port
+from hub.protocol.tls import client_context
 
 CHERGA = str(_ROOT / ".venv" / "bin" / "cherga")
 
@@ -63,11 +65,15 @@ def wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 12
     raise RuntimeError("the hub did not become healthy")
 
 
-def mqtt_attack(device: dict[str, object], port: int, size: int, count: int) -> int:
-    """Publish ``count`` payloads of ``size`` bytes as the kiosk; how many the broker took."""
+def mqtt_attack(device: dict[str, object], config: Path, size: int, count: int) -> int:
+    """Publish ``count`` payloads of ``size`` bytes as the kiosk (with the credentials of its
+    config file: over TLS by default); how many the broker took."""
+    mqtt_config = read_config(config).mqtt
     client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="bench-attacker")
-    client.username_pw_set(str(device["mqtt_username"]), str(device["mqtt_password"]))
-    client.connect("127.0.0.1", port)
+    client.username_pw_set(mqtt_config.username, mqtt_config.password.get_secret_value())
+    if mqtt_config.tls is not None:
+        client.tls_set_context(client_context(mqtt_config.tls.client_tls()))
+    client.connect(mqtt_config.host, mqtt_config.port)
     client.loop_start()
     topic = f"cherga/v1/{device['site']}/kiosk/{device['device_id']}/req"
     taken = 0
@@ -128,13 +134,17 @@ def main() -> None:
             **os.environ,
             "CHERGA_DATA_DIR": str(Path(folder) / "data"),
             "CHERGA_PORT": str(http),
+            # The sizes the app refuses are measured, not TLS: plain HTTP on this port.
+            "CHERGA_HTTPS": "false",
             "CHERGA_MQTT_PORT": str(broker),
             "CHERGA_ADMIN_PASSWORD": "bench-admin-1",
             "CHERGA_LOG_LEVEL": "WARNING",
         }
         env.pop("CHERGA_MQTT_URL", None)
+        config = Path(folder) / "kiosk.toml"
+        add = [CHERGA, "device", "add", "--role", "kiosk", "--name", "Кіоск", "--json"]
         added = subprocess.run(
-            [CHERGA, "device", "add", "--role", "kiosk", "--name", "Кіоск", "--json"],
+            [*add, "--config-out", str(config)],
             env=env,
             capture_output=True,
             text=True,
@@ -149,13 +159,13 @@ def main() -> None:
                 time.sleep(2)
                 print(f"hub at rest: {rss_mb(hub.pid):.0f} MB")
                 size = int(args.mqtt_mb * 2**20)
-                taken = mqtt_attack(device, broker, size, args.mqtt_count)
+                taken = mqtt_attack(device, config, size, args.mqtt_count)
                 print(
                     f"MQTT: {args.mqtt_count} x {args.mqtt_mb:g} MB from a kiosk's login "
                     f"({taken} taken by the broker): hub {rss_mb(hub.pid):.0f} MB"
                 )
                 over = MAX_PACKET + 1
-                taken = mqtt_attack(device, broker, over, 3)
+                taken = mqtt_attack(device, config, over, 3)
                 print(
                     f"MQTT: 3 x {over / 2**20:.1f} MB (past the broker's limit, {taken} taken): "
                     f"hub {rss_mb(hub.pid):.0f} MB"

@@ -25,7 +25,7 @@ case "$role" in
   hub) extras="hub"; packages=(python3-venv mosquitto) ;;
   # xvfb..xwayland: the appliances on real screens (tests/test_appliance_screens.py): bare X,
   # window managers, weston (Wayland) with XWayland, and the screenshots of them.
-  test) extras="test"; packages=(python3-venv postgresql mosquitto mosquitto-clients curl jq libgl1-mesa-dri libegl1 libegl-mesa0 libmtdev1 espeak-ng chromium chromium-driver kamailio sip-tester baresip alsa-utils xvfb x11-apps x11-utils imagemagick openbox matchbox-window-manager weston xwayland) ;;
+  test) extras="test"; packages=(python3-venv postgresql mosquitto mosquitto-clients curl jq libgl1-mesa-dri libegl1 libegl-mesa0 libmtdev1 espeak-ng chromium chromium-driver libnss3-tools tcpdump kamailio kamailio-tls-modules sip-tester baresip alsa-utils xvfb x11-apps x11-utils imagemagick openbox matchbox-window-manager weston xwayland) ;;
   # Kivy draws through SDL2 with Mesa's OpenGL (KMS/DRM on a Pi, no desktop needed).
   kiosk) extras="kiosk"; packages=(python3-venv libgl1-mesa-dri libegl1 libegl-mesa0 libmtdev1) ;;
   panel) extras="panel"; packages=(python3-venv libgl1-mesa-dri libegl1 libegl-mesa0 libmtdev1) ;;

@@ -15,6 +15,8 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 
+from hub.protocol.tls import ClientTls, TlsSetupError, client_context
+
 SafeId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
 Role = Literal["kiosk", "printer", "panel", "display", "phone"]
 
@@ -27,6 +29,34 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
+Pem = Annotated[str, Field(min_length=64, max_length=20_000, pattern=r"^-----BEGIN [A-Z ]+-----")]
+
+
+class MqttTls(_Strict):
+    """MQTT over TLS: the office's CA the broker is checked against, and this device's own
+    certificate and key, from which the broker takes its identity."""
+
+    ca: Pem = Field(title="CA certificate", description="The office's CA (PEM).")
+    cert: Pem | None = Field(None, title="Certificate", description="This device's (PEM).")
+    key: SecretStr | None = Field(None, title="Private key", description="Its key (PEM).")
+
+    @model_validator(mode="after")
+    def _usable(self) -> Self:
+        try:
+            client_context(self.client_tls())
+        except TlsSetupError as exc:
+            raise ValueError(str(exc)) from None
+        return self
+
+    def client_tls(self) -> ClientTls:
+        """What the MQTT client needs."""
+        return ClientTls(
+            ca_pem=self.ca,
+            cert_pem=self.cert,
+            key_pem=self.key.get_secret_value() if self.key is not None else None,
+        )
+
+
 class MqttConfig(_Strict):
     """The broker and this device's credentials on it."""
 
@@ -34,6 +64,17 @@ class MqttConfig(_Strict):
     port: Annotated[int, Field(ge=1, le=65535)] = 1883
     username: SafeId
     password: SecretStr
+    tls: MqttTls | None = None
+
+    def client_options(self) -> dict[str, Any]:
+        """The keyword arguments of ``DeviceClient`` for this broker and these credentials."""
+        return {
+            "host": self.host,
+            "port": self.port,
+            "username": self.username,
+            "password": self.password.get_secret_value(),
+            "tls": self.tls.client_tls() if self.tls is not None else None,
+        }
 
 
 class ScreenConfig(_Strict):
@@ -84,6 +125,16 @@ def _describe(error: Any) -> str:
     return f"{loc}: {error.get('msg', 'invalid')}"
 
 
+def _is_block(text: str) -> bool:
+    """Whether ``text`` can be written as a TOML multi-line literal string as it is: lines of
+    printable characters, ending in a newline, without the closing quotes."""
+    return (
+        text.endswith("\n")
+        and "'''" not in text
+        and all(line.isprintable() for line in text[:-1].split("\n"))
+    )
+
+
 def _toml_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -91,6 +142,9 @@ def _toml_value(value: Any) -> str:
         return str(value)
     if isinstance(value, float):
         return repr(value)
+    if isinstance(value, str) and _is_block(value):
+        # A PEM block stays readable: a multi-line literal string (its first newline is dropped).
+        return f"'''\n{value}'''"
     if isinstance(value, str):
         return json.dumps(value, ensure_ascii=False)  # a JSON string is a valid TOML basic string
     if isinstance(value, list):
@@ -116,7 +170,13 @@ def to_toml(config: DeviceConfig) -> str:
     """The TOML text of ``config`` (with the password in clear: the file is private)."""
     data = config.model_dump(exclude_none=True)
     data["mqtt"]["password"] = config.mqtt.password.get_secret_value()
-    lines = ["# Cherga device configuration: keep it private (it holds the MQTT password)."]
+    tls = config.mqtt.tls
+    if tls is not None and tls.key is not None:
+        data["mqtt"]["tls"]["key"] = tls.key.get_secret_value()
+    lines = [
+        "# Cherga device configuration: keep it private (it holds the device's MQTT password"
+        + (" and key)." if tls is not None and tls.key is not None else ").")
+    ]
     tables = {k: v for k, v in data.items() if isinstance(v, dict) and v}
     lines += [f"{k} = {_toml_value(v)}" for k, v in data.items() if not isinstance(v, dict)]
     for table, values in tables.items():

@@ -58,13 +58,10 @@ class HubLink:
         self.timeout = timeout
         self._dispatch = dispatch
         self.client = DeviceClient(
-            host=config.mqtt.host,
-            port=config.mqtt.port,
+            **config.mqtt.client_options(),
             site=config.site,
             device=config.device_id,
             role=config.role,
-            username=config.mqtt.username,
-            password=config.mqtt.password.get_secret_value(),
             version=version,
         )
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix=f"{config.role}-req")

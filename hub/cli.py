@@ -12,8 +12,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pydantic import SecretStr
-
 from hub import __version__
 from hub.config import ConfigError, Settings, load_settings
 
@@ -102,8 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _device_parser(sub: Any) -> None:
-    """``cherga device add|list|revoke``: provisioning appliances and their MQTT credentials."""
-    device = sub.add_parser("device", help="appliances: provision, list, revoke")
+    """``cherga device add|list|revoke|renew``: appliances and their MQTT credentials."""
+    device = sub.add_parser("device", help="appliances: provision, list, revoke, renew")
     device_sub = device.add_subparsers(dest="device_command", required=True, metavar="ACTION")
     add = device_sub.add_parser("add", help="register a device and print its MQTT credentials")
     _common(add)
@@ -126,6 +124,16 @@ def _device_parser(sub: Any) -> None:
     revoke = device_sub.add_parser("revoke", help="cut a device off the broker")
     _common(revoke)
     revoke.add_argument("device_id", metavar="ID")
+    renew = device_sub.add_parser(
+        "renew",
+        help="give a device new credentials (password and certificate); the old ones stop working",
+    )
+    _common(renew)
+    renew.add_argument("device_id", metavar="ID")
+    renew.add_argument("--json", action="store_true", help="print the result as JSON")
+    renew.add_argument(
+        "--config-out", metavar="FILE", help="write the device's new config file (mode 0600)"
+    )
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -198,36 +206,57 @@ def return_large_buffers() -> None:
 
 
 def run_hub(settings: Settings) -> None:
-    """Migrate, seed and serve the HTTP API until stopped."""
-    import uvicorn
-
+    """Migrate, seed and serve the API and pages (HTTPS; plain HTTP redirects) until stopped."""
     from hub.api.app import create_app
+    from hub.api.serving import hub_servers
     from hub.bootstrap import bootstrap
+    from hub.broker.embedded import sync_broker
+    from hub.tls.authority import AuthorityError
+    from hub.tls.office import office_authority, server_names
+    from hub.tls.renewal import CertificateRenewal
 
     hub = bootstrap(settings)
+    try:
+        authority = office_authority(settings)
+        # Made before the servers read the certificate: any later change of its files is news.
+        renewal = CertificateRenewal(authority, lambda: server_names(settings))
+        # Bound before the broker starts: a port in use stops the start with one line.
+        servers = hub_servers(settings, create_app(hub), authority)
+    except AuthorityError as exc:
+        hub.close()
+        raise ConfigError(str(exc)) from None
+    except BaseException:
+        hub.close()
+        raise
     broker = _start_broker(hub)
     coordinator = _start_coordinator(hub, broker)
+    servers.follow(renewal)
+    if broker is not None and broker.broker.tls is not None:
+        # After every check: the broker takes a renewed certificate, and its revocation list is
+        # signed again long before it would run out (OpenSSL then refuses every device).
+        def refresh_broker() -> None:
+            sync_broker(settings, hub.sessions)
+
+        renewal.on_checked(refresh_broker)
+    renewal.start()
     settle_memory()
     logger.info(
-        "Cherga %s on http://%s:%s (database: %s)",
+        "Cherga %s on %s%s (database: %s)",
         __version__,
-        settings.host,
-        settings.port,
+        servers.url,
+        f", {servers.redirect_url} redirects there" if servers.redirect_url else "",
         hub.engine.url.render_as_string(hide_password=True),
     )
+    if servers.certificate is not None and servers.certificate.office:
+        logger.info("browsers and devices trust the hub once they trust %s", authority.ca_file)
     try:
-        uvicorn.run(
-            create_app(hub),
-            host=settings.host,
-            port=settings.port,
-            log_config=None,
-            access_log=False,
-            proxy_headers=False,
-        )
+        servers.run(on_hangup=renewal.wake)
     finally:
+        renewal.stop()
         coordinator.stop()
         if broker is not None:
             broker.stop()
+        servers.close()
         hub.close()
 
 
@@ -344,24 +373,14 @@ def _device_row(device: Device) -> dict[str, Any]:
     }
 
 
-def _phone_link(config_model: Any, phone: str | None) -> dict[str, Any]:
-    """Where a panel's config names its phone agent: ``phone_device``, at the top level once
-    the device config declares it (like a kiosk's ``printer``), else in the panel's own
-    ``[settings]`` table (the strict config refuses unknown top-level keys)."""
-    if phone is None:
-        return {}
-    if "phone_device" in config_model.model_fields:
-        return {"phone_device": phone}
-    return {"settings": {"phone_device": phone}}
-
-
 def _device(args: argparse.Namespace, settings: Settings) -> int:
-    """Provision, list or revoke devices; the broker's files follow every change."""
+    """Provision, list, revoke or renew devices; the broker's files follow every change."""
     import json
 
-    from firmware_config.device_config import DeviceConfig, MqttConfig, write_config
+    from firmware_config.device_config import write_config
     from hub.bootstrap import bootstrap
-    from hub.broker.embedded import device_endpoint, sync_broker
+    from hub.broker.embedded import sync_broker
+    from hub.broker.provision import device_config, issue_credentials
     from hub.db.engine import transaction
     from hub.services import devices
 
@@ -391,56 +410,69 @@ def _device(args: argparse.Namespace, settings: Settings) -> int:
         if args.device_command == "revoke":
             with transaction(hub.sessions) as session:
                 devices.revoke_device(session, args.device_id)
-            sync_broker(settings, hub.sessions)
+            sync_broker(settings, hub.sessions, cut_off=[args.device_id])
             out.write(f"revoked {args.device_id}\n")
             return 0
         with transaction(hub.sessions) as session:
-            created = devices.add_device(
-                session,
-                role=args.role,
-                name=args.name,
-                site=args.site or settings.site,
-                window=args.window,
-                printer_id=args.printer,
-                device_id=args.device_id,
-                phone_id=args.phone,
+            if args.device_command == "renew":
+                created = devices.renew_password(session, args.device_id)
+            else:
+                created = devices.add_device(
+                    session,
+                    role=args.role,
+                    name=args.name,
+                    site=args.site or settings.site,
+                    window=args.window,
+                    printer_id=args.printer,
+                    device_id=args.device_id,
+                    phone_id=args.phone,
+                )
+            credentials = issue_credentials(
+                settings, session, created.device, created.mqtt_password
             )
             row = _device_row(created.device)
-        sync_broker(settings, hub.sessions)
-        host, port = device_endpoint(settings)
+            if config_out is not None:
+                # Written before the commit: a file that cannot be written leaves no device.
+                write_config(device_config(session, created.device, credentials), config_out)
+        renewed = [row["device_id"]] if args.device_command == "renew" else []
+        sync_broker(settings, hub.sessions, cut_off=renewed)
         result = {
             **row,
-            "mqtt_host": host,
-            "mqtt_port": port,
-            "mqtt_username": row["device_id"],
-            "mqtt_password": created.mqtt_password,
+            "mqtt_host": credentials.host,
+            "mqtt_port": credentials.port,
+            "mqtt_tls": credentials.tls,
+            "mqtt_username": credentials.username,
+            "mqtt_password": credentials.password,
         }
         if config_out is not None:
-            config = DeviceConfig(
-                device_id=row["device_id"],
-                role=row["role"],
-                site=row["site"],
-                name=row["name"],
-                window=row["window"],
-                printer=row["printer"],
-                **_phone_link(DeviceConfig, row["phone"]),
-                mqtt=MqttConfig(
-                    host=host,
-                    port=port,
-                    username=row["device_id"],
-                    password=SecretStr(created.mqtt_password),
-                ),
-            )
-            write_config(config, config_out)
             result["config_file"] = str(config_out.resolve())
         if args.json:
             out.write(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
         else:
-            for key in ("device_id", "role", "site", "mqtt_host", "mqtt_port", "mqtt_username"):
+            for key in (
+                "device_id",
+                "role",
+                "site",
+                "mqtt_host",
+                "mqtt_port",
+                "mqtt_tls",
+                "mqtt_username",
+            ):
                 out.write(f"{key}: {result[key]}\n")
-            out.write(f"mqtt_password: {created.mqtt_password}  (shown only this once)\n")
+            out.write(f"mqtt_password: {credentials.password}  (shown only this once)\n")
             if config_out is not None:
                 out.write(f"config file: {result['config_file']}\n")
+            elif credentials.tls:
+                out.write(
+                    "the device also needs its certificate and the office's CA: "
+                    "write its config file with --config-out\n"
+                )
+        if credentials.host in ("0.0.0.0", "::"):
+            sys.stderr.write(
+                f"cherga: warning: the device is told to reach the broker at {credentials.host}; "
+                "set CHERGA_MQTT_PUBLIC_HOST (and CHERGA_TLS_NAMES) to the name or address "
+                "devices use for this hub\n"
+            )
         return 0
     finally:
         hub.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 from contextvars import ContextVar
@@ -9,7 +10,7 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -37,7 +38,46 @@ class Settings(BaseSettings):
     host: str = Field(
         "127.0.0.1", title="Listen address", description="Address the HTTP API binds to."
     )
-    port: int = Field(8000, ge=1, le=65535, title="HTTP port", description="Port of the HTTP API.")
+    port: int = Field(
+        8000,
+        ge=1,
+        le=65535,
+        title="HTTP port",
+        description="Port of the plain HTTP API; with https on, it only redirects to HTTPS.",
+    )
+    https: bool = Field(
+        True,
+        title="HTTPS",
+        description=(
+            "Serve the API and pages over HTTPS on https_port (false: plain HTTP only on port, "
+            "for example behind a reverse proxy that ends TLS)."
+        ),
+    )
+    https_port: int = Field(
+        8443, ge=1, le=65535, title="HTTPS port", description="Port of the HTTPS API and pages."
+    )
+    tls_cert_file: Path | None = Field(
+        None,
+        title="HTTPS certificate",
+        description=(
+            "PEM certificate (chain) the administrator provides for HTTPS instead of the office "
+            "CA's; give tls_key_file with it."
+        ),
+    )
+    tls_key_file: Path | None = Field(
+        None,
+        title="HTTPS certificate's key",
+        description="PEM private key of tls_cert_file (unencrypted, readable by the hub only).",
+    )
+    forwarded_allow_ips: list[str] = Field(
+        default_factory=list,
+        title="Trusted reverse proxies",
+        description=(
+            "Addresses or networks of reverse proxies whose X-Forwarded-For and "
+            "X-Forwarded-Proto headers are believed; empty: nobody's (JSON list in the "
+            "environment)."
+        ),
+    )
     data_dir: Path = Field(
         Path("data"),
         title="Data folder",
@@ -51,7 +91,9 @@ class Settings(BaseSettings):
     mqtt_url: str | None = Field(
         None,
         title="MQTT broker URL",
-        description="mqtt://user:password@host:port of an external broker; empty: start one.",
+        description=(
+            "mqtt:// or mqtts://user:password@host:port of an external broker; empty: start one."
+        ),
     )
     mqtt_host: str = Field(
         "127.0.0.1",
@@ -59,16 +101,43 @@ class Settings(BaseSettings):
         description="Address the broker the hub starts itself listens on (no CHERGA_MQTT_URL).",
     )
     mqtt_port: int = Field(
-        1883,
+        8883,
         ge=1,
         le=65535,
         title="Embedded broker port",
-        description="Port of the broker the hub starts itself.",
+        description="Port of the broker the hub starts itself (8883 is MQTT over TLS).",
     )
     mqtt_public_host: str | None = Field(
         None,
         title="Broker address for devices",
         description="Host name devices use to reach the broker; empty: the broker's own address.",
+    )
+    mqtt_ca_file: Path | None = Field(
+        None,
+        title="External broker's CA",
+        description=(
+            "CA certificate (PEM file) an mqtts:// broker's certificate is checked against, "
+            "by the hub and in the devices' configs; empty: the office's own CA (and, for the "
+            "hub, the system's)."
+        ),
+    )
+    mqtt_tls: bool = Field(
+        True,
+        title="MQTT over TLS",
+        description=(
+            "The embedded broker's device listener speaks TLS and takes each device's identity "
+            "from its client certificate (false: plain TCP with passwords, for a closed network "
+            "only)."
+        ),
+    )
+    tls_names: list[str] = Field(
+        default_factory=list,
+        title="Certificate names",
+        description=(
+            "Host names and addresses devices and browsers use to reach the hub, added to its "
+            "server certificate (localhost, 127.0.0.1, ::1, this machine's name and the public "
+            "host settings are always in it); JSON list in the environment."
+        ),
     )
     admin_password: SecretStr | None = Field(
         None,
@@ -134,6 +203,39 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
+
+    @field_validator("https_port")
+    @classmethod
+    def _two_ports(cls, value: int, info: ValidationInfo) -> int:
+        if info.data.get("https") and value == info.data.get("port"):
+            raise ValueError("must differ from port, which redirects to it")
+        return value
+
+    @field_validator("tls_key_file")
+    @classmethod
+    def _certificate_pair(cls, value: Path | None, info: ValidationInfo) -> Path | None:
+        if (value is None) != (info.data.get("tls_cert_file") is None):
+            raise ValueError("give both tls_cert_file and tls_key_file, or neither")
+        return value
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _proxy_addresses(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry.strip(), strict=False)
+            except ValueError:
+                raise ValueError(f"{entry!r} is not an address or a network") from None
+        return [entry.strip() for entry in value]
+
+    @field_validator("tls_names")
+    @classmethod
+    def _certificate_names(cls, value: list[str]) -> list[str]:
+        from hub.tls.names import check_name
+
+        if len(value) > 50:
+            raise ValueError("at most 50 names")
+        return [check_name(name) for name in value]
 
     @field_validator("admin_password", mode="before")
     @classmethod

@@ -10,10 +10,15 @@ _SECRET = re.compile(
     r"(?i)(password|passwd|secret|token|api[_-]?key|authorization)(\"?\s*[:=]\s*\"?|\s+)([^\s\",&]+)"
 )
 _URL_CREDENTIALS = re.compile(r"(://[^:/@\s]+:)([^@\s]+)(@)")
+_PRIVATE_KEY = re.compile(
+    r"-----BEGIN ([A-Z ]*)PRIVATE KEY-----.*?(?:-----END [A-Z ]*PRIVATE KEY-----|\Z)", re.S
+)
 
 
 def redact(text: str) -> str:
-    """Hide values that look like secrets (``password=...``, ``user:pass@`` in URLs)."""
+    """Hide values that look like secrets (``password=...``, ``user:pass@`` in URLs, PEM
+    private keys)."""
+    text = _PRIVATE_KEY.sub(r"-----BEGIN \1PRIVATE KEY----- *** (redacted)", text)
     text = _URL_CREDENTIALS.sub(r"\1***\3", text)
     return _SECRET.sub(r"\1\2***", text)
 

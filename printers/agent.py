@@ -83,13 +83,10 @@ class PrinterAgent:
         self.catalogue = catalogue or load_catalogue()
         self.store = JobStore(state_dir)
         self.client = DeviceClient(
-            host=config.mqtt.host,
-            port=config.mqtt.port,
+            **config.mqtt.client_options(),
             site=config.site,
             device=config.device_id,
             role="printer",
-            username=config.mqtt.username,
-            password=config.mqtt.password.get_secret_value(),
             version=VERSION,
         )
         self.job_topic = topics.printer_job(config.site, config.device_id)

@@ -60,8 +60,8 @@ def serve(app: FastAPI) -> Iterator[str]:
 
 
 @contextmanager
-def browser(size: tuple[int, int] = DESKTOP) -> Iterator[WebDriver]:
-    """A headless Chromium window of ``size`` (CSS pixels); quit when the block ends."""
+def browser(size: tuple[int, int] = DESKTOP, *, home: Path | None = None) -> Iterator[WebDriver]:
+    """A headless Chromium window of ``size`` (CSS pixels), HOME ``home``; quit at the end."""
     if not (shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)):
         pytest.skip("Chromium and chromedriver are needed (Debian: chromium chromium-driver)")
     options = webdriver.ChromeOptions()
@@ -76,7 +76,9 @@ def browser(size: tuple[int, int] = DESKTOP) -> Iterator[WebDriver]:
         f"--window-size={size[0]},{size[1]}",
     ):
         options.add_argument(argument)
-    driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
+    # Chromium trusts the certificates in $HOME/.pki/nssdb, as a user's own browser does.
+    env = None if home is None else {**os.environ, "HOME": str(home)}
+    driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER, env=env))
     try:
         driver.set_page_load_timeout(30)
         # A desktop window cannot be narrower than about 500 px: a phone's viewport is emulated.

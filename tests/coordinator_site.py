@@ -24,13 +24,11 @@ from sqlalchemy import select
 from hub.bootstrap import Hub, build_hub, prepare_database
 from hub.broker.embedded import start_embedded
 from hub.coordinator.service import Coordinator
-from hub.db.engine import transaction
 from hub.db.models.queue import OutboxMessage
-from hub.services import devices
 from tests import test_coordinator
 from tests.mqtt import open_for_broker
 from tests.pg import free_port
-from tests.test_coordinator import WAIT, Site
+from tests.test_coordinator import WAIT, Site, register
 
 DeviceSpec = tuple[str, str, dict[str, Any]]
 """(role, device id, extra fields of ``devices.add_device``)."""
@@ -43,18 +41,6 @@ class Inbox(test_coordinator.Inbox):
 
     def __call__(self, topic: object, message: Any) -> None:
         super().__call__(str(topic), message)
-
-
-def register(hub: Hub, specs: Sequence[DeviceSpec]) -> dict[str, str]:
-    """Register devices; returns their MQTT passwords by id."""
-    passwords: dict[str, str] = {}
-    with transaction(hub.sessions) as session:
-        for role, device_id, extra in specs:
-            created = devices.add_device(
-                session, role=role, name=device_id, site="main", device_id=device_id, **extra
-            )
-            passwords[device_id] = created.mqtt_password
-    return passwords
 
 
 @contextmanager
@@ -74,7 +60,7 @@ def running_site(
     hub.settings = hub.settings.model_copy(update={"mqtt_port": free_port()})
     open_for_broker(hub.settings.data_dir / "mqtt")
     prepare_database(hub)
-    passwords = register(hub, specs)
+    credentials = register(hub, specs)
     broker = start_embedded(hub.settings, hub.sessions)
     now = [datetime.now(UTC).replace(microsecond=0)]
     extra_hubs = [build_hub(hub.settings) for _ in range(coordinators - 1)]
@@ -82,7 +68,7 @@ def running_site(
         Coordinator(each, broker.endpoint, shards=shards, tick=0.2, clock=lambda: now[0])
         for each in [hub, *extra_hubs]
     ]
-    built = Site(hub, broker, running[0], passwords, now)
+    built = Site(hub, broker, running[0], credentials, now)
     try:
         for coordinator in running:
             assert coordinator.start(wait=WAIT)

@@ -71,6 +71,8 @@ def hub_env(*, database_url: str, data_dir: Path, http_port: int, mqtt_port: int
         CHERGA_PASSWORD_HASH_MEMORY_KIB="1024",
         CHERGA_PASSWORD_HASH_TIME_COST="1",
         CHERGA_PORT=str(http_port),
+        # The faults are the subject, not TLS: the REST clients talk plain HTTP to this port.
+        CHERGA_HTTPS="false",
         CHERGA_MQTT_URL=f"mqtt://{HUB_MQTT_USER}:{HUB_PASSWORD}@127.0.0.1:{mqtt_port}",
         CHERGA_LOG_LEVEL="WARNING",
     )

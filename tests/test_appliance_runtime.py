@@ -8,9 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pydantic import SecretStr
 
-from firmware_config.device_config import DeviceConfig, MqttConfig
+from firmware_config.device_config import DeviceConfig
 from firmware_config.hublink import HubLink, new_request_id
 from firmware_config.i18n import Catalogue, CatalogueError
 from hub.protocol import topics
@@ -64,12 +63,7 @@ def test_hub_link_requests_without_blocking_and_reports_on_the_ui_thread(
         role="kiosk",
         site="main",
         name="Кіоск",
-        mqtt=MqttConfig(
-            host=site.broker.device_host,
-            port=site.broker.device_port,
-            username="kiosk-2",
-            password=SecretStr(site.passwords["kiosk-2"]),
-        ),
+        mqtt=site.mqtt_config("kiosk-2"),
     )
     link = HubLink(config, dispatch=ui.put, timeout=WAIT)
     states: list[bool] = []

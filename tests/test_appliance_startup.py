@@ -57,12 +57,7 @@ def device_config(
         role=role,  # type: ignore[arg-type]
         site="main",
         name=device_id,
-        mqtt=MqttConfig(
-            host=the_site.broker.device_host,
-            port=the_site.broker.device_port,
-            username=device_id,
-            password=SecretStr(the_site.passwords[device_id]),
-        ),
+        mqtt=the_site.mqtt_config(device_id),
         screen=SCREEN,
         settings=settings or {},
         **extra,

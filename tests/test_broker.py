@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,7 @@ from hub.broker.passwords import hash_password, is_mosquitto_hash, verify_passwo
 from hub.broker.registry import broker_auth, render_acl
 from hub.db.models import Device
 from hub.protocol import topics
+from hub.protocol.tls import ClientTls, client_context
 from hub.services.devices import HUB_MQTT_USER
 from tests.mqtt import open_for_broker
 
@@ -82,13 +84,16 @@ def connect(
     reconnect: bool = False,
     port: int | None = None,
     client_id: str | None = None,
+    tls: ClientTls | None = None,
 ) -> Probe:
-    """Connect (to the devices' listener unless ``port`` is given) and record the CONNACK; the
-    probe's first ``connects`` item is its reason."""
+    """Connect (to the devices' listener unless ``port`` is given; over TLS with ``tls``) and
+    record the CONNACK; the probe's first ``connects`` item is its reason."""
     client = mqtt.Client(
         CallbackAPIVersion.VERSION2, client_id=client_id or f"probe-{user}", protocol=mqtt.MQTTv5
     )
     client.username_pw_set(user, password)
+    if tls is not None:
+        client.tls_set_context(client_context(tls))
     probe = Probe(client)
 
     def on_connect(c: Any, u: Any, f: Any, reason: ReasonCode, p: Properties | None) -> None:
@@ -114,6 +119,26 @@ def connect(
     client.connect(broker.host, port or broker.port)
     client.loop_start()
     return probe
+
+
+def tls_refused(broker: Mosquitto, device_id: str, tls: ClientTls) -> str:
+    """How the devices' TLS listener refuses ``tls`` for ``device_id`` ("" when it lets the
+    device in): in the handshake, or (TLS 1.3 checks the client's certificate after the
+    client's side of the handshake is done) by closing the connection before any CONNACK."""
+    try:
+        probe = connect(broker, device_id, "", client_id=device_id, tls=tls)
+    except OSError as exc:
+        return f"handshake: {exc}"
+    try:
+        deadline = time.monotonic() + WAIT
+        while probe.connects.empty():
+            if not probe.disconnects.empty():
+                return f"closed: {probe.disconnects.get()}"
+            assert time.monotonic() < deadline, "neither let in nor refused"
+            time.sleep(0.02)
+        return "" if probe.connects.get() == "Success" else "refused by its CONNACK"
+    finally:
+        probe.close()
 
 
 def make_device(device_id: str, role: str, password: str, **extra: Any) -> Device:

@@ -16,6 +16,7 @@ import pytest
 from hub.config import ConfigError, load_settings
 from hub.db.migrate import head_revision
 from tests.pg import free_port
+from tests.test_https import trusting
 
 CHERGA = [sys.executable, "-m", "hub.cli"]
 
@@ -149,9 +150,11 @@ def test_cli_db_upgrade_and_create_user(tmp_path: Path) -> None:
 
 def test_hub_process_serves_and_generates_admin_password_once(tmp_path: Path) -> None:
     """`cherga hub` as a user runs it: migrates, prints the generated password once, serves."""
-    port = free_port()
-    env = _env(CHERGA_PASSWORD_HASH_MEMORY_KIB="1024")
+    port, https_port = free_port(), free_port()
+    env = _env(CHERGA_PASSWORD_HASH_MEMORY_KIB="1024", CHERGA_HTTPS_PORT=str(https_port))
     args = [*CHERGA, "hub", "--data-dir", str(tmp_path), "--port", str(port)]
+    # HTTPS by default, with the certificate of the CA the hub makes in its data folder.
+    base, ca = f"https://127.0.0.1:{https_port}", tmp_path / "tls" / "ca.crt"
 
     def run_once() -> tuple[str, str]:
         process = subprocess.Popen(
@@ -162,16 +165,19 @@ def test_hub_process_serves_and_generates_admin_password_once(tmp_path: Path) ->
             while True:
                 assert process.poll() is None, process.communicate()
                 try:
-                    if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                    if (
+                        ca.is_file()
+                        and httpx.get(f"{base}/healthz", verify=trusting(ca), timeout=1).is_success
+                    ):
                         break
                 except httpx.TransportError:
                     pass
                 assert time.monotonic() < deadline, "the hub did not start in 60 s"
                 time.sleep(0.2)
-            assert httpx.get(f"http://127.0.0.1:{port}/docs", timeout=5).status_code == 200
-            assert httpx.get(f"http://127.0.0.1:{port}/openapi.json", timeout=5).json()["info"][
-                "title"
-            ]
+            with httpx.Client(base_url=base, verify=trusting(ca), timeout=5) as client:
+                assert client.get("/docs").status_code == 200
+                assert client.get("/openapi.json").json()["info"]["title"]
+            assert httpx.get(f"http://127.0.0.1:{port}/docs", timeout=5).status_code == 308
         finally:
             process.send_signal(signal.SIGTERM)
             out, err = process.communicate(timeout=30)

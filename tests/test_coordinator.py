@@ -11,7 +11,7 @@ import json
 import queue
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -19,8 +19,10 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from firmware_config.device_config import MqttConfig
 from hub.bootstrap import Hub, prepare_database
-from hub.broker.embedded import EmbeddedBroker, start_embedded
+from hub.broker.embedded import EmbeddedBroker, start_embedded, sync_broker
+from hub.broker.provision import Credentials, issue_credentials
 from hub.coordinator.sender import BOARD_EVERY
 from hub.coordinator.service import Coordinator
 from hub.db.engine import transaction
@@ -55,6 +57,7 @@ from hub.protocol.messages import (
     Start,
     Transfer,
 )
+from hub.protocol.tls import ClientTls
 from hub.services import devices, queue_tickets
 from hub.services.parameters import update_global
 from hub.services.queue import QueueContext
@@ -83,6 +86,21 @@ class Inbox:
                 return message
 
 
+def register(hub: Hub, specs: Iterable[tuple[str, str, dict[str, Any]]]) -> dict[str, Credentials]:
+    """Register devices (role, id, extra fields) as ``cherga device add`` does; their
+    credentials (password, and over TLS the certificate and the office's CA) by id."""
+    issued: dict[str, Credentials] = {}
+    with transaction(hub.sessions) as session:
+        for role, device_id, extra in specs:
+            created = devices.add_device(
+                session, role=role, name=device_id, site="main", device_id=device_id, **extra
+            )
+            issued[device_id] = issue_credentials(
+                hub.settings, session, created.device, created.mqtt_password
+            )
+    return issued
+
+
 @dataclass
 class Site:
     """A hub with its broker and coordinator, devices registered, a clock the test moves."""
@@ -90,21 +108,36 @@ class Site:
     hub: Hub
     broker: EmbeddedBroker
     coordinator: Coordinator
-    passwords: dict[str, str]
+    credentials: dict[str, Credentials]
     now: list[datetime]
     clients: list[DeviceClient] = field(default_factory=list)
+
+    @property
+    def passwords(self) -> dict[str, str]:
+        """The devices' MQTT passwords by id."""
+        return {device: each.password for device, each in self.credentials.items()}
+
+    def tls(self, device_id: str) -> ClientTls | None:
+        """The device's TLS for its MQTT client (None when devices use plain TCP)."""
+        return self.credentials[device_id].client_tls()
+
+    def mqtt_config(self, device_id: str) -> MqttConfig:
+        """The ``[mqtt]`` table of the device's config."""
+        return self.credentials[device_id].mqtt_config()
+
+    def add(self, role: str, device_id: str, **extra: Any) -> None:
+        """Register one more device while the site runs; the broker learns it at once."""
+        self.credentials |= register(self.hub, [(role, device_id, extra)])
+        sync_broker(self.hub.settings, self.hub.sessions)
 
     def device(self, device_id: str, role: Any, client_id: str | None = None) -> DeviceClient:
         client = DeviceClient(
             client_id=client_id,
-            host=self.broker.device_host,
-            port=self.broker.device_port,
             site="main",
             device=device_id,
             role=role,
-            username=device_id,
-            password=self.passwords[device_id],
             version="test",
+            **self.mqtt_config(device_id).client_options(),
         )
         self.clients.append(client)
         assert client.start(wait=WAIT)
@@ -119,9 +152,9 @@ def site(hub: Hub) -> Iterator[Site]:
     hub.settings = hub.settings.model_copy(update={"mqtt_port": free_port()})
     open_for_broker(hub.settings.data_dir / "mqtt")
     prepare_database(hub)
-    passwords: dict[str, str] = {}
-    with transaction(hub.sessions) as session:
-        for role, device_id, extra in (
+    credentials = register(
+        hub,
+        [
             ("printer", "printer-1", {}),
             ("kiosk", "kiosk-1", {"printer_id": "printer-1"}),
             ("kiosk", "kiosk-2", {}),
@@ -129,15 +162,12 @@ def site(hub: Hub) -> Iterator[Site]:
             ("panel", "panel-2", {"window": 2}),
             ("display", "display-1", {}),
             ("display", "display-9", {}),
-        ):
-            created = devices.add_device(
-                session, role=role, name=device_id, site="main", device_id=device_id, **extra
-            )
-            passwords[device_id] = created.mqtt_password
+        ],
+    )
     broker = start_embedded(hub.settings, hub.sessions)
     now = [datetime.now(UTC).replace(microsecond=0)]
     coordinator = Coordinator(hub, broker.endpoint, tick=0.2, clock=lambda: now[0])
-    built = Site(hub, broker, coordinator, passwords, now)
+    built = Site(hub, broker, coordinator, credentials, now)
     try:
         assert coordinator.start(wait=WAIT)
         yield built

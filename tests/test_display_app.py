@@ -25,11 +25,8 @@ from display_board.app import Display
 from display_board.board import catalogue
 from display_board.settings import parse_settings
 from firmware_config.device_config import DeviceConfig, MqttConfig, write_config
-from hub.broker.embedded import sync_broker
-from hub.db.engine import transaction
 from hub.db.models.queue import QueueTicket
 from hub.protocol.messages import IssueTicket, KioskReply, PanelReply, Recall, SetStatus
-from hub.services import devices
 from tests.test_coordinator import Site, ask, login, make_service, rid, site  # noqa: F401
 
 WAIT = 15.0
@@ -47,23 +44,13 @@ def pump(until: Callable[[], bool], what: str) -> None:
         EventLoop.idle()
 
 
-def display_config(
-    site: Site,  # noqa: F811
-    device_id: str,
-    password: str,
-    out: Path,
-) -> DeviceConfig:
+def display_config(site: Site, device_id: str, out: Path) -> DeviceConfig:  # noqa: F811
     return DeviceConfig(
         device_id=device_id,
         role="display",
         site="main",
         name=device_id,
-        mqtt=MqttConfig(
-            host=site.broker.device_host,
-            port=site.broker.device_port,
-            username=device_id,
-            password=SecretStr(password),
-        ),
+        mqtt=site.mqtt_config(device_id),
         settings={
             "languages": ["uk", "en"],
             "language_seconds": 0,
@@ -127,9 +114,7 @@ def test_a_call_is_shown_and_announced_and_a_late_display_agrees(
     tmp_path: Path,
 ) -> None:
     service = make_service(site, "Паспорти", ["olena"])
-    first = displays(
-        display_config(site, "display-1", site.passwords["display-1"], tmp_path / "one")
-    )
+    first = displays(display_config(site, "display-1", tmp_path / "one"))
     pump(lambda: first.model.connected and first.model.board is not None, "the retained board")
     assert shown(first)["number"] == "Очікуйте виклику"
     assert shown(first)["status"] == ""
@@ -175,12 +160,8 @@ def test_a_call_is_shown_and_announced_and_a_late_display_agrees(
     assert shown(first)["number"] == number
 
     # A second display, provisioned now, connects late: the same board at once, no replay.
-    with transaction(site.hub.sessions) as session:
-        added = devices.add_device(
-            session, role="display", name="Табло 2", site="main", device_id="display-2"
-        )
-    sync_broker(site.hub.settings, site.hub.sessions)
-    late = displays(display_config(site, "display-2", added.mqtt_password, tmp_path / "two"))
+    site.add("display", "display-2")
+    late = displays(display_config(site, "display-2", tmp_path / "two"))
     pump(lambda: late.model.board is not None and late.model.connected, "the late board")
     pump(lambda: shown(late)["waiting"] == shown(first)["waiting"], "the same counts")
     assert shown(late) == shown(first)

@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import signal
+import ssl
 import subprocess
 import sys
 import time
@@ -28,20 +29,24 @@ def shell_blocks(text: str) -> list[str]:
 def run_walk_through(doc: str, tmp_path: Path, tools: tuple[str, ...]) -> str:
     """Run every sh block of ``docs/{doc}`` in order against a fresh hub; returns the output.
 
-    The reader's hub listens on 8000 and its broker on 1883; this one uses free ports.
+    The reader's hub listens on 8443 (HTTPS) and its broker on 8883 (TLS), with the office's
+    authority in ``data/tls``; this one uses free ports and its own folder.
     """
     missing = [tool for tool in (*tools, "bash") if shutil.which(tool) is None]
     if missing:
         pytest.skip(f"the walk-through needs {', '.join(missing)} (tests/run installs them)")
     blocks = shell_blocks((DOCS / doc).read_text(encoding="utf-8"))
     assert len(blocks) >= 5
-    port, mqtt_port = free_port(), free_port()
+    port, https_port, mqtt_port = free_port(), free_port(), free_port()
     script = "set -euo pipefail\n" + "\n".join(blocks).replace(
-        "http://127.0.0.1:8000", f"http://127.0.0.1:{port}"
-    ).replace("MQTT_PORT=1883", f"MQTT_PORT={mqtt_port}")
+        "https://127.0.0.1:8443", f"https://127.0.0.1:{https_port}"
+    ).replace("MQTT_PORT=8883", f"MQTT_PORT={mqtt_port}").replace(
+        "data/tls/ca.crt", str(tmp_path / "tls" / "ca.crt")
+    )
     env = {k: v for k, v in os.environ.items() if not k.startswith("CHERGA_")}
     env.update(
         CHERGA_ADMIN_PASSWORD=PASSWORD,
+        CHERGA_HTTPS_PORT=str(https_port),
         CHERGA_PASSWORD_HASH_MEMORY_KIB="1024",
         CHERGA_MQTT_PORT=str(mqtt_port),
     )
@@ -57,9 +62,12 @@ def run_walk_through(doc: str, tmp_path: Path, tools: tuple[str, ...]) -> str:
         while True:
             assert hub.poll() is None, (tmp_path / "hub.log").read_text(errors="replace")[-2000:]
             try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                # The office's authority is made as the hub starts.
+                ca = ssl.create_default_context(cafile=tmp_path / "tls" / "ca.crt")
+                health = httpx.get(f"https://127.0.0.1:{https_port}/healthz", timeout=1, verify=ca)
+                if health.status_code == 200:
                     break
-            except httpx.TransportError:
+            except (httpx.TransportError, FileNotFoundError):
                 pass
             assert time.monotonic() < deadline, "the hub did not start in 60 s"
             time.sleep(0.2)

@@ -37,7 +37,7 @@ from hub.protocol.messages import (
     PanelReply,
     SetStatus,
 )
-from tests.coordinator_site import DeviceSpec, HubProcess, register, running_site, wait_for
+from tests.coordinator_site import DeviceSpec, HubProcess, running_site, wait_for
 from tests.fault_site import (
     GIVE_UP,
     Ledger,
@@ -54,7 +54,7 @@ from tests.fault_site import (
 )
 from tests.mqtt import Broker
 from tests.pg import free_port
-from tests.test_coordinator import PASSWORD, WAIT, Site, login, make_service
+from tests.test_coordinator import PASSWORD, WAIT, Site, login, make_service, register
 
 logger = logging.getLogger(__name__)
 
@@ -92,7 +92,7 @@ def test_no_acknowledged_ticket_is_lost_when_the_hub_is_killed_at_random_moments
     load: TicketLoad | None = None
     try:
         broker = start_site_broker(hub, tmp_path / "broker")
-        kiosks = [kiosk_client(broker, d, passwords[d]) for _, d, _ in specs]
+        kiosks = [kiosk_client(broker, d, passwords[d].password) for _, d, _ in specs]
         display = DeviceClient(
             host=broker.host,
             port=broker.port,
@@ -100,7 +100,7 @@ def test_no_acknowledged_ticket_is_lost_when_the_hub_is_killed_at_random_moments
             device="display-1",
             role="display",
             username="display-1",
-            password=passwords["display-1"],
+            password=passwords["display-1"].password,
             backoff_max=1.0,
         )
         clients += [*kiosks, display]

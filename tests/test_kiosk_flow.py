@@ -18,10 +18,9 @@ from kivy.base import EventLoop
 from kivy.core.window import Window
 from kivy.tests.common import UnitTestTouch
 from kivy.uix.label import Label
-from pydantic import SecretStr
 from sqlalchemy import func, select
 
-from firmware_config.device_config import DeviceConfig, MqttConfig
+from firmware_config.device_config import DeviceConfig
 from firmware_config.hublink import HubLink
 from firmware_config.i18n import Catalogue
 from hub.broker.embedded import start_embedded
@@ -116,12 +115,7 @@ def kiosk(site: Site) -> Iterator[KioskFactory]:
             role="kiosk",
             site="main",
             name="Кіоск",
-            mqtt=MqttConfig(
-                host=site.broker.device_host,
-                port=site.broker.device_port,
-                username=device,
-                password=SecretStr(site.passwords[device]),
-            ),
+            mqtt=site.mqtt_config(device),
         )
         settings.setdefault("fullscreen", False)
         link = HubLink(config, version="test", timeout=timeout)

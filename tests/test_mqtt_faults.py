@@ -48,7 +48,7 @@ NESTED = b"[" * 1100 + b"]" * 1100
 
 def raw(site: Site, device: str) -> Probe:  # noqa: F811
     """A device's own login, used by hand: it sends whatever bytes it likes."""
-    probe = connect(site.broker.broker, device, site.passwords[device])
+    probe = connect(site.broker.broker, device, site.passwords[device], tls=site.tls(device))
     assert probe.connects.get(timeout=WAIT) == "Success"
     return probe
 
@@ -168,8 +168,10 @@ def test_the_devices_page_shows_the_hubs_own_link(site: Site) -> None:  # noqa: 
         site.broker.broker.stop()
         down = wait_until(
             "the page to show the link down",
-            lambda: 'data-ok="no"' in (page := http.get("/console/devices?fragment=1")).text
-            and page.text,
+            lambda: (
+                'data-ok="no"' in (page := http.get("/console/devices?fragment=1")).text
+                and page.text
+            ),
         )
         assert "down for" in down
 

@@ -21,12 +21,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
-from hub.db.engine import transaction
 from hub.protocol import messages, topics
 from hub.protocol.errors import ProtocolError
 from hub.protocol.messages import KioskReply, ListServices, decode, peek, request_id_of
 from hub.protocol.topics import TopicKind
-from hub.services import devices
 from tests.test_broker import Probe
 from tests.test_coordinator import (
     WAIT,
@@ -128,14 +126,8 @@ def test_fuzzed_device_messages_over_the_broker_leave_the_hub_serving(
     site: Site,  # noqa: F811
     probes: list[Probe],
 ) -> None:
-    from hub.broker.embedded import sync_broker
 
-    with transaction(site.hub.sessions) as session:
-        phone = devices.add_device(
-            session, role="phone", name="phone-9", site="main", device_id="phone-9"
-        )
-        site.passwords["phone-9"] = phone.mqtt_password
-    sync_broker(site.hub.settings, site.hub.sessions)
+    site.add("phone", "phone-9")
     senders: dict[str, Probe] = {}
     for device, _build in SENDERS.values():
         if device not in senders:
@@ -173,7 +165,7 @@ def _try(site: Site, device: str) -> Probe | None:  # noqa: F811
     """The device's raw login once the broker has reloaded its password file, else None."""
     from tests.test_broker import connect
 
-    probe = connect(site.broker.broker, device, site.passwords[device])
+    probe = connect(site.broker.broker, device, site.passwords[device], tls=site.tls(device))
     if probe.connects.get(timeout=WAIT) == "Success":
         return probe
     probe.close()

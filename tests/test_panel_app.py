@@ -15,11 +15,10 @@ from typing import Any
 import pytest
 from kivy.base import EventLoop
 from kivy.core.window import Window
-from pydantic import SecretStr
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from firmware_config.device_config import DeviceConfig, MqttConfig
+from firmware_config.device_config import DeviceConfig
 from hub.db.engine import transaction
 from hub.db.models import (
     Client,
@@ -55,12 +54,7 @@ class Panel:
             site="main",
             name=f"Панель {device}",
             window=int(device.rsplit("-", 1)[1]),
-            mqtt=MqttConfig(
-                host=where.broker.device_host,
-                port=where.broker.device_port,
-                username=device,
-                password=SecretStr(where.passwords[device]),
-            ),
+            mqtt=where.mqtt_config(device),
         )
         self.runtime = PanelRuntime(config, PanelSettings(**settings))
         self.model = self.runtime.model

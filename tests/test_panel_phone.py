@@ -13,10 +13,9 @@ import pytest
 from kivy.base import EventLoop
 from kivy.core.window import Window
 from kivy.tests.common import UnitTestTouch
-from pydantic import SecretStr
 from sqlalchemy import select
 
-from firmware_config.device_config import DeviceConfig, MqttConfig
+from firmware_config.device_config import DeviceConfig
 from hub.bootstrap import Hub
 from hub.db.engine import transaction
 from hub.db.models import Employee, User
@@ -70,12 +69,7 @@ class PhonePanel:
             site=SITE,
             name="Панель 1",
             window=1,
-            mqtt=MqttConfig(
-                host=where.broker.device_host,
-                port=where.broker.device_port,
-                username="panel-1",
-                password=SecretStr(where.passwords["panel-1"]),
-            ),
+            mqtt=where.mqtt_config("panel-1"),
             **fields,
         )
         self.runtime = PanelRuntime(config, load_settings(config))

@@ -73,12 +73,7 @@ def device_config(site: Site, device_id: str, settings: dict[str, Any]) -> Devic
             "role": "printer",
             "site": "main",
             "name": device_id,
-            "mqtt": {
-                "host": site.broker.device_host,
-                "port": site.broker.device_port,
-                "username": device_id,
-                "password": site.passwords[device_id],
-            },
+            "mqtt": site.mqtt_config(device_id),
             "settings": settings,
         }
     )

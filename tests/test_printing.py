@@ -13,26 +13,20 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from hub.api.app import create_app
-from hub.broker.embedded import sync_broker
 from hub.db.engine import transaction
 from hub.db.models import PrintJob
 from hub.protocol import topics
 from hub.protocol.base import ErrorInfo
 from hub.protocol.devices import PrinterJob, PrinterResult
 from hub.protocol.messages import CheckIn, IssueTicket, KioskReply
-from hub.services import devices, queue_tickets
+from hub.services import queue_tickets
 from tests.conftest import ADMIN_PASSWORD, login
 from tests.test_coordinator import WAIT, Inbox, Site, ask, make_service, rid, site  # noqa: F401
 
 
 def test_failed_print_reaches_the_kiosk_and_the_hall_reprints(site: Site) -> None:  # noqa: F811
     service = make_service(site, "Паспорти", [])
-    with transaction(site.hub.sessions) as session:
-        spare = devices.add_device(
-            session, role="printer", name="Запасний", site="main", device_id="printer-2"
-        )
-        site.passwords["printer-2"] = spare.mqtt_password
-    sync_broker(site.hub.settings, site.hub.sessions)
+    site.add("printer", "printer-2")
     kiosk = site.device("kiosk-1", "kiosk")
     printer = site.device("printer-1", "printer")
     jobs, spare_jobs = Inbox(), Inbox()

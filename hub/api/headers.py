@@ -17,10 +17,14 @@ COMMON_HEADERS = {
 # Given only to replies without a policy of their own: frame-ancestors restricts nothing but
 # framing, so /docs keeps loading its scripts and styles from the hub.
 FRAME_POLICY = "frame-ancestors 'none'"
+# A browser that reached the hub over HTTPS once goes straight there for a year, so a network
+# that strips TLS cannot serve it a plain page; never sent over plain HTTP, where a browser
+# would ignore it anyway (and a hub run behind a plain-HTTP-only setup must stay reachable).
+HSTS = "max-age=31536000"
 
 
 class SecurityHeadersMiddleware:
-    """Add the common security headers to every HTTP reply that does not set them itself."""
+    """Add the common security headers to every HTTP reply (HSTS to those over HTTPS)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -36,6 +40,8 @@ class SecurityHeadersMiddleware:
                 for name, value in COMMON_HEADERS.items():
                     headers.setdefault(name, value)
                 headers.setdefault("Content-Security-Policy", FRAME_POLICY)
+                if scope.get("scheme") == "https":
+                    headers.setdefault("Strict-Transport-Security", HSTS)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -32,6 +32,10 @@ HUB_PASSWD_NAME = "passwd-hub"
 ACL_NAME = "acl"
 LOG_NAME = "mosquitto.log"
 PID_NAME = "mosquitto.pid"
+TLS_CA_NAME = "tls-ca.crt"
+TLS_CERT_NAME = "tls-server.crt"
+TLS_KEY_NAME = "tls-server.key"
+TLS_CRL_NAME = "tls-crl.pem"
 # Mosquitto's default of 1000 queued messages per client drops bursts to a slow (re)connecting
 # device; the queue must survive a display being offline for a while.
 MAX_QUEUED_MESSAGES = 100_000
@@ -49,6 +53,18 @@ _LIBC = ctypes.CDLL(None, use_errno=True)
 class BrokerError(Exception):
     """The broker cannot be started or managed; the message fits on one line (or ends in a log
     tail when the process died)."""
+
+
+@dataclass(frozen=True)
+class BrokerTls:
+    """TLS for the devices' listener (PEM texts): the CA devices' certificates must chain to,
+    the broker's certificate and key, and the CA's revocation list. A device's identity (its
+    username and client id) is then its certificate's name, and no password is asked."""
+
+    ca_pem: str
+    cert_pem: str
+    key_pem: str = field(repr=False)
+    crl_pem: str
 
 
 def find_mosquitto() -> str:
@@ -116,9 +132,12 @@ def render_config(
     with_acl: bool,
     stay_root: bool = False,
     hub_port: int | None = None,
+    tls: bool = False,
 ) -> str:
     """mosquitto.conf with persistence in ``folder``: one listener on ``host:port``; or, with
     ``hub_port``, that listener for the devices and a second one on loopback for the hub alone.
+    With ``tls`` (and ``hub_port``) the devices' listener speaks TLS only, asks each device for
+    a certificate of the office's CA and takes the device's identity from it.
 
     On the devices' listener each client's id is its username, so a device cannot take another's
     id and knock it off the broker; its password file holds the devices only, and the hub's
@@ -155,6 +174,23 @@ def render_config(
 
     if hub_port is None:
         lines += listener(f"listener {port} {host}", PASSWD_NAME)
+    elif tls:
+        lines += ["", "# The devices: TLS, each identified by its certificate"]
+        lines += [
+            f"listener {port} {host}",
+            "allow_anonymous false",
+            f"cafile {(folder / TLS_CA_NAME).resolve()}",
+            f"certfile {(folder / TLS_CERT_NAME).resolve()}",
+            f"keyfile {(folder / TLS_KEY_NAME).resolve()}",
+            f"crlfile {(folder / TLS_CRL_NAME).resolve()}",
+            "tls_version tlsv1.2",
+            "require_certificate true",
+            "use_identity_as_username true",
+            "use_username_as_clientid true",
+            *([f"acl_file {(folder / ACL_NAME).resolve()}"] if with_acl else []),
+        ]
+        lines += ["", "# The hub (loopback only)"]
+        lines += listener(f"listener {hub_port} 127.0.0.1", HUB_PASSWD_NAME)
     else:
         lines += ["", "# The devices"]
         lines += listener(f"listener {port} {host}", PASSWD_NAME, "use_username_as_clientid true")
@@ -163,15 +199,29 @@ def render_config(
     return "\n".join(lines) + "\n"
 
 
+def write_tls(folder: Path, tls: BrokerTls) -> None:
+    """Write the devices' listener's CA, certificate, key (0600) and revocation list, which
+    a SIGHUP also re-reads (Mosquitto 2.0.11 builds the listener's TLS context again)."""
+    _write(folder / TLS_CA_NAME, tls.ca_pem, 0o644)
+    _write(folder / TLS_CRL_NAME, tls.crl_pem, 0o644)
+    # The key before the certificate: a reload between the two keeps the old pair's key.
+    _write(folder / TLS_KEY_NAME, tls.key_pem, 0o600)
+    _write(folder / TLS_CERT_NAME, tls.cert_pem, 0o644)
+
+
 def write_auth(
     folder: Path,
     *,
     hashes: Mapping[str, str] | None,
     acl: str | None,
     hub_user: str | None = None,
+    tls: BrokerTls | None = None,
 ) -> None:
-    """Rewrite only the password files and ACL (what a SIGHUP re-reads); with ``hub_user``,
-    that user's hash goes to the hub's own password file and the others' to the devices'."""
+    """Rewrite only the password files, ACL and TLS files (what a SIGHUP re-reads); with
+    ``hub_user``, that user's hash goes to the hub's own password file and the others' to
+    the devices'."""
+    if tls is not None:
+        write_tls(folder, tls)
     if hashes is not None:
         devices = {u: h for u, h in hashes.items() if u != hub_user}
         _write(folder / PASSWD_NAME, render_password_file(devices))
@@ -191,15 +241,19 @@ def write_files(
     acl: str | None,
     hub_port: int | None = None,
     hub_user: str | None = None,
+    tls: BrokerTls | None = None,
 ) -> Path:
     """Write config, password files and ACL into ``folder``; ``hashes`` None allows anonymous.
-    With ``hub_port`` and ``hub_user`` the hub gets a loopback listener of its own."""
+    With ``hub_port`` and ``hub_user`` the hub gets a loopback listener of its own, and with
+    ``tls`` the devices' listener speaks TLS with client certificates."""
+    if tls is not None and hub_port is None:
+        raise BrokerError("TLS for the devices needs the hub's own listener (hub_user)")
     folder.mkdir(parents=True, exist_ok=True)
     owner = _owner()
     if owner is not None:
         # Mosquitto saves its persistence file here after dropping root.
         os.chown(folder, *owner)
-    write_auth(folder, hashes=hashes, acl=acl, hub_user=hub_user if hub_port else None)
+    write_auth(folder, hashes=hashes, acl=acl, hub_user=hub_user if hub_port else None, tls=tls)
     conf = folder / CONF_NAME
     # Run as root, Mosquitto drops to its own user before reading its password file. When that
     # user cannot reach the folder (a data folder under /root, pytest's 0700 temp folders) it
@@ -221,6 +275,7 @@ def write_files(
         with_acl=acl is not None,
         stay_root=stay_root,
         hub_port=hub_port,
+        tls=tls is not None,
     )
     _write(conf, text, 0o644)
     return conf
@@ -415,6 +470,8 @@ class Mosquitto:
     hub_port: int | None = None
     """The hub's own loopback listener, when it has one (``start`` with ``hub_user``)."""
     hub_user: str | None = None
+    tls: BrokerTls | None = field(default=None, repr=False)
+    """TLS of the devices' listener, when it speaks TLS."""
 
     @classmethod
     def start(
@@ -427,10 +484,11 @@ class Mosquitto:
         port: int | None = None,
         hub_user: str | None = None,
         hub_port: int | None = None,
+        tls: BrokerTls | None = None,
     ) -> Mosquitto:
         """Write the files and start the broker (on a free port unless one is given); with
         ``hub_user``, that user connects on a loopback listener of its own (``hub_port``, or a
-        free one)."""
+        free one), and with ``tls`` the devices connect over TLS with their certificates."""
         chosen = port if port is not None else free_port(host)
         if hub_user is None:
             hub_port = None
@@ -444,9 +502,10 @@ class Mosquitto:
             acl=acl,
             hub_port=hub_port,
             hub_user=hub_user,
+            tls=tls,
         )
         process = spawn(folder, host, chosen, hub_port=hub_port)
-        return cls(host, chosen, folder, process, hub_port, hub_user)
+        return cls(host, chosen, folder, process, hub_port, hub_user, tls)
 
     def stop(self) -> None:
         """Stop the broker; its persistence file stays in the folder."""
@@ -462,8 +521,19 @@ class Mosquitto:
         """Re-read the password file and ACL (after ``update``)."""
         reload_process(self.process)
 
-    def update(self, *, hashes: Mapping[str, str] | None, acl: str | None) -> None:
-        """Rewrite the password file and ACL, then SIGHUP."""
+    def update(
+        self,
+        *,
+        hashes: Mapping[str, str] | None,
+        acl: str | None,
+        tls: BrokerTls | None = None,
+    ) -> None:
+        """Rewrite the password file and ACL (and the TLS files, given ``tls`` on a broker that
+        speaks TLS), then SIGHUP."""
+        if tls is not None:
+            if self.tls is None:
+                raise BrokerError("this broker was started without TLS: restart it with TLS")
+            self.tls = tls
         write_files(
             self.folder,
             host=self.host,
@@ -472,5 +542,6 @@ class Mosquitto:
             acl=acl,
             hub_port=self.hub_port,
             hub_user=self.hub_user,
+            tls=self.tls,
         )
         self.reload()

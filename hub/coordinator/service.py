@@ -42,6 +42,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from hub.bootstrap import Hub
+from hub.broker.embedded import hub_tls_context
 from hub.broker.urls import MqttEndpoint
 from hub.coordinator import handlers
 from hub.coordinator.handlers import Speaker
@@ -156,6 +157,8 @@ class Coordinator:
         )
         if endpoint.username is not None:
             self._client.username_pw_set(endpoint.username, endpoint.password)
+        if endpoint.tls:
+            self._client.tls_set_context(hub_tls_context(hub.settings))
         self._client.reconnect_delay_set(1, 10)
         # Our callbacks catch everything themselves; should anything still escape one, paho logs
         # it instead of ending its network thread (and with it every device's service).

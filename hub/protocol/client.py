@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import logging
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -30,6 +31,12 @@ from hub.protocol.base import DeviceRole, Message, Reply, Request
 from hub.protocol.devices import DeviceState, Fault, PhoneStatus
 from hub.protocol.errors import ProtocolError
 from hub.protocol.messages import AnyMessage, decode, encode, request_id_of
+from hub.protocol.tls import (
+    ClientTls,
+    client_context,
+    describe_handshake_error,
+    report_handshake_errors,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +87,7 @@ class DeviceClient:
         backoff_min: float = 0.5,
         backoff_max: float = 30.0,
         client_id: str | None = None,
+        tls: ClientTls | None = None,
     ) -> None:
         self.site = topics.check_id(site, "site")
         self.device = topics.check_id(device, "device")
@@ -96,6 +104,13 @@ class DeviceClient:
         )
         if username is not None:
             self._client.username_pw_set(username, password)
+        self._tls_error: ssl.SSLError | None = None
+        self._tls = tls is not None
+        self._refused = False
+        if tls is not None:
+            # Over TLS the broker takes the device's identity from its certificate.
+            context = report_handshake_errors(client_context(tls), self._tls_failed)
+            self._client.tls_set_context(context)
         # paho annotates the delays as int, but its arithmetic is float-safe.
         self._client.reconnect_delay_set(backoff_min, backoff_max)  # type: ignore[arg-type]
         self._faults: list[Fault] = []
@@ -366,6 +381,7 @@ class DeviceClient:
         self, client: mqtt.Client, userdata: Any, flags: Any, reason: ReasonCode, props: Any
     ) -> None:
         if reason.is_failure:
+            self._refused = True
             self._problem(f"broker refused the connection: {reason}")
             return
         self._last_problem = None
@@ -394,14 +410,36 @@ class DeviceClient:
                 self._resubscribed = None
                 self._set_connected(True)
 
+    def _tls_failed(self, exc: ssl.SSLError) -> None:
+        self._tls_error = exc
+
     def _on_connect_fail(self, client: mqtt.Client, userdata: Any) -> None:
-        self._problem(f"cannot reach the broker at {self._host}:{self._port}")
+        failed, self._tls_error = self._tls_error, None
+        if failed is not None:
+            where = f"{self._host}:{self._port}"
+            self._problem(
+                f"cannot connect to the broker at {where}: " + describe_handshake_error(failed)
+            )
+        else:
+            self._problem(f"cannot reach the broker at {self._host}:{self._port}")
 
     def _on_disconnect(
         self, client: mqtt.Client, userdata: Any, flags: Any, reason: ReasonCode, props: Any
     ) -> None:
         if self.connected and not self._closed:
             logger.warning("connection to the broker lost (%s); reconnecting", reason)
+        elif self._refused:
+            self._refused = False  # its CONNACK said why (_on_connect)
+        elif not self._closed and not self.connected:
+            failed, self._tls_error = self._tls_error, None
+            where = f"the broker at {self._host}:{self._port}"
+            if failed is not None:
+                self._problem(f"{where} refused the connection: {describe_handshake_error(failed)}")
+            else:
+                self._problem(
+                    f"{where} closed the connection before accepting it ({reason}): does it "
+                    f"speak {'TLS' if self._tls else 'plain MQTT'} as the device's config says?"
+                )
         self._set_connected(False)
         # SUBACKs of the lost connection will never come: release anyone waiting for them.
         with self._suback_lock:

@@ -20,6 +20,7 @@ from hub.db.models.devices import DEVICE_ROLES, Device
 from hub.errors import Conflict, Invalid, NotFound
 from hub.protocol.devices import DeviceState
 from hub.protocol.topics import is_safe_id
+from hub.services.device_certs import revoke_certificates
 
 HUB_MQTT_USER = "cherga-hub"
 """The hub's own MQTT user; no device may take this id."""
@@ -181,8 +182,21 @@ def revoke_device(session: Session, device_id: str, *, now: datetime | None = No
         raise Conflict("device_revoked", device_id=device.id)
     device.revoked_at = now or utcnow()
     device.online = False
+    revoke_certificates(session, device.id, now=device.revoked_at)
     session.flush()
     return device
+
+
+def renew_password(session: Session, device_id: str) -> NewDevice:
+    """New MQTT credentials for an active device (a lost or leaked config, or one made before
+    MQTT over TLS): a new password; the caller issues its new certificate."""
+    device = get_device(session, device_id)
+    if device.revoked_at is not None:
+        raise Conflict("device_revoked", device_id=device.id)
+    password = new_password()
+    device.mqtt_password_hash = hash_password(password)
+    session.flush()
+    return NewDevice(device=device, mqtt_password=password)
 
 
 def record_state(

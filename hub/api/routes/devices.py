@@ -9,14 +9,18 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Path, Query
+from sqlalchemy.orm import Session
 
 from hub.api.deps import CrmUser, HubDep, Principal, SessionDep, requires
 from hub.api.schemas.devices import DeviceCreate, DeviceCreated, DeviceRead
-from hub.broker.embedded import device_endpoint, sync_broker
+from hub.broker.embedded import sync_broker
+from hub.broker.provision import config_text, issue_credentials
+from hub.config import Settings
 from hub.db.models import Device
 from hub.errors import AccessDenied
 from hub.services import devices
 from hub.services.access import DOC_LABELS, Action, DocType
+from hub.services.devices import NewDevice
 
 router = APIRouter(prefix="/api/v1/devices", tags=["devices"])
 
@@ -86,16 +90,45 @@ def add_device(
         device_id=body.device_id,
         phone_id=body.phone,
     )
-    view = device_view(created.device)
     tasks.add_task(sync_broker, hub.settings, hub.sessions)
-    host, port = device_endpoint(hub.settings)
+    return _with_credentials(hub.settings, session, created)
+
+
+def _with_credentials(settings: Settings, session: Session, created: NewDevice) -> DeviceCreated:
+    """The device with its new credentials and its whole config file (shown once)."""
+    credentials = issue_credentials(settings, session, created.device, created.mqtt_password)
+    cert = credentials.certificate
     return DeviceCreated(
-        **view.model_dump(),
-        mqtt_host=host,
-        mqtt_port=port,
-        mqtt_username=view.device_id,
-        mqtt_password=created.mqtt_password,
+        **device_view(created.device).model_dump(),
+        mqtt_host=credentials.host,
+        mqtt_port=credentials.port,
+        mqtt_tls=credentials.tls,
+        mqtt_username=credentials.username,
+        mqtt_password=credentials.password,
+        ca_certificate=credentials.ca_pem,
+        client_certificate=cert.cert_pem if cert is not None else None,
+        client_key=cert.key_pem if cert is not None else None,
+        config_toml=config_text(session, created.device, credentials),
     )
+
+
+@router.post(
+    "/{device_id}/credentials",
+    status_code=201,
+    summary="Give a device new credentials: the old password and certificate stop working",
+)
+def renew_credentials(
+    hub: HubDep,
+    session: SessionDep,
+    tasks: BackgroundTasks,
+    principal: Annotated[Principal, Depends(requires(Action.CHANGE, DocType.DEVICE))],
+    device_id: DeviceIdPath,
+) -> DeviceCreated:
+    """For a lost or leaked config, or one made before MQTT over TLS: after the commit the
+    broker refuses the old credentials and drops a connection made with them."""
+    renewed = _with_credentials(hub.settings, session, devices.renew_password(session, device_id))
+    tasks.add_task(sync_broker, hub.settings, hub.sessions, cut_off=[device_id])
+    return renewed
 
 
 @router.post("/{device_id}/revoke", summary="Revoke a device: the broker cuts it off")
@@ -108,5 +141,5 @@ def revoke_device(
 ) -> DeviceRead:
     """Mark the device revoked; after the commit the broker's files are rewritten and reloaded."""
     view = device_view(devices.revoke_device(session, device_id))
-    tasks.add_task(sync_broker, hub.settings, hub.sessions)
+    tasks.add_task(sync_broker, hub.settings, hub.sessions, cut_off=[device_id])
     return view

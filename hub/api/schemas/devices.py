@@ -58,5 +58,22 @@ class DeviceCreated(DeviceRead):
 
     mqtt_host: str
     mqtt_port: int
+    mqtt_tls: bool = Field(
+        description="whether the device connects over TLS (its config then "
+        "holds the office's CA, its certificate and key)"
+    )
     mqtt_username: str
     mqtt_password: str
+    ca_certificate: str | None = Field(
+        None, description="the office's CA (PEM) the device checks the broker with"
+    )
+    client_certificate: str | None = Field(
+        None, description="the device's own certificate (PEM), its identity on the broker"
+    )
+    client_key: str | None = Field(
+        None, description="the certificate's private key (PEM); shown only here, once"
+    )
+    config_toml: str = Field(
+        description="the device's whole config file (TOML, mode 0600 on the device: it holds "
+        "the password and the key); shown only here, once"
+    )

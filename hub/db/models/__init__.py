@@ -7,6 +7,7 @@ from hub.db.models.clients import Client, Contact, ContactPhone, SettlementDocum
 from hub.db.models.coordinator import DeviceRequest as DeviceRequest
 from hub.db.models.coordinator import PrintJob as PrintJob
 from hub.db.models.devices import Device as Device
+from hub.db.models.devices import DeviceCertificate as DeviceCertificate
 from hub.db.models.events import AuditRecord, Event, EventDocument
 from hub.db.models.numbering import Counter, NumberingRule
 from hub.db.models.parameters import GlobalParameter, UserParameter

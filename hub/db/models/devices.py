@@ -51,3 +51,18 @@ class Device(Base):
     faults: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     # A phone agent's own state from its device state: registered, number, lines, busy.
     phone_status: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class DeviceCertificate(Base):
+    """A client certificate the office's authority issued to a device (only its serial and
+    dates: the key went to the device's config and is not kept). Revoked certificates make the
+    broker's revocation list."""
+
+    __tablename__ = "device_certificates"
+
+    # Serials are 159-bit numbers: kept as lowercase hex.
+    serial: Mapped[str] = mapped_column(String(40), primary_key=True)
+    device_id: Mapped[str] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"), index=True)
+    issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None] = mapped_column(index=True)

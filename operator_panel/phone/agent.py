@@ -65,13 +65,10 @@ class PhoneAgent:
         self.media = Media(recordings, sound)
         self._faults: list[Fault] | None = None
         self.client = DeviceClient(
-            host=config.mqtt.host,
-            port=config.mqtt.port,
+            **config.mqtt.client_options(),
             site=config.site,
             device=config.device_id,
             role="phone",
-            username=config.mqtt.username,
-            password=config.mqtt.password.get_secret_value(),
             version=VERSION,
         )
         self.call_topic = topics.phone_call(config.site, config.device_id)
@@ -130,7 +127,7 @@ class PhoneAgent:
         self._jobs.put(lambda: self._dtmf(call.id, digit))
 
     def registration(self, registered: bool) -> None:
-        self._jobs.put(lambda: self._publish_status(registered))
+        self._jobs.put(lambda: self._registration(registered))
 
     # ---- MQTT (network thread) -----------------------------------------------------------------
 
@@ -178,17 +175,25 @@ class PhoneAgent:
         self._publish_status(self._registered())
 
     def _report_faults(self) -> None:
-        """The device state's faults: no SIP account, a sound device that does not work."""
+        """The device state's faults: no SIP account, a line that cannot register (a refused
+        certificate...), a sound device that does not work."""
         faults = []
         if self.sip is None:
             text = "No SIP account is configured for this phone ([settings.sip])."
             faults.append(Fault(code="sip_not_configured", message=text))
+        elif (line := self.sip.fault) is not None:
+            faults.append(Fault(code=line.code, message=line.message))
         sound = self.media.sound.fault
         if sound is not None:
             faults.append(Fault(code="sound_device_failed", message=sound))
         if faults != self._faults:
             self._faults = faults
             self.client.set_faults(faults)
+
+    def _registration(self, registered: bool) -> None:
+        # The line's fault goes with it: a state saying registered never carries a stale one.
+        self._report_faults()
+        self._publish_status(registered)
 
     def _registered(self) -> bool:
         return self.sip is not None and self.sip.registered

@@ -15,6 +15,14 @@ per process (``quiet_library``), and each has a test in tests/test_phone_agent*.
 * It prints every SIP event to stdout (journald): its ``debug`` goes to our logger instead.
 * It binds no RTCP port, so a peer's RTCP gets "port unreachable" and baresip hangs up
   (``RtcpSinks``).
+* Over TCP/TLS it binds its connection to the fixed local SIP port (the Contact's port) without
+  SO_REUSEADDR: after it closes a connection (a stop, a refused certificate) the port sits in
+  TIME_WAIT and every reconnect fails for a minute with "Address already in use". Its stream
+  sockets get SO_REUSEADDR and close with a reset, which leaves no TIME_WAIT (``quiet_library``).
+* When the server closes the TCP/TLS connection its receive loop retries the dead socket every
+  10 ms and nobody notices until the next REGISTER fails: the guard tells the adapter at once.
+* It keeps why a REGISTER failed (a refused certificate, a wrong password) only in a debug line:
+  the adapter hears of each failure, to report it as the line's fault.
 """
 
 from __future__ import annotations
@@ -22,8 +30,11 @@ from __future__ import annotations
 import importlib
 import logging
 import socket
+import ssl
+import struct
 import sys
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from operator_panel.phone.settings import SipSettings
@@ -39,20 +50,58 @@ def _library_log(message: Any, short: Any = None) -> None:
     lib_logger.debug("%s", message if short is None else short)
 
 
+class _StreamSocket(socket.socket):
+    """A SIP stream socket that may bind its fixed local port again at once."""
+
+    __slots__ = ()
+
+    def __init__(
+        self, family: int = -1, type: int = -1, proto: int = -1, fileno: int | None = None
+    ) -> None:
+        super().__init__(family, type, proto, fileno)
+        if fileno is None and type == socket.SOCK_STREAM:
+            self.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            # Closed with a reset: no TIME_WAIT, which SO_REUSEADDR alone does not get past
+            # when the next connection goes to the same server (the same four-tuple).
+            self.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+
+
+class _SocketModule:
+    """What rfcvoip's transport module sees as ``socket``: the same, but ``_StreamSocket``."""
+
+    socket = _StreamSocket
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(socket, name)
+
+
 def quiet_library(library: str) -> None:
-    """Send the library's chatter to our logger (DEBUG) instead of stdout."""
+    """Send the library's chatter to our logger (DEBUG) instead of stdout; make rfcvoip's
+    stream sockets reusable (both once per process)."""
     importlib.import_module(f"{library}.VoIP")  # loads SIP and RTP in the library's order
     for name, module in list(sys.modules.items()):
         ours = name == library or name.startswith(f"{library}.")
         if ours and callable(getattr(module, "debug", None)):
             setattr(module, "debug", _library_log)  # noqa: B010 (a module without stubs)
+    transport = sys.modules.get(f"{library}.SIPTransport")
+    if transport is not None and getattr(transport, "socket", None) is socket:
+        setattr(transport, "socket", _SocketModule())  # noqa: B010 (a module without stubs)
 
 
-def apply_fixes(lib: Any, settings: SipSettings) -> None:
-    """Fix one freshly built library phone (``VoIPPhone``), before ``start()``."""
+def apply_fixes(
+    lib: Any,
+    settings: SipSettings,
+    on_lost: Callable[[BaseException], None] | None = None,
+    on_register_error: Callable[[BaseException], None] | None = None,
+) -> None:
+    """Fix one freshly built library phone (``VoIPPhone``), before ``start()``; ``on_lost``
+    hears when the server closes a TCP/TLS connection, ``on_register_error`` why a REGISTER
+    failed."""
     where = f"{settings.local_ip}:{settings.local_port}"
     lib.sip.gen_call_id = lambda: f"{uuid.uuid4().hex}@{where}"
-    guard_receiver(lib)
+    guard_receiver(lib, on_lost if settings.transport != "udp" else None)
+    if on_register_error is not None:
+        watch_registration(lib, on_register_error)
     runner = getattr(type(lib), "_run_call_callback", None)
     if runner is not None:  # rfcvoip only; pyVoIP calls back at once
         lib._run_call_callback = lambda callback, call: runner(callback, call, delay=0.0)
@@ -65,16 +114,42 @@ def apply_fixes(lib: Any, settings: SipSettings) -> None:
         lib.sip.register_timeout = max(2, min(10, settings.reregister_s))
 
 
-def guard_receiver(lib: Any) -> None:
-    """A message the library's parser trips on must not end its receive loop."""
+def watch_registration(lib: Any, on_error: Callable[[BaseException], None]) -> None:
+    """Tell ``on_error`` why each REGISTER failed; the library goes on as before."""
+    # rfcvoip's register() catches what its private __register() raises and keeps a debug line.
+    name = "_SIPClient__register"
+    register = getattr(lib.sip, name, None)
+    if register is None:
+        return
+
+    def watched() -> bool:
+        try:
+            return bool(register())
+        except Exception as exc:
+            on_error(exc)
+            raise
+
+    setattr(lib.sip, name, watched)
+
+
+def guard_receiver(lib: Any, on_lost: Callable[[BaseException], None] | None = None) -> None:
+    """A message the library's parser trips on must not end its receive loop; a stream the
+    server closed is reported to ``on_lost`` (once)."""
     receive = getattr(lib.sip, "recv", None)
     if receive is None:
         return
+    lost: list[BaseException] = []
 
     def guarded() -> None:
         try:
             receive()
-        except OSError:  # BlockingIOError included: its receive loop handles these
+        except (BlockingIOError, ssl.SSLWantReadError, ssl.SSLWantWriteError):
+            raise  # nothing to read yet: its receive loop waits and tries again
+        except OSError as exc:
+            # Only a live phone's connection counts: stop() closes it on purpose.
+            if on_lost is not None and not lost and lib.sip.NSD:
+                lost.append(exc)
+                on_lost(exc)
             raise
         except Exception as exc:
             logger.warning("dropped a SIP message the library could not handle: %r", exc)

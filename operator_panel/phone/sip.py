@@ -6,8 +6,12 @@ Cherga imports the library. Audio is 8 kHz mono 8-bit unsigned PCM, 160 bytes pe
 
 from __future__ import annotations
 
+import ssl
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
 from typing import Literal, Protocol
+
+from operator_panel.phone.siptls import describe_failure
 
 SAMPLE_RATE = 8000
 FRAME = 160
@@ -19,6 +23,30 @@ EndReason = Literal["remote_hangup", "cancelled", "failed", "busy", "local"]
 
 class SipError(Exception):
     """A SIP action could not be done (wrong state, no registration, library failure)."""
+
+
+@dataclass(frozen=True)
+class SipFault:
+    """Why the line is down, for the device state's faults (a code and one line, no secret)."""
+
+    code: str
+    message: str
+
+
+def line_fault(where: str, exc: BaseException | None) -> SipFault:
+    """What a line that failed (to connect, to agree on TLS, to register) reports."""
+    if isinstance(exc, ssl.SSLError):
+        code, text = "sip_tls_failed", f"SIP server {where}: {describe_failure(exc)}"
+    elif isinstance(exc, OSError):
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        code, text = "sip_connection_failed", f"SIP server {where}: {reason}"
+    elif type(exc).__name__ == "InvalidAccountInfoError":
+        code, text = "sip_registration_failed", f"SIP server {where} refused the number or password"
+    elif exc is not None:
+        code, text = "sip_registration_failed", f"SIP server {where}: {type(exc).__name__}: {exc}"
+    else:
+        code, text = "sip_registration_failed", f"SIP server {where} did not register the line"
+    return SipFault(code, text[:500])
 
 
 class SipCall(Protocol):
@@ -97,3 +125,8 @@ class SipPhone(ABC):
     @abstractmethod
     def dial(self, number: str) -> SipCall:
         """Place a call; the listener hears when it is answered or fails."""
+
+    @property
+    def fault(self) -> SipFault | None:
+        """Why the line is not registered, when known (None: no fault)."""
+        return None

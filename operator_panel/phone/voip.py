@@ -4,7 +4,9 @@ The library calls back only for new incoming calls; answers, hang-ups, CANCELs, 
 registration are seen by polling its objects, which one supervisor thread does every 50 ms.
 The library's defects are worked around in ``libfixes`` (each with a test); the supervisor
 also rebuilds the library phone when it stops itself after three failed REGISTERs (registrar
-down or restarting), and ``call()``, which blocks and is not thread-safe, is serialized.
+down or restarting) or when the server closes its TCP/TLS connection, and ``call()``, which
+blocks and is not thread-safe, is serialized. Why the line is down (a refused certificate, a
+server out of reach, REGISTERs refused) is kept as its ``fault`` until it registers again.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import logging
+import ssl
 import threading
 import time
 from typing import Any, Literal
@@ -24,8 +27,10 @@ from operator_panel.phone.sip import (
     EndReason,
     SipCall,
     SipError,
+    SipFault,
     SipListener,
     SipPhone,
+    line_fault,
 )
 
 logger = logging.getLogger(__name__)
@@ -131,6 +136,8 @@ class VoipPhone(SipPhone):
     def __init__(self, settings: SipSettings, *, library: str = "rfcvoip") -> None:
         if library not in LIBRARIES:
             raise ValueError(f"unknown SIP library {library!r}")
+        if library != "rfcvoip" and settings.transport != "udp":
+            raise ValueError(f"{library} has no {settings.transport.upper()}: only rfcvoip does")
         self.settings = settings
         self.library = library
         quiet_library(library)
@@ -145,6 +152,9 @@ class VoipPhone(SipPhone):
         self._stop = threading.Event()
         self._registered = False
         self._restarts = 0
+        self._fault: SipFault | None = None
+        self._error: BaseException | None = None  # why the line failed last (library threads)
+        self._lost: Any = None  # the library phone whose TCP/TLS connection the server closed
         self._supervisor = threading.Thread(target=self._supervise, name="sip-supervisor")
 
     # ---- SipPhone ----------------------------------------------------------------------------
@@ -168,6 +178,10 @@ class VoipPhone(SipPhone):
     @property
     def registered(self) -> bool:
         return self._registered
+
+    @property
+    def fault(self) -> SipFault | None:
+        return self._fault
 
     @property
     def restarts(self) -> int:
@@ -202,9 +216,16 @@ class VoipPhone(SipPhone):
         }
         if s.proxy is not None:
             kwargs["proxy"] = s.proxy
-            kwargs["proxyPort"] = s.proxy_port or 5060
+            kwargs["proxyPort"] = s.outbound_port
         if s.auth_user is not None:
             kwargs["auth_username"] = s.auth_user
+        if s.transport != "udp":
+            # Without a context rfcvoip would verify against the system's CAs; ours adds the
+            # configured CA, the name check and the client certificate.
+            kwargs.update(
+                transport=s.transport, tls_context=s.tls_context(),
+                tls_server_name=s.tls_server_name,
+            )  # fmt: skip
         if self.library == "rfcvoip":
             # Our audio contract is 8 kHz mono 8-bit whatever the codec (it resamples Opus or
             # wide-band G.711), and G.711 first in our offers: cheapest on a Pi.
@@ -217,14 +238,38 @@ class VoipPhone(SipPhone):
             for key in ("proxy", "proxyPort", "auth_username"):
                 kwargs.pop(key, None)
         lib = self._voip.VoIPPhone(
-            s.server, s.port, s.user, s.password.get_secret_value(), **kwargs
+            s.server, s.server_port, s.user, s.password.get_secret_value(), **kwargs
         )
-        apply_fixes(lib, s)
+        apply_fixes(
+            lib, s, on_lost=lambda exc: self._connection_lost(lib, exc),
+            on_register_error=self._register_error,
+        )  # fmt: skip
         return lib
+
+    def _connection_lost(self, lib: Any, exc: BaseException) -> None:
+        """The library's receive thread: the server closed the TCP/TLS connection."""
+        logger.warning("the SIP server %s closed the connection (%s)", self._where(), exc)
+        if isinstance(exc, ssl.SSLError):
+            self._error = exc
+        else:
+            self._error = ConnectionAbortedError(f"it closed the connection ({exc})")
+        self._lost = lib
+
+    def _register_error(self, exc: BaseException) -> None:
+        """A library thread: a REGISTER failed (the library itself keeps only a debug line)."""
+        self._error = exc
+
+    def _where(self) -> str:
+        """The first hop: the outbound proxy, else the server, with the transport."""
+        s = self.settings
+        host, port = (s.proxy, s.outbound_port) if s.proxy else (s.server, s.server_port)
+        return f"{host}:{port} ({s.transport})"
 
     def _stop_lib(self, lib: Any) -> None:
         try:
             lib.stop()
+        except OSError as exc:  # its connection is gone: it stopped without unregistering
+            logger.info("SIP %s stopped without unregistering: %s", self.settings.user, exc)
         except Exception:
             logger.exception("stopping the SIP library failed")
 
@@ -241,8 +286,12 @@ class VoipPhone(SipPhone):
             with self._lock:
                 lib = self._lib
             status = "" if lib is None else self._lib_status(lib)
+            if lib is not None and lib is self._lost:
+                status = "FAILED"  # its connection is gone: only a new one registers again
             if lib is None or status in ("FAILED", "INACTIVE"):
                 self._set_registered(False)
+                if lib is not None and (self._error is not None or self._fault is None):
+                    self._fault = line_fault(self._where(), self._error)
                 if time.monotonic() >= next_try:
                     if lib is not None:
                         logger.warning("the SIP library stopped (%s): starting it again", status)
@@ -254,6 +303,7 @@ class VoipPhone(SipPhone):
                     self._start_lib()
             elif status == "REGISTERED":
                 registering_since = None
+                self._fault = self._error = None
                 self._set_registered(True)
                 backoff = 0.5
             elif registering_since is None:
@@ -270,22 +320,22 @@ class VoipPhone(SipPhone):
             lib = self._new_lib()
         except Exception as exc:
             logger.warning("SIP setup failed: %s", exc)
+            self._fault = SipFault("sip_setup_failed", f"SIP setup failed: {exc}"[:500])
             return
+        self._error = None
         with self._lock:
             self._lib = lib
             if self._sinks is not None:
                 self._sinks.close_all()
             self._sinks = RtcpSinks(lib, s.local_ip)
         try:
-            lib.start()  # registers before it returns (or raises)
+            lib.start()  # connects, and registers before it returns (or raises)
         except Exception as exc:
-            logger.warning(
-                "registration of %s at %s:%s failed: %s: %s",
-                s.user, s.server, s.port, type(exc).__name__, exc,
-            )  # fmt: skip
+            self._error, self._fault = exc, line_fault(self._where(), exc)
+            logger.warning("registration of %s failed: %s", s.user, self._fault.message)
             self._stop_lib(lib)
             return
-        logger.info("SIP %s registering at %s:%s", s.user, s.server, s.port)
+        logger.info("SIP %s registering at %s", s.user, self._where())
 
     def _on_incoming(self, lib_call: Any) -> None:
         """The library's call callback (its own thread): hand the call to the listener."""

@@ -103,6 +103,9 @@ def xvfb(tmp_path: Path, size: tuple[int, int], wm: str | None = None) -> Iterat
             "-nolisten",
             "tcp",
             "-br",
+            # Without it the server resets as its last client (the readiness probe) leaves, and
+            # a window manager connecting during the reset "can't open display".
+            "-noreset",
         ],
         pass_fds=(write,),
         stdout=subprocess.DEVNULL,

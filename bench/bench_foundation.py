@@ -29,7 +29,7 @@ from sqlalchemy import create_engine, text
 from hub.bootstrap import build_hub, prepare_database
 from hub.config import Settings
 from hub.db.engine import transaction
-from hub.services.numbering import next_number
+from hub.services.settings.numbering import next_number
 from tests.pg import find_pg_bin, free_port, start_postgres
 
 DAY = date(2026, 11, 28)

@@ -89,7 +89,8 @@ from hub.protocol.messages import (
     PanelReply,
     SetStatus,
 )
-from hub.services import devices, outbox
+from hub.services.common import outbox
+from hub.services.devices import devices
 
 OPERATORS = 50
 PASSWORD = "operator-pass-1"

@@ -315,7 +315,7 @@ def provision(hub: Hub) -> tuple[dict[str, Credentials], int, int]:
     from hub.broker.provision import issue_credentials
     from hub.db.engine import transaction
     from hub.db.models import DocRight, Project, ProjectMember, User
-    from hub.services import devices
+    from hub.services.devices import devices
 
     issued: dict[str, Credentials] = {}
     wanted = (("kiosk", "kiosk-1", None), ("panel", "panel-1", 1), ("kiosk", "kiosk-feed", None))

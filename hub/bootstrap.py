@@ -23,9 +23,9 @@ from hub.db.engine import (
 )
 from hub.db.migrate import upgrade
 from hub.errors import Invalid
-from hub.services.files import FileStore
-from hub.services.security import Hasher
-from hub.services.seed import ensure_admin, ensure_reference_data
+from hub.services.common.files import FileStore
+from hub.services.common.security import Hasher
+from hub.services.settings.seed import ensure_admin, ensure_reference_data
 
 logger = logging.getLogger(__name__)
 

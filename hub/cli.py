@@ -276,8 +276,8 @@ def _db(args: argparse.Namespace, settings: Settings) -> None:
 def _create_user(args: argparse.Namespace, settings: Settings) -> None:
     from hub.bootstrap import bootstrap
     from hub.db.engine import transaction
-    from hub.services.access import grant_full_access
-    from hub.services.users import EmployeeData, create_user
+    from hub.services.access.rights import grant_full_access
+    from hub.services.access.users import EmployeeData, create_user
 
     password = _read_password(args)
     hub = bootstrap(settings)
@@ -300,7 +300,7 @@ def _create_user(args: argparse.Namespace, settings: Settings) -> None:
 
 def _progress_bar(total: int | None) -> Callable[[int], None] | None:
     """A text progress bar on standard error for files of more than one batch, else None."""
-    from hub.services.imports import BATCH_SIZE
+    from hub.services.clients.imports import BATCH_SIZE
 
     if not total or total <= BATCH_SIZE:
         return None
@@ -321,8 +321,8 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
     """Import a file and print the report; exit code 1 when nothing was stored."""
     from hub.bootstrap import bootstrap
     from hub.db.engine import transaction
-    from hub.services.clients_import_files import count_csv_rows, open_table
-    from hub.services.imports import import_rows
+    from hub.services.clients.import_files import count_csv_rows, open_table
+    from hub.services.clients.imports import import_rows
 
     path = Path(args.file)
     if not path.is_file():
@@ -382,7 +382,7 @@ def _device(args: argparse.Namespace, settings: Settings) -> int:
     from hub.broker.embedded import sync_broker
     from hub.broker.provision import device_config, issue_credentials
     from hub.db.engine import transaction
-    from hub.services import devices
+    from hub.services.devices import devices
 
     # Standard output carries the result (JSON with --json): the log goes to standard error.
     for handler in logging.getLogger().handlers:

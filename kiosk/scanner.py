@@ -15,7 +15,7 @@ from typing import Protocol
 logger = logging.getLogger(__name__)
 
 # What the hub prints in a booking's QR code: the bare code, nothing around it (hub.web.qr and
-# hub.services.queue_tickets.booking_code: CODE_LENGTH letters of CODE_ALPHABET). A test keeps
+# hub.services.queue.tickets.booking_code: CODE_LENGTH letters of CODE_ALPHABET). A test keeps
 # these two in step with the hub's.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 10

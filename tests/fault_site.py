@@ -33,9 +33,9 @@ from hub.protocol import topics
 from hub.protocol.base import Reply, Request
 from hub.protocol.client import DeviceClient, RequestTimeout
 from hub.protocol.messages import IssueTicket, KioskReply
-from hub.services import devices
-from hub.services.devices import HUB_MQTT_USER
-from hub.services.queue import waiting_counts
+from hub.services.devices import devices
+from hub.services.devices.devices import HUB_MQTT_USER
+from hub.services.queue.core import waiting_counts
 from tests.coordinator_site import HubProcess
 from tests.mqtt import Broker, open_for_broker
 from tests.pg import free_port

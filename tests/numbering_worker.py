@@ -6,7 +6,7 @@ import threading
 from datetime import date
 
 from hub.db.engine import make_engine, make_session_factory, transaction
-from hub.services.numbering import next_number
+from hub.services.settings.numbering import next_number
 
 
 def take_numbers(url: str, threads: int, per_thread: int, doc_type: str, on: str) -> list[int]:

@@ -14,8 +14,8 @@ from fastapi.testclient import TestClient
 from hub.bootstrap import Hub
 from hub.errors import AccessDenied
 from hub.i18n import translate
-from hub.services import access
-from hub.services.access import (
+from hub.services.access import rights as access
+from hub.services.access.rights import (
     AccessProfile,
     Action,
     DocType,
@@ -27,7 +27,7 @@ from hub.services.access import (
     require_tab,
     require_task_status_change,
 )
-from hub.services.users import get_user
+from hub.services.access.users import get_user
 from tests.conftest import UserFactory
 
 USERS = "/api/v1/users"

@@ -17,9 +17,10 @@ from hub.bootstrap import Hub
 from hub.config import Settings
 from hub.db.engine import transaction
 from hub.db.models import Attachment, Event, EventType, Task, TaskStatus
-from hub.services import access, attachments
-from hub.services.attachments import clean_content_type, clean_filename
-from hub.services.users import get_user
+from hub.services.access import rights as access
+from hub.services.access.users import get_user
+from hub.services.projects import attachments
+from hub.services.projects.attachments import clean_content_type, clean_filename
 from tests.conftest import UserFactory, make_settings
 
 Headers = dict[str, str]

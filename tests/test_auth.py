@@ -20,8 +20,8 @@ from hub.config import ConfigError, Settings
 from hub.db.base import utcnow
 from hub.db.models import ApiKey, AuthToken, User
 from hub.errors import Unauthenticated
-from hub.services import users
-from hub.services.security import API_KEY_PREFIX, digest
+from hub.services.access import users
+from hub.services.common.security import API_KEY_PREFIX, digest
 from tests.conftest import ADMIN_PASSWORD, UserFactory, login, make_settings
 
 TOKEN_URL = "/api/v1/auth/token"

@@ -21,9 +21,9 @@ from hub.db.models import Event
 from hub.db.models.booking import BookingContact, BookingSeat
 from hub.db.models.queue import QueueTicket
 from hub.errors import Conflict
-from hub.services import booking
-from hub.services.access import AccessProfile
-from hub.services.queue import QueueContext
+from hub.services.access.rights import AccessProfile
+from hub.services.queue import booking
+from hub.services.queue.core import QueueContext
 from tests.conftest import UserFactory
 
 API = "/api/public/v1"

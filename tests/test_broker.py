@@ -23,7 +23,7 @@ from hub.broker.registry import broker_auth, render_acl
 from hub.db.models import Device
 from hub.protocol import topics
 from hub.protocol.tls import ClientTls, client_context
-from hub.services.devices import HUB_MQTT_USER
+from hub.services.devices.devices import HUB_MQTT_USER
 from tests.mqtt import open_for_broker
 
 SITE = "main"

@@ -18,7 +18,7 @@ import pytest
 from hub.broker.mosquitto import MAX_PACKET, Mosquitto
 from hub.broker.registry import broker_auth
 from hub.protocol import topics
-from hub.services.devices import HUB_MQTT_USER
+from hub.services.devices.devices import HUB_MQTT_USER
 from tests.mqtt import open_for_broker
 from tests.test_broker import HUB_PASSWORD, WAIT, Probe, connect, make_device
 

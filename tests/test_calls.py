@@ -46,9 +46,10 @@ from hub.protocol.devices import (
     PhoneStatus,
 )
 from hub.protocol.messages import CallerCard, PanelReply, PhoneBook
-from hub.services import clients, clients_contacts
-from hub.services.clients_contacts import PhoneData
-from hub.services.parameters import update_global, update_user_parameters
+from hub.services.clients import clients
+from hub.services.clients import contacts as clients_contacts
+from hub.services.clients.contacts import PhoneData
+from hub.services.settings.parameters import update_global, update_user_parameters
 from tests.coordinator_site import DeviceSpec, running_site, wait_for
 from tests.test_coordinator import PASSWORD, WAIT, Site, ask, login, rid
 

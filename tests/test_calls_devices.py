@@ -17,7 +17,7 @@ from hub.db.models import Device
 from hub.errors import Conflict, Invalid
 from hub.protocol import topics
 from hub.protocol.devices import DeviceState, PhoneStatus
-from hub.services import devices
+from hub.services.devices import devices
 from tests.test_devices import _cherga, _env
 from tests.test_web_pages import log_in_to_console
 

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from hub.bootstrap import Hub
 from hub.db.engine import transaction
-from hub.services.clients_contacts import upcoming_birthdays
+from hub.services.clients.contacts import upcoming_birthdays
 from tests.conftest import UserFactory
 
 Headers = dict[str, str]

@@ -58,9 +58,10 @@ from hub.protocol.messages import (
     Transfer,
 )
 from hub.protocol.tls import ClientTls
-from hub.services import devices, queue_tickets
-from hub.services.parameters import update_global
-from hub.services.queue import QueueContext
+from hub.services.devices import devices
+from hub.services.queue import tickets as queue_tickets
+from hub.services.queue.core import QueueContext
+from hub.services.settings.parameters import update_global
 from tests.mqtt import open_for_broker
 from tests.pg import free_port
 

@@ -27,8 +27,8 @@ from hub.db.models.queue import OutboxMessage, QueueTicket
 from hub.protocol import topics
 from hub.protocol.client import DeviceClient
 from hub.protocol.messages import Finish, IssueTicket, KioskReply, PanelReply, SetStatus
-from hub.services import devices
-from hub.services.devices import HUB_MQTT_USER
+from hub.services.devices import devices
+from hub.services.devices.devices import HUB_MQTT_USER
 from tests.conftest import make_settings
 from tests.coordinator_site import (
     HubProcess,

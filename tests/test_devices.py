@@ -22,7 +22,7 @@ from hub.db.engine import transaction
 from hub.errors import Conflict, Invalid, NotFound
 from hub.protocol import topics
 from hub.protocol.devices import DeviceState
-from hub.services import devices
+from hub.services.devices import devices
 from tests.conftest import UserFactory
 from tests.mqtt import open_for_broker
 from tests.pg import free_port

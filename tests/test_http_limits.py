@@ -25,8 +25,8 @@ from hub.bootstrap import Hub
 from hub.config import Settings
 from hub.db.models import Attachment
 from hub.db.models.booking import RateHit
-from hub.services import booking
-from hub.services.security import Hasher
+from hub.services.common.security import Hasher
+from hub.services.queue import booking
 from tests.browser import serve
 from tests.conftest import ADMIN_PASSWORD, UserFactory, make_settings
 from tests.test_booking import make_service, next_workday, stored
@@ -383,7 +383,7 @@ def test_a_flood_of_public_bookings_gets_429_with_retry_after(
 
 def test_the_documented_numbers() -> None:
     from hub.api import limits
-    from hub.services import login_limits
+    from hub.services.access import login_limits
     from hub.web import console
 
     assert limits.CONSOLE_COOKIE == console.SESSION_COOKIE

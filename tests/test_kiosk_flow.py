@@ -31,7 +31,7 @@ from hub.db.models.queue import QueueTicket
 from hub.protocol import topics
 from hub.protocol.base import ErrorInfo
 from hub.protocol.devices import PrinterJob, PrinterResult
-from hub.services import queue_tickets
+from hub.services.queue import tickets as queue_tickets
 from kiosk.app import KioskRoot, connect
 from kiosk.cli import LOCALE
 from kiosk.flow import KioskFlow, Screen

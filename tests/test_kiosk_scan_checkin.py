@@ -18,7 +18,7 @@ from kivy.base import EventLoop
 from kivy.core.window import Window
 
 from hub.db.engine import transaction
-from hub.services import queue_tickets
+from hub.services.queue import tickets as queue_tickets
 from kiosk.flow import Screen
 from kiosk.scan_input import on_main_thread, open_scanners, scan_desk
 from kiosk.scanner import CodeSource

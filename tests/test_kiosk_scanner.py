@@ -21,7 +21,7 @@ import pytest
 
 from firmware_config.i18n import Catalogue
 from hub.protocol.messages import KioskReply, TicketInfo
-from hub.services import queue_tickets
+from hub.services.queue import tickets as queue_tickets
 from hub.web.qr import qr_svg
 from kiosk.cli import LOCALE
 from kiosk.flow import KioskFlow, Screen

@@ -27,8 +27,8 @@ from hub.db.base import utcnow
 from hub.db.engine import transaction
 from hub.protocol import topics
 from hub.protocol.messages import KioskReply, ListServices, PanelReply, SetStatus, decode
-from hub.services import outbox
-from hub.services.queue import QueueContext
+from hub.services.common import outbox
+from hub.services.queue.core import QueueContext
 from tests.mqtt import open_for_broker
 from tests.pg import free_port
 from tests.test_broker import Probe, connect

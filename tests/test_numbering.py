@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from hub.bootstrap import Hub
 from hub.db.engine import transaction
 from hub.errors import NotFound
-from hub.services import numbering
+from hub.services.settings import numbering
 from tests.numbering_worker import take_numbers
 
 DAY = date(2026, 11, 28)

@@ -19,9 +19,9 @@ from hub.db.models import User
 from hub.protocol import topics
 from hub.protocol.cards import PanelOperators
 from hub.protocol.messages import PanelReply, SetStatus, decode_as
-from hub.services import queue_operators
-from hub.services.access import AccessProfile
-from hub.services.parameters import update_user_parameters
+from hub.services.access.rights import AccessProfile
+from hub.services.queue import operators as queue_operators
+from hub.services.settings.parameters import update_user_parameters
 from tests.coordinator_site import Inbox, running_site
 from tests.test_coordinator import ask, login, rid
 from tests.test_coordinator import make_service as make_site_service

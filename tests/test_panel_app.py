@@ -36,7 +36,7 @@ from hub.db.models.queue import QueueOperator, QueueTicket
 from hub.protocol import topics
 from hub.protocol.client import DeviceClient
 from hub.protocol.messages import IssueTicket, KioskReply
-from hub.services.parameters import update_user_parameters
+from hub.services.settings.parameters import update_user_parameters
 from operator_panel.app import PanelRoot, PanelRuntime
 from operator_panel.settings import PanelSettings
 from tests.test_coordinator import PASSWORD, Inbox, Site, ask, make_service, rid, site  # noqa: F401

@@ -28,8 +28,8 @@ from hub.db.models import (
 from hub.protocol.cards import CARD_EVENTS, CARD_TEXT
 from hub.protocol.messages import PanelAssignment, decode
 from hub.protocol.topics import TopicKind
-from hub.services import queue_operators
-from hub.services.access import load_profile
+from hub.services.access.rights import load_profile
+from hub.services.queue import operators as queue_operators
 from tests.test_queue import T0, at, drain, issue, make_operator, make_service, press_free
 
 

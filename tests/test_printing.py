@@ -19,7 +19,7 @@ from hub.protocol import topics
 from hub.protocol.base import ErrorInfo
 from hub.protocol.devices import PrinterJob, PrinterResult
 from hub.protocol.messages import CheckIn, IssueTicket, KioskReply
-from hub.services import queue_tickets
+from hub.services.queue import tickets as queue_tickets
 from tests.conftest import ADMIN_PASSWORD, login
 from tests.test_coordinator import WAIT, Inbox, Site, ask, make_service, rid, site  # noqa: F401
 

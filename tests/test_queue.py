@@ -18,11 +18,15 @@ from hub.db.models.queue import QueueOperator, QueueTicket
 from hub.errors import Conflict, DomainError
 from hub.protocol.messages import decode
 from hub.protocol.topics import parse as parse_topic
-from hub.services import outbox, queue_assign, queue_operators, queue_publish, queue_tickets
-from hub.services.access import AccessProfile, load_profile
-from hub.services.parameters import update_global
-from hub.services.queue import QueueContext
-from hub.services.queue_tickets import ClientDetails
+from hub.services.access.rights import AccessProfile, load_profile
+from hub.services.common import outbox
+from hub.services.queue import assign as queue_assign
+from hub.services.queue import operators as queue_operators
+from hub.services.queue import publish as queue_publish
+from hub.services.queue import tickets as queue_tickets
+from hub.services.queue.core import QueueContext
+from hub.services.queue.tickets import ClientDetails
+from hub.services.settings.parameters import update_global
 
 KYIV = ZoneInfo("Europe/Kyiv")
 T0 = datetime(2026, 11, 30, 9, 0, tzinfo=KYIV)

@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 
 from hub.bootstrap import Hub
 from hub.db.engine import transaction
-from hub.services import outbox
+from hub.services.common import outbox
 from tests.conftest import UserFactory
 
 Q = "/api/v1/queue"

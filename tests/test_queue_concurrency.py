@@ -15,9 +15,10 @@ from hub.bootstrap import Hub
 from hub.db.engine import make_engine, make_session_factory, transaction
 from hub.db.models import Project, ProjectMember, Task, User
 from hub.db.models.queue import QueueOperator, QueueTicket
-from hub.services import queue_assign, queue_tickets
-from hub.services.access import load_profile
-from hub.services.queue import QueueContext
+from hub.services.access.rights import load_profile
+from hub.services.queue import assign as queue_assign
+from hub.services.queue import tickets as queue_tickets
+from hub.services.queue.core import QueueContext
 
 KYIV = ZoneInfo("Europe/Kyiv")
 NOW = datetime(2026, 11, 30, 10, 0, tzinfo=KYIV)

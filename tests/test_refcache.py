@@ -12,7 +12,9 @@ from hub.bootstrap import Hub
 from hub.db import refcache
 from hub.db.engine import make_engine, make_session_factory, transaction
 from hub.db.models import Device, UserStatus
-from hub.services import devices, parameters, queue_operators
+from hub.services.devices import devices
+from hub.services.queue import operators as queue_operators
+from hub.services.settings import parameters
 
 
 @pytest.fixture

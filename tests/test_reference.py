@@ -12,7 +12,7 @@ from sqlalchemy import func, select, text
 from hub.bootstrap import Hub, prepare_database
 from hub.db.engine import transaction
 from hub.db.models import EventType, JournalRight
-from hub.services.seed import ensure_reference_data
+from hub.services.settings.seed import ensure_reference_data
 from tests.conftest import UserFactory
 
 Headers = dict[str, str]

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from hub.bootstrap import Hub
 from hub.db.models import AuthToken, User, UserParameter
 from hub.errors import Conflict
-from hub.services import users
+from hub.services.access import users
 from tests.conftest import ADMIN_PASSWORD, UserFactory, login
 
 USERS = "/api/v1/users"

@@ -28,7 +28,7 @@ from hub.db.engine import transaction
 from hub.db.models import Client, Event, Project
 from hub.db.models.queue import QueueTicket
 from hub.protocol.messages import IssueTicket, KioskReply, ListServices
-from hub.services import clients
+from hub.services.clients import clients
 from printers.preview import interpret
 from tests.browser import DESKTOP, browser, screenshot, serve, text_of, wait_for, wait_for_flash
 from tests.coordinator_site import running_site

@@ -7,7 +7,7 @@ import re
 from fastapi.testclient import TestClient
 
 from hub.bootstrap import Hub
-from hub.services import booking
+from hub.services.queue import booking
 from tests.conftest import ADMIN_PASSWORD
 from tests.test_booking import make_service, next_workday, stored
 

@@ -10,24 +10,17 @@ from hub.api.contract import install_contract
 from hub.api.errors import install_error_handlers
 from hub.api.headers import install_security_headers
 from hub.api.limits import BodyLimitMiddleware, BodyLimits, known_secret
-from hub.api.routes import (
-    access,
-    attachments,
-    auth,
-    calls,
-    clients,
-    devices,
-    events,
-    health,
-    numbering,
-    parameters,
-    projects,
-    public,
-    queue,
-    reference,
-    tasks,
-    users,
-)
+from hub.api.routes import health
+from hub.api.routes.access import auth, users
+from hub.api.routes.access import rights as access
+from hub.api.routes.clients import clients
+from hub.api.routes.devices import devices
+from hub.api.routes.events import events
+from hub.api.routes.phone import calls
+from hub.api.routes.projects import attachments, projects
+from hub.api.routes.queue import public, queue
+from hub.api.routes.settings import numbering, parameters, reference
+from hub.api.routes.tasks import tasks
 from hub.bootstrap import Hub
 from hub.web import router as web_router
 

@@ -22,7 +22,7 @@ from hub.api.schemas.errors import ErrorBody
 ERROR_SCHEMA = "ErrorBody"
 CHANGING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Errors of operations that take no caller but check credentials themselves: login answers 401
-# for a wrong password and 429 once throttled (hub/services/login_limits.py).
+# for a wrong password and 429 once throttled (hub/services/access/login_limits.py).
 CREDENTIAL_CHECKS: dict[tuple[str, str], frozenset[int]] = {
     ("POST", "/api/v1/auth/token"): frozenset({401, 429}),
 }

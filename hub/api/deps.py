@@ -14,9 +14,9 @@ from hub.bootstrap import Hub
 from hub.db.models import User
 from hub.errors import AccessDenied, Unauthenticated
 from hub.i18n import normalise_language
-from hub.services import access
-from hub.services.access import AccessProfile, Action, DocType, SettingsTab
-from hub.services.users import user_for_secret
+from hub.services.access import rights as access
+from hub.services.access.rights import AccessProfile, Action, DocType, SettingsTab
+from hub.services.access.users import user_for_secret
 
 TOKEN_URL = "/api/v1/auth/token"
 

@@ -25,7 +25,7 @@ from hub.bootstrap import Hub
 from hub.config import Settings
 from hub.errors import Unauthenticated
 from hub.i18n import negotiate, translate
-from hub.services import users
+from hub.services.access import users
 
 KIB = 1024
 MIB = 1024 * KIB
@@ -39,7 +39,7 @@ AUTHENTICATED_MAX_BYTES = 1 * MIB
 # A multipart upload carries its boundaries and small form fields beside the file itself.
 MULTIPART_SLACK_BYTES = 64 * KIB
 
-# The routes taking files (hub/api/routes/attachments.py, clients_imports.py).
+# The routes taking files (hub/api/routes/projects/attachments.py, clients/imports.py).
 ATTACHMENT_UPLOAD = re.compile(r"^/api/v1/(?:projects|events|tasks)/[^/]+/attachments/?$")
 IMPORT_UPLOAD = re.compile(r"^/api/v1/imports/[^/]+/?$")
 # Cookie of the console's session (hub/web/console.py SESSION_COOKIE; not imported, so the API

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hub.api.schemas.users import AccessRead, RightsIn, UserRead
 from hub.db.models import User
-from hub.services.access import AccessProfile, DocType, SettingsTab
+from hub.services.access.rights import AccessProfile, DocType, SettingsTab
 
 
 def user_view(user: User) -> UserRead:

@@ -37,8 +37,8 @@ from hub.broker.registry import BrokerAuth, broker_auth
 from hub.broker.urls import MqttEndpoint, parse_mqtt_url
 from hub.config import Settings
 from hub.protocol.tls import ClientTls, client_context
-from hub.services.device_certs import revoked_serials
-from hub.services.devices import HUB_MQTT_USER, active_devices
+from hub.services.devices.certificates import revoked_serials
+from hub.services.devices.devices import HUB_MQTT_USER, active_devices
 from hub.tls.office import office_authority
 
 logger = logging.getLogger(__name__)

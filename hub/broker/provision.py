@@ -18,8 +18,8 @@ from hub.broker.embedded import broker_ca_pem, device_endpoint, devices_tls
 from hub.config import Settings
 from hub.db.models.devices import Device
 from hub.protocol.tls import ClientTls
-from hub.services.device_certs import issue_certificate
-from hub.services.devices import phone_device
+from hub.services.devices.certificates import issue_certificate
+from hub.services.devices.devices import phone_device
 from hub.tls.authority import IssuedCertificate
 from hub.tls.office import office_authority
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from hub.broker.passwords import hash_password
 from hub.db.models.devices import Device
 from hub.protocol.topics import HUB_RULES, AclRule, acl_rules
-from hub.services.devices import HUB_MQTT_USER
+from hub.services.devices.devices import HUB_MQTT_USER
 
 
 @dataclass(frozen=True)

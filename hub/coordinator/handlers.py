@@ -48,22 +48,20 @@ from hub.protocol.messages import (
     StatusInfo,
     TicketInfo,
 )
-from hub.services import (
-    access,
-    calls,
-    printing,
-    queue,
-    queue_assign,
-    queue_card,
-    queue_operators,
-    queue_publish,
-    queue_tickets,
-    users,
-)
-from hub.services.access import AccessProfile, Action, DocType
-from hub.services.queue import Assignment, IssueResult, QueueContext
-from hub.services.queue_tickets import ClientDetails
-from hub.services.security import Hasher
+from hub.services.access import rights as access
+from hub.services.access import users
+from hub.services.access.rights import AccessProfile, Action, DocType
+from hub.services.common.security import Hasher
+from hub.services.phone import calls
+from hub.services.queue import assign as queue_assign
+from hub.services.queue import card as queue_card
+from hub.services.queue import core as queue
+from hub.services.queue import operators as queue_operators
+from hub.services.queue import printing
+from hub.services.queue import publish as queue_publish
+from hub.services.queue import tickets as queue_tickets
+from hub.services.queue.core import Assignment, IssueResult, QueueContext
+from hub.services.queue.tickets import ClientDetails
 
 # A freshly logged-in operator is present but not yet taking visitors: Free starts that.
 LOGGED_IN_STATUS = "break"

@@ -38,8 +38,9 @@ import paho.mqtt.client as mqtt
 from hub.bootstrap import Hub
 from hub.db.engine import transaction
 from hub.protocol import topics
-from hub.services import outbox, queue_publish
-from hub.services.queue import QueueContext
+from hub.services.common import outbox
+from hub.services.queue import publish as queue_publish
+from hub.services.queue.core import QueueContext
 
 BATCH = 500
 ACK_TIMEOUT = 10.0

@@ -1,7 +1,7 @@
 """The hub's MQTT coordinator: device requests in, replies and the outbox out (DESIGN.md).
 
 Phone agents' call reports and device states are folded into calls and events
-(``hub.services.calls``, PH-8); like printer results they get no reply.
+(``hub.services.phone.calls``, PH-8); like printer results they get no reply.
 
 Threads: paho's network thread only hands messages over; one worker per shard handles the
 requests of the devices hashed to it, in order (a panel's login is done before its Free), while
@@ -68,8 +68,12 @@ from hub.protocol.messages import (
     request_id_of,
 )
 from hub.protocol.topics import Topic, TopicKind
-from hub.services import call_work, calls, devices, outbox, queue_operators, queue_publish
-from hub.services.queue import QueueContext
+from hub.services.common import outbox
+from hub.services.devices import devices
+from hub.services.phone import call_work, calls
+from hub.services.queue import operators as queue_operators
+from hub.services.queue import publish as queue_publish
+from hub.services.queue.core import QueueContext
 
 T = TypeVar("T")
 logger = logging.getLogger(__name__)

@@ -21,7 +21,7 @@ from hub.db.engine import transaction
 from hub.db.models.booking import WebKey
 from hub.errors import DomainError, Invalid
 from hub.i18n import LANGUAGES, negotiate, normalise_language, translate
-from hub.services.queue import QueueContext
+from hub.services.queue.core import QueueContext
 from hub.web.texts import TEXTS
 
 HERE = Path(__file__).parent

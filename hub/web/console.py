@@ -19,19 +19,15 @@ from sqlalchemy.orm import Session
 from hub.db.engine import transaction
 from hub.errors import DomainError, Unauthenticated
 from hub.i18n import normalise_language
-from hub.services import (
-    access,
-    booking,
-    clients,
-    login_limits,
-    printing,
-    queue_assign,
-    queue_operators,
-    queue_tickets,
-    users,
-)
-from hub.services import console as desk
-from hub.services.access import AccessProfile
+from hub.services.access import login_limits, users
+from hub.services.access import rights as access
+from hub.services.access.rights import AccessProfile
+from hub.services.clients import clients
+from hub.services.queue import assign as queue_assign
+from hub.services.queue import booking, printing
+from hub.services.queue import console as desk
+from hub.services.queue import operators as queue_operators
+from hub.services.queue import tickets as queue_tickets
 from hub.web import live
 from hub.web.common import (
     LANG_COOKIE,

@@ -13,10 +13,11 @@ from sqlalchemy.orm import Session
 
 from hub.db.models import Device, Project, ProjectMember, User
 from hub.db.models.queue import QueueOperator, QueueTicket
-from hub.services import devices, printing
-from hub.services.console import PrintLine, recent_prints
-from hub.services.printing import PrintJobInfo
-from hub.services.queue import BOOKED, QueueContext, TicketInfo, waiting_tickets
+from hub.services.devices import devices
+from hub.services.queue import printing
+from hub.services.queue.console import PrintLine, recent_prints
+from hub.services.queue.core import BOOKED, QueueContext, TicketInfo, waiting_tickets
+from hub.services.queue.printing import PrintJobInfo
 
 MAX_SERVICES = 100
 logger = logging.getLogger(__name__)

@@ -17,9 +17,9 @@ from sqlalchemy import select
 from hub.db.engine import transaction
 from hub.db.models import Project
 from hub.errors import DomainError, Invalid
-from hub.services import booking
-from hub.services.phones import digits
-from hub.services.queue import QueueContext
+from hub.services.phone.numbers import digits
+from hub.services.queue import booking
+from hub.services.queue.core import QueueContext
 from hub.web.common import (
     SECURITY_HEADERS,
     check_csrf,

@@ -22,7 +22,7 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
-from hub.services.strict import StrictInput
+from hub.services.common.strict import StrictInput
 
 # The largest id or small number a column of type INTEGER holds on every supported database.
 MAX_DB_INT = 2**31 - 1

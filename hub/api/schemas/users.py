@@ -8,8 +8,8 @@ from typing import Annotated, Any
 from pydantic import EmailStr, Field, StringConstraints
 
 from hub.api.schemas.common import Input, Lang, Lax, Name, Output
-from hub.services.access import DocType, SettingsTab
-from hub.services.parameters import UserParameters
+from hub.services.access.rights import DocType, SettingsTab
+from hub.services.settings.parameters import UserParameters
 
 Username = Annotated[
     str,

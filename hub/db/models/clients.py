@@ -9,7 +9,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from hub.db.base import Base, TimestampMixin
-from hub.services.phones import digits
+from hub.services.phone.numbers import digits
 
 MONEY = Numeric(16, 2)
 

@@ -1,0 +1,1 @@
+"""Access control (ACC): logins, users, rights."""

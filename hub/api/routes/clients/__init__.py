@@ -1,0 +1,1 @@
+"""Clients (CLI): clients, contact persons, settlement documents, imports."""

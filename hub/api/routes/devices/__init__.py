@@ -1,0 +1,1 @@
+"""Appliances (APP): the device registry."""

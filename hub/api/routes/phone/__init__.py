@@ -1,0 +1,1 @@
+"""Phone lines (PH): calls."""

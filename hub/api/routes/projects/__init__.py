@@ -1,0 +1,1 @@
+"""Projects (PRJ) and their attachments."""

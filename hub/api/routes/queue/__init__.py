@@ -1,0 +1,1 @@
+"""The electronic queue (Q) and the public booking API."""

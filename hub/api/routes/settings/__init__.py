@@ -1,0 +1,1 @@
+"""Settings (SET): parameters, reference books, numbering."""

@@ -1,0 +1,1 @@
+"""Access control (ACC): users and logins, rights per document type and journal."""

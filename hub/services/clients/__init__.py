@@ -1,0 +1,1 @@
+"""Clients (CLI): clients and contact persons, settlement documents, imports."""

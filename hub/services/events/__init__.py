@@ -1,0 +1,1 @@
+"""Events (EVT): events, their registries and the archive."""

@@ -1,0 +1,1 @@
+"""Phone lines (PH): calls become events; call-backs and dialling from the CRM."""

@@ -1,0 +1,1 @@
+"""Projects (PRJ): projects, contracts, the discussion and attachments."""

@@ -1,0 +1,1 @@
+"""Settings (SET): global parameters, reference books, document numbering, the seed."""

@@ -1,0 +1,1 @@
+"""Tasks (TSK): tasks, executors, dependencies, recurrence, registries."""

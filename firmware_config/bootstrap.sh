@@ -71,6 +71,22 @@ fi
 say "installing cherga[$extras]"
 "$top/.venv/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip
 "$top/.venv/bin/python" -m pip install -q --disable-pip-version-check -e "$top[$extras]"
+if [ "$role" = test ]; then
+  # axe-core, the accessibility checker the browser tests inject into each back-office page:
+  # a pinned release from PyPI (the wheel that ships it), unpacked into the virtualenv, never
+  # kept in the repository nor fetched while the tests run.
+  axe="$top/.venv/share/axe-core/axe.min.js"
+  if [ ! -s "$axe" ]; then
+    say "fetching axe-core 4.12.1 (axe-playwright-python 0.1.8 from PyPI)"
+    wheels="$(mktemp -d)"
+    "$top/.venv/bin/python" -m pip download -q --disable-pip-version-check --no-deps \
+      -d "$wheels" axe-playwright-python==0.1.8
+    mkdir -p "$(dirname "$axe")"
+    "$top/.venv/bin/python" -c 'import sys, zipfile; sys.stdout.buffer.write(zipfile.ZipFile(sys.argv[1]).read("axe_playwright_python/axe.min.js"))' "$wheels"/axe_playwright_python-0.1.8-*.whl > "$axe.tmp"
+    mv "$axe.tmp" "$axe"
+    rm -rf "$wheels"
+  fi
+fi
 
 [ "$install_only" = 1 ] && exit 0
 cd "$top"

@@ -1,22 +1,25 @@
-"""Web pages served by the hub: the public booking form and the hall administrator's console."""
+"""Web pages served by the hub: the public booking form and the back-office (with the hall
+administrator's console)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 from fastapi.responses import FileResponse, Response
 
-from hub.web import console, public
+from hub.web import console, office, public
 from hub.web.common import HERE
 
 STATIC = {
     "style.css": "text/css",
     "public.js": "text/javascript",
     "console.js": "text/javascript",
+    "office.js": "text/javascript",
 }
 
 router = APIRouter(include_in_schema=False)
 router.include_router(public.router)
 router.include_router(console.router)
+router.include_router(office.router)
 
 
 @router.get("/web/static/{name}")

@@ -177,8 +177,11 @@ def render(
     def fault(code: str | None, message: str | None = None) -> str:
         return label("fault", code, message)
 
+    from hub.web.office import nav  # the back-office imports this module
+
     token = csrf_token(request)
     body = _env.get_template(template).render(
+        office_sections=lambda staff: nav.sections(staff.profile),
         request=request,
         lang=lang,
         t=lambda key, **params: text(lang, key, **params),

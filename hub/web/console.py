@@ -8,7 +8,6 @@ form carries the CSRF token. The live part is a fragment the page re-reads every
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -21,7 +20,6 @@ from hub.errors import DomainError, Unauthenticated
 from hub.i18n import normalise_language
 from hub.services.access import login_limits, users
 from hub.services.access import rights as access
-from hub.services.access.rights import AccessProfile
 from hub.services.clients import clients
 from hub.services.queue import assign as queue_assign
 from hub.services.queue import booking, printing
@@ -40,37 +38,12 @@ from hub.web.common import (
     render,
     secure_cookies,
 )
+from hub.web.office.session import SESSION_COOKIE, Staff, current_staff, safe_next
 from hub.web.texts import TEXTS
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
-SESSION_COOKIE = "cherga_console"
 Optional = Annotated[str | None, Form()]
-
-
-@dataclass(frozen=True)
-class Staff:
-    """The logged-in console user."""
-
-    user_id: int
-    name: str
-    profile: AccessProfile
-    token: str
-
-
-def _staff(request: Request, session: Session) -> Staff | None:
-    token = request.cookies.get(SESSION_COOKIE)
-    if not token:
-        return None
-    try:
-        user = users.user_for_secret(session, token)
-    except Unauthenticated:
-        return None
-    profile = access.load_profile(session, user)
-    if not (profile.crm_access or profile.unrestricted):
-        return None
-    name = user.employee.full_name if user.employee else user.username
-    return Staff(user.id, name, profile, token)
 
 
 def _to_login() -> RedirectResponse:
@@ -79,13 +52,19 @@ def _to_login() -> RedirectResponse:
 
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request) -> HTMLResponse:
-    """The login form."""
-    return render(request, "login.html", {"error": None, "username": ""})
+    """The login form of the whole back-office."""
+    asked = request.query_params.get("next")
+    goto = safe_next(asked) if asked else ""
+    return render(request, "login.html", {"error": None, "username": "", "next": goto})
 
 
 @router.post("/login", response_model=None)
 def login(
-    request: Request, csrf: Optional = None, username: Optional = None, password: Optional = None
+    request: Request,
+    csrf: Optional = None,
+    username: Optional = None,
+    password: Optional = None,
+    next: Optional = None,
 ) -> Response:
     """Check the password as the API does and keep the API token in a cookie."""
     lang = page_lang(request)
@@ -113,13 +92,18 @@ def login(
             attempt=attempt,
         )
     except DomainError as error:
-        values = {"error": error_text(lang, error), "username": (username or "")[:64]}
+        values = {
+            "error": error_text(lang, error),
+            "username": (username or "")[:64],
+            "next": safe_next(next) if next else "",
+        }
         page = render(request, "login.html", values, status=error.status)
         if isinstance(error, booking.RateLimited):
             page.headers["Retry-After"] = str(error.params["seconds"])
         return page
     secure = secure_cookies(request)
-    response = RedirectResponse("/console", status_code=303)
+    response = RedirectResponse(safe_next(next) if next else "/console", status_code=303)
+    # One login for the whole back-office: the console, /office and every section.
     response.set_cookie(
         SESSION_COOKIE,
         token,
@@ -127,7 +111,7 @@ def login(
         httponly=True,
         samesite="strict",
         secure=secure,
-        path="/console",
+        path="/",
     )
     if LANG_COOKIE not in request.cookies:
         response.set_cookie(LANG_COOKIE, user_lang, samesite="lax", secure=secure, path="/")
@@ -145,7 +129,7 @@ def logout(request: Request, csrf: Optional = None) -> Response:
     response = _to_login()
     response.delete_cookie(
         SESSION_COOKIE,
-        path="/console",
+        path="/",
         secure=secure_cookies(request),
         httponly=True,
         samesite="strict",
@@ -162,7 +146,7 @@ def _page(
     extra: dict[str, Any] | None = None,
 ) -> Response:
     with hub_of(request).sessions() as session:
-        staff = _staff(request, session)
+        staff = current_staff(request, session)
         if staff is None:
             return _to_login()
         values = build(session, staff)
@@ -227,7 +211,7 @@ def _act(
     try:
         check_csrf(request, csrf)
         with transaction(hub.sessions) as session:
-            staff = _staff(request, session)
+            staff = current_staff(request, session)
             if staff is None:
                 return _to_login()
             outcome = action(session, staff)

@@ -13,6 +13,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Файл завеликий: найбільший дозволений розмір {limit_mb} МБ.",
         "The file is too large: the limit is {limit_mb} MB.",
     ),
+    "edit_conflict": (
+        "Картку {what} щойно змінив інший користувач; ваші зміни не збережено. Відкрийте її "
+        "знову, щоб побачити нові дані.",
+        "Someone else has just changed {what}; your changes were not saved. Open it again to "
+        "see the new data.",
+    ),
     "period_reversed": (
         "Кінець періоду раніше за його початок.",
         "The end of the period is before its start.",

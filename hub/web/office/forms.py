@@ -3,7 +3,8 @@
 A refused form is shown again with what the user typed, each wrong field's message beside it and
 all of them in a summary at the top that links to the fields (GOV.UK's error summary), in the
 user's language; nothing of it was saved. The messages come from the same domain errors and
-validation the API gives.
+validation the API gives. A card's form carries the record's fingerprint
+(``hub.services.common.edits``): a save over someone else's change is refused, not applied.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from hub.errors import Conflict, DomainError
+from hub.errors import DomainError
 from hub.web.common import error_text, text
 
 
@@ -41,12 +42,7 @@ class FormState:
 def refused(lang: str, error: DomainError, values: dict[str, Any]) -> FormState:
     """The form again after the domain refused it: the message beside the field it names."""
     where = str(error.params.get("field") or "")
-    message = text(lang, "form_conflict") if _is_edit_conflict(error) else error_text(lang, error)
-    return FormState(values=values, errors={where: message})
-
-
-def _is_edit_conflict(error: DomainError) -> bool:
-    return isinstance(error, Conflict) and error.code == "edit_conflict"
+    return FormState(values=values, errors={where: error_text(lang, error)})
 
 
 def invalid(lang: str, exc: ValidationError, values: dict[str, Any]) -> FormState:

@@ -40,10 +40,6 @@ register(
         ),
         "errors_title": ("Виправте, будь ласка:", "Please correct:"),
         "form_saved": ("Збережено.", "Saved."),
-        "form_conflict": (
-            "Картку щойно змінив інший користувач. Відкрийте її знову, щоб побачити зміни.",
-            "Someone else has just changed this card. Open it again to see their changes.",
-        ),
         "confirm_delete": ("Видалити «{name}»?", "Delete “{name}”?"),
         "keys_help": (
             "Клавіші: Ins — створити, Enter — відкрити, Del — видалити, F3 — вибрати зі "

@@ -9,7 +9,7 @@ on. Each change that arrives over MQTT shows on the open console without a reloa
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -355,3 +355,56 @@ def test_the_client_card_chosen_is_checked(site: Site) -> None:
         wait_for(console, lambda d: d.find_elements(By.ID, "action-error"), "the refusal")
         with hub.sessions() as session:
             assert session.scalars(select(QueueTicket)).all() == []
+
+
+def test_a_ticket_for_a_later_time_prints_at_once_and_is_checked_in_at_the_desk(
+    print_site: Site, tmp_path: Path
+) -> None:
+    """Q-2b, the hall administrator's day: a ticket for a chosen time printed in the same step,
+    the day's later bookings listed, and the visitor checked in at the desk on arrival."""
+    site = print_site
+    tz = site.hub.settings.tz
+    morning = datetime.combine(site.now[0].astimezone(tz).date(), time(9, 0), tzinfo=tz)
+    site.now[0] = morning.astimezone(UTC)
+    service = make_service(site, "Довідки", [])
+    app = create_app(site.hub)
+    app.state.clock = lambda: site.now[0]
+    with (
+        FakeNetworkPrinter() as paper,
+        agent_for(site, paper, tmp_path / "agent", retry_for_s=5, device_id="printer-2"),
+        serve(app) as base,
+        browser(DESKTOP) as console,
+    ):
+        console_login(console, base, lang="en")
+        assert "No more bookings today." in text_of(console, "#later")
+        Select(console.find_element(By.ID, "issue-service")).select_by_value(str(service))
+        console.find_element(By.ID, "issue-name").send_keys("Марія")
+        console.execute_script(
+            "arguments[0].value = '10:30'", console.find_element(By.ID, "issue-time")
+        )
+        Select(console.find_element(By.ID, "issue-printer")).select_by_value("printer-2")
+        console.find_element(By.ID, "issue").click()
+        flash = wait_for_flash(console, "issued for 10:30", "the desk ticket", exact=False)
+        number = flash.split()[1]
+        # Printed in the same step, with the booking's code (the kiosk can check it in too).
+        wait_for(console, lambda d: paper.model.printed_count() == 1, "the printed ticket")
+        printed = interpret(paper.model.jobs[0], "TM-T20II").text
+        with site.hub.sessions() as session:
+            ticket = session.scalars(select(QueueTicket).where(QueueTicket.number == number)).one()
+            code = ticket.booking_code
+        assert number in printed and code is not None and code in printed.replace(" ", "")
+        assert live_rows(console, "#later tr.later-row", "data-number") == [number]
+
+        # Too early (the window opens 30 minutes before): refused in words, nothing changes.
+        console.find_element(By.CSS_SELECTOR, f'#later tr[data-number="{number}"] button').click()
+        wait_for(console, lambda d: "10:00" in text_of(d, "#action-error"), "the refusal")
+        assert live_rows(console, "#later tr.later-row", "data-number") == [number]
+
+        # The visitor comes at 10:20 and is checked in at the desk: in the line, off the list.
+        site.now[0] = (morning + timedelta(minutes=80)).astimezone(UTC)
+        console.get(f"{base}/console")
+        console.find_element(By.CSS_SELECTOR, f'#later tr[data-number="{number}"] button').click()
+        wait_for_flash(console, f"Ticket {number} checked in.", "the check-in")
+        assert live_rows(console, "#later tr.later-row", "data-number") == []
+        wait_for(console, lambda d: row(d, number), "the ticket in the line")
+        screenshot(console, "console-later-bookings-desktop-en", full=True)

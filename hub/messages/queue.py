@@ -119,4 +119,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Немає активного користувача {id}.",
         "There is no active user {id}.",
     ),
+    "queue_desk_time_invalid": (
+        "Час вкажіть як ГГ:ХХ, наприклад 14:30.",
+        "Give the time as HH:MM, for example 14:30.",
+    ),
+    "queue_desk_time_past": (
+        "Час {time} уже минув: оберіть пізніший або залиште поле порожнім (зараз).",
+        "{time} has passed: choose a later time, or leave the field empty (now).",
+    ),
 }

@@ -174,7 +174,13 @@ def console(request: Request) -> Response:
 
     def build(session: Session, staff: Staff) -> dict[str, Any]:
         found = clients.list_clients(session, q=query, limit=10).items if query else None
-        return {**_live(session, staff, request), "q": query, "found": found, "error": None}
+        return {
+            **_live(session, staff, request),
+            "q": query,
+            "found": found,
+            "error": None,
+            "later": desk.later_bookings(session, context(request)),
+        }
 
     return _page(request, "console.html", build, extra={"flash": _flash(request)})
 
@@ -219,7 +225,13 @@ def _act(
         message = error_text(lang, error)
 
         def build(session: Session, staff: Staff) -> dict[str, Any]:
-            return {**_live(session, staff, request), "q": "", "found": None, "error": message}
+            return {
+                **_live(session, staff, request),
+                "q": "",
+                "found": None,
+                "error": message,
+                "later": desk.later_bookings(session, context(request)),
+            }
 
         return _page(request, "console.html", build, status=error.status)
     return RedirectResponse(f"/console?{urlencode(outcome)}", status_code=303)
@@ -241,10 +253,15 @@ def issue(
     phone: Optional = None,
     companies: Optional = None,
     client_id: Optional = None,
+    time: Optional = None,
+    printer: Optional = None,
 ) -> Response:
-    """A walk-in ticket issued at the desk, optionally for a client card."""
+    """A ticket issued at the desk: now (a walk-in) or for a chosen time today (a booking with
+    its code), optionally for a client card, and printed in the same step when a printer is
+    chosen."""
 
     def action(session: Session, staff: Staff) -> dict[str, str]:
+        ctx = context(request)
         details = desk.desk_details(
             session,
             name=name,
@@ -252,14 +269,45 @@ def issue(
             companies=_number(companies) or 1,
             client_id=_number(client_id) or None,
         )
-        result = queue_tickets.issue_ticket(
-            session,
-            context(request),
-            service_id=_number(service),
-            client=details,
-            profile=staff.profile,
+        later = desk.desk_time(ctx, time)
+        if later is None:
+            ticket = queue_tickets.issue_ticket(
+                session, ctx, service_id=_number(service), client=details, profile=staff.profile
+            ).ticket
+            outcome = {"msg": "msg_issued", "n": ticket.number}
+        else:
+            ticket = queue_tickets.create_booking(
+                session,
+                ctx,
+                service_id=_number(service),
+                booked_at=later,
+                client=details,
+                profile=staff.profile,
+            )
+            outcome = {"msg": "msg_issued_for", "n": ticket.number, "w": time or ""}
+        if printer:
+            # One step: the print job goes out with the ticket's own transaction.
+            printing.send(
+                session,
+                ctx,
+                ticket_id=ticket.id,
+                printer_id=printer,
+                lang=page_lang(request),  # type: ignore[arg-type]
+            )
+        return outcome
+
+    return _act(request, csrf, action)
+
+
+@router.post("/bookings/{ticket_id}/check-in", response_model=None)
+def check_in(request: Request, ticket_id: int, csrf: Optional = None) -> Response:
+    """A booked visitor arrived at the desk: checked in as a kiosk would."""
+
+    def action(session: Session, staff: Staff) -> dict[str, str]:
+        result = desk.check_in_at_desk(
+            session, context(request), profile=staff.profile, ticket_id=ticket_id
         )
-        return {"msg": "msg_issued", "n": result.ticket.number}
+        return {"msg": "msg_checked_in", "n": result.ticket.number}
 
     return _act(request, csrf, action)
 

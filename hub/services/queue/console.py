@@ -1,9 +1,10 @@
-"""What the hall console needs beyond the queue services: prints, moves, desk client details."""
+"""What the hall console needs beyond the queue services: prints, moves, desk client details,
+today's bookings still to come and their check-in at the desk, tickets for a chosen time."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,7 +16,14 @@ from hub.services.access import rights as access
 from hub.services.access.rights import AccessProfile, Action, DocType
 from hub.services.queue import operators as queue_operators
 from hub.services.queue import tickets as queue_tickets
-from hub.services.queue.core import QueueContext, TicketInfo
+from hub.services.queue.core import (
+    BOOKED,
+    IssueResult,
+    QueueContext,
+    TicketInfo,
+    describe,
+    get_ticket,
+)
 
 RECENT_PRINTS = 10
 
@@ -113,3 +121,45 @@ def desk_details(
     return queue_tickets.ClientDetails(
         name=name, phone=phone, companies=companies, client_id=client_id
     )
+
+
+MAX_LATER = 200
+
+
+def later_bookings(
+    session: Session, ctx: QueueContext, *, limit: int = MAX_LATER
+) -> list[TicketInfo]:
+    """Today's bookings not checked in yet, earliest first (the desk's list of who is coming)."""
+    rows = session.scalars(
+        select(QueueTicket)
+        .where(QueueTicket.state == BOOKED, QueueTicket.service_day == ctx.today)
+        .order_by(QueueTicket.booked_at, QueueTicket.id)
+        .limit(limit)
+    )
+    return [describe(session, row, with_code=True) for row in rows]
+
+
+def check_in_at_desk(
+    session: Session, ctx: QueueContext, *, profile: AccessProfile, ticket_id: int
+) -> IssueResult:
+    """A booked visitor arrives at the desk: checked in as at a kiosk (the same window rules)."""
+    access.require(profile, Action.CHANGE, DocType.EVENT)
+    ticket = get_ticket(session, ticket_id)
+    if not ticket.booking_code:
+        raise Invalid("queue_booking_unknown", field="ticket")
+    return queue_tickets.check_in(session, ctx, code=ticket.booking_code)
+
+
+def desk_time(ctx: QueueContext, value: str | None) -> datetime | None:
+    """A desk ticket's chosen time ("HH:MM" today in the site's zone), or None for now."""
+    text = (value or "").strip()
+    if not text:
+        return None
+    try:
+        chosen = time.fromisoformat(text)
+    except ValueError:
+        raise Invalid("queue_desk_time_invalid", field="time") from None
+    moment = datetime.combine(ctx.today, chosen.replace(second=0, microsecond=0), tzinfo=ctx.tz)
+    if moment <= ctx.now:
+        raise Invalid("queue_desk_time_past", field="time", time=text)
+    return moment

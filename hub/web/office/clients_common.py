@@ -1,0 +1,182 @@
+"""What the Clients section's pages share: the user's rights as flags, form reading, a page whose
+reading may be refused, and turning typed text into the values the services take."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, ValidationError
+
+from hub.errors import AccessDenied, DomainError, Invalid, NotFound
+from hub.services.access.rights import AccessProfile, Action, DocType
+from hub.web.common import error_text, page_lang, render, text
+from hub.web.office import (
+    clients_texts,  # noqa: F401 (registers the section's words)
+    forms,
+    session,
+)
+from hub.web.office.forms import FormState
+from hub.web.office.session import Build, Staff
+
+BASE = "/office/clients"
+
+
+@dataclass(frozen=True)
+class Rights:
+    """What the user may do in the section: a page shows only these actions."""
+
+    create: bool
+    change: bool
+    delete: bool
+    contact_create: bool
+    contact_change: bool
+    contact_delete: bool
+    event_create: bool
+    task_create: bool
+    document_create: bool
+    import_any: bool
+
+
+def rights(profile: AccessProfile) -> Rights:
+    """The section's rights of this user (ACC-1), read once per page."""
+
+    def can(action: Action, doc: DocType) -> bool:
+        return profile.can(action, doc)
+
+    return Rights(
+        create=can(Action.CREATE, DocType.CLIENT),
+        change=can(Action.CHANGE, DocType.CLIENT),
+        delete=can(Action.DELETE, DocType.CLIENT),
+        contact_create=can(Action.CREATE, DocType.CONTACT),
+        contact_change=can(Action.CHANGE, DocType.CONTACT),
+        contact_delete=can(Action.DELETE, DocType.CONTACT),
+        event_create=can(Action.CREATE, DocType.EVENT),
+        task_create=can(Action.CREATE, DocType.TASK),
+        document_create=can(Action.CREATE, DocType.SETTLEMENT_DOCUMENT),
+        import_any=any(
+            can(Action.CREATE, doc)
+            for doc in (DocType.CLIENT, DocType.CONTACT, DocType.SETTLEMENT_DOCUMENT)
+        ),
+    )
+
+
+async def _form(request: Request) -> dict[str, str]:
+    # Read once here (asynchronously) so that the handlers stay plain functions run in the pool.
+    data = await request.form()
+    return {key: value for key, value in data.items() if isinstance(value, str)}
+
+
+FormDep = Annotated[dict[str, str], Depends(_form)]
+
+
+def blank_none(values: dict[str, str], names: tuple[str, ...]) -> dict[str, Any]:
+    """The named fields, stripped, an empty one as None (a form cannot send null)."""
+    out: dict[str, Any] = {}
+    for name in names:
+        value = (values.get(name) or "").strip()
+        out[name] = value or None
+    return out
+
+
+def check(
+    lang: str,
+    model: type[BaseModel],
+    data: dict[str, Any],
+    shown: dict[str, Any],
+    extra: dict[str, str] | None = None,
+) -> tuple[BaseModel | None, FormState | None]:
+    """Validate ``data`` with the API's own schema; every wrong field at once, never a half."""
+    errors: dict[str, str] = dict(extra or {})
+    parsed: BaseModel | None = None
+    try:
+        parsed = model.model_validate(data)
+    except ValidationError as exc:
+        for name, message in forms.invalid(lang, exc, shown).errors.items():
+            # A form sends an empty field as nothing: the schema's "not text" means "required".
+            empty = name in data and data[name] is None
+            errors.setdefault(name, text(lang, "field_required") if empty else message)
+    if errors:
+        order = {name: index for index, name in enumerate(shown)}
+        ranked = sorted(errors.items(), key=lambda item: order.get(item[0], len(order)))
+        return None, FormState(values=shown, errors=dict(ranked))
+    return parsed, None
+
+
+def domain_check(lang: str, errors: dict[str, str], call: Any, *args: Any) -> Any:
+    """Run a domain check (e.g. the tax number's check digit) so its message joins the others."""
+    try:
+        return call(*args)
+    except Invalid as error:
+        errors[str(error.params.get("field") or "")] = error_text(lang, error)
+        return None
+
+
+def show(
+    request: Request, template: str, build: Build, *, status: int = 200, **extra: Any
+) -> Response:
+    """``session.page``, but a refused read (not found, no right) is a page saying so."""
+    try:
+        return session.page(request, template, build, status=status, **extra)
+    except DomainError as error:
+        return refusal(request, error)
+
+
+def refusal(request: Request, error: DomainError, back: str = BASE) -> Response:
+    """A page with the refusal's message, a way back, and the status the API would give."""
+    lang = page_lang(request)
+    values = {"staff": staff_of(request), "message": error_text(lang, error), "back": back}
+    return render(request, "office/clients_refused.html", values, status=error.status)
+
+
+class FormRefused(Invalid):
+    """A form's fields failed validation: the form again with every message (nothing saved)."""
+
+    def __init__(self, state: FormState) -> None:
+        super().__init__("validation_error", details="")
+        self.state = state
+
+
+def validated(
+    lang: str,
+    model: type[BaseModel],
+    data: dict[str, Any],
+    shown: dict[str, Any],
+    extra: dict[str, str] | None = None,
+) -> Any:
+    """``data`` validated by the API's own schema, or FormRefused with every wrong field."""
+    parsed, state = check(lang, model, data, shown, extra)
+    if state is not None:
+        raise FormRefused(state)
+    return parsed
+
+
+def form_failed(
+    request: Request,
+    template: str,
+    build_for: Callable[[FormState], Build],
+    shown: dict[str, Any],
+    back: str = BASE,
+) -> Callable[[str, DomainError], Response]:
+    """What ``session.act`` answers when a form's change is refused: the form again with the
+    messages (a missing right or record is a refusal page: no form was offered for it)."""
+    lang = page_lang(request)
+
+    def failed(_message: str, error: DomainError) -> Response:
+        if isinstance(error, AccessDenied | NotFound):
+            return refusal(request, error, back)
+        state = error.state if isinstance(error, FormRefused) else forms.refused(lang, error, shown)
+        return show(request, template, build_for(state), status=error.status)
+
+    return failed
+
+
+def staff_of(request: Request) -> Staff | None:
+    """The logged-in user, for a failure page that shows the navigation."""
+    from hub.web.common import hub_of
+
+    with hub_of(request).sessions() as db:
+        return session.current_staff(request, db)

@@ -14,6 +14,7 @@ STATIC = {
     "public.js": "text/javascript",
     "console.js": "text/javascript",
     "office.js": "text/javascript",
+    "office_clients.js": "text/javascript",
 }
 
 router = APIRouter(include_in_schema=False)

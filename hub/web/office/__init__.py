@@ -11,3 +11,19 @@ from hub.web.office import home, texts  # noqa: F401 (texts: registers the secti
 
 router = APIRouter(include_in_schema=False)
 router.include_router(home.router)
+from hub.web.office import devices, queue_setup  # noqa: E402
+
+router.include_router(queue_setup.router)
+router.include_router(devices.router)
+from hub.web.office import access, access_rights, settings, settings_parameters  # noqa: E402
+
+router.include_router(settings.router)
+router.include_router(settings_parameters.router)
+router.include_router(access.router)
+router.include_router(access_rights.router)
+from hub.web.office import events  # noqa: E402
+
+router.include_router(events.router)
+from hub.web.office import clients  # noqa: E402
+
+router.include_router(clients.router)

@@ -95,11 +95,13 @@ def _viewport(driver: WebDriver, size: tuple[int, int]) -> None:
     )
 
 
-def wait_for(driver: WebDriver, check: Callable[[WebDriver], T], what: str) -> T:
-    """The first truthy result of ``check`` within the deadline; fails naming ``what``."""
+def wait_for(
+    driver: WebDriver, check: Callable[[WebDriver], T], what: str, timeout: float = WAIT
+) -> T:
+    """The first truthy result of ``check`` within ``timeout``; fails naming ``what``."""
     # The console replaces its live part every second: an element found just before may be gone.
     waiting = WebDriverWait(
-        driver, WAIT, poll_frequency=0.05, ignored_exceptions=(StaleElementReferenceException,)
+        driver, timeout, poll_frequency=0.05, ignored_exceptions=(StaleElementReferenceException,)
     )
 
     def checked(d: WebDriver) -> T | bool:

@@ -25,7 +25,7 @@ from hub.bootstrap import Hub
 from hub.db.models.clients import Client, Contact
 from tests import browser as browsers
 from tests.accessibility import assert_accessible
-from tests.browser import DESKTOP, browser, serve, wait_for
+from tests.browser import DESKTOP, browser, serve, text_of, wait_for
 from tests.conftest import ADMIN_PASSWORD, UserFactory
 
 SQLITE_ONLY = pytest.mark.parametrize("backend", ["sqlite"])
@@ -206,8 +206,10 @@ def test_import_reports_the_rejected_row_keeps_the_good_ones_and_downloads(
         driver.find_element(By.ID, "f-valid_only").click()
         driver.find_element(By.ID, "start-import").click()
         # The job page shows the progress bar until the import is done, then the report.
-        wait_for(driver, lambda d: d.find_elements(By.ID, "import-outcome"), "the report")
-        assert driver.find_element(By.ID, "count-rows").text == "3"
+        # (Read once the page has finished loading: it may be reloading into the report.)
+        # A background import on a busy machine: a generous deadline.
+        wait_for(driver, lambda d: text_of(d, "#count-rows") == "3", "the report", 60)
+        assert driver.find_elements(By.ID, "import-outcome")
         assert driver.find_element(By.ID, "count-imported").text == "2"
         assert driver.find_element(By.ID, "count-rejected").text == "1"
         cells = [td.text for td in driver.find_elements(By.CSS_SELECTOR, "#rejected td")]

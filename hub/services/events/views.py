@@ -1,10 +1,10 @@
 """What one person may see and do with events at a desk (EVT-1..EVT-8, ACC-1, ACC-2).
 
-Journals partition documents (SET-5): an event in a journal, or in a project whose journal it
-is, is seen only by those holding some right in that journal; events outside journals are seen
-by every CRM user, and administrators and users with full access see everything. Each registry
-page applies that reach in its query, so paging stays a keyset page however many events are
-hidden; a card or an action on an event out of reach answers "not found", as if it did not exist.
+Every user of the CRM sees every event, as through the API: the manual's journal rights (ACC-2)
+are to create, change and delete documents in a journal, not to read them. What a user may not
+do to an event is neither offered nor accepted (the services check it); a project whose journal
+the user holds no right in is not offered for a new event and is refused. The pickers of a
+reference field are in ``hub.services.events.pickers``.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from hub.db.models import (
@@ -38,13 +38,17 @@ from hub.services.common.paging import (
     MAX_LIMIT,
     Page,
     SortKey,
-    decode_cursor,
-    encode_cursor,
     paginate,
 )
 from hub.services.events import archive
 from hub.services.events import events as service
-from hub.services.events.registry import MISSED_CALL_TYPES, EventFilter, PhoneGroup, filtered
+from hub.services.events.registry import (
+    MISSED_CALL_TYPES,
+    EventFilter,
+    PhoneGroup,
+    filtered,
+    phone_groups,
+)
 from hub.services.phone import call_work
 from hub.services.phone.numbers import digits
 from hub.services.projects import attachments
@@ -52,7 +56,6 @@ from hub.services.tasks import extras as task_extras
 from hub.services.tasks import tasks as task_service
 from hub.services.tasks.tasks import TaskView
 
-PICK_LIMIT = 20
 # A search of at least this many digits may be a phone number (matched by its digits).
 PHONE_DIGITS = 5
 # A card's fingerprint covers every value its form shows (hub.services.common.edits).
@@ -68,32 +71,12 @@ def open_journals(profile: AccessProfile) -> list[int]:
     )
 
 
-def reach(profile: AccessProfile) -> ColumnElement[bool] | None:
-    """The events this user may see, as a condition (None: all of them).
-
-    Every user of the CRM sees every event, as through the API: the manual's journal rights
-    (ACC-2) are to create, change and delete documents in a journal, not to read them. What a
-    user may not do to an event is neither offered nor accepted (the services check it).
-    """
-    return None
-
-
-def may_see(session: Session, profile: AccessProfile, event: Event) -> bool:
-    """Whether this user may see ``event`` (every CRM user may: see ``reach``)."""
-    return True
-
-
 def visible_event(session: Session, profile: AccessProfile, event_id: int) -> Event:
-    """One event this user may see; 404 for one out of reach, as for one that does not exist."""
+    """One event this user may see (every CRM user sees every event); 404 for a missing one."""
     event = session.get(Event, event_id)
-    if event is None or not may_see(session, profile, event):
+    if event is None:
         raise NotFound("not_found", what=f"event {event_id}")
     return event
-
-
-def _within(query: Any, profile: AccessProfile) -> Any:
-    condition = reach(profile)
-    return query if condition is None else query.where(condition)
 
 
 def list_visible(
@@ -106,7 +89,7 @@ def list_visible(
     limit: int = DEFAULT_LIMIT,
 ) -> Page[Event]:
     """One keyset page of the events this user may see, newest first (EVT-1, EVT-2, EVT-5)."""
-    query = _within(filtered(session, select(Event), flt), profile)
+    query = filtered(session, select(Event), flt)
     if search and search.strip():
         # A number such as 000123 is also a string of digits: either may be meant.
         wanted = digits(search)
@@ -128,25 +111,7 @@ def visible_phone_groups(
     limit: int = DEFAULT_LIMIT,
 ) -> tuple[list[PhoneGroup], str | None]:
     """The events this user may see grouped by phone number (EVT-2), paged by the number."""
-    if not 1 <= limit <= MAX_LIMIT:
-        raise Invalid("bad_limit", field="limit", max=MAX_LIMIT)
-    base = select(Event.phone_digits, func.count(Event.id), func.max(Event.starts_at)).where(
-        Event.phone_digits.is_not(None)
-    )
-    query = _within(filtered(session, base, flt), profile)
-    if cursor:
-        (after,) = decode_cursor(cursor, 1)
-        if not isinstance(after, str):
-            raise Invalid("bad_cursor", field="cursor")
-        query = query.where(Event.phone_digits > after)
-    query = query.group_by(Event.phone_digits).order_by(Event.phone_digits).limit(limit + 1)
-    groups = [
-        PhoneGroup(phone_digits=str(row[0]), count=int(row[1]), last_at=row[2])
-        for row in session.execute(query)
-    ]
-    more = len(groups) > limit
-    groups = groups[:limit]
-    return groups, (encode_cursor([groups[-1].phone_digits]) if more and groups else None)
+    return phone_groups(session, flt, cursor=cursor, limit=limit)
 
 
 def missed_filter(flt: EventFilter) -> EventFilter:
@@ -165,7 +130,10 @@ class EventRow:
     client_name: str | None
 
 
-def _names(session: Session, model: Any, column: Any, ids: Iterable[int | None]) -> dict[int, str]:
+def names_of(
+    session: Session, model: Any, column: Any, ids: Iterable[int | None]
+) -> dict[int, str]:
+    """The names (``column``) of the records of ``model`` with these ids, by id."""
     wanted = {ident for ident in ids if ident is not None}
     if not wanted:
         return {}
@@ -183,7 +151,7 @@ def rows(session: Session, events: Sequence[Event]) -> list[EventRow]:
             )
         )
     }
-    clients = _names(session, Client, Client.name, (event.client_id for event in events))
+    clients = names_of(session, Client, Client.name, (event.client_id for event in events))
     return [
         EventRow(
             event=event,
@@ -378,80 +346,3 @@ def attachment_of_event(
         raise NotFound("not_found", what=f"attachment {attachment_id}")
     visible_event(session, profile, found.event_id)
     return attachments.attachment_file(session, store=store, attachment_id=attachment_id)
-
-
-# ---- pickers: the choices of a reference field (F3) ------------------------------------------
-
-
-@dataclass(frozen=True)
-class Choice:
-    """One choice of a picker."""
-
-    id: int
-    label: str
-    hint: str = ""
-
-
-def pick_clients(session: Session, q: str) -> list[Choice]:
-    """Live clients whose name holds ``q`` (case-insensitively), by name."""
-    query = select(Client).where(Client.deleted_at.is_(None))
-    if q.strip():
-        query = query.where(Client.name_folded.contains(q.strip().casefold(), autoescape=True))
-    found = session.scalars(query.order_by(Client.name, Client.id).limit(PICK_LIMIT))
-    return [Choice(c.id, c.name, c.tax_number or "") for c in found]
-
-
-def pick_contacts(session: Session, q: str, client_id: int | None) -> list[Choice]:
-    """Live contact persons (of ``client_id`` when given) whose name holds ``q``."""
-    query = select(Contact).where(Contact.deleted_at.is_(None))
-    if client_id is not None:
-        query = query.where(Contact.client_id == client_id)
-    if q.strip():
-        folded = q.strip().casefold()
-        query = query.where(Contact.full_name_folded.contains(folded, autoescape=True))
-    found = session.scalars(query.order_by(Contact.full_name, Contact.id).limit(PICK_LIMIT))
-    return [Choice(c.id, c.full_name, c.position or "") for c in found]
-
-
-def pick_projects(session: Session, profile: AccessProfile, q: str) -> list[Choice]:
-    """Projects in this user's reach whose name holds ``q``."""
-    query = select(Project)
-    if not profile.unrestricted:
-        journals = open_journals(profile)
-        query = query.where(or_(Project.journal_id.is_(None), Project.journal_id.in_(journals)))
-    if q.strip():
-        query = query.where(Project.name_folded.contains(q.strip().casefold(), autoescape=True))
-    found = session.scalars(query.order_by(Project.name, Project.id).limit(PICK_LIMIT))
-    return [Choice(p.id, p.name) for p in found]
-
-
-def pick_types(session: Session, q: str, lang: str) -> list[Choice]:
-    """Event types whose name (in either language) or code holds ``q``, in the book's order."""
-    kinds = session.scalars(select(EventType).order_by(EventType.sort_order, EventType.id))
-    needle = q.strip().casefold()
-    found = []
-    for kind in kinds:  # a small reference book (SET-1)
-        name = kind.name_uk if lang == "uk" else kind.name_en
-        if not needle or needle in f"{kind.name_uk} {kind.name_en} {kind.code}".casefold():
-            found.append(Choice(kind.id, name, kind.code))
-    return found[:PICK_LIMIT]
-
-
-def reachable_projects(session: Session, profile: AccessProfile) -> list[Choice]:
-    """The projects a registry's project filter offers (the first ones by name)."""
-    return pick_projects(session, profile, "")
-
-
-def label_of(session: Session, kind: str, ident: int | None, lang: str) -> str:
-    """The name a reference field shows for ``ident``."""
-    if ident is None:
-        return ""
-    if kind == "type":
-        names = service.type_names(session, ident)
-        return (names[0] if lang == "uk" else names[1]) if names else ""
-    model, column = {
-        "client": (Client, Client.name),
-        "contact": (Contact, Contact.full_name),
-        "project": (Project, Project.name),
-    }[kind]
-    return _names(session, model, column, [ident]).get(ident, "")

@@ -13,14 +13,14 @@ from pydantic import BaseModel, ValidationError
 
 from hub.errors import AccessDenied, DomainError, Invalid, NotFound
 from hub.services.access.rights import AccessProfile, Action, DocType
-from hub.web.common import error_text, page_lang, render, text
+from hub.web.common import error_text, page_lang, text
 from hub.web.office import (
     clients_texts,  # noqa: F401 (registers the section's words)
     forms,
     session,
 )
 from hub.web.office.forms import FormState
-from hub.web.office.session import Build, Staff
+from hub.web.office.session import Build
 
 BASE = "/office/clients"
 
@@ -115,21 +115,22 @@ def domain_check(lang: str, errors: dict[str, str], call: Any, *args: Any) -> An
         return None
 
 
+REFUSED = session.Refusal(
+    title="cli_refused", heading="cli_refused", back=BASE, back_label="cli_back"
+)
+
+
 def show(
     request: Request, template: str, build: Build, *, status: int = 200, **extra: Any
 ) -> Response:
     """``session.page``, but a refused read (not found, no right) is a page saying so."""
-    try:
-        return session.page(request, template, build, status=status, **extra)
-    except DomainError as error:
-        return refusal(request, error)
+    return session.page_or_refusal(request, template, build, look=REFUSED, status=status, **extra)
 
 
 def refusal(request: Request, error: DomainError, back: str = BASE) -> Response:
     """A page with the refusal's message, a way back, and the status the API would give."""
-    lang = page_lang(request)
-    values = {"staff": staff_of(request), "message": error_text(lang, error), "back": back}
-    return render(request, "office/clients_refused.html", values, status=error.status)
+    message = error_text(page_lang(request), error)
+    return session.refused(request, message, error.status, REFUSED, back)
 
 
 class FormRefused(Invalid):
@@ -172,11 +173,3 @@ def form_failed(
         return show(request, template, build_for(state), status=error.status)
 
     return failed
-
-
-def staff_of(request: Request) -> Staff | None:
-    """The logged-in user, for a failure page that shows the navigation."""
-    from hub.web.common import hub_of
-
-    with hub_of(request).sessions() as db:
-        return session.current_staff(request, db)

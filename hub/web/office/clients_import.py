@@ -34,7 +34,7 @@ from hub.services.clients.import_files import count_csv_rows, is_xlsx, open_tabl
 from hub.services.clients.imports import IMPORT_KINDS, ImportKind, ImportReport, import_rows
 from hub.web.common import SECURITY_HEADERS, error_text, hub_of, page_lang
 from hub.web.office import session
-from hub.web.office.clients_common import BASE, form_failed, refusal, rights, show, staff_of
+from hub.web.office.clients_common import BASE, form_failed, refusal, rights, show
 from hub.web.office.forms import FormState
 from hub.web.office.session import Build, Staff
 
@@ -211,7 +211,7 @@ def job_page(request: Request, job_id: str) -> Response:
 @router.get(BASE + "/import/{job_id}/status", response_model=None)
 def job_status(request: Request, job_id: str) -> Response:
     """How far the import is, for the page's progress bar."""
-    staff = staff_of(request)
+    staff = session.staff_of(request)
     if staff is None:
         return JSONResponse({"finished": True}, status_code=401)
     try:
@@ -226,7 +226,7 @@ def job_status(request: Request, job_id: str) -> Response:
 def job_report(request: Request, job_id: str) -> Response:
     """The rejected rows as CSV (UTF-8 with a BOM, ";" — what a spreadsheet here opens)."""
     lang = page_lang(request)
-    staff = staff_of(request)
+    staff = session.staff_of(request)
     if staff is None:
         return session.to_login(request)
     try:

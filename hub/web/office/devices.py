@@ -31,11 +31,22 @@ from hub.services.access import rights as access
 from hub.services.access.rights import Action, DocType
 from hub.services.devices import devices, registry
 from hub.services.devices.devices import NewDevice
-from hub.web.common import check_csrf, hub_of, page_lang, render, text
-from hub.web.office import nav
+from hub.web.common import check_csrf, hub_of, page_lang, text
+from hub.web.office import (
+    devices_texts,  # noqa: F401 (registers the section's words)
+    nav,
+)
 from hub.web.office.forms import FormState, invalid
-from hub.web.office.session import Staff, act, current_staff, page, to_login, with_query
-from hub.web.office.texts import register
+from hub.web.office.session import (
+    Refusal,
+    Staff,
+    act,
+    page,
+    refused,
+    staff_of,
+    to_login,
+    with_query,
+)
 
 router = APIRouter(prefix="/office/devices")
 # The navigation's "Devices" opens the registry; the live view stays at /console/devices.
@@ -145,14 +156,12 @@ def _may_see(staff: Staff) -> None:
         access.require(staff.profile, Action.CHANGE, DocType.DEVICE)
 
 
+REFUSED = Refusal(title="dev_refused_title", back="/office/devices", back_label="dev_back")
+
+
 def _refused_page(request: Request, error: DomainError) -> Response:
-    with hub_of(request).sessions() as session:
-        staff = current_staff(request, session)
-    if staff is None:
-        return to_login(request)
     message = text(page_lang(request), error.code, **_params(error))
-    values = {"staff": staff, "message": message}
-    return render(request, "office/devices_refused.html", values, status=error.status)
+    return refused(request, message, error.status, REFUSED)
 
 
 def _params(error: DomainError) -> dict[str, Any]:
@@ -346,8 +355,7 @@ def download_config(
         check_csrf(request, csrf)
     except DomainError as error:
         return _refused_page(request, error)
-    with hub_of(request).sessions() as session:
-        staff = current_staff(request, session)
+    staff = staff_of(request)
     if staff is None:
         return to_login(request)
     item = downloads(request).take(token, staff.user_id, device_id)
@@ -402,83 +410,3 @@ def revoke(
         hub = hub_of(request)
         sync_broker(hub.settings, hub.sessions, cut_off=[device_id])
     return response
-
-
-register(
-    {
-        "dev_title": ("Пристрої", "Devices"),
-        "dev_lead": (
-            "Кіоски, принтери, панелі операторів, табло і телефонні агенти цього майданчика.",
-            "Kiosks, printers, operator panels, displays and phone agents of this site.",
-        ),
-        "dev_new": ("Зареєструвати пристрій", "Register a device"),
-        "dev_live": ("Живий перегляд", "Live view"),
-        "dev_role": ("Роль", "Role"),
-        "dev_any_role": ("усі ролі", "all roles"),
-        "dev_state": ("Стан", "State"),
-        "dev_state_active": ("діючі", "active"),
-        "dev_state_online": ("на зв'язку", "online"),
-        "dev_state_offline": ("не на зв'язку", "offline"),
-        "dev_state_revoked": ("відкликані", "revoked"),
-        "dev_any_state": ("усі", "all"),
-        "dev_site": ("Майданчик", "Site"),
-        "dev_name": ("Назва", "Name"),
-        "dev_name_hint": ("Напр. «Кіоск у холі»", "E.g. “Kiosk in the hall”"),
-        "dev_id": ("Ідентифікатор", "Device id"),
-        "dev_id_hint": (
-            "Необов'язково: a-z, 0-9, «-», «_»; інакше роль-номер, напр. kiosk-1.",
-            "Optional: a-z, 0-9, “-”, “_”; otherwise role-number, e.g. kiosk-1.",
-        ),
-        "dev_window": ("Вікно", "Window"),
-        "dev_window_hint": (
-            "Лише для панелі оператора: номер вікна.",
-            "Panels only: the window number.",
-        ),
-        "dev_printer": ("Принтер кіоску", "The kiosk's printer"),
-        "dev_printer_hint": ("Лише для кіоску.", "Kiosks only."),
-        "dev_phone": ("Телефонний агент панелі", "The panel's phone agent"),
-        "dev_phone_hint": ("Лише для панелі.", "Panels only."),
-        "dev_none": ("— немає —", "— none —"),
-        "dev_register": ("Зареєструвати", "Register"),
-        "dev_revoke": ("Відкликати", "Revoke"),
-        "dev_renew": ("Нові облікові дані", "Renew credentials"),
-        "dev_confirm_revoke": (
-            "Відкликати «{name}»? Пристрій буде відключено і він не зможе під'єднатися знову.",
-            "Revoke “{name}”? The device is disconnected and cannot connect again.",
-        ),
-        "dev_confirm_renew": (
-            "Видати нові облікові дані «{name}»? Старий файл налаштувань перестане діяти.",
-            "Give “{name}” new credentials? Its old config file stops working.",
-        ),
-        "dev_revoked_done": ("Пристрій відкликано.", "The device is revoked."),
-        "dev_created": ("Створено", "Created"),
-        "dev_revoked_at": ("Відкликано", "Revoked"),
-        "dev_issued_title": ("Облікові дані пристрою", "The device's credentials"),
-        "dev_issued_lead": (
-            "Показано лише зараз. Завантажте файл налаштувань і перенесіть його на пристрій: "
-            "вдруге його не можна буде завантажити, а пароль ніде не зберігається.",
-            "Shown only now. Download the config file and put it on the device: it cannot be "
-            "downloaded again, and the password is kept nowhere.",
-        ),
-        "dev_mqtt": ("Брокер", "Broker"),
-        "dev_login": ("Логін MQTT", "MQTT login"),
-        "dev_password": ("Пароль MQTT", "MQTT password"),
-        "dev_tls": ("TLS з сертифікатом пристрою", "TLS with the device's certificate"),
-        "dev_plain": ("без TLS", "no TLS"),
-        "dev_download": ("Завантажити файл налаштувань", "Download the config file"),
-        "dev_download_note": (
-            "Файл {file} містить пароль і ключ: зберігайте його лише на пристрої.",
-            "The file {file} holds the password and key: keep it on the device only.",
-        ),
-        "dev_download_gone": (
-            "Файл налаштувань пристрою «{device_id}» уже завантажено або час вийшов. "
-            "Видайте нові облікові дані, якщо файл втрачено.",
-            "The config file of “{device_id}” was already downloaded or has expired. "
-            "Renew the credentials if the file is lost.",
-        ),
-        "dev_back": ("До списку пристроїв", "Back to the devices"),
-        "dev_refused_title": ("Неможливо", "Not possible"),
-        "dev_actions": ("Дії", "Actions"),
-        "dev_never": ("ще не було", "never"),
-    }
-)

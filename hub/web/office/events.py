@@ -13,13 +13,13 @@ from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import FileResponse, HTMLResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
-from hub.api.routes.projects.attachments import content_disposition
+from hub.api.routes.projects.attachments import file_response
 from hub.db.base import utcnow
 from hub.errors import DomainError
-from hub.services.events import archive, views
+from hub.services.events import archive, pickers, views
 from hub.services.events.registry import ANSWERED_CALL_TYPES, EventFilter, parse_project
 from hub.web.common import error_text, hub_of, page_lang, render, text
 from hub.web.office import events_card, nav
@@ -119,7 +119,7 @@ def _registry(request: Request, archived: bool) -> Response:
             "form": filters.form,
             "archived": archived,
             "can": allowed(staff.profile),
-            "projects": views.reachable_projects(session, staff.profile),
+            "projects": pickers.reachable_projects(session, staff.profile),
             "here": _here(request),
             "flash": done_message(
                 lang, request.query_params.get("done"), request.query_params.get("n")
@@ -294,15 +294,7 @@ def download(request: Request, attachment_id: int) -> Response:
     except DomainError as error:
         message = error_text(page_lang(request), error)
         return refusal(request, message, error.status, "/office/events")
-    return FileResponse(
-        path,
-        media_type=attachment.content_type,
-        headers={
-            "Content-Disposition": content_disposition(attachment.original_filename),
-            "X-Content-Type-Options": "nosniff",
-            "Content-Security-Policy": "sandbox",
-        },
-    )
+    return file_response(attachment, path)
 
 
 router.include_router(events_card.router)

@@ -20,14 +20,23 @@ from hub.api.schemas.events import Email, Phone
 from hub.db.base import utcnow
 from hub.errors import DomainError
 from hub.services.access.rights import AccessProfile, Action, DocType
-from hub.services.events import views
-from hub.web.common import error_text, hub_of, page_lang, text
+from hub.services.events import pickers, views
+from hub.web.common import hub_of, page_lang, text
 from hub.web.office import (
     events_texts,  # noqa: F401 (registers the section's words)
     forms,
 )
 from hub.web.office.forms import FormState
-from hub.web.office.session import Staff, act, page, safe_next, with_query
+from hub.web.office.session import (
+    Refusal,
+    Staff,
+    act,
+    page,
+    page_or_refusal,
+    refused,
+    safe_next,
+    with_query,
+)
 
 router = APIRouter(prefix="/office/events")
 
@@ -75,21 +84,23 @@ def allowed(profile: AccessProfile) -> Any:
     return can
 
 
+REFUSED = Refusal(
+    title="evt_refused_title",
+    heading="errors_title",
+    back="/office/events",
+    back_label="evt_back",
+    back_class="button secondary",
+)
+
+
 def refusal(request: Request, message: str, status: int, back: str) -> Response:
     """A refused request explained in the user's language, with the way back."""
-
-    def build(_session: Session, _staff: Staff) -> dict[str, Any]:
-        return {"message": message, "back": back}
-
-    return page(request, "office/events_refused.html", build, status=status)
+    return refused(request, message, status, REFUSED, back)
 
 
 def shown(request: Request, build: Any, template: str, back: str = "/office/events") -> Response:
     """``page`` whose refusal (an event out of reach, a bad filter) is a page, not an error."""
-    try:
-        return page(request, template, build)
-    except DomainError as error:
-        return refusal(request, error_text(page_lang(request), error), error.status, back)
+    return page_or_refusal(request, template, build, look=REFUSED, back=back)
 
 
 def done_message(lang: str, done: str | None, n: str | None) -> str:
@@ -141,14 +152,14 @@ def choices(
     q: str,
     lang: str,
     client_id: int | None,
-) -> list[views.Choice]:
+) -> list[pickers.Choice]:
     if kind == "client":
-        return views.pick_clients(session, q)
+        return pickers.pick_clients(session, q)
     if kind == "contact":
-        return views.pick_contacts(session, q, client_id)
+        return pickers.pick_contacts(session, q, client_id)
     if kind == "project":
-        return views.pick_projects(session, profile, q)
-    return views.pick_types(session, q, lang)
+        return pickers.pick_projects(session, profile, q)
+    return pickers.pick_types(session, q, lang)
 
 
 def read_form(
@@ -201,7 +212,7 @@ def form_values(request: Request, session: Session, event_id: int, staff: Staff)
     for field, kind in REFERENCES.items():
         ident = ids[field]
         values[field] = str(ident) if ident is not None else ""
-        values[f"{field}_label"] = views.label_of(session, kind, ident, lang)
+        values[f"{field}_label"] = pickers.label_of(session, kind, ident, lang)
     return values
 
 

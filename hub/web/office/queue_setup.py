@@ -36,10 +36,12 @@ from hub.services.queue.setup import ServiceValues
 from hub.services.queue.tickets import NUMBER_DOC
 from hub.services.settings import numbering
 from hub.web.common import hub_of, page_lang, render, text
-from hub.web.office import nav
+from hub.web.office import (
+    nav,
+    queue_setup_texts,  # noqa: F401 (registers the section's words)
+)
 from hub.web.office.forms import FormState, invalid
 from hub.web.office.session import Staff, act, current_staff, page, to_login, with_query
-from hub.web.office.texts import register
 
 router = APIRouter(prefix="/office")
 nav.add(nav.Section("qs_services", "/office/services", 40, nav.may_any(DocType.PROJECT)))
@@ -437,124 +439,3 @@ def operators(request: Request) -> Response:
         }
 
     return page(request, "office/operators.html", build)
-
-
-register(
-    {
-        "section_qs_services": ("Послуги черги", "Queue services"),
-        "section_qs_services_hint": (
-            "Послуги, їх години, нумерація талонів, тривалість прийому, робоча група",
-            "Services, their hours, ticket numbering, slot length, work group",
-        ),
-        "section_qs_operators": ("Оператори і вікна", "Operators and windows"),
-        "section_qs_operators_hint": (
-            "Хто за яким вікном і панеллю, статуси операторів зараз",
-            "Who works at which window and panel, operators' statuses now",
-        ),
-        "qs_title": ("Послуги черги", "Queue services"),
-        "qs_lead": (
-            "Проекти, що користуються електронною чергою: години, нумерація, правила часу.",
-            "Projects that use the electronic queue: hours, numbering, time rules.",
-        ),
-        "qs_new": ("Нова послуга", "New service"),
-        "qs_filter_queue": ("Черга", "Queue"),
-        "qs_queue_on": ("увімкнена", "on"),
-        "qs_queue_off": ("вимкнена", "off"),
-        "qs_queue_all": ("усі проекти", "all projects"),
-        "qs_col_number": ("Номер", "Number"),
-        "qs_col_name": ("Назва", "Name"),
-        "qs_col_queue": ("Черга", "Queue"),
-        "qs_col_actions": ("Дії", "Actions"),
-        "qs_name": ("Назва послуги", "Service name"),
-        "qs_description": ("Опис", "Description"),
-        "qs_uses_queue": ("Користується чергою", "Uses the queue"),
-        "qs_card": ("Картка послуги", "Service card"),
-        "qs_hours": ("Години прийому", "Opening hours"),
-        "qs_weekdays": ("Дні прийому", "Working days"),
-        "qs_day_1": ("Пн", "Mon"),
-        "qs_day_2": ("Вт", "Tue"),
-        "qs_day_3": ("Ср", "Wed"),
-        "qs_day_4": ("Чт", "Thu"),
-        "qs_day_5": ("Пт", "Fri"),
-        "qs_day_6": ("Сб", "Sat"),
-        "qs_day_7": ("Нд", "Sun"),
-        "qs_opens": ("Початок", "Opens"),
-        "qs_closes": ("Кінець", "Closes"),
-        "qs_numbering": ("Нумерація талонів", "Ticket numbering"),
-        "qs_numbering_hint": (
-            "Власне правило послуги; наступний талон: {next}.",
-            "The service's own rule; next ticket: {next}.",
-        ),
-        "qs_numbering_locked": (
-            "Змінити нумерацію можна з правом на вкладку «Нумерація».",
-            "Changing the numbering needs the right to the Numbering tab.",
-        ),
-        "qs_prefix": ("Префікс", "Prefix"),
-        "qs_prefix_hint": ("Напр. «А-» дає А-001", "E.g. “A-” gives A-001"),
-        "qs_width": ("Цифр у номері", "Digits"),
-        "qs_start": ("Перший номер", "First number"),
-        "qs_daily_reset": ("Щодня з початку", "Restart every day"),
-        "qs_slots": ("Тривалість прийому", "Visit length"),
-        "qs_slots_hint": (
-            "Скільки часу планується на відвідувача, що представляє кілька компаній (Q-3).",
-            "How long a visitor representing several companies is planned for (Q-3).",
-        ),
-        "qs_slot_linear": ("Хвилин на кожну компанію", "Minutes per company"),
-        "qs_slot_graded": ("За градацією кількості компаній", "Graded by number of companies"),
-        "qs_slot_minutes": ("Хвилин на компанію", "Minutes per company"),
-        "qs_steps": ("Градація", "Gradation"),
-        "qs_step": ("Крок {n}", "Step {n}"),
-        "qs_step_companies": ("До компаній (включно)", "Up to companies"),
-        "qs_step_minutes": ("Хвилин", "Minutes"),
-        "qs_members": ("Робоча група", "Work group"),
-        "qs_members_empty": ("У робочій групі нікого немає.", "Nobody is in the work group."),
-        "qs_member": ("Оператор", "Operator"),
-        "qs_member_hint": (
-            "Логін; F3 — вибрати зі списку користувачів.",
-            "A login; F3 picks from the users.",
-        ),
-        "qs_member_add": ("Додати до групи", "Add to the group"),
-        "qs_member_remove": ("Вилучити", "Remove"),
-        "qs_confirm_remove": ("Вилучити {name} з робочої групи?", "Remove {name} from the group?"),
-        "qs_saved": ("Послугу збережено.", "The service is saved."),
-        "qs_deleted": ("Послугу видалено.", "The service is deleted."),
-        "qs_not_found": ("Такої послуги немає.", "There is no such service."),
-        "qs_back": ("До списку послуг", "Back to the services"),
-        "qs_weekdays_missing": ("Оберіть хоча б один день.", "Choose at least one day."),
-        "qs_slot_minutes_invalid": (
-            "Від 1 до 1440 хвилин.",
-            "From 1 to 1440 minutes.",
-        ),
-        "qs_slot_steps_missing": (
-            "Для градації заповніть хоча б один крок.",
-            "Fill in at least one step for a gradation.",
-        ),
-        "qs_slot_step_companies": (
-            "Кількість компаній має зростати від кроку до кроку, не більше {max}.",
-            "The number of companies must grow from step to step, at most {max}.",
-        ),
-        "qs_slot_step_minutes": (
-            "Хвилини мають зростати від кроку до кроку, не більше 1440.",
-            "Minutes must grow from step to step, at most 1440.",
-        ),
-        "qs_member_unknown": ("Користувача «{name}» немає.", "There is no user “{name}”."),
-        "qs_op_title": ("Оператори і вікна", "Operators and windows"),
-        "qs_op_windows": ("Вікна та панелі", "Windows and panels"),
-        "qs_op_window": ("Вікно", "Window"),
-        "qs_op_panel": ("Панель", "Panel"),
-        "qs_op_operator": ("Оператор", "Operator"),
-        "qs_op_status": ("Статус", "Status"),
-        "qs_op_nobody": ("нікого", "nobody"),
-        "qs_op_no_panels": (
-            "Панелей ще немає: зареєструйте їх у розділі «Пристрої».",
-            "No panels yet: register them under Devices.",
-        ),
-        "qs_op_present": ("Оператори на роботі", "Operators at work"),
-        "qs_op_none_present": ("Зараз ніхто не працює.", "Nobody is at work now."),
-        "qs_op_ticket": ("Талон", "Ticket"),
-        "qs_op_since": ("З", "Since"),
-        "qs_op_groups": ("Хто обслуговує послуги", "Who serves the services"),
-        "qs_op_edit_group": ("Змінити групу", "Edit the group"),
-        "qs_op_link": ("Панель на зв'язку", "Panel online"),
-    }
-)

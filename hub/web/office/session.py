@@ -26,6 +26,7 @@ from hub.web.common import check_csrf, error_text, hub_of, page_lang, render
 
 SESSION_COOKIE = "cherga_console"
 LOGIN_PATH = "/console/login"
+REFUSED = "office/refused.html"
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,12 @@ def current_staff(request: Request, session: Session) -> Staff | None:
     return Staff(user.id, name, profile, token)
 
 
+def staff_of(request: Request) -> Staff | None:
+    """The logged-in user, read in a session of its own (for a page served outside ``page``)."""
+    with hub_of(request).sessions() as session:
+        return current_staff(request, session)
+
+
 def safe_next(value: str | None) -> str:
     """Where to go after the login: a path of this hub only (never another site)."""
     if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
@@ -80,6 +87,45 @@ def page(
             return to_login(request)
         values = build(session, staff)
     return render(request, template, {"staff": staff, **values, **extra}, status=status)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """How a section's refusal page reads: its title, the summary's heading, the way back."""
+
+    title: str = "errors_title"
+    heading: str = ""
+    back: str = "/office"
+    back_label: str = "office_home"
+    back_class: str = ""
+
+
+def refused(
+    request: Request, message: str, status: int, look: Refusal, back: str | None = None
+) -> Response:
+    """A page with the refusal's message, a way back, and the status the API would give."""
+    staff = staff_of(request)
+    if staff is None:
+        return to_login(request)
+    values = {"staff": staff, "message": message, "refusal": look, "back": back or look.back}
+    return render(request, REFUSED, values, status=status)
+
+
+def page_or_refusal(
+    request: Request,
+    template: str,
+    build: Build,
+    *,
+    look: Refusal,
+    status: int = 200,
+    back: str | None = None,
+    **extra: Any,
+) -> Response:
+    """``page``, but a refused read (not found, no right, a bad filter) is a page saying so."""
+    try:
+        return page(request, template, build, status=status, **extra)
+    except DomainError as error:
+        return refused(request, error_text(page_lang(request), error), error.status, look, back)
 
 
 def act(

@@ -6,35 +6,18 @@ the domain's own refusal and its status, in the user's language, inside the back
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 from fastapi import Request
 from fastapi.responses import Response
-from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from hub.errors import DomainError
-from hub.web.common import error_text, hub_of, page_lang, render
-from hub.web.office.session import Staff, current_staff, to_login
+from hub.web.office.session import Build, Refusal, page_or_refusal
 
-Build = Callable[[Session, Staff], dict[str, Any]]
-REFUSED = "office/settings_refused.html"
+REFUSED = Refusal()
 
 
 def serve(request: Request, template: str, build: Build, *, status: int = 200) -> Response:
     """``session.page``, with a refusal raised by ``build`` shown as a page of its status."""
-    with hub_of(request).sessions() as session:
-        staff = current_staff(request, session)
-        if staff is None:
-            return to_login(request)
-        try:
-            values = build(session, staff)
-        except DomainError as error:
-            message = error_text(page_lang(request), error)
-            values = {"staff": staff, "message": message}
-            return render(request, REFUSED, values, status=error.status)
-    return render(request, template, {"staff": staff, **values}, status=status)
+    return page_or_refusal(request, template, build, look=REFUSED, status=status)
 
 
 def one(form: FormData, name: str) -> str:

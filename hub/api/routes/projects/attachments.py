@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pathlib
 from typing import Annotated
 from urllib.parse import quote
 
@@ -17,7 +18,7 @@ from hub.api.schemas.projects import (
     MessagePage,
     MessageRead,
 )
-from hub.db.models import Message
+from hub.db.models import Attachment, Message
 from hub.services.access.rights import Action, DocType
 from hub.services.common.paging import DEFAULT_LIMIT, MAX_LIMIT, Page
 from hub.services.projects import attachments, discussion
@@ -42,6 +43,19 @@ def content_disposition(filename: str) -> str:
         ch if ch.isascii() and ch.isprintable() and ch not in '"\\;' else "_" for ch in filename
     )
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+def file_response(attachment: Attachment, path: pathlib.Path) -> FileResponse:
+    """An attachment's bytes with its original name, never rendered as this site's page."""
+    return FileResponse(
+        path,
+        media_type=attachment.content_type,
+        headers={
+            "Content-Disposition": content_disposition(attachment.original_filename),
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "sandbox",
+        },
+    )
 
 
 def _owner_routes(plural: str, kind: attachments.OwnerKind) -> None:
@@ -123,15 +137,7 @@ def download_attachment(
     attachment, path = attachments.attachment_file(
         session, store=hub.files, attachment_id=attachment_id
     )
-    return FileResponse(
-        path,
-        media_type=attachment.content_type,
-        headers={
-            "Content-Disposition": content_disposition(attachment.original_filename),
-            "X-Content-Type-Options": "nosniff",
-            "Content-Security-Policy": "sandbox",
-        },
-    )
+    return file_response(attachment, path)
 
 
 @router.delete("/attachments/{attachment_id:int}", status_code=204, summary="Delete an attachment")

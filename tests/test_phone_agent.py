@@ -297,8 +297,10 @@ def test_a_wrong_sip_password_leaves_it_unregistered_but_alive(
 def test_incoming_call_answered_with_audio_and_dtmf(
     phone: Running, hub: HubSide, registrar: Registrar, tmp_path: Path
 ) -> None:
-    wav = sip_peers.tone_wav(tmp_path / "tone.wav", seconds=1.5)
-    scenario = sip_peers.caller_scenario(talk_ms=1500, wav=wav, dtmf="5", hangup=True)
+    # 3 s of tone: the recording starts after the answer and record_start round trips, which a
+    # busy machine can stretch past a second.
+    wav = sip_peers.tone_wav(tmp_path / "tone.wav", seconds=3)
+    scenario = sip_peers.caller_scenario(talk_ms=3000, wav=wav, dtmf="5", hangup=True)
     sipp = run_sipp(tmp_path / "caller", scenario, proxy_port=registrar.port, service=NUMBER)
     ringing = hub.next_call("ringing")
     assert (ringing.direction, ringing.remote, ringing.line) == ("in", "2001", "1")

@@ -115,11 +115,12 @@ def test_a_missing_device_is_a_fault_naming_it() -> None:
     sound = AlsaSound("nosuchcard", backoff=0.2)
     sound.open()
     try:
-        deadline = time.monotonic() + 3
+        deadline = time.monotonic() + 10
         while sound.fault is None and time.monotonic() < deadline:
             pump(sound, 0.1)
         assert sound.fault is not None and "nosuchcard" in sound.fault, sound.fault
-        assert "arecord exited" in sound.fault
+        # Whichever of the two ALSA tools fails first is named (on a busy machine, either).
+        assert "arecord exited" in sound.fault or "aplay exited" in sound.fault
         assert sound.read() is not None  # silence meanwhile, never an exception
     finally:
         sound.close()

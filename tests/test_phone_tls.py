@@ -322,8 +322,9 @@ def test_registers_over_tls_and_an_incoming_call_rings_is_answered_and_ends(
     tls_phone: PhoneAgent, hub: HubSide, pbx: Pbx, tmp_path: Path
 ) -> None:
     assert faults(hub.latest) == {}
-    wav = sip_peers.tone_wav(tmp_path / "tone.wav", seconds=1.5)
-    scenario = sip_peers.caller_scenario(talk_ms=1500, wav=wav, dtmf="", hangup=True)
+    # 3 s of tone: the recording starts after two round trips a busy machine can stretch.
+    wav = sip_peers.tone_wav(tmp_path / "tone.wav", seconds=3)
+    scenario = sip_peers.caller_scenario(talk_ms=3000, wav=wav, dtmf="", hangup=True)
     # SIPp reaches Kamailio over UDP; Kamailio hands the INVITE to the agent over its TLS link.
     sipp = run_sipp(tmp_path / "caller", scenario, proxy_port=pbx.registrar.port, service=NUMBER)
     ringing = hub.next_call("ringing")

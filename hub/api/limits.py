@@ -39,9 +39,10 @@ AUTHENTICATED_MAX_BYTES = 1 * MIB
 # A multipart upload carries its boundaries and small form fields beside the file itself.
 MULTIPART_SLACK_BYTES = 64 * KIB
 
-# The routes taking files (hub/api/routes/projects/attachments.py, clients/imports.py).
+# The routes taking files (hub/api/routes/projects/attachments.py, clients/imports.py, and the
+# back-office's import page, hub/web/office/clients_import.py).
 ATTACHMENT_UPLOAD = re.compile(r"^/api/v1/(?:projects|events|tasks)/[^/]+/attachments/?$")
-IMPORT_UPLOAD = re.compile(r"^/api/v1/imports/[^/]+/?$")
+IMPORT_UPLOAD = re.compile(r"^(?:/api/v1/imports/[^/]+|/office/clients/import)/?$")
 # Cookie of the console's session (hub/web/console.py SESSION_COOKIE; not imported, so the API
 # layer does not depend on the web pages).
 CONSOLE_COOKIE = "cherga_console"

@@ -146,14 +146,22 @@ def let_broker_in(folder: Path) -> None:
         part.chmod(part.stat().st_mode | stat.S_IXOTH)
 
 
-def provision(hub: Hub, kiosks: int) -> tuple[dict[str, Credentials], int, int]:
-    """Register the devices, two services and the operators; returns the devices' credentials
-    (as ``cherga device add`` issues them) and the service ids."""
-    site = hub.settings.site
-    issued: dict[str, Credentials] = {}
+def site_devices(kiosks: int) -> list[tuple[str, str, int | None]]:
+    """(role, id, window) of this bench's devices: a display, the kiosks, a panel per operator."""
     wanted: list[tuple[str, str, int | None]] = [("display", "display-1", None)]
     wanted += [("kiosk", f"kiosk-{i}", None) for i in range(1, kiosks + 1)]
     wanted += [("panel", f"panel-{i}", i) for i in range(1, OPERATORS + 1)]
+    return wanted
+
+
+def provision(
+    hub: Hub, wanted: list[tuple[str, str, int | None]], operators: int = OPERATORS
+) -> tuple[dict[str, Credentials], int, int]:
+    """Register the devices (role, id, window), two services (one nobody serves, one served by
+    ``operators`` operators op-01...); returns the devices' credentials (as ``cherga device
+    add`` issues them) and the two service ids."""
+    site = hub.settings.site
+    issued: dict[str, Credentials] = {}
     with transaction(hub.sessions) as session:
         for role, device_id, window in wanted:
             created = devices.add_device(
@@ -167,7 +175,7 @@ def provision(hub: Hub, kiosks: int) -> tuple[dict[str, Credentials], int, int]:
         session.add_all([bulk, line])
         session.flush()
         secret = hub.hasher.hash(PASSWORD)
-        for i in range(1, OPERATORS + 1):
+        for i in range(1, operators + 1):
             user = User(username=f"op-{i:02d}", password_hash=secret)
             session.add(user)
             session.flush()
@@ -830,7 +838,7 @@ def run(args: argparse.Namespace, folder: Path) -> None:
     with ExitStack() as stack:
         hub = bootstrap(settings, announce=lambda _password: None)
         stack.callback(hub.close)
-        credentials, bulk, line = provision(hub, args.kiosks)
+        credentials, bulk, line = provision(hub, site_devices(args.kiosks))
         let_broker_in(settings.data_dir / "mqtt")
         broker = start_embedded(settings, hub.sessions)
         stack.callback(broker.stop)

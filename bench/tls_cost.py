@@ -34,12 +34,10 @@ import argparse
 import dataclasses
 import json
 import logging
-import math
 import os
 import platform
 import resource
 import select
-import stat
 import subprocess
 import tempfile
 import time
@@ -48,15 +46,13 @@ from contextlib import ExitStack, suppress
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from hub.bootstrap import Hub
     from hub.broker.provision import Credentials
     from hub.protocol.base import Reply, Request
     from hub.protocol.client import DeviceClient
 
 MODES = ("tls", "plain")
 ROLES = ("kiosk", "panel")
-OPERATOR = "op-1"
-PASSWORD = "operator-pass-1"
+OPERATOR = "op-01"  # the one operator bench/queue.provision makes
 WAIT = 20.0
 WARMUP = 5
 ROUNDS = 4
@@ -69,13 +65,6 @@ STAGES = (
     ("connected", "+connect"),
     ("workload", "+workload"),
 )
-
-
-def pct(samples: list[float], p: float) -> float:
-    """Nearest-rank percentile (p in 0..100) of a non-empty list."""
-    ordered = sorted(samples)
-    rank = math.ceil(len(ordered) * p / 100)
-    return ordered[max(0, min(len(ordered) - 1, rank - 1))]
 
 
 def rss_kib() -> int:
@@ -147,9 +136,9 @@ class Device:
         trips: list[float] = []
         if not self.warm:
             if self.spec["role"] == "panel":
-                operator = self.spec["operator"]
+                operator, password = self.spec["operator"], self.spec["operator_password"]
                 self.ask(
-                    client, Login(request_id=uuid.uuid4(), username=operator, password=PASSWORD)
+                    client, Login(request_id=uuid.uuid4(), username=operator, password=password)
                 )
                 assignment = topics.panel_assignment(self.site, self.device)
                 client.subscribe(assignment, lambda *_: None, wait=WAIT)
@@ -297,54 +286,6 @@ class Child:
             self.process.wait(5)
 
 
-def let_broker_in(folder: Path) -> None:
-    """Run as root, Mosquitto drops to its own user: let it traverse our 0700 temp folders."""
-    folder.mkdir(parents=True, exist_ok=True)
-    if os.geteuid() != 0:
-        return
-    top = Path(tempfile.gettempdir()).resolve()
-    for part in [folder.resolve(), *folder.resolve().parents]:
-        if part == top or top not in part.parents:
-            break
-        part.chmod(part.stat().st_mode | stat.S_IXOTH)
-
-
-def provision(hub: Hub) -> tuple[dict[str, Credentials], int, int]:
-    """Devices (kiosk-1, panel-1 at window 1, kiosk-feed), a service nobody serves (the kiosk's)
-    and one the operator serves (the panel's); the devices' credentials and the two services."""
-    from hub.broker.provision import issue_credentials
-    from hub.db.engine import transaction
-    from hub.db.models import DocRight, Project, ProjectMember, User
-    from hub.services.devices import devices
-
-    issued: dict[str, Credentials] = {}
-    wanted = (("kiosk", "kiosk-1", None), ("panel", "panel-1", 1), ("kiosk", "kiosk-feed", None))
-    with transaction(hub.sessions) as session:
-        for role, device_id, window in wanted:
-            created = devices.add_device(
-                session,
-                role=role,
-                name=device_id,
-                site=hub.settings.site,
-                device_id=device_id,
-                window=window,
-            )
-            issued[device_id] = issue_credentials(
-                hub.settings, session, created.device, created.mqtt_password
-            )
-        bulk = Project(number="BULK", name="Довідки", uses_queue=True)
-        line = Project(number="PASS", name="Паспорти", uses_queue=True)
-        user = User(username=OPERATOR, password_hash=hub.hasher.hash(PASSWORD))
-        session.add_all([bulk, line, user])
-        session.flush()
-        for doc_type in ("task", "event"):
-            session.add(
-                DocRight(user_id=user.id, doc_type=doc_type, can_create=True, can_change=True)
-            )
-        session.add(ProjectMember(project_id=line.id, user_id=user.id))
-        return issued, bulk.id, line.id
-
-
 def feed(site: str, credentials: Credentials, service: int, count: int) -> None:
     """Put ``count`` visitors in the panel's line, through a kiosk of this process."""
     from hub.protocol import topics
@@ -386,7 +327,11 @@ def start_site(mode: str, folder: Path, stack: ExitStack, panel_tickets: int) ->
     )
     hub = bootstrap(settings, announce=lambda _password: None)
     stack.callback(hub.close)
-    credentials, bulk, line = provision(hub)
+    # The kiosk's service nobody serves; the panel's operator serves the other (bench/queue.py).
+    from bench.queue import PASSWORD, let_broker_in, provision
+
+    devices = [("kiosk", "kiosk-1", None), ("panel", "panel-1", 1), ("kiosk", "kiosk-feed", None)]
+    credentials, bulk, line = provision(hub, devices, operators=1)
     let_broker_in(settings.data_dir / "mqtt")
     broker = start_embedded(settings, hub.sessions)
     stack.callback(broker.stop)
@@ -408,6 +353,7 @@ def start_site(mode: str, folder: Path, stack: ExitStack, panel_tickets: int) ->
             "role": role,
             "service": service,
             "operator": OPERATOR,
+            "operator_password": PASSWORD,
         }
     return specs
 
@@ -433,6 +379,8 @@ def machine() -> list[str]:
 
 def report(results: dict[tuple[str, str], dict[str, Any]], args: argparse.Namespace) -> None:
     """The tables: role x mode, then TLS - plain."""
+    from bench.queue import pct
+
     tls = results[("kiosk", "tls")]
     print(
         f"TLS:      {tls['cipher']}, device certificate EC P-256 of the office's CA; MQTT 5, "

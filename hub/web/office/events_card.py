@@ -7,6 +7,7 @@ the form again with every message and changes nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -266,21 +267,12 @@ def create(
     """Create the event, or show the form again with what is wrong (nothing saved)."""
     raw = _submitted(**{k: v for k, v in locals().items() if k not in ("request", "csrf")})
     hub = hub_of(request)
-    lang = page_lang(request)
 
-    def change(session: Session, staff: Staff) -> str:
-        values, state = read_form(request, session, staff.profile, raw)
-        if values is None:
-            raise _FormRefused(state)
+    def store(session: Session, staff: Staff, values: dict[str, Any]) -> str:
         event = views.new_event(session, profile=staff.profile, values=values, today=hub.today())
         return with_query(f"/office/events/{event.id}", done="created", n=event.number)
 
-    def failed(_message: str, error: DomainError) -> Response:
-        if isinstance(error, _FormRefused):
-            return _form_page(request, error.state, None, status=422)
-        return _form_page(request, forms.refused(lang, _field_of(error), raw), None, error.status)
-
-    return act(request, csrf, change, failed=failed)
+    return _submit(request, csrf, raw, None, store)
 
 
 @router.get("/{event_id:int}/edit", response_model=None)
@@ -320,12 +312,8 @@ def save(
     raw = _submitted(
         **{k: v for k, v in locals().items() if k not in ("request", "csrf", "event_id")}
     )
-    lang = page_lang(request)
 
-    def change(session: Session, staff: Staff) -> str:
-        values, state = read_form(request, session, staff.profile, raw)
-        if values is None:
-            raise _FormRefused(state)
+    def store(session: Session, staff: Staff, values: dict[str, Any]) -> str:
         views.save_event(
             session,
             profile=staff.profile,
@@ -335,12 +323,31 @@ def save(
         )
         return with_query(f"/office/events/{event_id}", done="saved")
 
+    return _submit(request, csrf, raw, event_id, store)
+
+
+def _submit(
+    request: Request,
+    csrf: str | None,
+    raw: dict[str, str],
+    event_id: int | None,
+    store: Callable[[Session, Staff, dict[str, Any]], str],
+) -> Response:
+    """Check the form and ``store`` it in one transaction; the form again (nothing saved) with
+    each wrong field's message when the fields or the domain refuse it."""
+    lang = page_lang(request)
+
+    def change(session: Session, staff: Staff) -> str:
+        values, state = read_form(request, session, staff.profile, raw)
+        if values is None:
+            raise _FormRefused(state)
+        return store(session, staff, values)
+
     def failed(_message: str, error: DomainError) -> Response:
         if isinstance(error, _FormRefused):
             return _form_page(request, error.state, event_id, status=422)
-        return _form_page(
-            request, forms.refused(lang, _field_of(error), raw), event_id, error.status
-        )
+        refused = forms.refused(lang, _field_of(error), raw)
+        return _form_page(request, refused, event_id, error.status)
 
     return act(request, csrf, change, failed=failed)
 

@@ -23,6 +23,7 @@ from hub.db.models.queue import QueueTicket
 from hub.errors import Conflict
 from hub.services.access.rights import AccessProfile
 from hub.services.queue import booking
+from hub.services.queue import slots as slots_rule
 from hub.services.queue.core import QueueContext
 from tests.conftest import UserFactory
 
@@ -313,3 +314,55 @@ def test_a_flood_is_refused_per_address_and_per_phone(
     assert flood.status_code == 429
     assert "Too many attempts" in flood.json()["error"]["message"]
     assert stored(hub)[0] == booking.PHONE_LIMIT.hits
+
+
+def test_a_graded_slot_rule_decides_how_long_a_booking_takes(
+    hub: Hub, client: TestClient, admin_headers: dict[str, str]
+) -> None:
+    """SET-7 / Q-3 by the manual's gradation: up to 1 company 20 minutes, up to 3 companies 30
+    minutes, more take the last step's 30; the day's units stay 10 minutes."""
+    service = make_service(client, admin_headers, "Податки", [1])
+    with transaction(hub.sessions) as session:
+        slots_rule.store_slot_rule(
+            session,
+            service,
+            slots_rule.SlotRule(
+                "graded", 10, (slots_rule.SlotStep(1, 20), slots_rule.SlotStep(3, 30))
+            ),
+        )
+    day = next_workday(hub.today())
+    lengths = {}
+    for companies in (1, 2, 3, 5):
+        offered = slots(client, service, day, companies)
+        first = offered[0]
+        lengths[companies] = (
+            len(offered),
+            datetime.fromisoformat(first["ends_at"]) - datetime.fromisoformat(first["starts_at"]),
+        )
+    # 54 ten-minute units from 09:00: a visit of 2 units may start at 53 of them, of 3 at 52.
+    assert lengths == {
+        1: (53, timedelta(minutes=20)),
+        2: (52, timedelta(minutes=30)),
+        3: (52, timedelta(minutes=30)),
+        5: (52, timedelta(minutes=30)),
+    }
+    start = slots(client, service, day, 5)[0]["starts_at"]
+    reply = client.post(
+        f"{API}/bookings",
+        json={
+            "service_id": service,
+            "starts_at": start,
+            "companies": 5,
+            "name": "Ігор",
+            "phone": "+380501110003",
+        },
+    )
+    assert reply.status_code == 201, reply.text
+    booked = reply.json()
+    assert datetime.fromisoformat(booked["ends_at"]) - datetime.fromisoformat(
+        booked["starts_at"]
+    ) == timedelta(minutes=30)
+    assert stored(hub)[2] == 3  # three units' seats taken, not five
+    with hub.sessions() as session:
+        event = session.scalars(select(Event)).one()
+        assert event.ends_at - event.starts_at == timedelta(minutes=30)

@@ -1,7 +1,8 @@
 """Public booking (Q-2a, Q-3): opening hours, free slots, booking a seat, cancelling, rate limits.
 
-A service's day is cut into units of ``default_service_minutes`` from its opening time; a visitor
-representing N companies needs N consecutive units (the rule of ``queue.slot_length``). Each unit
+A service's day is cut into units of ``default_service_minutes`` from its opening time; a visit
+takes as many consecutive units as the service's slot rule plans for the companies the visitor
+represents (``queue.slots``: linear, N companies N units at the default; or graded). Each unit
 has one seat per operator of the service's work group; a booking takes a seat in every unit it
 covers, and the table's unique constraint decides who gets the last one when two people press
 "Book" at once. The page only offers what looked free when it was drawn.
@@ -44,6 +45,7 @@ from hub.services.queue.core import (
     service_members,
 )
 from hub.services.queue.operators import lock_ticket
+from hub.services.queue.slots import slot_rule, units_needed
 
 DEFAULT_WEEKDAYS = "12345"
 DEFAULT_OPENS, DEFAULT_CLOSES = time(9, 0), time(18, 0)
@@ -181,9 +183,10 @@ def free_slots(
     units = _units(session, ctx, service_id, day)
     taken = _taken(session, service_id, units)
     step = timedelta(minutes=params(session).default_service_minutes)
+    needed = units_needed(slot_rule(session, service_id), companies, step)
     slots = []
-    for index in range(len(units) - companies + 1):
-        covered = units[index : index + companies]
+    for index in range(len(units) - needed + 1):
+        covered = units[index : index + needed]
         if covered[0] <= ctx.now:
             continue
         if all(taken.get(unit, 0) < capacity for unit in covered):
@@ -267,8 +270,10 @@ def book(
     if local not in units or starts_at <= ctx.now:
         raise Invalid("booking_slot_invalid", field="starts_at")
     first = units.index(local)
-    covered = units[first : first + companies]
-    if len(covered) < companies:
+    step = timedelta(minutes=params(session).default_service_minutes)
+    needed = units_needed(slot_rule(session, service_id), companies, step)
+    covered = units[first : first + needed]
+    if len(covered) < needed:
         raise Invalid("booking_slot_invalid", field="starts_at")
     capacity = len(service_members(session, service_id))
     ticket = queue_tickets.create_booking(

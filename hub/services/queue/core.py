@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, tzinfo
 from functools import partial
 
 from sqlalchemy import and_, bindparam, func, or_, select
@@ -448,8 +448,3 @@ def operator_info(row: QueueOperator) -> OperatorInfo:
         device_id=row.device_id,
         ticket_id=row.ticket_id,
     )
-
-
-def slot_length(settings: QueueParameters, companies: int) -> timedelta:
-    """A visit's planned length: the default service time per company represented (Q-3)."""
-    return timedelta(minutes=settings.default_service_minutes * max(companies, 1))

@@ -12,13 +12,12 @@ calculation programs give it ("1 company: 15 min, up to 3: 30 min, more: 45 min"
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import date, time, timedelta
-from typing import Literal
+from datetime import date, time
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub.db.models import GlobalParameter, NumberingRule, Project
+from hub.db.models import NumberingRule, Project
 from hub.errors import Invalid
 from hub.services.access import rights as access
 from hub.services.access.rights import AccessProfile, Action, DocType, SettingsTab
@@ -26,44 +25,18 @@ from hub.services.common.edits import check_unchanged, fingerprint
 from hub.services.projects import projects
 from hub.services.queue import booking
 from hub.services.queue.core import params
+from hub.services.queue.slots import (
+    SlotMode,
+    SlotRule,
+    SlotStep,
+    slot_rule,
+    store_slot_rule,
+)
 from hub.services.queue.tickets import NUMBER_DOC
 from hub.services.settings import numbering
 
-SLOT_RULES_KEY = "queue_slot_rules"
-"""The global parameter holding each service's slot rule (unknown to GlobalParameters, which
-ignores keys it does not declare), by project id."""
 MAX_STEPS = 5
 MAX_COMPANIES = booking.MAX_COMPANIES
-SlotMode = Literal["linear", "graded"]
-
-
-@dataclass(frozen=True)
-class SlotStep:
-    """Up to ``companies`` companies, a visit is planned for ``minutes``."""
-
-    companies: int
-    minutes: int
-
-
-@dataclass(frozen=True)
-class SlotRule:
-    """How long a visit is planned for by the number of companies the visitor represents."""
-
-    mode: SlotMode
-    minutes: int
-    """Linear: minutes per company."""
-    steps: tuple[SlotStep, ...] = ()
-    """Graded: ascending by companies; more companies than the last step take its time."""
-
-    def length(self, companies: int) -> timedelta:
-        """The planned length of a visit for ``companies`` companies."""
-        count = max(companies, 1)
-        if self.mode == "linear" or not self.steps:
-            return timedelta(minutes=self.minutes * count)
-        for step in self.steps:
-            if count <= step.companies:
-                return timedelta(minutes=step.minutes)
-        return timedelta(minutes=self.steps[-1].minutes)
 
 
 def check_slot_rule(rule: SlotRule) -> None:
@@ -83,35 +56,6 @@ def check_slot_rule(rule: SlotRule) -> None:
         if not previous.minutes < step.minutes <= 24 * 60:
             raise Invalid("qs_slot_step_minutes", field=f"step_{index}_minutes")
         previous = step
-
-
-def _stored_rules(session: Session) -> GlobalParameter | None:
-    return session.get(GlobalParameter, SLOT_RULES_KEY)
-
-
-def slot_rule(session: Session, service_id: int) -> SlotRule:
-    """The service's slot rule; linear at the queue's default service time if never set."""
-    row = _stored_rules(session)
-    stored = (row.value or {}).get(str(service_id)) if row is not None else None
-    if not isinstance(stored, dict):
-        return SlotRule("linear", params(session).default_service_minutes)
-    steps = tuple(SlotStep(int(c), int(m)) for c, m in stored.get("steps", []))
-    return SlotRule(stored.get("mode", "linear"), int(stored.get("minutes", 10)), steps)
-
-
-def _store_slot_rule(session: Session, service_id: int, rule: SlotRule) -> None:
-    row = _stored_rules(session)
-    value = {
-        "mode": rule.mode,
-        "minutes": rule.minutes,
-        "steps": [[s.companies, s.minutes] for s in rule.steps],
-    }
-    if row is None:
-        session.add(GlobalParameter(key=SLOT_RULES_KEY, value={str(service_id): value}))
-    else:
-        # A new dict: the JSON column notices only an assignment, not a change in place.
-        row.value = {**(row.value or {}), str(service_id): value}
-    session.flush()
 
 
 @dataclass(frozen=True)
@@ -277,5 +221,5 @@ def save_service(
     if project.uses_queue:
         hours = booking.OpeningHours(values.weekdays, values.opens, values.closes)
         booking.set_opening_hours(session, profile=profile, service_id=project.id, hours=hours)
-    _store_slot_rule(session, project.id, _rule_of(values))
+    store_slot_rule(session, project.id, _rule_of(values))
     return project

@@ -39,8 +39,8 @@ from hub.services.queue.core import (
     describe,
     params,
     queue_service,
-    slot_length,
 )
+from hub.services.queue.slots import slot_rule
 from hub.services.settings.numbering import next_number
 
 QUEUE_TYPE, BOOKING_TYPE = "queue", "electronic_queue"
@@ -95,14 +95,14 @@ def _new_ticket(
     client: ClientDetails,
     booked_at: datetime | None = None,
 ) -> QueueTicket:
-    settings = params(session)
     if profile is not None:
         require_event_right(session, profile, Action.CREATE, project.journal_id)
     event_type_id = type_id(session, QUEUE_TYPE if kind == WALK_IN else BOOKING_TYPE)
     start = booked_at or effective_at
+    planned = slot_rule(session, project.id).length(client.companies)
     for _attempt in range(NUMBER_ATTEMPTS):
         number = next_number(session, doc_type=NUMBER_DOC, on=day, project_id=project.id).text
-        ends_at = start + slot_length(settings, client.companies)
+        ends_at = start + planned
         # Plain INSERTs (bench/queue.py: the unit of work cost more than the writes).
         event_id = insert_row(
             session,

@@ -23,6 +23,7 @@ from hub.services.phone.numbers import digits
 from hub.services.queue import booking
 from hub.services.queue import core as queue
 from hub.services.queue.core import QueueContext, TicketInfo
+from hub.services.queue.slots import slot_rule
 
 routes = APIRouter(tags=["public booking"])
 
@@ -60,7 +61,7 @@ def _view(session: SessionDep, ticket: TicketInfo) -> PublicBooking:
         service_name=ticket.service_name,
         state=ticket.state,
         starts_at=starts,
-        ends_at=starts + queue.slot_length(queue.params(session), ticket.companies),
+        ends_at=starts + slot_rule(session, ticket.service_id).length(ticket.companies),
         companies=ticket.companies,
         page_url=f"/book/{code}",
         qr_url=f"/book/{code}/qr.svg",

@@ -48,7 +48,7 @@ def _settings(url: str, folder: Path) -> Settings:
     return Settings(
         database_url=url,
         data_dir=folder,
-        admin_password=PASSWORD,  # type: ignore[arg-type]
+        admin_password=PASSWORD,
         password_hash_memory_kib=1024,
         password_hash_time_cost=1,
         log_level="WARNING",
@@ -198,7 +198,30 @@ def run_registries(runner: Runner, sizes: Sizes, phones: list[str], seed: int = 
     )
 
 
-def bench_database(label: str, url: str, folder: Path, sizes: Sizes, runs: int) -> None:
+def scaled_sizes(scale: float) -> Sizes:
+    """``bench.fill``'s full sizes times ``scale`` (at least 100 clients)."""
+    full = Sizes()
+    return replace(
+        full,
+        events=int(full.events * scale),
+        tasks=int(full.tasks * scale),
+        clients=max(int(full.clients * scale), 100),
+        documents=int(full.documents * scale),
+    )
+
+
+def add_options(parser: argparse.ArgumentParser) -> None:
+    """The options every database bench takes."""
+    parser.add_argument("--scale", type=float, default=1.0, help="fraction of the full sizes")
+    parser.add_argument("--runs", type=int, default=40)
+    parser.add_argument("--only", choices=("sqlite", "postgres"))
+
+
+Work = Callable[[TestClient, Any, Sizes, int], None]
+
+
+def _filled(label: str, url: str, folder: Path, sizes: Sizes, runs: int, work: Work) -> None:
+    """Fill one database at ``sizes``, analyse it and run ``work(client, hub, sizes, runs)``."""
     hub = build_hub(_settings(url, folder))
     try:
         prepare_database(hub, announce=lambda _password: None)
@@ -210,51 +233,17 @@ def bench_database(label: str, url: str, folder: Path, sizes: Sizes, runs: int) 
             connection.execute(text("ANALYZE"))
         print(f"   filled and analysed in {time.monotonic() - started:.0f} s", flush=True)
         with TestClient(create_app(hub)) as client:
-            reply = client.post(
-                "/api/v1/auth/token", data={"username": "admin", "password": PASSWORD}
-            )
-            if reply.status_code != 200:
-                raise RuntimeError(f"login failed: {reply.text}")
-            headers = {"Authorization": f"Bearer {reply.json()['access_token']}"}
-            print(f"== {label}: one page of {PAGE}, {runs} requests each", flush=True)
-            with hub.engine.connect() as connection:
-                phones = list(
-                    connection.execute(
-                        text(
-                            "SELECT phone FROM events WHERE phone IS NOT NULL ORDER BY id LIMIT 500"
-                        )
-                    ).scalars()
-                )
-            run_registries(Runner(client, headers, runs), sizes, phones)
+            work(client, hub, sizes, runs)
     finally:
         hub.close()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--scale", type=float, default=1.0, help="fraction of the full sizes")
-    parser.add_argument("--runs", type=int, default=40)
-    parser.add_argument("--only", choices=("sqlite", "postgres"))
-    args = parser.parse_args()
-    full = Sizes()
-    sizes = replace(
-        full,
-        events=int(full.events * args.scale),
-        tasks=int(full.tasks * args.scale),
-        clients=max(int(full.clients * args.scale), 100),
-        documents=int(full.documents * args.scale),
-    )
-    print(
-        f"sizes: {sizes.events:,} events, {sizes.tasks:,} tasks, {sizes.clients:,} clients, "
-        f"{sizes.documents:,} documents, {sizes.users} users, {sizes.projects} projects",
-        flush=True,
-    )
+def on_each_database(args: argparse.Namespace, sizes: Sizes, work: Work) -> None:
+    """Run ``work`` on a filled SQLite file and on a throwaway PostgreSQL server (or ``--only``)."""
     with tempfile.TemporaryDirectory(prefix="cherga-bench-") as scratch:
         folder = Path(scratch)
         if args.only in (None, "sqlite"):
-            bench_database(
-                "sqlite", f"sqlite:///{folder}/registries.db", folder / "s", sizes, args.runs
-            )
+            _filled("sqlite", f"sqlite:///{folder}/bench.db", folder / "s", sizes, args.runs, work)
         if args.only in (None, "postgres"):
             bin_dir = find_pg_bin()
             if bin_dir is None:
@@ -264,11 +253,39 @@ def main() -> None:
             try:
                 admin = create_engine(server.url(), isolation_level="AUTOCOMMIT")
                 with admin.connect() as connection:
-                    connection.execute(text("CREATE DATABASE registries"))
+                    connection.execute(text("CREATE DATABASE bench"))
                 admin.dispose()
-                bench_database("postgres", server.url("registries"), folder / "p", sizes, args.runs)
+                _filled("postgres", server.url("bench"), folder / "p", sizes, args.runs, work)
             finally:
                 server.stop()
+
+
+def _registries(client: TestClient, hub: Any, sizes: Sizes, runs: int) -> None:
+    reply = client.post("/api/v1/auth/token", data={"username": "admin", "password": PASSWORD})
+    if reply.status_code != 200:
+        raise RuntimeError(f"login failed: {reply.text}")
+    headers = {"Authorization": f"Bearer {reply.json()['access_token']}"}
+    print(f"== one page of {PAGE}, {runs} requests each", flush=True)
+    with hub.engine.connect() as connection:
+        phones = list(
+            connection.execute(
+                text("SELECT phone FROM events WHERE phone IS NOT NULL ORDER BY id LIMIT 500")
+            ).scalars()
+        )
+    run_registries(Runner(client, headers, runs), sizes, phones)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    add_options(parser)
+    args = parser.parse_args()
+    sizes = scaled_sizes(args.scale)
+    print(
+        f"sizes: {sizes.events:,} events, {sizes.tasks:,} tasks, {sizes.clients:,} clients, "
+        f"{sizes.documents:,} documents, {sizes.users} users, {sizes.projects} projects",
+        flush=True,
+    )
+    on_each_database(args, sizes, _registries)
 
 
 if __name__ == "__main__":

@@ -93,10 +93,35 @@ def build_parser() -> argparse.ArgumentParser:
     validate = config_sub.add_parser("validate", help="check the configuration and exit")
     _common(validate)
     _device_parser(sub)
+    _backup_parsers(sub)
     for command, (_module, summary) in APPLIANCES.items():
         appliance = sub.add_parser(command, help=summary, add_help=False)
         appliance.add_argument("args", nargs=argparse.REMAINDER, help="see cherga COMMAND --help")
     return parser
+
+
+def _backup_parsers(sub: Any) -> None:
+    """``cherga backup`` and ``cherga restore``."""
+    backup = sub.add_parser(
+        "backup", help="copy the database and the office's files into one archive (hub running)"
+    )
+    _common(backup)
+    backup.add_argument(
+        "--to", metavar="DIR", help="folder for the archive (default: DATA_DIR/backups)"
+    )
+    backup.add_argument(
+        "--keep", type=int, metavar="N", help="then delete all but the newest N archives there"
+    )
+    restore = sub.add_parser(
+        "restore", help="check an archive and put it back (the hub must be stopped)"
+    )
+    _common(restore)
+    restore.add_argument("file", metavar="FILE", help="an archive made by cherga backup")
+    restore.add_argument(
+        "--force",
+        action="store_true",
+        help="restore even though a hub seems to use the data folder or the database",
+    )
 
 
 def _device_parser(sub: Any) -> None:
@@ -206,7 +231,18 @@ def return_large_buffers() -> None:
 
 
 def run_hub(settings: Settings) -> None:
-    """Migrate, seed and serve the API and pages (HTTPS; plain HTTP redirects) until stopped."""
+    """Migrate, seed and serve the API and pages (HTTPS; plain HTTP redirects) until stopped,
+    holding the data folder's hub lock (``cherga restore`` looks for it)."""
+    from hub.maintenance.running import FolderBusy, hub_lock
+
+    try:
+        with hub_lock(settings.data_dir):
+            _serve(settings)
+    except FolderBusy as exc:  # only the lock raises it
+        raise ConfigError(str(exc)) from None
+
+
+def _serve(settings: Settings) -> None:
     from hub.api.app import create_app
     from hub.api.serving import hub_servers
     from hub.bootstrap import bootstrap
@@ -215,7 +251,7 @@ def run_hub(settings: Settings) -> None:
     from hub.tls.office import office_authority, server_names
     from hub.tls.renewal import CertificateRenewal
 
-    hub = bootstrap(settings)
+    hub = bootstrap(settings, serving=True)
     try:
         authority = office_authority(settings)
         # Made before the servers read the certificate: any later change of its files is news.
@@ -296,6 +332,30 @@ def _create_user(args: argparse.Namespace, settings: Settings) -> None:
         sys.stdout.write(f"created user {user.username!r} (id {user.id})\n")
     finally:
         hub.close()
+
+
+def _backup(args: argparse.Namespace, settings: Settings) -> int:
+    """Write an archive, or restore one; the result on standard output."""
+    from hub.maintenance.backup import create_backup, restore_backup
+
+    out = sys.stdout
+    if args.command == "backup":
+        made = create_backup(settings, folder=Path(args.to) if args.to else None, keep=args.keep)
+        out.write(
+            f"backup: {made.path}\nsize: {made.size} bytes\n"
+            f"database: {made.manifest.database}, schema {made.manifest.schema_revision}\n"
+            f"files: {len(made.manifest.files) - 1}\n"
+        )
+        for path in made.pruned:
+            out.write(f"pruned: {path}\n")
+        return 0
+    restored = restore_backup(settings, Path(args.file), force=args.force)
+    out.write(
+        f"restored: {args.file}\ntaken: {restored.manifest.created_at} "
+        f"(Cherga {restored.manifest.hub_version}, schema {restored.manifest.schema_revision})\n"
+        f"files: {restored.files}\nschema now: {restored.revision}\n"
+    )
+    return 0
 
 
 def _progress_bar(total: int | None) -> Callable[[int], None] | None:
@@ -482,6 +542,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run ``cherga``; returns the process exit code."""
     from hub.errors import DomainError
     from hub.logs import setup_logging
+    from hub.maintenance.archive import BackupError
 
     arguments = list(sys.argv[1:] if argv is None else argv)
     if arguments and arguments[0] in APPLIANCES:
@@ -504,12 +565,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _import(args, settings)
         elif args.command == "device":
             return _device(args, settings)
+        elif args.command in ("backup", "restore"):
+            return _backup(args, settings)
         elif args.command == "config":
             sys.stdout.write("configuration is valid\n")
     except ConfigError as exc:
         sys.stderr.write(f"cherga: {exc}\n")
         return 2
-    except DomainError as exc:
+    except (DomainError, BackupError) as exc:
         sys.stderr.write(f"cherga: {exc}\n")
         return 1
     except KeyboardInterrupt:

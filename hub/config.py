@@ -19,6 +19,8 @@ from pydantic_settings import (
 )
 
 CONFIG_FILE_ENV = "CHERGA_CONFIG"
+CREDENTIALS = ("admin_password", "database_url", "mqtt_url")
+"""Settings that may come from systemd credentials of the same name ($CREDENTIALS_DIRECTORY)."""
 _reading_file: ContextVar[str | None] = ContextVar("cherga_config_file", default=None)
 
 
@@ -181,6 +183,16 @@ class Settings(BaseSettings):
         title="Import size limit",
         description="Largest CSV or XLSX file accepted for import, in MiB.",
     )
+    health_outbox_max_age_s: float = Field(
+        60,
+        gt=0,
+        le=86400,
+        title="Outbox age limit",
+        description=(
+            "Seconds the oldest unsent MQTT message may wait before /healthz says 'degraded' "
+            "(normally the outbox empties within a fraction of a second)."
+        ),
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", title="Log level", description="Level of the hub's log on standard output."
     )
@@ -237,15 +249,16 @@ class Settings(BaseSettings):
             raise ValueError("at most 50 names")
         return [check_name(name) for name in value]
 
-    @field_validator("admin_password", mode="before")
+    @field_validator(*CREDENTIALS, mode="before")
     @classmethod
-    def _password_or_credential(cls, value: object) -> object:
-        # An empty value means "not set"; systemd's LoadCredential= may supply the secret instead.
+    def _value_or_credential(cls, value: object, info: ValidationInfo) -> object:
+        # An empty value means "not set"; systemd's LoadCredential= may supply the secret instead
+        # (a file named after the setting), so it needs no environment file nor command line.
         if value in (None, ""):
             directory = os.environ.get("CREDENTIALS_DIRECTORY")
-            path = Path(directory, "admin_password") if directory else None
+            path = Path(directory, str(info.field_name)) if directory else None
             if path is not None and path.is_file():
-                return path.read_text().strip() or None
+                return path.read_text(encoding="utf-8").strip() or None
             return None
         return value
 
@@ -300,11 +313,7 @@ def _describe(error: dict[str, Any]) -> str:
     loc = ".".join(str(part) for part in error.get("loc", ()))
     name = f"CHERGA_{loc.upper()}" if loc else "configuration"
     value = error.get("input")
-    shown = (
-        ""
-        if loc in ("admin_password", "mqtt_url") or isinstance(value, dict)
-        else f" (got {value!r})"
-    )
+    shown = "" if loc in CREDENTIALS or isinstance(value, dict) else f" (got {value!r})"
     return f"invalid setting {loc or '-'} ({name}): {error.get('msg', 'invalid')}{shown}"
 
 

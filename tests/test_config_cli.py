@@ -92,6 +92,29 @@ def test_admin_password_never_shown_in_errors(
     assert "port" in str(caught.value)
 
 
+def test_secrets_come_from_systemd_credentials(
+    clean_env: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """LoadCredential= (systemd/cherga-hub.service): a file per secret, named after the setting;
+    the environment still wins, and a wrong one is named without showing it."""
+    (tmp_path / "admin_password").write_text("from-a-credential-1\n")
+    (tmp_path / "database_url").write_text("postgresql://cherga:pg-secret-1@db.example/cherga\n")
+    (tmp_path / "mqtt_url").write_text("mqtts://hub:mqtt-secret-1@broker.example:8883\n")
+    monkeypatch.setenv("CREDENTIALS_DIRECTORY", str(tmp_path))
+    settings = load_settings()
+    assert settings.admin_password is not None
+    assert settings.admin_password.get_secret_value() == "from-a-credential-1"
+    assert settings.effective_database_url == "postgresql://cherga:pg-secret-1@db.example/cherga"
+    assert settings.mqtt_url == "mqtts://hub:mqtt-secret-1@broker.example:8883"
+    monkeypatch.setenv("CHERGA_DATABASE_URL", "sqlite:///elsewhere.db")
+    assert load_settings().effective_database_url == "sqlite:///elsewhere.db"
+    monkeypatch.delenv("CHERGA_DATABASE_URL")
+    (tmp_path / "database_url").write_text("mysql://cherga:pg-secret-1@db.example/cherga\n")
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert "database_url" in str(caught.value) and "pg-secret-1" not in str(caught.value)
+
+
 def test_cli_refuses_bad_setting_with_one_line(tmp_path: Path) -> None:
     done = subprocess.run(
         [*CHERGA, "hub", "--data-dir", str(tmp_path)],

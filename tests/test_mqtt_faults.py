@@ -144,12 +144,13 @@ def test_healthz_reports_the_mqtt_link(site: Site) -> None:  # noqa: F811
 
         site.broker.broker.stop()
         down = wait_until("/healthz to fail", lambda: _status(http, 503))
-        assert down["status"] == "error" and down["mqtt"]["connected"] is False
+        assert down["status"] == "degraded" and down["mqtt"]["connected"] is False
+        assert down["broker"] == "disconnected"
         assert down["database"] == "ok"
 
         site.broker.broker.restart()
         back = wait_until("/healthz to recover", lambda: _status(http, 200), timeout=30)
-        assert back["mqtt"]["connected"] is True
+        assert back["mqtt"]["connected"] is True and back["broker"] == "connected"
 
         # paho's network thread gone (as the nested message once ended it): not healthy.
         site.coordinator._client.loop_stop()

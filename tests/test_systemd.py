@@ -4,6 +4,7 @@ commands accept the device config that provisioning writes."""
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -21,6 +22,8 @@ ROOT = Path(__file__).resolve().parent.parent
 UNITS = ROOT / "systemd"
 INSTALLED = "/opt/cherga"
 DEVICE_CONFIG = "/etc/cherga/device.toml"
+CREDENTIAL = "%d/device.toml"
+"""The device config as the program sees it: a copy in its credentials folder (%d)."""
 # What each role's device config needs beyond the common part to be valid.
 SCREENS = ("kiosk", "panel", "display")
 ROLE_SETTINGS: dict[str, dict[str, object]] = {
@@ -51,48 +54,122 @@ def unit(role: str) -> Path:
     return UNITS / f"cherga-{role}.service"
 
 
-# Every role whose program exists (``cherga ROLE``) has its unit.
+# Every role whose program exists (``cherga ROLE``) has its unit; the backup has a timer too.
 ROLES = ["hub", *[r.value for r in Role if r.value in APPLIANCES]]
+BACKUP = UNITS / "cherga-backup.service"
+SERVICES = [*(unit(r) for r in ROLES), BACKUP]
+SCREENS_UNITS = ("kiosk", "panel", "display")
+EXPOSURE_LIMIT = 2.0
+"""Highest ``systemd-analyze security`` exposure a unit may have (0 best, 10 worst; a unit
+with no hardening scores 9.6). Today's: 1.1 to 1.6."""
 
 
 def test_every_role_has_a_unit_and_nothing_else_is_there() -> None:
-    assert sorted(p.name for p in UNITS.glob("*.service")) == sorted(unit(r).name for r in ROLES)
+    assert sorted(p.name for p in UNITS.glob("*.service")) == sorted(p.name for p in SERVICES)
+    assert [p.name for p in UNITS.glob("*.timer")] == ["cherga-backup.timer"]
 
 
-@pytest.mark.parametrize("role", ROLES)
-def test_each_unit_is_hardened_and_restarts(role: str) -> None:
-    path = unit(role)
+def _assert_hardened(path: Path) -> None:
     assert values(path, "User") == ["cherga"], "never root"
-    assert values(path, "Restart") == ["always"]
     for key, expected in (
         ("NoNewPrivileges", "yes"),
         ("ProtectSystem", "strict"),
         ("ProtectHome", "yes"),
         ("PrivateTmp", "yes"),
+        ("PrivateMounts", "yes"),
+        ("ProtectKernelTunables", "yes"),
+        ("ProtectKernelModules", "yes"),
+        ("ProtectKernelLogs", "yes"),
+        ("ProtectControlGroups", "yes"),
+        ("ProtectClock", "yes"),
+        ("ProtectHostname", "yes"),
+        ("RestrictNamespaces", "yes"),
+        ("RestrictSUIDSGID", "yes"),
+        ("LockPersonality", "yes"),
+        ("CapabilityBoundingSet", ""),
+        ("UMask", "0077"),
+        ("SystemCallArchitectures", "native"),
     ):
         assert values(path, key) == [expected], key
-    assert values(path, "StateDirectory"), "a writable place of its own under /var/lib"
-    assert "network-online.target" in " ".join(values(path, "After"))
+    assert values(path, "SystemCallFilter")[0] == "@system-service"
+    assert "@privileged" in values(path, "SystemCallFilter")[1]
+    # Devices: none (PrivateDevices), or only the listed ones.
+    assert values(path, "PrivateDevices") == ["yes"] or values(path, "DevicePolicy") == ["closed"]
+    state = values(path, "StateDirectory")
+    assert state, "a writable place of its own under /var/lib"
+    # What it may write is named (beyond its state folder, ProtectSystem=strict forbids it).
+    assert f"/var/lib/{state[0]}" in " ".join(values(path, "ReadWritePaths")).split()
     families = " ".join(values(path, "RestrictAddressFamilies")).split()
     assert families and "AF_PACKET" not in families
+    assert {"AF_INET", "AF_INET6"} <= set(families)
+    assert "network-online.target" in " ".join(values(path, "After"))
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_unit_is_hardened_and_restarts(role: str) -> None:
+    path = unit(role)
+    _assert_hardened(path)
+    assert values(path, "Restart") == ["always"]
     start = shlex.split(values(path, "ExecStart")[0])
     assert start[0] == f"{INSTALLED}/.venv/bin/cherga"
     assert start[1] == role
     assert role == "hub" or role in APPLIANCES, f"cherga {role} is not a command"
+    if role == "hub":
+        return
+    # The device config holds its secrets: handed over as a credential, never read in place.
+    assert values(path, "LoadCredential") == [f"device.toml:{DEVICE_CONFIG}"]
+    assert start[2:4] == ["--config", CREDENTIAL]
+    allowed = " ".join(values(path, "DeviceAllow"))
+    if role in SCREENS_UNITS:
+        assert "char-drm rw" in allowed and values(path, "SupplementaryGroups")
+    if role == "printer":
+        assert "char-usb rw" in allowed and "lp" in values(path, "SupplementaryGroups")[0]
+    if role == "phone":
+        assert allowed == "char-alsa rw" and values(path, "SupplementaryGroups") == ["audio"]
 
 
-def test_units_are_accepted_by_systemd(tmp_path: Path) -> None:
+def test_the_backup_runs_daily_as_the_hubs_user() -> None:
+    _assert_hardened(BACKUP)
+    hub = unit("hub")
+    assert values(BACKUP, "Type") == ["oneshot"]
+    assert values(BACKUP, "User") == values(hub, "User")
+    assert values(BACKUP, "Environment") == [
+        e for e in values(hub, "Environment") if e.startswith("CHERGA_DATA_DIR=")
+    ]
+    assert values(BACKUP, "EnvironmentFile") == values(hub, "EnvironmentFile")
+    start = shlex.split(values(BACKUP, "ExecStart")[0])
+    assert start[:3] == [f"{INSTALLED}/.venv/bin/cherga", "backup", "--keep"]
+    assert int(start[3]) >= 7
+    timer = UNITS / "cherga-backup.timer"
+    assert values(timer, "OnCalendar") == ["*-*-* 02:30:00"]
+    assert values(timer, "Persistent") == ["yes"]
+    assert values(timer, "WantedBy") == ["timers.target"]
+
+
+def _analyze() -> str:
     analyze = shutil.which("systemd-analyze")
     if analyze is None:
         pytest.skip("systemd-analyze is not installed (Debian package systemd)")
     if not (ROOT / ".venv/bin/cherga").exists():
         pytest.skip("no .venv/bin/cherga to stand in for the installed program")
-    # The units name the installed place; here the checkout stands in for /opt/cherga.
-    for path in UNITS.glob("*.service"):
+    return analyze
+
+
+def _installed_copies(folder: Path) -> list[Path]:
+    """The units as installed: here the checkout stands in for /opt/cherga."""
+    copies = []
+    for path in sorted([*UNITS.glob("*.service"), *UNITS.glob("*.timer")]):
         text = path.read_text(encoding="utf-8").replace(INSTALLED, str(ROOT))
-        (tmp_path / path.name).write_text(text, encoding="utf-8")
+        (folder / path.name).write_text(text, encoding="utf-8")
+        copies.append(folder / path.name)
+    return copies
+
+
+def test_units_are_accepted_by_systemd(tmp_path: Path) -> None:
+    analyze = _analyze()
+    copies = _installed_copies(tmp_path)
     done = subprocess.run(
-        [analyze, "verify", *sorted(str(p) for p in tmp_path.glob("*.service"))],
+        [analyze, "verify", *map(str, copies)],
         capture_output=True,
         text=True,
         timeout=60,
@@ -100,6 +177,27 @@ def test_units_are_accepted_by_systemd(tmp_path: Path) -> None:
     )
     ours = [line for line in (done.stdout + done.stderr).splitlines() if line.startswith("cherga-")]
     assert done.returncode == 0 and ours == [], done.stdout + done.stderr
+
+
+def test_each_service_scores_well_in_systemds_security_review(tmp_path: Path) -> None:
+    analyze = _analyze()
+    scores = {}
+    for copy in _installed_copies(tmp_path):
+        if copy.suffix != ".service":
+            continue
+        done = subprocess.run(
+            [analyze, "security", "--offline=yes", "--no-pager", str(copy)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        found = re.search(r"Overall exposure level for \S+: ([0-9.]+) (\w+)", done.stdout)
+        assert found, done.stdout + done.stderr
+        scores[copy.name] = (float(found.group(1)), found.group(2))
+    for name, (score, verdict) in scores.items():
+        print(f"systemd-analyze security {name}: {score} {verdict}")
+    assert {n: s for n, (s, _v) in scores.items() if s > EXPOSURE_LIMIT} == {}
 
 
 @pytest.mark.parametrize("role", [r for r in APPLIANCES if unit(r).exists()])
@@ -124,7 +222,8 @@ def test_the_unit_checks_a_provisioned_config_before_starting(role: str, tmp_pat
         config,
     )
     (pre,) = values(unit(role), "ExecStartPre")
-    argv = shlex.split(pre.replace(DEVICE_CONFIG, str(config)))
+    # systemd hands the config over in its credentials folder (%d).
+    argv = shlex.split(pre.replace(CREDENTIAL, str(config)))
     assert argv[0] == f"{INSTALLED}/.venv/bin/cherga" and "--validate-config" in argv
     env = {
         k: v for k, v in os.environ.items() if k not in ("CHERGA_CONFIG", "CHERGA_DEVICE_CONFIG")
@@ -156,7 +255,7 @@ def test_the_unit_checks_a_provisioned_config_before_starting(role: str, tmp_pat
         wrong,
     )
     refused = subprocess.run(
-        [sys.executable, "-m", "hub.cli", *shlex.split(pre.replace(DEVICE_CONFIG, str(wrong)))[1:]],
+        [sys.executable, "-m", "hub.cli", *shlex.split(pre.replace(CREDENTIAL, str(wrong)))[1:]],
         capture_output=True,
         text=True,
         timeout=120,

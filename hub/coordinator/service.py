@@ -101,9 +101,6 @@ serves the same number of requests with a shorter tail (bench/queue.py, Free -> 
 LINK_GRACE = 15.0
 """Seconds the broker link may be down (a reconnect, the broker restarting) before /healthz
 says so."""
-OUTBOX_STALE = 60.0
-"""Age in seconds of the oldest unsent outbox message past which /healthz reports the outbox
-stuck (normally it is sent within a fraction of a second)."""
 
 
 def share_group(endpoint: MqttEndpoint, site: str) -> str:
@@ -252,21 +249,24 @@ class Coordinator:
 
     def health(self) -> dict[str, Any]:
         """The link to the broker and the outbox, for /healthz: ``ok`` false when the link is
-        down past ``link_grace``, paho's network thread is gone, or the outbox is stuck."""
+        down past ``link_grace``, paho's network thread is gone, or the oldest unsent message
+        is older than the setting ``health_outbox_max_age_s``."""
         # paho keeps its network thread in ``_thread`` and offers no public way to ask for it.
         network = getattr(self._client, "_thread", None)
         alive = network is not None and network.is_alive()
         connected = self._connected.is_set() and alive
         down_for = 0.0 if connected else time.monotonic() - self._down_since
         with self.hub.read_sessions() as session:
-            oldest = outbox.oldest_unsent(session)
-        age = max(0.0, (utcnow() - oldest).total_seconds()) if oldest is not None else 0.0
-        ok = alive and down_for < self.link_grace and age < OUTBOX_STALE
+            waiting = outbox.backlog(session)
+        age = waiting.age_s(utcnow())
+        stale = age >= self.hub.settings.health_outbox_max_age_s
+        ok = alive and down_for < self.link_grace and not stale
         return {
             "ok": ok,
             "connected": connected,
             "network_thread": "alive" if alive else "stopped",
             "down_for_s": round(down_for, 1),
+            "outbox_depth": waiting.depth,
             "outbox_oldest_unsent_s": round(age, 1),
             "handled": self.handled,
             "rejected": self.rejected,

@@ -88,6 +88,30 @@ def oldest_unsent(session: Session) -> datetime | None:
     )
 
 
+@dataclass(frozen=True)
+class Backlog:
+    """What waits in the outbox: how many messages, and since when the oldest."""
+
+    depth: int
+    oldest: datetime | None
+
+    def age_s(self, now: datetime) -> float:
+        """Seconds the oldest unsent message has waited at ``now`` (0 when none waits)."""
+        if self.oldest is None:
+            return 0.0
+        return max(0.0, (now - self.oldest).total_seconds())
+
+
+_DEPTH = select(func.count()).select_from(table_of(OutboxMessage)).where(_M.sent_at.is_(None))
+
+
+def backlog(session: Session) -> Backlog:
+    """The unsent messages' count and the oldest one's time; two reads of ``ix_outbox_pending``
+    (whose first column is ``sent_at``), cheap enough for every /healthz."""
+    depth = int(session.scalar(_DEPTH) or 0)
+    return Backlog(depth=depth, oldest=oldest_unsent(session) if depth else None)
+
+
 def mark_sent(session: Session, ids: Iterable[int], at: datetime | None = None) -> int:
     """Record that these messages were published; returns how many were still pending."""
     wanted = sorted(set(ids))

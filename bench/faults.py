@@ -66,7 +66,7 @@ from tests.fault_site import (
     wait_for_progress,
 )
 from tests.pg import PostgresServer, find_pg_bin, free_port, start_postgres
-from tests.test_coordinator import PASSWORD, Site, login, make_service, register
+from tests.test_coordinator import PASSWORD, Site, login, make_service, register, use_statuses
 from tests.test_coordinator_concurrency import _press_free_at_once
 
 OPERATORS, TICKETS = 50, 20
@@ -203,6 +203,7 @@ def free_rounds(url: str, folder: Path, rounds: int, hubs: int) -> None:
 def run_free_rounds(site: Site, rounds: int) -> None:
     names = [f"op{n:02d}" for n in range(1, OPERATORS + 1)]
     service = make_service(site, "Паспорти", names)
+    use_statuses(site, *names)  # each round ends with everyone on a break
     kiosk = site.device("kiosk-1", "kiosk")
     panels = [site.device(f"panel-{n}", "panel") for n in range(1, OPERATORS + 1)]
     for panel, name in zip(panels, names, strict=True):

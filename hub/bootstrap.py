@@ -23,6 +23,7 @@ from hub.db.engine import (
 )
 from hub.db.migrate import upgrade
 from hub.errors import Invalid
+from hub.services.clients import import_jobs
 from hub.services.common.files import FileStore
 from hub.services.common.security import Hasher
 from hub.services.settings.seed import ensure_admin, ensure_reference_data
@@ -128,8 +129,20 @@ def prepare_database(hub: Hub, *, announce: Callable[[str], None] | None = None)
             ) from None
 
 
-def bootstrap(settings: Settings, *, announce: Callable[[str], None] | None = None) -> Hub:
-    """Build the hub and bring its database up to date."""
+def end_interrupted_work(hub: Hub) -> None:
+    """Close what a previous hub process left half-done when it stopped: its running imports
+    are marked failed (each was one transaction, so nothing of them was saved)."""
+    with transaction(hub.sessions) as session:
+        import_jobs.fail_interrupted(session)
+
+
+def bootstrap(
+    settings: Settings, *, announce: Callable[[str], None] | None = None, serving: bool = False
+) -> Hub:
+    """Build the hub and bring its database up to date; ``serving`` (the hub's own start, not
+    a command run beside a running hub) also ends the work its previous process left."""
     hub = build_hub(settings)
     prepare_database(hub, announce=announce)
+    if serving:
+        end_interrupted_work(hub)
     return hub

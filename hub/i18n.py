@@ -78,6 +78,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "«{name_uk}» використовується, тому його не можна видалити.",
         "'{name_en}' is in use and cannot be deleted.",
     ),
+    "history_field_unknown": (
+        "Поля «{name}» журнал змін задач і подій не веде; оберіть поля зі списку.",
+        "The change log of tasks and events has no field '{name}'; choose fields from the list.",
+    ),
+    "history_fields_too_many": (
+        "Група історії може містити не більше {max} полів.",
+        "A history group may list at most {max} fields.",
+    ),
     "duplicate_username": (
         "Користувач «{username}» уже існує.",
         "User '{username}' already exists.",

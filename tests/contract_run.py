@@ -1,8 +1,10 @@
 """Schemathesis over the hub's whole OpenAPI, in process: shared by the contract test and bench.
 
 The hub runs on a migrated SQLite copy with a few records of each kind, so generated ids reach
-real clients, events and tasks; every request is made as the administrator. Logging out (which
-revokes the token it is called with) gets a token of its own, so it cannot log the run out.
+real clients, events and tasks; every request is made as an administrator. Logging out (which
+revokes the token it is called with) gets a token of its own, so it cannot log the run out; and
+the run's administrator is not user 1 but one at an id no generated path names, so a generated
+change that ends a user's sessions (a new password for ``/users/1``) cannot log it out either.
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ from fastapi.testclient import TestClient
 from schemathesis.engine import Status, events, from_schema
 
 from hub.api.app import create_app
-from hub.bootstrap import build_hub, prepare_database
+from hub.bootstrap import Hub, build_hub, prepare_database
+from hub.db.engine import transaction
+from hub.db.models import User
 from tests.conftest import ADMIN_PASSWORD, make_settings
 
 LOGOUT = ("DELETE", "/api/v1/auth/token")
@@ -80,9 +84,28 @@ class ContractRun:
         return "\n".join([*lines, *self.errors])
 
 
+RUN_ADMIN = "contract-admin"
+RUN_ADMIN_ID = 770_001
+
+
+def _add_run_admin(hub: Hub) -> None:
+    """The administrator the run works as, away from the small ids generated paths name."""
+    with transaction(hub.sessions) as session:
+        session.add(
+            User(
+                id=RUN_ADMIN_ID,
+                username=RUN_ADMIN,
+                password_hash=hub.hasher.hash(ADMIN_PASSWORD),
+                is_admin=True,
+                crm_access=True,
+                lang="uk",
+            )
+        )
+
+
 def _admin_token(client: TestClient) -> str:
     reply = client.post(
-        "/api/v1/auth/token", data={"username": "admin", "password": ADMIN_PASSWORD}
+        "/api/v1/auth/token", data={"username": RUN_ADMIN, "password": ADMIN_PASSWORD}
     )
     assert reply.status_code == 200, reply.text
     return str(reply.json()["access_token"])
@@ -155,6 +178,7 @@ def contract_app(folder: Path, template: Path | None = None) -> Iterator[tuple[F
     hub = build_hub(make_settings(f"sqlite:///{database}", folder))
     if template is None:
         prepare_database(hub, announce=lambda _message: None)
+    _add_run_admin(hub)
     try:
         app = create_app(hub)
         with TestClient(app) as client:

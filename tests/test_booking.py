@@ -22,7 +22,7 @@ from hub.db.models.booking import BookingContact, BookingSeat
 from hub.db.models.queue import QueueTicket
 from hub.errors import Conflict
 from hub.services.access.rights import AccessProfile
-from hub.services.queue import booking
+from hub.services.queue import booking, hours
 from hub.services.queue import slots as slots_rule
 from hub.services.queue.core import QueueContext
 from tests.conftest import UserFactory
@@ -113,11 +113,11 @@ def test_slots_follow_hours_work_group_and_companies(
     assert all(slot["starts_at"] != one[0]["starts_at"] for slot in slots(client, service, day, 2))
     # Opening hours per service.
     with transaction(hub.sessions) as session:
-        booking.set_opening_hours(
+        hours.set_opening_hours(
             session,
             profile=AccessProfile(user_id=1, username="admin", is_admin=True),
             service_id=service,
-            hours=booking.OpeningHours("6", time(10, 0), time(11, 0)),
+            days=[hours.DayHours(6, time(10, 0), time(11, 0))],
         )
     assert slots(client, service, day) == []
     assert len(slots(client, service, saturday)) == 6
@@ -185,6 +185,10 @@ def test_book_read_and_cancel_through_the_json_api(
         {
             "id": service,
             "name": "Довідки",
+            "days": [
+                {"weekday": weekday, "opens": "09:00:00", "closes": "18:00:00"}
+                for weekday in range(1, 6)
+            ],
             "weekdays": "12345",
             "opens": "09:00:00",
             "closes": "18:00:00",

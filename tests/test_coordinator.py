@@ -61,7 +61,7 @@ from hub.protocol.tls import ClientTls
 from hub.services.devices import devices
 from hub.services.queue import tickets as queue_tickets
 from hub.services.queue.core import QueueContext
-from hub.services.settings.parameters import update_global
+from hub.services.settings.parameters import update_global, update_user_parameters
 from tests.mqtt import open_for_broker
 from tests.pg import free_port
 
@@ -202,6 +202,15 @@ def make_service(site: Site, name: str, operators: list[str]) -> int:
         return project.id
 
 
+def use_statuses(site: Site, *usernames: str) -> None:
+    """These operators work with user statuses (SET-4): Break and the others are theirs too
+    (off, an operator works the queue with Free alone)."""
+    with transaction(site.hub.sessions) as session:
+        for username in usernames:
+            user = session.scalars(select(User).where(User.username == username)).one()
+            update_user_parameters(session, user.id, {"use_user_statuses": True})
+
+
 def ask(client: DeviceClient, request: Message, expect: type[Reply]) -> Any:
     kind = "kiosk" if expect is KioskReply else "panel"
     build = topics.kiosk_req if kind == "kiosk" else topics.panel_req
@@ -268,8 +277,9 @@ def test_ticket_free_board_recall_done(site: Site) -> None:
     assert logged.operator.username == "olena" and logged.operator.status == "break"
     assert logged.operator.lang == "uk"
     assert [(s.id, s.name) for s in logged.operator.services] == [(service, "Паспорти")]
+    # Olena does not use user statuses (the default, SET-4): she works with Free alone.
     statuses = {s.code: s.name for s in logged.operator.statuses}
-    assert statuses["free"] == "Вільний" and {"busy", "break", "offline"} <= set(statuses)
+    assert statuses == {"free": "Вільний"}
     assignments = Inbox()
     panel.subscribe(topics.panel_assignment("main", "panel-1"), assignments, wait=WAIT)
     free = ask(panel, SetStatus(request_id=rid(), status="free"), PanelReply)

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from hub.bootstrap import Hub
 from hub.db.engine import transaction
+from hub.db.models import Project
 from hub.errors import NotFound
 from hub.services.settings import numbering
 from tests.numbering_worker import take_numbers
@@ -45,18 +46,22 @@ def test_queue_tickets_restart_daily_and_count_per_project(hub: Hub) -> None:
 
 def test_project_rule_gives_its_prefix(hub: Hub) -> None:
     with transaction(hub.sessions) as session:
+        project = Project(number="P-1", name="Паспорти")
+        session.add(project)
+        session.flush()
         numbering.create_rule(
             session,
             {
                 "doc_type": "queue_ticket",
-                "project_id": 7,
+                "project_id": project.id,
                 "prefix": "А-",
                 "width": 3,
                 "daily_reset": True,
             },
         )
-    assert [_take(hub, "queue_ticket", project_id=7) for _ in range(2)] == ["А-001", "А-002"]
-    assert _take(hub, "queue_ticket", project_id=8) == "001"
+    taken = [_take(hub, "queue_ticket", project_id=project.id) for _ in range(2)]
+    assert taken == ["А-001", "А-002"]
+    assert _take(hub, "queue_ticket", project_id=project.id + 1) == "001"
 
 
 def test_unknown_document_type_is_refused(hub: Hub) -> None:
@@ -113,17 +118,25 @@ def test_rules_api_shows_next_number_and_protects_general_rules(
     rules = client.get("/api/v1/numbering/rules", headers=admin_headers).json()
     event_rule = next(r for r in rules if r["doc_type"] == "event" and r["project_id"] is None)
     assert event_rule["next_number"] == "000001"
+    project = client.post("/api/v1/projects", headers=admin_headers, json={"name": "Паспорти"})
+    assert project.status_code == 201, project.text
+    project_id = project.json()["id"]
     reply = client.post(
         "/api/v1/numbering/rules",
         headers=admin_headers,
-        json={"doc_type": "queue_ticket", "project_id": 3, "prefix": "Б-", "daily_reset": True},
+        json={
+            "doc_type": "queue_ticket",
+            "project_id": project_id,
+            "prefix": "Б-",
+            "daily_reset": True,
+        },
     )
     assert reply.status_code == 201, reply.text
     assert reply.json()["next_number"] == "Б-001"
     duplicate = client.post(
         "/api/v1/numbering/rules",
         headers=admin_headers,
-        json={"doc_type": "queue_ticket", "project_id": 3},
+        json={"doc_type": "queue_ticket", "project_id": project_id},
     )
     assert duplicate.status_code == 409
     assert (
@@ -143,3 +156,17 @@ def test_rules_api_shows_next_number_and_protects_general_rules(
     )
     assert bad.status_code == 422
     assert bad.json()["error"]["fields"][0]["field"] == "width"
+
+
+def test_a_rule_for_a_missing_project_is_refused_not_stored(
+    client: TestClient, admin_headers: dict[str, str]
+) -> None:
+    before = client.get("/api/v1/numbering/rules", headers=admin_headers).json()
+    for project_id in (987654, 2**31):
+        reply = client.post(
+            "/api/v1/numbering/rules",
+            headers=admin_headers,
+            json={"doc_type": "event", "project_id": project_id, "prefix": "Z-"},
+        )
+        assert reply.status_code == 422, reply.text
+    assert client.get("/api/v1/numbering/rules", headers=admin_headers).json() == before

@@ -30,6 +30,7 @@ from hub.db.models import Project
 from hub.db.models.devices import Device
 from hub.protocol.base import Reply
 from hub.protocol.messages import IssueTicket, KioskReply, Login, PanelReply, SetStatus
+from hub.services.queue import hours
 from tests import browser as web
 from tests.accessibility import assert_accessible
 from tests.browser import DESKTOP, browser, serve, text_of, wait_for
@@ -271,9 +272,9 @@ def test_rights_hide_actions_and_refuse_forged_requests(hub: Hub, make_user: Use
         forged = driver.execute_async_script(
             "const done = arguments[arguments.length - 1];"
             "const csrf = document.querySelector('input[name=csrf]').value;"
-            "const body = new URLSearchParams({csrf, name: 'Forged', weekdays: '1', "
-            "opens: '09:00', closes: '18:00', width: '3', start: '1', slot_minutes: '10', "
-            "uses_queue: 'on'});"
+            "const body = new URLSearchParams({csrf, name: 'Forged', day_1_open: 'on', "
+            "day_1_opens: '09:00', day_1_closes: '18:00', width: '3', start: '1', "
+            "slot_minutes: '10', uses_queue: 'on'});"
             "fetch('/office/services/new', {method: 'POST', body})"
             ".then(r => r.text().then(t => done([r.status, t])));"
         )
@@ -318,13 +319,13 @@ def test_bad_input_saves_nothing_and_a_conflicting_save_is_refused(hub: Hub) -> 
         assert driver.find_element(By.ID, "f-name").get_attribute("aria-invalid") == "true"
         assert driver.find_element(By.ID, "f-width").get_attribute("aria-invalid") == "true"
         assert driver.switch_to.active_element.get_attribute("id") == "error-summary"
-        # The rules of the domain, all at once: no day, hours reversed, a gradation going down.
+        # The rules of the domain, all at once: Monday's hours reversed, Tuesday's opening
+        # time missing, a gradation going down.
         fill(driver, "f-name", "Довідки")
         fill(driver, "f-width", "3")
-        for day in "12345":
-            driver.find_element(By.ID, f"f-day-{day}").click()
-        set_time(driver, "f-opens", "18:00")
-        set_time(driver, "f-closes", "09:00")
+        set_time(driver, "f-day_1_opens", "18:00")
+        set_time(driver, "f-day_1_closes", "09:00")
+        set_time(driver, "f-day_2_opens", "")
         driver.find_element(By.ID, "f-slot-graded").click()
         fill(driver, "f-step_1_companies", "3")
         fill(driver, "f-step_1_minutes", "30")
@@ -336,16 +337,16 @@ def test_bad_input_saves_nothing_and_a_conflicting_save_is_refused(hub: Hub) -> 
             lambda d: len(d.find_elements(By.CSS_SELECTOR, "#error-summary li")) == 3,
             "three problems in the summary",
         )
-        for name in ("weekdays", "closes", "step_2_companies"):
+        for name in ("day_1_closes", "day_2_opens", "step_2_companies"):
             assert driver.find_elements(By.ID, f"f-{name}-error"), name
+        assert "Понеділок: час початку" in text_of(driver, "#error-summary")
         assert_accessible(driver, "the service card with errors (uk)")
         assert projects_count(hub) == 0
 
         # Two people on one card: the second save is refused, the first one kept.
-        for day in "12345":
-            driver.find_element(By.ID, f"f-day-{day}").click()
-        set_time(driver, "f-opens", "09:00")
-        set_time(driver, "f-closes", "18:00")
+        set_time(driver, "f-day_1_opens", "09:00")
+        set_time(driver, "f-day_1_closes", "18:00")
+        set_time(driver, "f-day_2_opens", "09:00")
         driver.find_element(By.ID, "f-slot-linear").click()
         driver.find_element(By.ID, "save").click()
         wait_for(driver, lambda d: d.find_elements(By.ID, "saved"), "saved")
@@ -403,3 +404,89 @@ def test_pages_are_accessible_in_both_languages_with_screenshots(
                     web._viewport(driver, (width, height))
                     shot(driver, page, lang, size)
                 web._viewport(driver, DESKTOP)
+
+
+def week_of(hub: Hub, name: str) -> list[tuple[int, str, str]]:
+    """The stored week of the service called ``name``: (weekday, opens, closes)."""
+    with hub.sessions() as session:
+        service = session.scalar(select(Project).where(Project.name == name))
+        assert service is not None
+        found = hours.opening_hours(session, service.id)
+    return [(d.weekday, d.opens.strftime("%H:%M"), d.closes.strftime("%H:%M")) for d in found.days]
+
+
+@sqlite_only
+@pytest.mark.timeout(240)
+def test_a_week_of_opening_hours_is_set_on_the_services_page(hub: Hub) -> None:
+    app = create_app(hub)
+    with serve(app) as base, browser(DESKTOP) as driver:
+        login(driver, base)
+        driver.get(f"{base}/office/services/new")
+        fill(driver, "f-name", "Tax advice")
+        # A new service starts with the default week: Monday to Friday, 09:00-18:00.
+        for day in "1234567":
+            box = driver.find_element(By.ID, f"f-day_{day}_open")
+            assert box.is_selected() == (day in "12345"), day
+        assert driver.find_element(By.ID, "f-day_1_opens").get_attribute("value") == "09:00"
+        # By keyboard alone: Tuesday, Wednesday and Friday are closed with the space bar.
+        for day in "235":
+            box = driver.find_element(By.ID, f"f-day_{day}_open")
+            driver.execute_script("arguments[0].focus()", box)
+            press(driver, Keys.SPACE)
+            assert not box.is_selected(), day
+        # Every control of the week has a name that says its day.
+        names = driver.execute_script(
+            "return [...document.querySelectorAll('#f-hours input')]"
+            ".map(i => i.labels[0].textContent.replace(/\\s+/g, ' ').trim())"
+        )
+        assert names[:3] == ["Monday: open", "Monday: Opens", "Monday: Closes"], names
+        assert len(names) == 21
+        set_time(driver, "f-day_1_closes", "13:00")
+        set_time(driver, "f-day_4_opens", "12:00")
+        set_time(driver, "f-day_4_closes", "20:00")
+        driver.find_element(By.ID, "save").click()
+        wait_for(driver, lambda d: d.find_elements(By.ID, "saved"), "the service saved")
+        assert week_of(hub, "Tax advice") == [(1, "09:00", "13:00"), (4, "12:00", "20:00")]
+        card = driver.current_url.split("?")[0]
+        # The card shows the week as stored: closed days unticked and without times.
+        assert not driver.find_element(By.ID, "f-day_2_open").is_selected()
+        assert driver.find_element(By.ID, "f-day_2_opens").get_attribute("value") == ""
+        assert driver.find_element(By.ID, "f-day_4_closes").get_attribute("value") == "20:00"
+        assert_accessible(driver, "the service card with its week (en)")
+
+        # A wrong day refuses the whole save: the new name is not kept either.
+        fill(driver, "f-name", "Tax advice and more")
+        set_time(driver, "f-day_4_closes", "11:00")
+        driver.find_element(By.ID, "f-day_6_open").click()  # Saturday ticked, no times given
+        driver.find_element(By.ID, "save").click()
+        summary = wait_for(driver, lambda d: text_of(d, "#error-summary"), "the error summary")
+        assert "Thursday: the opening time must come before the closing time." in summary
+        assert "Saturday: give the opening time." in summary
+        assert driver.switch_to.active_element.get_attribute("id") == "error-summary"
+        beside = text_of(driver, "tr[data-day-errors='4'] #f-day_4_closes-error")
+        assert beside.startswith("Thursday"), beside
+        thursday = driver.find_element(By.ID, "f-day_4_closes")
+        assert thursday.get_attribute("aria-invalid") == "true"
+        assert thursday.get_attribute("aria-describedby") == "f-day_4_closes-error"
+        # The summary's link takes the keyboard to the wrong time.
+        driver.find_element(By.CSS_SELECTOR, "#error-summary a[href='#f-day_4_closes']").click()
+        assert driver.switch_to.active_element.get_attribute("id") == "f-day_4_closes"
+        assert_accessible(driver, "the service card with a wrong day (en)")
+        shot(driver, "service-week-errors", "en", "desktop")
+        assert week_of(hub, "Tax advice") == [(1, "09:00", "13:00"), (4, "12:00", "20:00")]
+
+        # No open day at all is refused beside the week; Ukrainian names the days in Ukrainian.
+        driver.get(f"{card}?lang=uk")
+        for day in "14":
+            driver.find_element(By.ID, f"f-day_{day}_open").click()
+        driver.find_element(By.ID, "save").click()
+        summary = wait_for(driver, lambda d: text_of(d, "#error-summary"), "the error summary")
+        assert "Позначте хоча б один день" in summary
+        assert driver.find_elements(By.CSS_SELECTOR, "#error-summary a[href='#f-hours']")
+        assert text_of(driver, "#f-hours-error").startswith("Позначте")
+        assert "Четвер: працює" in driver.execute_script(
+            "return document.querySelector(\"label[for='f-day_4_open']\").textContent"
+        ).replace("\n", " ")
+        assert_accessible(driver, "the service card without an open day (uk)")
+        shot(driver, "service-week-none", "uk", "desktop")
+        assert week_of(hub, "Tax advice") == [(1, "09:00", "13:00"), (4, "12:00", "20:00")]

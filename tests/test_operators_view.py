@@ -28,6 +28,8 @@ from tests.test_coordinator import make_service as make_site_service
 from tests.test_queue import at, drain, issue, make_operator, make_service
 
 VIEW = {"view_user_statuses": True}
+# Break is a user status: only those who use user statuses may take it (SET-4).
+STATUSES = {"use_user_statuses": True}
 
 
 def _lists(hub: Hub) -> dict[str, dict[str, Any]]:
@@ -66,7 +68,9 @@ def test_each_panel_gets_the_others_statuses_as_they_change(hub: Hub) -> None:
         olena = make_operator(session, "olena", [service])
         petro = make_operator(session, "petro", [service])
         ivan = make_operator(session, "ivan", [service])
-        update_user_parameters(session, olena.user_id, VIEW)
+        update_user_parameters(session, olena.user_id, VIEW | STATUSES)
+        for other in (petro, ivan):
+            update_user_parameters(session, other.user_id, STATUSES)
     _status(hub, olena, "break", 0, window="1", device_id="panel-1")
     first = _lists(hub)
     assert first["panel-1"]["enabled"] is True and first["panel-1"]["operators"] == []

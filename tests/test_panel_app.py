@@ -39,7 +39,16 @@ from hub.protocol.messages import IssueTicket, KioskReply
 from hub.services.settings.parameters import update_user_parameters
 from operator_panel.app import PanelRoot, PanelRuntime
 from operator_panel.settings import PanelSettings
-from tests.test_coordinator import PASSWORD, Inbox, Site, ask, make_service, rid, site  # noqa: F401
+from tests.test_coordinator import (  # noqa: F401
+    PASSWORD,
+    Inbox,
+    Site,
+    ask,
+    make_service,
+    rid,
+    site,
+    use_statuses,
+)
 
 WAIT = 10.0
 
@@ -152,6 +161,7 @@ def task_status(where: Site, task_id: int) -> tuple[str, str]:
 def test_login_free_recall_done_and_no_show(site: Site, panels: Callable[..., Panel]) -> None:  # noqa: F811
     service = make_service(site, "Паспорти", ["olena"])
     other = make_service(site, "Довідки", ["petro"])  # olena is not in its work group
+    use_statuses(site, "olena")
     kiosk = site.device("kiosk-2", "kiosk")
     display = site.device("display-1", "display")
     shown = Inbox()
@@ -314,6 +324,7 @@ def test_an_english_operator_with_an_own_status_and_a_visitor_who_came(
     with transaction(site.hub.sessions) as session:
         user = session.scalars(select(User).where(User.username == "olena")).one()
         user.lang = "en"
+        update_user_parameters(session, user.id, {"use_user_statuses": True})
         session.add(
             UserStatus(
                 code="training",

@@ -18,7 +18,7 @@ from hub.api.routes.devices import devices
 from hub.api.routes.events import events
 from hub.api.routes.phone import calls
 from hub.api.routes.projects import attachments, projects
-from hub.api.routes.queue import public, queue
+from hub.api.routes.queue import hours, public, queue
 from hub.api.routes.settings import numbering, parameters, reference
 from hub.api.routes.tasks import tasks
 from hub.bootstrap import Hub
@@ -62,7 +62,7 @@ def create_app(hub: Hub) -> FastAPI:
     app.include_router(parameters.router)
     app.include_router(numbering.router)
     app.include_router(devices.router)
-    for module in (projects, clients, events, calls, tasks, attachments, queue):
+    for module in (projects, clients, events, calls, tasks, attachments, queue, hours):
         app.include_router(module.router)
     app.include_router(public.router)
     app.include_router(web_router)

@@ -207,7 +207,7 @@ def _operator_reply(
             name=user.name[:200] if user.name else None,
             status=row.status,
             lang="en" if user.lang == "en" else "uk",
-            statuses=_statuses(session, user.lang),
+            statuses=_statuses(session, user.id, user.lang),
             services=[
                 ServiceRef(id=service_id, name=name[:200] or str(service_id))
                 for service_id, name in queue.operator_services(session, user.id)
@@ -222,15 +222,15 @@ def ctx_now(ctx: QueueContext | None) -> datetime | None:
     return ctx.now if ctx is not None else None
 
 
-def _statuses(session: Session, lang: str) -> list[StatusInfo]:
-    """The user statuses a panel offers (SET-4), in the operator's language."""
+def _statuses(session: Session, user_id: int, lang: str) -> list[StatusInfo]:
+    """The user statuses the panel offers this operator (SET-4), in the operator's language."""
     return [
         StatusInfo(
             code=row.code,
             name=(row.name_en if lang == "en" else row.name_uk)[:200] or row.code,
             color=row.color,
         )
-        for row in queue_operators.user_statuses(session)
+        for row in queue_operators.offered_statuses(session, user_id, panel=True)
     ]
 
 

@@ -46,9 +46,27 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Сторінка застаріла. Оновіть її та надішліть форму ще раз.",
         "The page has expired. Reload it and send the form again.",
     ),
-    "booking_hours_invalid": (
-        "Години прийому: дні тижня 1-7 і час відкриття раніше за час закриття.",
-        "Opening hours: weekdays 1-7 and an opening time before the closing time.",
+    "hours_closes_before_opens": (
+        "{day_uk}: час початку прийому має бути раніше за час кінця.",
+        "{day_en}: the opening time must come before the closing time.",
+    ),
+    "hours_shape": (
+        "Години прийому: або список днів «days», або старий діапазон «weekdays», «opens» і "
+        "«closes» повністю, але не обидва разом.",
+        'Opening hours: either the list of days "days", or the former range "weekdays", '
+        '"opens" and "closes" in full, not both.',
+    ),
+    "hours_no_open_day": (
+        "Позначте хоча б один день, коли послуга працює.",
+        "Mark at least one day the service is open.",
+    ),
+    "hours_weekday_invalid": (
+        "День тижня {weekday} не існує: дні тижня від 1 (понеділок) до 7 (неділя).",
+        "There is no weekday {weekday}: weekdays go from 1 (Monday) to 7 (Sunday).",
+    ),
+    "hours_weekday_twice": (
+        "{day_uk} вказано двічі: кожен день тижня — не більше одного разу.",
+        "{day_en} is given twice: each weekday at most once.",
     ),
     "booking_ticket_not_cancellable": (
         "Талон {number} уже не можна скасувати (стан: {state}).",

@@ -113,4 +113,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Дублікат: такий запис уже є.",
         "Duplicate: this record already exists.",
     ),
+    "import_interrupted": (
+        "Концентратор перезапустився під час імпорту; нічого з нього не збережено. "
+        "Запустіть імпорт ще раз.",
+        "The hub restarted during the import; nothing of it was saved. Run the import again.",
+    ),
 }

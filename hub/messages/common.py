@@ -19,6 +19,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Someone else has just changed {what}; your changes were not saved. Open it again to "
         "see the new data.",
     ),
+    "secret_set_and_cleared": (
+        "Або введіть новий пароль, або позначте «Видалити пароль SIP», але не обидва разом.",
+        "Either type a new password or tick “Remove the SIP password”, not both.",
+    ),
     "period_reversed": (
         "Кінець періоду раніше за його початок.",
         "The end of the period is before its start.",

@@ -107,6 +107,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Немає статусу користувача з кодом «{code}».",
         "There is no user status with the code '{code}'.",
     ),
+    "user_statuses_off": (
+        "Статус «{code}» недоступний: ви не використовуєте статуси користувача, тож у черзі "
+        "працюєте лише статусом «Вільний» (параметр «Використовувати статуси користувача» "
+        "вимкнено).",
+        "The status '{code}' is not available: you do not use user statuses, so in the queue "
+        "you work with Free alone (the parameter 'Use user statuses' is off).",
+    ),
     "queue_note_invalid": (
         "Примітка: до {max} символів.",
         "The note: up to {max} characters.",

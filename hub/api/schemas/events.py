@@ -24,6 +24,7 @@ from hub.api.schemas.common import (
     Text,
     single_line,
 )
+from hub.api.schemas.reference import ChangeGroupRead
 
 
 def in_utc_range(value: datetime) -> datetime:
@@ -173,6 +174,10 @@ class AuditRead(Output):
     user_id: int | None
     at: datetime
     changes: dict[str, Any] | None
+    groups: list[ChangeGroupRead] = Field(
+        description="The changes split by history group (SET-2), in the groups' order, the "
+        "rest last with code null (Other); empty when no group is defined"
+    )
 
 
 EventIds = Annotated[list[DbId], Field(min_length=1, max_length=500)]

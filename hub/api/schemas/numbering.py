@@ -7,6 +7,7 @@ from typing import Annotated
 from pydantic import AfterValidator, Field, StringConstraints
 
 from hub.api.schemas.common import Input, NotNull, Output, no_nul
+from hub.services.settings.parameters import MAX_ID
 
 DocTypeCode = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32, pattern=r"^[a-z_]+$")
@@ -20,7 +21,7 @@ class RuleCreate(Input):
     """A numbering rule, usually a project's own (its prefix such as "A-")."""
 
     doc_type: DocTypeCode
-    project_id: Annotated[int, Field(ge=1)] | None = None
+    project_id: Annotated[int, Field(ge=1, le=MAX_ID)] | None = None
     prefix: Prefix = ""
     width: Width = 3
     start: Start = 1

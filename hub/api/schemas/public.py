@@ -26,14 +26,35 @@ WallTime = Annotated[
 ]
 
 
+class OpeningDayRead(Output):
+    """One open day of a service's week."""
+
+    weekday: int = Field(description="ISO weekday: 1 is Monday, 7 is Sunday")
+    opens: WallTime
+    closes: WallTime
+
+
 class PublicService(Output):
-    """A service that takes bookings, with its opening hours."""
+    """A service that takes bookings, with its opening hours (``days``: each open day)."""
 
     id: int
     name: str
-    weekdays: str = Field(description="ISO weekdays it takes bookings on: '12345' is Mon-Fri")
-    opens: WallTime
-    closes: WallTime
+    days: list[OpeningDayRead] = Field(
+        description="The open days of the week, each with its hours; a day not listed is closed"
+    )
+    # The first release's one range; kept for sites written against it.
+    weekdays: str = Field(
+        description="Deprecated, use days: the open ISO weekdays ('12345' is Mon-Fri)",
+        json_schema_extra={"deprecated": True},
+    )
+    opens: WallTime = Field(
+        description="Deprecated, use days: the earliest opening time of the week",
+        json_schema_extra={"deprecated": True},
+    )
+    closes: WallTime = Field(
+        description="Deprecated, use days: the latest closing time of the week",
+        json_schema_extra={"deprecated": True},
+    )
 
 
 class PublicSlot(Output):

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, StringConstraints
 
 from hub.api.schemas.common import (
     Code,
@@ -87,3 +89,46 @@ class TaskFieldRead(ReferenceRead):
     """A task field as the API shows it."""
 
     value_type: str
+
+
+FieldName = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=64),
+    Field(description="A field the change log of tasks and events records, e.g. starts_at"),
+]
+HistoryFields = Annotated[
+    list[FieldName],
+    Field(
+        max_length=64,
+        description="The fields whose changes the history shows together under the group's "
+        "name (SET-2); a name the change log does not record is refused",
+    ),
+]
+
+
+class HistoryGroupCreate(ReferenceCreate):
+    """A new history group with the fields it gathers (SET-2)."""
+
+    fields: HistoryFields | None = None
+
+
+class HistoryGroupUpdate(ReferenceUpdate):
+    """Changes to a history group."""
+
+    fields: HistoryFields | None = None
+
+
+class HistoryGroupRead(ReferenceRead):
+    """A history group as the API shows it."""
+
+    fields: list[str] | None
+
+
+class ChangeGroupRead(Output):
+    """The changes of one history record that fall in one history group (SET-2); ``code`` is
+    null for "Other", the changes no group lists."""
+
+    code: str | None
+    name_uk: str
+    name_en: str
+    changes: dict[str, Any]

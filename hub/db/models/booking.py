@@ -4,25 +4,29 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, SmallInteger, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.db.base import Base, utcnow
 
 
-class BookingHours(Base):
-    """When a service takes bookings; a service without a row uses the default (Mon-Fri 9-18).
+class OpeningDay(Base):
+    """When a service is open on one day of the week (ISO weekday, 1 is Monday).
 
-    ``weekdays`` lists ISO weekday digits ("12345" is Monday to Friday).
+    A service without any row uses the default (Monday to Friday, 09:00-18:00); a service with
+    rows is open on those days only.
     """
 
-    __tablename__ = "booking_hours"
-    __table_args__ = (CheckConstraint("opens < closes", name="opens_before_closes"),)
+    __tablename__ = "opening_hours"
+    __table_args__ = (
+        CheckConstraint("opens < closes", name="opens_before_closes"),
+        CheckConstraint("weekday BETWEEN 1 AND 7", name="weekday_iso"),
+    )
 
     project_id: Mapped[int] = mapped_column(
         ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True
     )
-    weekdays: Mapped[str] = mapped_column(String(7))
+    weekday: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
     opens: Mapped[time]
     closes: Mapped[time]
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text, text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Numeric, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from hub.db.base import Base, TimestampMixin
+from hub.db.base import Base, TimestampMixin, utcnow
 from hub.services.phone.numbers import digits
 
 MONEY = Numeric(16, 2)
@@ -184,3 +185,25 @@ class SettlementDocument(TimestampMixin, Base):
     currency: Mapped[str] = mapped_column(String(3), default="UAH")
     affects_balance: Mapped[bool] = mapped_column(default=True)
     description: Mapped[str | None] = mapped_column(Text)
+
+
+class ImportJob(Base):
+    """One import of clients, contacts or settlement documents started from the back-office: its
+    progress while it runs and its report (rejections as message codes) when it is done, kept
+    so that a reload, another page or a restart of the hub still finds it (CLI-2)."""
+
+    __tablename__ = "import_jobs"
+    __table_args__ = (Index("ix_import_jobs_user", "user_id", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    valid_only: Mapped[bool] = mapped_column(default=False)
+    state: Mapped[str] = mapped_column(String(8), default="running")
+    total: Mapped[int | None]
+    done: Mapped[int] = mapped_column(default=0)
+    report: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    error_code: Mapped[str | None] = mapped_column(String(64))
+    error_params: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]

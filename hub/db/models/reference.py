@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, String, Text
+from sqlalchemy import JSON, BigInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.db.base import Base, TimestampMixin
@@ -27,9 +27,12 @@ class EventType(ReferenceMixin, Base):
 
 
 class HistoryGroup(ReferenceMixin, Base):
-    """History groups (SET-2)."""
+    """History groups (SET-2): the fields of tasks and events whose changes the history shows
+    together under this group's name."""
 
     __tablename__ = "history_groups"
+
+    fields: Mapped[list[str] | None] = mapped_column(JSON)
 
 
 class TaskStatus(ReferenceMixin, Base):

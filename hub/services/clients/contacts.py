@@ -25,6 +25,7 @@ from hub.services.common.paging import (
     paginate,
 )
 from hub.services.phone.numbers import digits
+from hub.services.settings.parameters import get_user_parameters
 
 CONTACT_FIELDS = ("full_name", "position", "email", "birthday", "note")
 PHONE_KINDS = ("work", "mobile", "home", "fax", "other")
@@ -257,3 +258,30 @@ def upcoming_birthdays(
         when = _next_birthday(contact.birthday, today)
         items.append(Birthday(contact, when, (when - today).days))
     return Page(items=items, next_cursor=next_cursor)
+
+
+# A reminder shows the soonest few; the birthdays page lists them all.
+REMINDER_SIZE = 10
+
+
+@dataclass(frozen=True)
+class BirthdayReminder:
+    """A user's reminder of contact persons' birthdays (CLI-4): the soonest within their days
+    ahead, and whether there are more than it shows."""
+
+    days: int
+    birthdays: list[Birthday]
+    more: bool
+
+
+def birthday_reminder(
+    session: Session, *, user_id: int, today: date, limit: int = REMINDER_SIZE
+) -> BirthdayReminder | None:
+    """The birthdays within the user's own days ahead when they set the reminder on (the
+    per-user parameters ``birthday_reminders`` and ``birthday_days_ahead``), else None."""
+    params = get_user_parameters(session, user_id)
+    if not params.birthday_reminders:
+        return None
+    days = params.birthday_days_ahead
+    page = upcoming_birthdays(session, today=today, days=days, limit=limit)
+    return BirthdayReminder(days, page.items, page.next_cursor is not None)

@@ -11,7 +11,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.db.models import (
-    AuditRecord,
     Client,
     Contact,
     Event,
@@ -234,7 +233,15 @@ def create_event(
         user_id=profile.user_id,
         changes=audit.snapshot(event, AUDITED),
     )
+    _after_save(session, profile, event, today)
     return event
+
+
+def _after_save(session: Session, profile: AccessProfile, event: Event, today: date) -> None:
+    # SET-10. Imported here: the task services import this module.
+    from hub.services.events.queue_tasks import task_on_save
+
+    task_on_save(session, profile=profile, event=event, today=today)
 
 
 def update_event(
@@ -243,8 +250,12 @@ def update_event(
     profile: AccessProfile,
     event_id: int,
     changes: Mapping[str, Any],
+    today: date | None = None,
 ) -> Event:
-    """Change the card of an event that is not archived, logging the difference."""
+    """Change the card of an event that is not archived, logging the difference.
+
+    ``today`` (the site's date; the server's when not given) numbers a task SET-10 makes.
+    """
     event = get_event(session, event_id)
     require_event_right(session, profile, Action.CHANGE, event.journal_id)
     if event.archived_at is not None:
@@ -282,6 +293,7 @@ def update_event(
             user_id=profile.user_id,
             changes=delta,
         )
+    _after_save(session, profile, event, today or date.today())
     return event
 
 
@@ -366,9 +378,10 @@ def unlink_document(
     )
 
 
-def event_history(session: Session, event_id: int) -> list[AuditRecord]:
-    """The change log of an event, oldest first; kept after the event is deleted."""
-    records = audit.history(session, entity=ENTITY, entity_id=event_id)
+def event_history(session: Session, event_id: int) -> list[audit.HistoryEntry]:
+    """The change log of an event, oldest first, split by history group (SET-2); kept after
+    the event is deleted."""
+    records = audit.grouped_history(session, entity=ENTITY, entity_id=event_id)
     if not records:
         get_event(session, event_id)
     return records

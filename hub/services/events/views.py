@@ -10,7 +10,7 @@ reference field are in ``hub.services.events.pickers``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -31,6 +31,7 @@ from hub.db.models import (
 )
 from hub.errors import Invalid, NotFound
 from hub.services.access.rights import AccessProfile
+from hub.services.common import audit
 from hub.services.common.edits import check_unchanged, fingerprint
 from hub.services.common.files import FileStore
 from hub.services.common.paging import (
@@ -177,6 +178,7 @@ class EventCard:
     tasks: list[TaskView]
     fingerprint: str
     missed: bool
+    history: list[audit.HistoryEntry] = field(default_factory=list)
 
 
 def user_name(session: Session, user_id: int | None) -> str | None:
@@ -207,6 +209,7 @@ def card(session: Session, profile: AccessProfile, event_id: int) -> EventCard:
         tasks=task_service.describe(session, list(made)),
         fingerprint=card_fingerprint(event),
         missed=row.type_code in MISSED_CALL_TYPES,
+        history=service.event_history(session, event.id),
     )
 
 
@@ -252,6 +255,7 @@ def save_event(
     event_id: int,
     changes: Mapping[str, Any],
     shown: str | None,
+    today: date | None = None,
 ) -> Event:
     """Save a card's form unless someone changed the event since it was shown (edit_conflict)."""
     event = visible_event(session, profile, event_id)
@@ -261,7 +265,9 @@ def save_event(
         data["journal_id"] = None
         _project_in_reach(session, profile, data.get("project_id"))
         data = _with_journal(session, data)
-    return service.update_event(session, profile=profile, event_id=event_id, changes=data)
+    return service.update_event(
+        session, profile=profile, event_id=event_id, changes=data, today=today
+    )
 
 
 def delete(session: Session, *, profile: AccessProfile, event_id: int, files: FileStore) -> None:

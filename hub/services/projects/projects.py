@@ -31,6 +31,7 @@ from hub.services.common.files import FileStore
 from hub.services.common.paging import DEFAULT_LIMIT, Page, SortKey, paginate
 from hub.services.projects.attachments import discard_owned_files
 from hub.services.settings.numbering import next_number
+from hub.services.settings.parameters import update_user_parameters
 
 # Columns of the card that refer to other records: the model and how to name it in a message.
 REFERENCES: dict[str, tuple[type[Any], str, str]] = {
@@ -218,7 +219,12 @@ def add_member(
     user_id: int,
     role: str | None = None,
 ) -> MemberInfo:
-    """Put an active user into the work group (again: only the role changes)."""
+    """Put an active user into the work group (again: only the role changes).
+
+    A user who joins the work group of a queue's service becomes its operator, and works with
+    user statuses from then on, as the manual recommends for the queue (SET-4); they may be
+    turned off again in the user's parameters.
+    """
     project = get_project(session, project_id)
     require_in_journal(session, profile, Action.CHANGE, DocType.PROJECT, project.journal_id)
     user = session.get(User, user_id)
@@ -230,6 +236,8 @@ def add_member(
     if member is None:
         member = ProjectMember(project_id=project_id, user_id=user_id)
         session.add(member)
+        if project.uses_queue:
+            update_user_parameters(session, user_id, {"use_user_statuses": True})
     member.role = role
     session.flush()
     full_name = user.employee.full_name if user.employee is not None else None

@@ -1,8 +1,9 @@
-"""Public booking (Q-2a, Q-3): opening hours, free slots, booking a seat, cancelling, rate limits.
+"""Public booking (Q-2a, Q-3): free slots, booking a seat, cancelling, rate limits.
 
-A service's day is cut into units of ``default_service_minutes`` from its opening time; a visit
-takes as many consecutive units as the service's slot rule plans for the companies the visitor
-represents (``queue.slots``: linear, N companies N units at the default; or graded). Each unit
+Each open day of a service's week (``queue.hours``) is cut into units of
+``default_service_minutes`` from that day's opening time; a visit takes as many consecutive
+units as the service's slot rule plans for the companies the visitor represents
+(``queue.slots``: linear, N companies N units at the default; or graded). Each unit
 has one seat per operator of the service's work group; a booking takes a seat in every unit it
 covers, and the table's unique constraint decides who gets the last one when two people press
 "Book" at once. The page only offers what looked free when it was drawn.
@@ -14,7 +15,7 @@ import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import delete, func, select
@@ -23,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from hub.db.base import dialect_insert
 from hub.db.models import Project
-from hub.db.models.booking import BookingContact, BookingHours, BookingSeat, RateHit
+from hub.db.models.booking import BookingContact, BookingSeat, RateHit
 from hub.db.models.queue import QueueTicket
 from hub.errors import Conflict, DomainError, Invalid, NotFound
 from hub.services.access import rights as access
@@ -44,11 +45,10 @@ from hub.services.queue.core import (
     queue_service,
     service_members,
 )
+from hub.services.queue.hours import opening_hours
 from hub.services.queue.operators import lock_ticket
 from hub.services.queue.slots import slot_rule, units_needed
 
-DEFAULT_WEEKDAYS = "12345"
-DEFAULT_OPENS, DEFAULT_CLOSES = time(9, 0), time(18, 0)
 DAYS_AHEAD = 60
 MAX_COMPANIES = 10
 NAME_MAX = 100
@@ -62,15 +62,6 @@ class RateLimited(DomainError):
     """Too many requests from one address or for one phone."""
 
     status = 429
-
-
-@dataclass(frozen=True)
-class OpeningHours:
-    """When a service takes bookings."""
-
-    weekdays: str
-    opens: time
-    closes: time
 
 
 @dataclass(frozen=True)
@@ -102,32 +93,6 @@ ADDRESS_LIMIT = Limit(hits=20, seconds=600)
 PHONE_LIMIT = Limit(hits=5, seconds=24 * 3600)
 
 
-def opening_hours(session: Session, service_id: int) -> OpeningHours:
-    """The service's hours, or the default Monday to Friday, 09:00-18:00."""
-    row = session.get(BookingHours, service_id)
-    if row is None:
-        return OpeningHours(DEFAULT_WEEKDAYS, DEFAULT_OPENS, DEFAULT_CLOSES)
-    return OpeningHours(row.weekdays, row.opens, row.closes)
-
-
-def set_opening_hours(
-    session: Session, *, profile: AccessProfile, service_id: int, hours: OpeningHours
-) -> OpeningHours:
-    """Change when a service takes bookings (needs the change right on projects)."""
-    access.require(profile, Action.CHANGE, DocType.PROJECT)
-    queue_service(session, service_id)
-    days = "".join(sorted(set(hours.weekdays)))
-    if not days or not set(days) <= set("1234567") or hours.opens >= hours.closes:
-        raise Invalid("booking_hours_invalid", field="hours")
-    row = session.get(BookingHours, service_id)
-    if row is None:
-        row = BookingHours(project_id=service_id, weekdays=days, opens=hours.opens)
-        session.add(row)
-    row.weekdays, row.opens, row.closes = days, hours.opens, hours.closes
-    session.flush()
-    return OpeningHours(days, hours.opens, hours.closes)
-
-
 def check_day(ctx: QueueContext, day: date) -> None:
     """A day one may book: from today up to ``DAYS_AHEAD`` days ahead."""
     if day < ctx.today:
@@ -144,8 +109,8 @@ def check_companies(companies: int) -> None:
 
 def _units(session: Session, ctx: QueueContext, service_id: int, day: date) -> list[datetime]:
     """The starts of the day's units (aware, in the site's zone), from opening to closing."""
-    hours = opening_hours(session, service_id)
-    if str(day.isoweekday()) not in hours.weekdays:
+    hours = opening_hours(session, service_id).on(day.isoweekday())
+    if hours is None:
         return []
     step = timedelta(minutes=params(session).default_service_minutes)
     start = datetime.combine(day, hours.opens, tzinfo=ctx.tz)

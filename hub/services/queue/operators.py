@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
+from functools import partial
 from typing import NamedTuple
 
 from sqlalchemy import bindparam, select
@@ -44,9 +45,15 @@ from hub.services.queue.core import (
     params,
     queue_service,
 )
+from hub.services.queue.presence import OFFLINE
+from hub.services.settings.parameters import get_user_parameters
 from hub.services.tasks import tasks
 
 MAX_NOTE = 4000
+# What a user who does not use user statuses (SET-4, off by default) may set: Free takes
+# visitors (Q-5) and Offline ends the work (a panel's Log out sets it too). Busy is the hub's own
+# while a visitor is in hand, and a logged-in panel waits on Break until Free.
+QUEUE_STATUSES = (FREE, OFFLINE)
 
 
 @dataclass(frozen=True)
@@ -79,6 +86,36 @@ def _load_statuses(session: Session) -> tuple[StatusName, ...]:
     return tuple(StatusName(*row) for row in core_connection(session).execute(_STATUSES))
 
 
+def uses_statuses(session: Session, user_id: int) -> bool:
+    """Whether the user works with user statuses (the per-user parameter of SET-4; kept in
+    ``hub.db.refcache``: every reply to a panel asks)."""
+    return cached(session, ("uses_statuses", user_id), partial(_uses_statuses, user_id=user_id))
+
+
+def _uses_statuses(session: Session, user_id: int) -> bool:
+    return get_user_parameters(session, user_id).use_user_statuses
+
+
+def offered_statuses(
+    session: Session, user_id: int, *, panel: bool = False
+) -> tuple[StatusName, ...]:
+    """The statuses this user may set, in their order: every one when they use user statuses,
+    else only the queue's own. A panel ends the work with its Log out, so there Free alone."""
+    known = user_statuses(session)
+    if uses_statuses(session, user_id):
+        return known
+    allowed = (FREE,) if panel else QUEUE_STATUSES
+    return tuple(status for status in known if status.code in allowed)
+
+
+def check_status(session: Session, user_id: int, status: str) -> None:
+    """Invalid unless the status exists and this user may set it (SET-4)."""
+    if all(known.code != status for known in user_statuses(session)):
+        raise Invalid("queue_status_unknown", field="status", code=status)
+    if status not in QUEUE_STATUSES and not uses_statuses(session, user_id):
+        raise Invalid("user_statuses_off", field="status", code=status)
+
+
 def set_status(
     session: Session,
     ctx: QueueContext,
@@ -88,9 +125,11 @@ def set_status(
     window: str | None = None,
     device_id: str | None = None,
 ) -> FreeResult:
-    """Set the operator's user status (SET-4); "free" is Free (Q-5) and may bring a ticket."""
-    if all(known.code != status for known in user_statuses(session)):
-        raise Invalid("queue_status_unknown", field="status", code=status)
+    """Set the operator's user status (SET-4); "free" is Free (Q-5) and may bring a ticket.
+
+    A user who does not use user statuses may set only the queue's own (``QUEUE_STATUSES``).
+    """
+    check_status(session, profile.user_id, status)
     if status == FREE:
         return free(session, ctx, profile=profile, window=window, device_id=device_id)
     window, device_id = check_window(window), check_device(device_id)

@@ -2,7 +2,7 @@
 opening hours, its ticket numbering and its slot rule, checked whole before anything is saved.
 
 A service is a project with the queue on. The back-office's service card edits what the API
-spreads over several resources (the project, its booking hours, its own numbering rule); saving
+spreads over several resources (the project, its opening hours, its own numbering rule); saving
 it is one transaction, so a wrong field or a conflicting change stores nothing. The slot rule
 (how long a visitor representing N companies is planned for) is either linear (minutes per
 company, the queue's global default) or graded by the number of companies, as the manual's
@@ -12,7 +12,7 @@ calculation programs give it ("1 company: 15 min, up to 3: 30 min, more: 45 min"
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import date, time
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,8 +23,9 @@ from hub.services.access import rights as access
 from hub.services.access.rights import AccessProfile, Action, DocType, SettingsTab
 from hub.services.common.edits import check_unchanged, fingerprint
 from hub.services.projects import projects
-from hub.services.queue import booking
+from hub.services.queue import booking, hours
 from hub.services.queue.core import params
+from hub.services.queue.hours import DayHours
 from hub.services.queue.slots import (
     SlotMode,
     SlotRule,
@@ -76,9 +77,8 @@ class ServiceValues:
     name: str
     description: str
     uses_queue: bool
-    weekdays: str
-    opens: time
-    closes: time
+    days: tuple[DayHours, ...]
+    """The open days of the week with their hours (a day not listed is closed)."""
     prefix: str
     width: int
     start: int
@@ -100,16 +100,14 @@ def _numbering(session: Session, service_id: int | None) -> Numbering:
 
 def current_values(session: Session, project: Project) -> ServiceValues:
     """The card's values of an existing service."""
-    hours = booking.opening_hours(session, project.id)
+    week = hours.opening_hours(session, project.id)
     rule = _numbering(session, project.id)
     slot = slot_rule(session, project.id)
     return ServiceValues(
         name=project.name,
         description=project.description or "",
         uses_queue=project.uses_queue,
-        weekdays=hours.weekdays,
-        opens=hours.opens,
-        closes=hours.closes,
+        days=week.days,
         prefix=rule.prefix,
         width=rule.width,
         start=rule.start,
@@ -127,9 +125,7 @@ def new_values(session: Session) -> ServiceValues:
         name="",
         description="",
         uses_queue=True,
-        weekdays=booking.DEFAULT_WEEKDAYS,
-        opens=booking.DEFAULT_OPENS,
-        closes=booking.DEFAULT_CLOSES,
+        days=hours.DEFAULT_HOURS.days,
         prefix="",
         width=rule.width,
         start=rule.start,
@@ -145,13 +141,8 @@ def may_number(profile: AccessProfile) -> bool:
 
 
 def problems(values: ServiceValues) -> list[Invalid]:
-    """Every rule the values break (the days, the hours, the slot rule), each naming its field."""
-    found = []
-    days = set(values.weekdays)
-    if not days or not days <= set("1234567"):
-        found.append(Invalid("qs_weekdays_missing", field="weekdays"))
-    if values.opens >= values.closes:
-        found.append(Invalid("booking_hours_invalid", field="closes"))
+    """Every rule the values break (each day's hours, the slot rule), each naming its field."""
+    found = hours.problems(values.days)
     try:
         check_slot_rule(_rule_of(values))
     except Invalid as error:
@@ -219,7 +210,6 @@ def save_service(
     _save_numbering(session, profile, project.id, values, lang)
     access.require(profile, Action.CHANGE, DocType.PROJECT)
     if project.uses_queue:
-        hours = booking.OpeningHours(values.weekdays, values.opens, values.closes)
-        booking.set_opening_hours(session, profile=profile, service_id=project.id, hours=hours)
+        hours.set_opening_hours(session, profile=profile, service_id=project.id, days=values.days)
     store_slot_rule(session, project.id, _rule_of(values))
     return project

@@ -17,7 +17,7 @@ from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from hub.db.base import core_connection, dialect_insert, table_of
-from hub.db.models import Counter, NumberingRule
+from hub.db.models import Counter, NumberingRule, Project
 from hub.db.refcache import cached
 from hub.errors import Conflict, Invalid, NotFound
 
@@ -160,6 +160,53 @@ def list_rules(session: Session) -> list[NumberingRule]:
     )
 
 
+@dataclass(frozen=True)
+class RuleLine:
+    """A rule as the Numbering page lists it: what it says, its project's name, and the number
+    it gives next (None for a general rule counting per project: that depends on the project)."""
+
+    id: int
+    doc_type: str
+    project_id: int | None
+    project_name: str | None
+    prefix: str
+    width: int
+    start: int
+    per_project: bool
+    daily_reset: bool
+    next_number: str | None
+
+
+def rule_lines(session: Session, *, on: date) -> list[RuleLine]:
+    """Every rule with its project's name and its next number on the local day ``on``."""
+    rules = list_rules(session)
+    wanted = {rule.project_id for rule in rules if rule.project_id is not None}
+    names: dict[int, str] = {}
+    if wanted:
+        query = select(Project.id, Project.name).where(Project.id.in_(wanted))
+        names = {ident: name for ident, name in session.execute(query)}
+    lines = []
+    for rule in rules:
+        preview = None
+        if not rule.per_project or rule.project_id is not None:
+            preview = peek_next(session, doc_type=rule.doc_type, on=on, project_id=rule.project_id)
+        lines.append(
+            RuleLine(
+                id=rule.id,
+                doc_type=rule.doc_type,
+                project_id=rule.project_id,
+                project_name=names.get(rule.project_id) if rule.project_id else None,
+                prefix=rule.prefix,
+                width=rule.width,
+                start=rule.start,
+                per_project=rule.per_project,
+                daily_reset=rule.daily_reset,
+                next_number=preview,
+            )
+        )
+    return lines
+
+
 def get_rule(session: Session, rule_id: int) -> NumberingRule:
     """One rule, or NotFound."""
     rule = session.get(NumberingRule, rule_id)
@@ -177,6 +224,9 @@ def _check_rule_values(values: dict[str, Any]) -> None:
 def create_rule(session: Session, values: dict[str, Any]) -> NumberingRule:
     """Add a rule, usually a project's own rule (its prefix, such as "A-")."""
     _check_rule_values(values)
+    project_id = values.get("project_id")
+    if project_id is not None and session.get(Project, project_id) is None:
+        raise Invalid("not_found", what=f"project {project_id}", field="project_id")
     existing = session.scalar(
         select(NumberingRule.id).where(
             NumberingRule.doc_type == values["doc_type"],

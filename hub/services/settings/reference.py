@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from hub.db.models import EventType, HistoryGroup, Journal, TaskField, TaskStatus, UserStatus
 from hub.errors import Conflict, NotFound
 from hub.services.access.rights import SettingsTab
+from hub.services.settings import history
 
 PROTECTED_FIELDS = ("code", "name_uk", "name_en")
 
@@ -48,6 +49,7 @@ REFERENCE_KINDS: dict[str, ReferenceKind] = {
             SettingsTab.HISTORY_GROUPS,
             "Групи історій",
             "History groups",
+            ("fields",),
         ),
         ReferenceKind(
             "task-statuses",
@@ -112,8 +114,17 @@ def _flush(session: Session, code: str) -> None:
         raise Conflict("duplicate_code", code=code) from None
 
 
+def _checked(kind: ReferenceKind, data: Mapping[str, Any]) -> dict[str, Any]:
+    """The values with a history group's fields checked against the change log's (SET-2)."""
+    values = dict(data)
+    if "fields" in kind.extra_fields and "fields" in values:
+        values["fields"] = history.check_fields(values["fields"])
+    return values
+
+
 def create_entry(session: Session, kind: ReferenceKind, data: Mapping[str, Any]) -> Any:
     """Add a user-defined entry."""
+    data = _checked(kind, data)
     if find_by_code(session, kind, data["code"]) is not None:
         raise Conflict("duplicate_code", code=data["code"])
     entry = kind.model(**{**data, "system": False})
@@ -126,6 +137,7 @@ def update_entry(
     session: Session, kind: ReferenceKind, entry_id: int, changes: Mapping[str, Any]
 ) -> Any:
     """Change an entry; a system entry keeps its code and names."""
+    changes = _checked(kind, changes)
     entry = get_entry(session, kind, entry_id)
     if entry.system and any(
         field in changes and changes[field] != getattr(entry, field) for field in PROTECTED_FIELDS

@@ -1,6 +1,7 @@
 """The Clients section (CLI): the registry in its three views (standard, tree, contact persons),
 the client's card, the parent picker and the birthdays list. Changes live in ``clients_edit``,
-an event or task for the client in ``clients_work``, the import in ``clients_import``.
+the settlement documents entered by hand in ``clients_documents``, an event or task for the
+client in ``clients_work``, the import in ``clients_import``.
 
 Every page reads through the same services as the API (``hub.services.clients``, events,
 tasks) and pages by their keyset cursors; what the user may not do is not shown, and the
@@ -29,7 +30,7 @@ from hub.services.settings.parameters import get_user_parameters
 from hub.services.tasks import tasks as task_service
 from hub.services.tasks.registry import TaskFilter, list_tasks
 from hub.web.common import hub_of, page_lang
-from hub.web.office import clients_edit, clients_import, clients_work
+from hub.web.office import clients_documents, clients_edit, clients_import, clients_work
 from hub.web.office.clients_common import BASE, rights, show
 from hub.web.office.session import Staff
 
@@ -255,5 +256,6 @@ def birthdays(
 
 
 router.include_router(clients_edit.router)
+router.include_router(clients_documents.router)
 router.include_router(clients_work.router)
 router.include_router(clients_import.router)

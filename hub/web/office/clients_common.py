@@ -38,6 +38,8 @@ class Rights:
     event_create: bool
     task_create: bool
     document_create: bool
+    document_change: bool
+    document_delete: bool
     import_any: bool
 
 
@@ -57,6 +59,8 @@ def rights(profile: AccessProfile) -> Rights:
         event_create=can(Action.CREATE, DocType.EVENT),
         task_create=can(Action.CREATE, DocType.TASK),
         document_create=can(Action.CREATE, DocType.SETTLEMENT_DOCUMENT),
+        document_change=can(Action.CHANGE, DocType.SETTLEMENT_DOCUMENT),
+        document_delete=can(Action.DELETE, DocType.SETTLEMENT_DOCUMENT),
         import_any=any(
             can(Action.CREATE, doc)
             for doc in (DocType.CLIENT, DocType.CONTACT, DocType.SETTLEMENT_DOCUMENT)

@@ -28,6 +28,7 @@ from hub.web.office import (
     forms,
 )
 from hub.web.office.forms import FormState
+from hub.web.office.history_view import shown_history
 from hub.web.office.session import (
     Refusal,
     Staff,
@@ -312,6 +313,7 @@ def save(
     raw = _submitted(
         **{k: v for k, v in locals().items() if k not in ("request", "csrf", "event_id")}
     )
+    hub = hub_of(request)
 
     def store(session: Session, staff: Staff, values: dict[str, Any]) -> str:
         views.save_event(
@@ -320,6 +322,7 @@ def save(
             event_id=event_id,
             changes=values,
             shown=raw.get("fingerprint") or "",
+            today=hub.today(),
         )
         return with_query(f"/office/events/{event_id}", done="saved")
 
@@ -378,10 +381,13 @@ def event_card(
 ) -> Response:
     """The card: details, client and contact, documents, attachments and tasks made from it."""
     lang = page_lang(request)
+    tz = hub_of(request).settings.tz
 
     def build(session: Session, staff: Staff) -> dict[str, Any]:
+        card = views.card(session, staff.profile, event_id)
         return {
-            "card": views.card(session, staff.profile, event_id),
+            "card": card,
+            "history": shown_history(session, card.history, lang=lang, tz=tz),
             "can": allowed(staff.profile),
             "flash": done_message(lang, done, n),
         }

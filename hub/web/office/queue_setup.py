@@ -8,8 +8,7 @@ not take is not shown, and refused by those services anyway.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import time
+from collections.abc import Callable, Iterable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -31,7 +30,8 @@ from hub.errors import DomainError, Invalid
 from hub.services.access import users
 from hub.services.access.rights import Action, DocType
 from hub.services.projects import projects
-from hub.services.queue import setup, staffing
+from hub.services.queue import hours, setup, staffing
+from hub.services.queue.hours import DayHours
 from hub.services.queue.setup import ServiceValues
 from hub.services.queue.tickets import NUMBER_DOC
 from hub.services.settings import numbering
@@ -39,6 +39,7 @@ from hub.web.common import hub_of, page_lang, render, text
 from hub.web.office import (
     nav,
     queue_setup_texts,  # noqa: F401 (registers the section's words)
+    queue_week,
 )
 from hub.web.office.forms import FormState, invalid
 from hub.web.office.session import Staff, act, current_staff, page, to_login, with_query
@@ -49,7 +50,22 @@ nav.add(nav.Section("qs_operators", "/office/operators", 45, nav.anyone))
 
 PAGE_SIZE = 25
 PICKER_SIZE = 20
-WEEKDAYS = "1234567"
+# The card's fields top to bottom: the error summary lists its messages in this order.
+FIELD_ORDER = (
+    "name",
+    "description",
+    "hours",
+    *queue_week.FIELDS,
+    "prefix",
+    "width",
+    "start",
+    "slot_minutes",
+    *(
+        f"step_{n}_{part}"
+        for n in range(1, setup.MAX_STEPS + 1)
+        for part in ("companies", "minutes")
+    ),
+)
 
 
 def _blank(value: Any) -> Any:
@@ -67,9 +83,6 @@ class ServiceForm(BaseModel):
     name: ProjectName
     description: Annotated[str, StringConstraints(max_length=20000)] = ""
     uses_queue: bool = False
-    weekdays: str = ""
-    opens: time
-    closes: time
     prefix: Prefix = ""
     width: Annotated[int, Field(ge=1, le=12)]
     start: Annotated[int, Field(ge=0, le=10**9)]
@@ -87,8 +100,9 @@ class ServiceForm(BaseModel):
     step_5_companies: Optional = None
     step_5_minutes: Optional = None
 
-    def values(self) -> ServiceValues:
-        """What the domain saves; a step with either half empty is left out."""
+    def values(self, days: tuple[DayHours, ...]) -> ServiceValues:
+        """What the domain saves, with the open ``days`` of the week read apart
+        (``queue_week.read``); a step with either half empty is left out."""
         steps = []
         for index in range(1, setup.MAX_STEPS + 1):
             companies = getattr(self, f"step_{index}_companies")
@@ -99,9 +113,7 @@ class ServiceForm(BaseModel):
             name=self.name,
             description=self.description,
             uses_queue=self.uses_queue,
-            weekdays="".join(sorted(set(self.weekdays) & set(WEEKDAYS))),
-            opens=self.opens,
-            closes=self.closes,
+            days=days,
             prefix=self.prefix,
             width=self.width,
             start=self.start,
@@ -120,10 +132,8 @@ Posted = Annotated[FormData, Depends(_form)]
 
 
 def _typed(data: FormData) -> dict[str, Any]:
-    """The form as typed (checkbox groups joined), to validate and to show again."""
-    values: dict[str, Any] = {k: v for k, v in data.items() if isinstance(v, str)}
-    values["weekdays"] = "".join(str(day) for day in data.getlist("weekdays"))
-    return values
+    """The form as typed, to validate and to show again."""
+    return {k: v for k, v in data.items() if isinstance(v, str)}
 
 
 def _shown(values: ServiceValues) -> dict[str, Any]:
@@ -132,9 +142,7 @@ def _shown(values: ServiceValues) -> dict[str, Any]:
         "name": values.name,
         "description": values.description,
         "uses_queue": "on" if values.uses_queue else "",
-        "weekdays": values.weekdays,
-        "opens": values.opens.strftime("%H:%M"),
-        "closes": values.closes.strftime("%H:%M"),
+        **queue_week.shown(values.days),
         "prefix": values.prefix,
         "width": values.width,
         "start": values.start,
@@ -221,6 +229,7 @@ def _card(
             "members": members,
             "next_number": _next_number(request, session, service_id),
             "steps": range(1, setup.MAX_STEPS + 1),
+            "weekdays": queue_week.rows(page_lang(request)),
             **_rights(staff),
         }
 
@@ -262,26 +271,51 @@ def service_card(request: Request, service_id: int) -> Response:
     return _card(request, service_id, None)
 
 
+def _in_form_order(errors: dict[str, str]) -> dict[str, str]:
+    """The messages in the order of their fields on the card (the form's own last)."""
+    place = {name: index for index, name in enumerate(FIELD_ORDER)}
+    return dict(sorted(errors.items(), key=lambda item: place.get(item[0], len(place))))
+
+
+def _problems(
+    lang: str, typed: dict[str, Any], parsed: ServiceForm | None, days: tuple[DayHours, ...]
+) -> dict[str, str]:
+    """The domain's rules (each day's hours, the slot rule) over what of the card could be read,
+    each message beside its field."""
+    errors: dict[str, str] = {}
+    if parsed is None:
+        found: Iterable[Invalid] = hours.problems(days)
+    else:
+        found = setup.problems(parsed.values(days))
+    for problem in found:
+        if problem.code == "hours_no_open_day" and queue_week.ticked(typed):
+            continue  # a day was ticked, its times are what is wrong
+        for name, message in _refused(lang, problem, typed).errors.items():
+            errors.setdefault(name, message)
+    return errors
+
+
 def _save(request: Request, service_id: int | None, data: FormData) -> Response:
     lang = page_lang(request)
     typed = _typed(data)
+    days, errors = queue_week.read(lang, typed)
+    parsed: ServiceForm | None = None
     try:
         parsed = ServiceForm.model_validate(typed)
     except ValidationError as exc:
-        return _card(request, service_id, invalid(lang, exc, typed), status=422)
-    found = setup.problems(parsed.values())
-    if found:
-        errors: dict[str, str] = {}
-        for problem in found:
-            errors.update(_refused(lang, problem, typed).errors)
-        return _card(request, service_id, FormState(values=typed, errors=errors), status=422)
+        errors = invalid(lang, exc, typed).errors | errors
+    errors = _problems(lang, typed, parsed, days) | errors
+    if errors or parsed is None:
+        state = FormState(values=typed, errors=_in_form_order(errors))
+        return _card(request, service_id, state, status=422)
+    values = parsed.values(days)
 
     def change(session: Session, staff: Staff) -> str:
         saved = setup.save_service(
             session,
             profile=staff.profile,
             service_id=service_id,
-            values=parsed.values(),
+            values=values,
             shown=str(data.get("fp") or "") or None,
             today=hub_of(request).today(),
             lang=lang,
@@ -336,6 +370,7 @@ def _member_failed(request: Request, service_id: int, state: FormState, status: 
             "members": projects.list_members(session, project_id=service_id),
             "next_number": _next_number(request, session, service_id),
             "steps": range(1, setup.MAX_STEPS + 1),
+            "weekdays": queue_week.rows(page_lang(request)),
             **_rights(staff),
         }
 

@@ -35,16 +35,26 @@ register(
         "qs_uses_queue": ("Користується чергою", "Uses the queue"),
         "qs_card": ("Картка послуги", "Service card"),
         "qs_hours": ("Години прийому", "Opening hours"),
-        "qs_weekdays": ("Дні прийому", "Working days"),
-        "qs_day_1": ("Пн", "Mon"),
-        "qs_day_2": ("Вт", "Tue"),
-        "qs_day_3": ("Ср", "Wed"),
-        "qs_day_4": ("Чт", "Thu"),
-        "qs_day_5": ("Пт", "Fri"),
-        "qs_day_6": ("Сб", "Sat"),
-        "qs_day_7": ("Нд", "Sun"),
+        "qs_hours_hint": (
+            "Позначте дні, коли послуга працює, і вкажіть години кожного; непозначений день — "
+            "вихідний, його години не зберігаються.",
+            "Tick the days the service is open and give each day its hours; a day not ticked "
+            "is closed and its hours are not kept.",
+        ),
+        "qs_day": ("День", "Day"),
+        "qs_day_open": ("працює", "open"),
         "qs_opens": ("Початок", "Opens"),
         "qs_closes": ("Кінець", "Closes"),
+        "qs_day_opens_missing": ("{day}: вкажіть час початку.", "{day}: give the opening time."),
+        "qs_day_closes_missing": ("{day}: вкажіть час кінця.", "{day}: give the closing time."),
+        "qs_day_opens_invalid": (
+            "{day}: час початку — у вигляді ГГ:ХХ, наприклад 09:00.",
+            "{day}: the opening time as HH:MM, e.g. 09:00.",
+        ),
+        "qs_day_closes_invalid": (
+            "{day}: час кінця — у вигляді ГГ:ХХ, наприклад 18:00.",
+            "{day}: the closing time as HH:MM, e.g. 18:00.",
+        ),
         "qs_numbering": ("Нумерація талонів", "Ticket numbering"),
         "qs_numbering_hint": (
             "Власне правило послуги; наступний талон: {next}.",
@@ -85,7 +95,6 @@ register(
         "qs_deleted": ("Послугу видалено.", "The service is deleted."),
         "qs_not_found": ("Такої послуги немає.", "There is no such service."),
         "qs_back": ("До списку послуг", "Back to the services"),
-        "qs_weekdays_missing": ("Оберіть хоча б один день.", "Choose at least one day."),
         "qs_slot_minutes_invalid": (
             "Від 1 до 1440 хвилин.",
             "From 1 to 1440 minutes.",

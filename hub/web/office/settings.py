@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from hub.api.schemas.reference import (
+    HistoryGroupCreate,
+    HistoryGroupUpdate,
     ReferenceCreate,
     ReferenceUpdate,
     StatusCreate,
@@ -28,13 +30,13 @@ from hub.errors import DomainError, NotFound
 from hub.services.access import rights as access
 from hub.services.access.rights import AccessProfile, Action, DocType, SettingsTab
 from hub.services.common.edits import check_unchanged, fingerprint
-from hub.services.settings import reference
+from hub.services.settings import history, reference
 from hub.services.settings.reference import REFERENCE_KINDS, ReferenceKind
 from hub.web.common import page_lang
-from hub.web.office import nav, settings_texts  # noqa: F401 (registers the words)
+from hub.web.office import history_texts, nav, settings_texts  # noqa: F401 (registers the words)
 from hub.web.office.forms import FormState, invalid, refused
 from hub.web.office.session import Staff, act, with_query
-from hub.web.office.settings_common import blank_to_none, one, sent, serve
+from hub.web.office.settings_common import blank_to_none, many, one, sent, serve
 
 router = APIRouter()
 ROOT = "/office/settings"
@@ -58,8 +60,12 @@ def menu(profile: AccessProfile, lang: str) -> list[dict[str, str]]:
         for kind in REFERENCE_KINDS.values()
         if profile.sees_tab(kind.tab)
     ]
+    if profile.sees_tab(SettingsTab.NUMBERING):
+        links.append({"href": f"{ROOT}/numbering", "key": "set_numbering"})
     if profile.sees_tab(SettingsTab.PARAMETERS) or profile.sees_tab(SettingsTab.NOTIFICATIONS):
         links.append({"href": f"{ROOT}/parameters", "key": "set_parameters"})
+    if profile.sees_tab(SettingsTab.USERS):
+        links.append({"href": f"{ROOT}/users", "key": "set_users"})
     links.append({"href": f"{ROOT}/mine", "key": "set_mine"})
     return links
 
@@ -96,6 +102,8 @@ def _label(kind: ReferenceKind, lang: str) -> str:
 
 def _schemas(kind: ReferenceKind) -> tuple[type[BaseModel], type[BaseModel]]:
     # The API's own schemas: a page accepts exactly what the API accepts.
+    if "fields" in kind.extra_fields:
+        return HistoryGroupCreate, HistoryGroupUpdate
     if "color" in kind.extra_fields:
         return StatusCreate, StatusUpdate
     if "value_type" in kind.extra_fields:
@@ -195,6 +203,7 @@ def _card(
             "entry": entry,
             "form": shown,
             "value_types": VALUE_TYPES,
+            "history_fields": history.known_fields(),
             "may_save": may_settings(
                 profile, Action.CREATE if entry is None else Action.CHANGE, kind.tab
             ),
@@ -223,6 +232,11 @@ def _entry_data(kind: ReferenceKind, form: FormData, *, creating: bool) -> dict[
     ]
     data: dict[str, Any] = {}
     for name in names:
+        if name == "fields":
+            # Checkboxes: none ticked sends none, so the form says it showed them.
+            if sent(form, "fields_shown"):
+                data[name] = many(form, name) or None
+            continue
         if not sent(form, name):
             continue
         value = one(form, name)

@@ -1,9 +1,10 @@
-"""Settings: the global parameters on the manual's two tabs, and the user's own settings (SET-9).
+"""Settings: the global parameters on the manual's two tabs, and the parameters forms' pieces.
 
 Parameters / Notifications (SET-8) and Parameters / Settings (SET-10..SET-12, the queue) are each
-their own form, saved under their own tab's right as the API does; the user's own settings are
-always readable and saved under the Parameters / Users tab and the settings right, as the API's
-``PATCH /users/{id}/parameters`` requires. Every value is validated before any is stored.
+their own form, saved under their own tab's right as the API does. Every value is validated
+before any is stored. A form is declared as groups of ``Param``; ``shown_values`` and
+``form_changes`` turn stored parameters into a form and a posted form into changes, for these
+pages and for the users' parameters (``settings_users``).
 """
 
 from __future__ import annotations
@@ -25,11 +26,8 @@ from hub.services.common.edits import check_unchanged, fingerprint
 from hub.services.settings.parameters import (
     SECRET_USER_PARAMETERS,
     GlobalParameters,
-    UserParameters,
     get_global,
-    get_user_parameters,
     update_global,
-    update_user_parameters,
 )
 from hub.web.common import page_lang
 from hub.web.office.forms import FormState, invalid, refused
@@ -98,35 +96,6 @@ SETTINGS: tuple[Group, ...] = (
         ),
     ),
 )
-MINE: tuple[Group, ...] = (
-    (
-        "set_group_telephony",
-        (
-            Param("sip_password", "secret"),
-            Param("telephony_project_id", "int", optional=True),
-            Param("telephony_unit", "text", optional=True),
-            Param("auto_start_phone", "bool"),
-        ),
-    ),
-    (
-        "set_group_mail",
-        (
-            Param("receive_corporate_mail", "bool"),
-            Param("check_mail_on_open", "bool"),
-            Param("corporate_mail_delivery", "choice", ("all", "one")),
-            Param("mail_project_id", "int", optional=True),
-            Param("mail_unit", "text", optional=True),
-        ),
-    ),
-    (
-        "set_group_statuses",
-        (Param("use_user_statuses", "bool"), Param("view_user_statuses", "bool")),
-    ),
-    (
-        "set_group_reminders",
-        (Param("birthday_reminders", "bool"), Param("birthday_days_ahead", "int")),
-    ),
-)
 TABS: dict[str, tuple[SettingsTab, tuple[Group, ...]]] = {
     "settings": (SettingsTab.PARAMETERS, SETTINGS),
     "notifications": (SettingsTab.NOTIFICATIONS, NOTIFICATIONS),
@@ -142,7 +111,7 @@ def _top(groups: tuple[Group, ...]) -> list[str]:
     return sorted({param.name.split(".")[0] for param in _params(groups)} - SECRET_USER_PARAMETERS)
 
 
-def _shown(model: BaseModel, groups: tuple[Group, ...]) -> dict[str, Any]:
+def shown_values(model: BaseModel, groups: tuple[Group, ...]) -> dict[str, Any]:
     """The form's values from the stored parameters (a secret is never shown)."""
     values: dict[str, Any] = {}
     for param in _params(groups):
@@ -156,7 +125,9 @@ def _shown(model: BaseModel, groups: tuple[Group, ...]) -> dict[str, Any]:
     return values
 
 
-def _changes(form: FormData, groups: tuple[Group, ...]) -> tuple[dict[str, Any], dict[str, Any]]:
+def form_changes(
+    form: FormData, groups: tuple[Group, ...]
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """What the form changes (nested as the model is) and what it shows again if refused."""
     changes: dict[str, Any] = {}
     typed: dict[str, Any] = {"fingerprint": one(form, "fingerprint")}
@@ -212,7 +183,7 @@ def _parameters_page(
             "tabs": open_tabs,
             "tab": chosen,
             "groups": groups,
-            "form": form or FormState(values=_shown(get_global(session), groups)),
+            "form": form or FormState(values=shown_values(get_global(session), groups)),
             "action": f"{ROOT}/parameters/{chosen}",
             "may_save": may_settings(profile, Action.CHANGE, where),
             "saved": request.query_params.get("saved") == "1",
@@ -233,7 +204,7 @@ def _save_parameters(request: Request, tab: str, form: FormData) -> Response:
     if tab not in TABS:
         return _parameters_page(request, tab)
     where, groups = TABS[tab]
-    changes, typed = _changes(form, groups)
+    changes, typed = form_changes(form, groups)
     try:
         GlobalParameters.model_validate(changes, strict=False)
     except ValidationError as error:
@@ -250,61 +221,5 @@ def _save_parameters(request: Request, tab: str, form: FormData) -> Response:
 
     def failed(_message: str, error: DomainError) -> Response:
         return _parameters_page(request, tab, refused(lang, error, typed), status=error.status)
-
-    return act(request, one(form, "csrf"), change, failed=failed)
-
-
-# --- the user's own settings (SET-9) -------------------------------------------------------------
-
-
-def _mine_page(request: Request, form: FormState | None = None, *, status: int = 200) -> Response:
-    lang = page_lang(request)
-
-    def build(session: Session, staff: Staff) -> dict[str, Any]:
-        params = get_user_parameters(session, staff.user_id)
-        return {
-            "menu": menu(staff.profile, lang),
-            "groups": MINE,
-            "form": form or FormState(values=_shown(params, MINE)),
-            "secret_set": bool(params.sip_password),
-            "action": f"{ROOT}/mine",
-            "may_save": may_settings(staff.profile, Action.CHANGE, SettingsTab.USERS),
-            "saved": request.query_params.get("saved") == "1",
-        }
-
-    return serve(request, "office/settings_mine.html", build, status=status)
-
-
-@router.get(ROOT + "/mine", response_model=None)
-def mine(request: Request) -> Response:
-    """The logged-in user's own settings."""
-    return _mine_page(request)
-
-
-@router.post(ROOT + "/mine", response_model=None)
-async def save_mine(request: Request) -> Response:
-    """Save the user's own settings under the same right as the API."""
-    form = await request.form()
-    return await run_in_threadpool(_save_mine, request, form)
-
-
-def _save_mine(request: Request, form: FormData) -> Response:
-    lang = page_lang(request)
-    changes, typed = _changes(form, MINE)
-    try:
-        UserParameters.model_validate(changes, strict=False)
-    except ValidationError as error:
-        return _mine_page(request, invalid(lang, error, typed), status=422)
-
-    def change(session: Session, staff: Staff) -> str:
-        access.require_settings_change(staff.profile, SettingsTab.USERS, Action.CHANGE, lang)
-        what = "«" + ("Мої налаштування" if lang == "uk" else "My settings") + "»"
-        current = get_user_parameters(session, staff.user_id)
-        check_unchanged(current, _top(MINE), one(form, "fingerprint") or "-", what=what)
-        update_user_parameters(session, staff.user_id, changes)
-        return with_query(f"{ROOT}/mine", saved=1)
-
-    def failed(_message: str, error: DomainError) -> Response:
-        return _mine_page(request, refused(lang, error, typed), status=error.status)
 
     return act(request, one(form, "csrf"), change, failed=failed)

@@ -19,6 +19,23 @@ texts.register(
         "set_books": ("Довідники", "Reference books"),
         "set_parameters": ("Параметри", "Parameters"),
         "set_mine": ("Мої налаштування", "My settings"),
+        "set_users": ("Параметри користувачів", "Users' parameters"),
+        "set_users_hint": (
+            "Телефонія, пошта, статуси та нагадування кожного користувача",
+            "Each user's telephony, mail, statuses and reminders",
+        ),
+        "set_users_lead": (
+            "Оберіть користувача, щоб переглянути або змінити його параметри.",
+            "Choose a user to see or change their parameters.",
+        ),
+        "set_user_params_of": ("Параметри користувача {name}", "Parameters of {name}"),
+        "set_sip_number": ("Номер SIP", "SIP number"),
+        "set_sip_number_hint": (
+            "Номер SIP задається в картці користувача (Користувачі та права).",
+            "The SIP number is set on the user's card (Users and rights).",
+        ),
+        "set_sip_number_open": ("Відкрити картку користувача", "Open the user's card"),
+        "set_clear_sip_password": ("Видалити пароль SIP", "Remove the SIP password"),
         "set_mine_hint": (
             "Телефонія, пошта, статуси та нагадування саме для вас",
             "Telephony, mail, statuses and reminders for you alone",

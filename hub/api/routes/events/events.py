@@ -227,7 +227,7 @@ def get_event(session: SessionDep, principal: CrmUser, event_id: PathId) -> Even
 
 @router.patch("/events/{event_id:int}", summary="Change an event (EVT-3)")
 def update_event(
-    session: SessionDep, principal: Changer, event_id: PathId, body: EventUpdate
+    session: SessionDep, principal: Changer, hub: HubDep, event_id: PathId, body: EventUpdate
 ) -> EventCard:
     """Change the fields sent; the rest keep their values."""
     event = service.update_event(
@@ -235,6 +235,7 @@ def update_event(
         profile=principal.profile,
         event_id=event_id,
         changes=body.model_dump(exclude_unset=True),
+        today=hub.today(),
     )
     return _card(session, event)
 

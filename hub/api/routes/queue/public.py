@@ -15,12 +15,18 @@ from fastapi import APIRouter, Query, Request
 
 from hub.api.deps import HubDep, SessionDep
 from hub.api.schemas.common import IsoDate, PathId
-from hub.api.schemas.public import PublicBooking, PublicBookingIn, PublicService, PublicSlot
+from hub.api.schemas.public import (
+    OpeningDayRead,
+    PublicBooking,
+    PublicBookingIn,
+    PublicService,
+    PublicSlot,
+)
 from hub.bootstrap import Hub
 from hub.db.base import utcnow
 from hub.db.engine import transaction
 from hub.services.phone.numbers import digits
-from hub.services.queue import booking
+from hub.services.queue import booking, hours
 from hub.services.queue import core as queue
 from hub.services.queue.core import QueueContext, TicketInfo
 from hub.services.queue.slots import slot_rule
@@ -72,14 +78,15 @@ def _view(session: SessionDep, ticket: TicketInfo) -> PublicBooking:
 def services(session: SessionDep) -> list[PublicService]:
     result = []
     for service in queue.list_services(session):
-        hours = booking.opening_hours(session, service.id)
+        week = hours.opening_hours(session, service.id)
         result.append(
             PublicService(
                 id=service.id,
                 name=service.name,
-                weekdays=hours.weekdays,
-                opens=hours.opens,
-                closes=hours.closes,
+                days=[OpeningDayRead.model_validate(day) for day in week.days],
+                weekdays=week.weekdays,
+                opens=min(day.opens for day in week.days),
+                closes=max(day.closes for day in week.days),
             )
         )
     return result

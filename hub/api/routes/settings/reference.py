@@ -8,6 +8,9 @@ from pydantic import BaseModel
 from hub.api.deps import CrmUser, Principal, SessionDep, requires_settings
 from hub.api.schemas.common import MAX_DB_INT
 from hub.api.schemas.reference import (
+    HistoryGroupCreate,
+    HistoryGroupRead,
+    HistoryGroupUpdate,
     ReferenceCreate,
     ReferenceRead,
     ReferenceUpdate,
@@ -26,6 +29,8 @@ EntryId = Annotated[int, Path(ge=1, le=MAX_DB_INT, description="The entry's id")
 
 
 def _schemas(kind: ReferenceKind) -> tuple[type[BaseModel], type[BaseModel], type[BaseModel]]:
+    if "fields" in kind.extra_fields:
+        return HistoryGroupCreate, HistoryGroupUpdate, HistoryGroupRead
     if "color" in kind.extra_fields:
         return StatusCreate, StatusUpdate, StatusRead
     if "value_type" in kind.extra_fields:

@@ -22,10 +22,15 @@ top="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 python="${PYTHON:-python3}"
 
 case "$role" in
-  hub) extras="hub"; packages=(python3-venv mosquitto) ;;
+  # fonts-dejavu-core: the Cyrillic TrueType font of the PDF print forms (TSK-15).
+  hub) extras="hub"; packages=(python3-venv mosquitto fonts-dejavu-core)
+    # `cherga backup` and `cherga restore` of a PostgreSQL database run pg_dump, pg_restore, psql.
+    case "${CHERGA_DATABASE_URL:-}" in postgresql*) packages+=(postgresql-client) ;; esac ;;
   # xvfb..xwayland: the appliances on real screens (tests/test_appliance_screens.py): bare X,
-  # window managers, weston (Wayland) with XWayland, and the screenshots of them.
-  test) extras="test"; packages=(python3-venv postgresql mosquitto mosquitto-clients curl jq libgl1-mesa-dri libegl1 libegl-mesa0 libmtdev1 espeak-ng chromium chromium-driver libnss3-tools tcpdump kamailio kamailio-tls-modules sip-tester baresip alsa-utils xvfb x11-apps x11-utils imagemagick openbox matchbox-window-manager weston xwayland) ;;
+  # window managers, weston (Wayland) with XWayland, and the screenshots of them. systemd:
+  # systemd-analyze checks the units (tests/test_systemd.py). poppler-utils: the PDFs drawn as
+  # pictures (pdftoppm) for the screenshots.
+  test) extras="test"; packages=(python3-venv postgresql systemd fonts-dejavu-core poppler-utils mosquitto mosquitto-clients curl jq libgl1-mesa-dri libegl1 libegl-mesa0 libmtdev1 espeak-ng chromium chromium-driver libnss3-tools tcpdump kamailio kamailio-tls-modules sip-tester baresip alsa-utils xvfb x11-apps x11-utils imagemagick openbox matchbox-window-manager weston xwayland) ;;
   # Kivy draws through SDL2 with Mesa's OpenGL (KMS/DRM on a Pi, no desktop needed).
   kiosk) extras="kiosk"; packages=(python3-venv libgl1-mesa-dri libegl1 libegl-mesa0 libmtdev1) ;;
   panel) extras="panel"; packages=(python3-venv libgl1-mesa-dri libegl1 libegl-mesa0 libmtdev1) ;;

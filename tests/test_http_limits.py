@@ -217,8 +217,9 @@ def test_every_route_taking_a_file_gets_an_upload_limit(hub: Hub) -> None:
             for field in context.original_route.dependant.body_params
         )
     ]
-    # attachments of projects, events, tasks; imports through the API and the back-office
-    assert len(upload_routes) == 5
+    # attachments of projects, events, tasks; imports through the API and the back-office; the
+    # back-office's attachments of projects and tasks
+    assert len(upload_routes) == 7
     for context in upload_routes:
         path = re.sub(r"\{[^}]+\}", "1", context.path_format)
         assert context.methods == {"POST"}, path

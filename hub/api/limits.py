@@ -40,8 +40,11 @@ AUTHENTICATED_MAX_BYTES = 1 * MIB
 MULTIPART_SLACK_BYTES = 64 * KIB
 
 # The routes taking files (hub/api/routes/projects/attachments.py, clients/imports.py, and the
-# back-office's import page, hub/web/office/clients_import.py).
-ATTACHMENT_UPLOAD = re.compile(r"^/api/v1/(?:projects|events|tasks)/[^/]+/attachments/?$")
+# back-office's import page, hub/web/office/clients_import.py, and its attachments of projects
+# and tasks, hub/web/office/projects_files.py and task_card_parts.py).
+ATTACHMENT_UPLOAD = re.compile(
+    r"^(?:/api/v1/(?:projects|events|tasks)|/office/(?:projects|tasks))/[^/]+/attachments/?$"
+)
 IMPORT_UPLOAD = re.compile(r"^(?:/api/v1/imports/[^/]+|/office/clients/import)/?$")
 # Cookie of the console's session (hub/web/console.py SESSION_COOKIE; not imported, so the API
 # layer does not depend on the web pages).

@@ -69,4 +69,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Дата виходить за межі календаря (після 9999 року).",
         "The date leaves the calendar (after the year 9999).",
     ),
+    "task_columns_empty": (
+        "Виберіть хоча б одну колонку реєстру.",
+        "Choose at least one column of the registry.",
+    ),
 }

@@ -15,6 +15,12 @@ STATIC = {
     "console.js": "text/javascript",
     "office.js": "text/javascript",
     "office_clients.js": "text/javascript",
+    "office_projects.js": "text/javascript",
+    "office_projects.css": "text/css",
+    "office_tasks.js": "text/javascript",
+    "office_tasks.css": "text/css",
+    "task_card.css": "text/css",
+    "task_card.js": "text/javascript",
 }
 
 router = APIRouter(include_in_schema=False)

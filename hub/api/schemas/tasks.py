@@ -12,11 +12,13 @@ from hub.api.schemas.common import (
     Code,
     Input,
     IsoMoment,
+    Name,
     NotNull,
     Output,
     Text,
     single_line,
 )
+from hub.api.schemas.reference import ChangeGroupRead
 
 MIN_YEAR, MAX_YEAR = 1900, 9000
 
@@ -72,6 +74,7 @@ class TaskCreate(Input):
     project_id: Id | None = None
     journal_id: Id | None = Field(None, description="Defaults to the project's journal")
     content: Text | None = None
+    responsibility_centre: Name | None = Field(None, description="Responsibility centre (TSK-1)")
     recurrence: Recurrence | None = None
     recurrence_interval: Interval = 1
     custom_fields: CustomFields = Field(default_factory=dict)
@@ -98,6 +101,7 @@ class TaskUpdate(Input):
     project_id: Id | None = None
     journal_id: Id | None = None
     content: Text | None = None
+    responsibility_centre: Name | None = None
     recurrence: Recurrence | None = None
     recurrence_interval: Annotated[Interval | None, NotNull] = None
     custom_fields: Annotated[CustomFields | None, NotNull] = Field(
@@ -150,6 +154,7 @@ class TaskRead(Output):
     project_id: int | None
     journal_id: int | None
     content: str | None
+    responsibility_centre: str | None
     event_id: int | None
     recurrence: str | None
     recurrence_interval: int
@@ -196,6 +201,10 @@ class HistoryRead(Output):
     user_id: int | None
     at: datetime
     changes: dict[str, Any] | None
+    groups: list[ChangeGroupRead] = Field(
+        description="The changes split by history group (SET-2), in the groups' order, the "
+        "rest last with code null (Other); empty when no group is defined"
+    )
 
 
 class CalendarDayRead(Output):

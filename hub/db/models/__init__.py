@@ -22,7 +22,14 @@ from hub.db.models.reference import (
     TaskStatus,
     UserStatus,
 )
-from hub.db.models.tasks import Task, TaskDependency, TaskExecutor, TaskReminder, TaskTemplate
+from hub.db.models.tasks import (
+    Task,
+    TaskDependency,
+    TaskDocument,
+    TaskExecutor,
+    TaskReminder,
+    TaskTemplate,
+)
 from hub.db.models.users import ApiKey, AuthToken, Employee, User
 
 __all__ = [
@@ -53,6 +60,7 @@ __all__ = [
     "SettlementDocument",
     "Task",
     "TaskDependency",
+    "TaskDocument",
     "TaskExecutor",
     "TaskField",
     "TaskReminder",

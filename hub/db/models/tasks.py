@@ -20,6 +20,7 @@ class Task(TimestampMixin, Base):
         Index("ix_tasks_project", "project_id", "starts_at", "id"),
         Index("ix_tasks_ends", "ends_at", "id"),
         Index("ix_tasks_client", "client_id", "starts_at"),
+        Index("ix_tasks_centre", "responsibility_centre", "starts_at", "id"),
         CheckConstraint("ends_at >= starts_at", name="period"),
         CheckConstraint("percent_done BETWEEN 0 AND 100", name="percent"),
         CheckConstraint("time_spent_minutes >= 0", name="time_spent"),
@@ -52,6 +53,9 @@ class Task(TimestampMixin, Base):
         ForeignKey("journals.id", ondelete="RESTRICT"), index=True
     )
     content: Mapped[str | None] = mapped_column(Text)
+    # TSK-1: the responsibility centre the task is given to (by name, as an event's is), so the
+    # registry can show a centre's tasks as well as an employee's.
+    responsibility_centre: Mapped[str | None] = mapped_column(String(200))
     event_id: Mapped[int | None] = mapped_column(
         ForeignKey("events.id", ondelete="SET NULL"), index=True
     )
@@ -132,3 +136,16 @@ class TaskTemplate(TimestampMixin, Base):
     details: Mapped[dict[str, Any]] = mapped_column(JSON)
     executor_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class TaskDocument(Base):
+    """A settlement document linked to a task (TSK-6), as ``EventDocument`` is to an event."""
+
+    __tablename__ = "task_documents"
+
+    task_id: Mapped[int] = mapped_column(
+        ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True
+    )
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("settlement_documents.id", ondelete="CASCADE"), primary_key=True, index=True
+    )

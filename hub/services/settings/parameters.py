@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from hub.db.models import GlobalParameter, UserParameter
 from hub.db.refcache import cached
 from hub.services.common.strict import StrictInput
+from hub.services.tasks.columns import REGISTRY_COLUMNS, RegistryColumn
 
 # The largest id an INTEGER column holds on every supported database.
 MAX_ID = 2**31 - 1
@@ -188,6 +189,13 @@ class UserParameters(StrictInput):
     )
     birthday_days_ahead: int = Field(
         7, ge=0, le=60, title="Remind days ahead", description="How many days before a birthday."
+    )
+    task_registry_columns: list[RegistryColumn] | None = Field(
+        None,
+        max_length=len(REGISTRY_COLUMNS),
+        title="Task registry columns",
+        description="The columns the user keeps in the task registry's table, in order (TSK-1); "
+        "none: the default set.",
     )
 
 

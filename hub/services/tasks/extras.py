@@ -226,6 +226,7 @@ def task_from_event(
         "project_id": event.project_id,
         "journal_id": event.journal_id,
         "content": event.content,
+        "responsibility_centre": event.responsibility_centre,
     }
     task = insert_task(
         session,

@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 
 from hub.db.base import insert_object, insert_row, utcnow
 from hub.db.models import (
-    AuditRecord,
     Client,
     Contact,
     EventType,
@@ -67,6 +66,7 @@ CARD_FIELDS = (
     "project_id",
     "journal_id",
     "content",
+    "responsibility_centre",
     "recurrence",
     "recurrence_interval",
     "custom_fields",
@@ -429,7 +429,7 @@ def delete_task(
     session.flush()
 
 
-def task_history(session: Session, *, task_id: int) -> list[AuditRecord]:
-    """TSK-5: the change log of one task, oldest first."""
+def task_history(session: Session, *, task_id: int) -> list[audit.HistoryEntry]:
+    """TSK-5: the change log of one task, oldest first, split by history group (SET-2)."""
     get_task(session, task_id)
-    return audit.history(session, entity="task", entity_id=task_id)
+    return audit.grouped_history(session, entity="task", entity_id=task_id)

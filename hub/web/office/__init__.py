@@ -15,10 +15,19 @@ from hub.web.office import devices, queue_setup  # noqa: E402
 
 router.include_router(queue_setup.router)
 router.include_router(devices.router)
-from hub.web.office import access, access_rights, settings, settings_parameters  # noqa: E402
+from hub.web.office import (  # noqa: E402
+    access,
+    access_rights,
+    settings,
+    settings_numbering,
+    settings_parameters,
+    settings_users,
+)
 
 router.include_router(settings.router)
 router.include_router(settings_parameters.router)
+router.include_router(settings_numbering.router)
+router.include_router(settings_users.router)
 router.include_router(access.router)
 router.include_router(access_rights.router)
 from hub.web.office import events  # noqa: E402
@@ -27,3 +36,12 @@ router.include_router(events.router)
 from hub.web.office import clients  # noqa: E402
 
 router.include_router(clients.router)
+from hub.web.office import projects  # noqa: E402
+
+router.include_router(projects.router)
+from hub.web.office import tasks  # noqa: E402
+
+router.include_router(tasks.router)
+from hub.web.office import task_card  # noqa: E402
+
+router.include_router(task_card.router)

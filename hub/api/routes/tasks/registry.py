@@ -27,6 +27,7 @@ def _filter(
     client: int | None,
     period_from: datetime | None = None,
     period_to: datetime | None = None,
+    centre: str | None = None,
 ) -> TaskFilter:
     if project not in ("all", "none") and not (
         project.isdigit() and 1 <= int(project) <= MAX_DB_INT
@@ -39,13 +40,20 @@ def _filter(
         client_id=client,
         period_from=period_from,
         period_to=period_to,
+        centre=centre,
     )
 
 
 ProjectQuery = Annotated[
     str, Query(max_length=12, description="all, none (tasks without a project) or a project id")
 ]
-StatusQuery = Annotated[str | None, Query(max_length=32, description="Status code")]
+StatusQuery = Annotated[
+    str | None,
+    Query(max_length=32, description="Status code; overdue: not done and past the end (TSK-14)"),
+]
+CentreQuery = Annotated[
+    str | None, Query(max_length=200, description="Tasks of this responsibility centre (TSK-1)")
+]
 
 
 @router.get("/tasks", summary="The task registry (TSK-1)", response_model=TaskPage)
@@ -56,12 +64,13 @@ def registry(
     executor: QueryId = None,
     status: StatusQuery = None,
     client: QueryId = None,
+    centre: CentreQuery = None,
     period_from: Annotated[Moment | None, Query(alias="from")] = None,
     period_to: Annotated[Moment | None, Query(alias="to")] = None,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> TaskPage:
-    flt = _filter(project, executor, status, client, period_from, period_to)
+    flt = _filter(project, executor, status, client, period_from, period_to, centre)
     page = list_tasks(session, flt=flt, cursor=cursor, limit=limit)
     return TaskPage(
         items=task_replies(session, page.items, principal.lang), next_cursor=page.next_cursor
@@ -81,6 +90,7 @@ def task_calendar(
     executor: QueryId = None,
     status: StatusQuery = None,
     client: QueryId = None,
+    centre: CentreQuery = None,
 ) -> CalendarRead:
     today = hub.today()
     if on is not None and not 1900 <= on.year <= 9000:
@@ -91,7 +101,7 @@ def task_calendar(
         on=on or today,
         today=today,
         tz=hub.settings.tz,
-        flt=_filter(project, executor, status, client),
+        flt=_filter(project, executor, status, client, centre=centre),
     )
     return CalendarRead(
         view=result.view,

@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response
 
 from hub.api.deps import CrmUser, HubDep, Principal, SessionDep, requires
+from hub.api.routes.tasks import documents as tasks_documents
 from hub.api.routes.tasks import more as tasks_more
 from hub.api.routes.tasks import registry as tasks_registry
 from hub.api.routes.tasks.replies import task_replies, task_reply
@@ -35,6 +36,7 @@ from hub.services.tasks import tasks
 router = APIRouter(prefix="/api/v1", tags=["tasks"])
 router.include_router(tasks_registry.router)
 router.include_router(tasks_more.router)
+router.include_router(tasks_documents.router)
 
 Creator = Annotated[Principal, Depends(requires(Action.CREATE, DocType.TASK))]
 Changer = Annotated[Principal, Depends(requires(Action.CHANGE, DocType.TASK))]

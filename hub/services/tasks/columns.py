@@ -1,0 +1,40 @@
+"""The columns a person may choose for the task registry's table (TSK-1), kept per user.
+
+A module of its own, importing nothing, so that the user's parameters can name the columns
+without importing the task services.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, get_args
+
+RegistryColumn = Literal[
+    "number",
+    "name",
+    "status",
+    "priority",
+    "starts",
+    "ends",
+    "percent",
+    "time_spent",
+    "executors",
+    "centre",
+    "controller",
+    "author",
+    "client",
+    "project",
+    "event_type",
+    "phone",
+    "content",
+]
+REGISTRY_COLUMNS: tuple[RegistryColumn, ...] = get_args(RegistryColumn)
+DEFAULT_COLUMNS: tuple[RegistryColumn, ...] = (
+    "number",
+    "name",
+    "status",
+    "starts",
+    "ends",
+    "percent",
+    "executors",
+    "project",
+)

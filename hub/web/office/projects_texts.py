@@ -1,0 +1,216 @@
+"""The words of the back-office's Projects section (PRJ), Ukrainian and English, and its entry
+in the navigation."""
+
+from __future__ import annotations
+
+from hub.web.office import nav, texts
+
+# Every user of the CRM reads projects, as through the API (ACC-2's journal rights are to
+# create, change and delete, not to read); what each may do there is offered by their rights.
+nav.add(nav.Section("projects", "/office/projects", 15, nav.anyone))
+
+texts.register(
+    {
+        "section_projects": ("Проекти", "Projects"),
+        "section_projects_hint": (
+            "Проекти за журналами: договори, події і задачі, робоча група, план-графік, "
+            "обговорення, вкладення",
+            "Projects by journal: contracts, events and tasks, the work group, the plan, "
+            "the discussion, attachments",
+        ),
+        "prj_title": ("Проекти", "Projects"),
+        "prj_filters": ("Відбір проектів", "Filter the projects"),
+        "prj_journal": ("Журнал", "Journal"),
+        "prj_journal_all": ("Усі журнали", "All journals"),
+        "prj_journal_none": ("Без журналу", "No journal"),
+        "prj_search_hint": ("Частина назви проекту", "Part of the project's name"),
+        "prj_find": ("Знайти", "Find"),
+        "prj_create": ("Новий проект", "New project"),
+        "prj_pages": ("Сторінки реєстру", "Pages of the registry"),
+        "prj_number": ("Номер", "No."),
+        "prj_name": ("Найменування", "Name"),
+        "prj_period": ("Період", "Period"),
+        "prj_start": ("Початок", "Start"),
+        "prj_end": ("Закінчення", "End"),
+        "prj_manager": ("Керівник", "Manager"),
+        "prj_controller": ("Контролер", "Controller"),
+        "prj_customer": ("Замовник", "Customer"),
+        "prj_customer_hint": (
+            "Клієнт-замовник. F3 — вибрати зі списку.",
+            "The client the project is for. F3 picks from a list.",
+        ),
+        "prj_event_type": ("Тип події за замовчуванням", "Default event type"),
+        "prj_description": ("Опис", "Description"),
+        "prj_uses_queue": ("Використовується електронна черга", "Uses the electronic queue"),
+        "prj_uses_queue_hint": (
+            "Працівники робочої групи обслуговують чергу цього проекту.",
+            "The work group's employees serve this project's queue.",
+        ),
+        "prj_queue_short": ("черга", "queue"),
+        "prj_nobody": ("— не вказано —", "— not set —"),
+        "prj_none": ("немає", "none"),
+        "prj_more": ("Додатково", "More"),
+        "prj_yes": ("так", "yes"),
+        "prj_no": ("ні", "no"),
+        "prj_actions": ("Дії", "Actions"),
+        "prj_new_title": ("Новий проект", "New project"),
+        "prj_card_title": ("Проект № {number}: {name}", "Project No. {number}: {name}"),
+        "prj_tabs": ("Розділи картки проекту", "Sections of the project card"),
+        "prj_tab_details": ("Реквізити", "Details"),
+        "prj_tab_contracts": ("Договори", "Contracts"),
+        "prj_tab_events": ("Події", "Events"),
+        "prj_tab_tasks": ("Задачі", "Tasks"),
+        "prj_tab_group": ("Робоча група", "Work group"),
+        "prj_tab_plan": ("План-графік", "Plan-schedule"),
+        "prj_tab_discussion": ("Обговорення", "Discussion"),
+        "prj_tab_attachments": ("Вкладення", "Attachments"),
+        "prj_back": ("До реєстру проектів", "Back to the projects"),
+        "prj_refused": ("Дію не виконано", "Not done"),
+        "prj_read_only": (
+            "У вас немає права змінювати цей проект.",
+            "You have no right to change this project.",
+        ),
+        # redirects' lines
+        "prj_done_saved": ("Проект збережено.", "The project is saved."),
+        "prj_done_created": ("Проект № {n} створено.", "Project No. {n} is created."),
+        "prj_done_deleted": ("Проект «{n}» видалено.", "Project “{n}” is deleted."),
+        "prj_done_contract": ("Договір збережено.", "The contract is saved."),
+        "prj_done_contract_deleted": ("Договір № {n} видалено.", "Contract No. {n} is deleted."),
+        "prj_done_members": ("До робочої групи додано: {n}.", "Added to the work group: {n}."),
+        "prj_done_member_removed": (
+            "{n} вилучено з робочої групи.",
+            "{n} is taken out of the work group.",
+        ),
+        "prj_done_posted": ("Повідомлення надіслано.", "The message is sent."),
+        "prj_done_message_deleted": ("Повідомлення видалено.", "The message is deleted."),
+        "prj_done_uploaded": ("Файл «{n}» прикріплено.", "The file “{n}” is attached."),
+        "prj_done_file_deleted": ("Файл «{n}» видалено.", "The file “{n}” is deleted."),
+        "prj_done_event": ("Подію № {n} створено.", "Event No. {n} is created."),
+        "prj_done_task": ("Задачу № {n} створено.", "Task No. {n} is created."),
+        # contracts
+        "prj_contracts_none": ("Договорів ще немає.", "No contracts yet."),
+        "prj_contract_new": ("Новий договір", "New contract"),
+        "prj_contract_new_title": ("Новий договір проекту", "New contract of the project"),
+        "prj_contract_edit_title": ("Договір № {number}", "Contract No. {number}"),
+        "prj_contract_number": ("Номер договору", "Contract number"),
+        "prj_contract_date": ("Дата договору", "Contract date"),
+        "prj_contract_client": ("Контрагент", "Counterparty"),
+        "prj_contract_subject": ("Предмет договору", "Subject"),
+        "prj_planned": ("Планова сума", "Planned amount"),
+        "prj_actual": ("Фактична сума", "Actual amount"),
+        "prj_amount_hint": ("Наприклад 1250.50", "For example 1250.50"),
+        "prj_currency": ("Валюта", "Currency"),
+        "prj_currency_hint": ("Код із трьох літер, наприклад UAH", "Three letters, e.g. UAH"),
+        "prj_totals": ("Разом", "Totals"),
+        "prj_total_in": ("Разом, {currency}", "Total, {currency}"),
+        "prj_contracts_count": ("Договорів", "Contracts"),
+        "prj_edit": ("Змінити", "Edit"),
+        # events and tasks
+        "prj_events_none": ("У проекту ще немає подій.", "The project has no events yet."),
+        "prj_tasks_none": ("У проекту ще немає задач.", "The project has no tasks yet."),
+        "prj_event_new": ("Нова подія", "New event"),
+        "prj_task_new": ("Нова задача", "New task"),
+        "prj_event_new_title": ("Нова подія проекту", "New event of the project"),
+        "prj_task_new_title": ("Нова задача проекту", "New task of the project"),
+        "prj_event_type_short": ("Тип", "Type"),
+        "prj_client": ("Клієнт", "Client"),
+        "prj_content": ("Зміст", "Content"),
+        "prj_task_name": ("Задача", "Task"),
+        "prj_task_name_field": ("Найменування задачі", "Task name"),
+        "prj_starts": ("Початок", "Start"),
+        "prj_ends": ("Закінчення", "End"),
+        "prj_status": ("Статус", "Status"),
+        "prj_done_percent": ("Виконано", "Done"),
+        "prj_overdue": ("прострочена", "overdue"),
+        "prj_moment_hint": ("Дата і час", "Date and time"),
+        "prj_field_moment": (
+            "Введіть дату й час (РРРР-ММ-ДД ГГ:ХХ).",
+            "Enter a date and time (YYYY-MM-DD HH:MM).",
+        ),
+        # work group
+        "prj_group_none": ("У робочій групі ще нікого немає.", "The work group is empty."),
+        "prj_group_add": ("Додати працівників", "Add employees"),
+        "prj_group_add_title": ("Вибір працівників", "Choose employees"),
+        "prj_group_add_lead": (
+            "Відмітьте працівників, яких треба додати до робочої групи проекту «{name}».",
+            "Mark the employees to add to the work group of “{name}”.",
+        ),
+        "prj_group_nobody_left": (
+            "Усі активні користувачі вже в робочій групі.",
+            "Every active user is in the work group already.",
+        ),
+        "prj_group_chosen": ("Працівники", "Employees"),
+        "prj_group_none_chosen": (
+            "Відмітьте хоча б одного працівника.",
+            "Mark at least one employee.",
+        ),
+        "prj_role": ("Роль", "Role"),
+        "prj_role_hint": ("Необов'язково: однакова для всіх відмічених", "Optional: one for all"),
+        "prj_member": ("Працівник", "Employee"),
+        "prj_login": ("Логін", "Login"),
+        "prj_added": ("Додано", "Added"),
+        "prj_remove": ("Вилучити", "Remove"),
+        "prj_confirm_remove": (
+            "Вилучити «{name}» з робочої групи?",
+            "Take “{name}” out of the work group?",
+        ),
+        "prj_add_chosen": ("Додати відмічених", "Add the marked ones"),
+        # plan
+        "prj_plan_open": ("Діаграма з фільтрами задач", "The chart with the task filters"),
+        "prj_plan_lead": (
+            "Стан проекту в розрізі запланованих задач: смуга — період задачі, темна частина — "
+            "виконано, колір — статус, стрілки — залежності.",
+            "The project by its planned tasks: a bar is a task's period, its dark part what is "
+            "done, its colour the status, the arrows the dependencies.",
+        ),
+        "prj_plan_scale": ("Масштаб", "Scale"),
+        "prj_scale_auto": ("Авто", "Auto"),
+        "prj_scale_day": ("Дні", "Days"),
+        "prj_scale_week": ("Тижні", "Weeks"),
+        "prj_scale_month": ("Місяці", "Months"),
+        # discussion
+        "prj_messages": ("Повідомлення", "Messages"),
+        "prj_messages_none": ("Повідомлень ще немає.", "No messages yet."),
+        "prj_messages_earlier": (
+            "Показано останні {n} повідомлень.",
+            "The latest {n} messages are shown.",
+        ),
+        "prj_message": ("Ваше повідомлення", "Your message"),
+        "prj_send": ("Надіслати", "Send"),
+        "prj_refresh": ("Оновити", "Refresh"),
+        "prj_live_hint": (
+            "Нові повідомлення з'являються самі; без JavaScript натисніть «Оновити».",
+            "New messages appear by themselves; without JavaScript press Refresh.",
+        ),
+        "prj_author_unknown": ("(користувача видалено)", "(user removed)"),
+        "prj_message_delete": ("Видалити повідомлення", "Delete the message"),
+        "prj_confirm_message_delete": ("Видалити це повідомлення?", "Delete this message?"),
+        # attachments
+        "prj_files_none": ("Вкладень ще немає.", "No attachments yet."),
+        "prj_file": ("Файл", "File"),
+        "prj_file_hint": (
+            "Будь-який файл до {limit} МБ. Зображення і PDF видно на сторінці.",
+            "Any file up to {limit} MB. Images and PDFs are shown in the page.",
+        ),
+        "prj_file_name": ("Назва", "Name"),
+        "prj_file_name_hint": (
+            "Необов'язково: назва файлу, якщо порожньо",
+            "Optional: the file's name if empty",
+        ),
+        "prj_upload": ("Прикріпити", "Attach"),
+        "prj_file_size": ("Розмір", "Size"),
+        "prj_file_type": ("Тип", "Type"),
+        "prj_file_by": ("Хто прикріпив", "Attached by"),
+        "prj_file_when": ("Коли", "When"),
+        "prj_file_view": ("Переглянути", "View"),
+        "prj_file_download": ("Завантажити", "Download"),
+        "prj_file_pdf_fallback": (
+            "Браузер не показує PDF у сторінці: завантажте файл.",
+            "The browser does not show PDFs in the page: download the file.",
+        ),
+        "prj_file_choose": ("Виберіть файл.", "Choose a file."),
+        "prj_kib": ("{n} КБ", "{n} KB"),
+        "prj_bytes": ("{n} Б", "{n} B"),
+        "prj_upload_title": ("Прикріпити файл", "Attach a file"),
+    }
+)

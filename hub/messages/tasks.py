@@ -5,6 +5,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Немає статусу задачі з кодом «{code}».",
         "There is no task status with the code '{code}'.",
     ),
+    "task_reminder_wait": (
+        "Нагадати знову можна через 1–{most} хв.",
+        "A reminder can be put off by 1 to {most} minutes.",
+    ),
     "task_reference_missing": ("Не знайдено: {what}.", "Not found: {what}."),
     "task_field_unknown": (
         "Поле задачі «{code}» не описане в довіднику «Поля задач».",

@@ -108,11 +108,13 @@ class TaskDependency(Base):
 
 
 class TaskReminder(Base):
-    """A reminder to an executor (TSK-7); ``sent_at`` is set when it has been delivered."""
+    """A reminder to a user (TSK-7); ``sent_at`` is set when it has been delivered by e-mail,
+    ``dismissed_at`` when its user put it away (the manual's "Delete reminder")."""
 
     __tablename__ = "task_reminders"
     __table_args__ = (
         Index("ix_task_reminders_due", "sent_at", "remind_at"),
+        Index("ix_task_reminders_user", "user_id", "remind_at"),
         CheckConstraint("channel IN ('system', 'email', 'email_and_system')", name="channel"),
     )
 
@@ -123,6 +125,7 @@ class TaskReminder(Base):
     channel: Mapped[str] = mapped_column(String(20), default="system")
     text: Mapped[str | None] = mapped_column(String(500))
     sent_at: Mapped[datetime | None]
+    dismissed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

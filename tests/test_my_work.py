@@ -1,0 +1,154 @@
+""" "My work" on the home page (WEB-3, TSK-3, TSK-7, TSK-14): a user's open tasks as an executor
+and their due reminders, dismissed or put off by that user alone.
+
+Through the API (to make tasks and reminders) and the services on the real databases (SQLite
+and PostgreSQL).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+
+from hub.bootstrap import Hub
+from hub.db.models import TaskReminder
+from hub.errors import Invalid, NotFound
+from hub.services.tasks import my_work
+from tests.conftest import UserFactory
+from tests.test_tasks_support import TASKS, Headers, make_task, set_executor
+
+NOW = datetime(2030, 3, 10, 12, 0, tzinfo=UTC)
+
+
+def task_for(
+    client: TestClient, headers: Headers, executors: list[int], name: str, ends_in_hours: float
+) -> int:
+    ends = NOW + timedelta(hours=ends_in_hours)
+    made = make_task(
+        client,
+        headers,
+        name=name,
+        starts_at=(ends - timedelta(hours=1)).isoformat(),
+        ends_at=ends.isoformat(),
+        executor_ids=executors,
+    )
+    return int(made["id"])
+
+
+def remind(
+    client: TestClient,
+    headers: Headers,
+    task_id: int,
+    user_id: int,
+    at: datetime,
+    channel: str = "system",
+) -> int:
+    reply = client.post(
+        f"{TASKS}/{task_id}/reminders",
+        headers=headers,
+        json={"user_id": user_id, "remind_at": at.isoformat(), "channel": channel},
+    )
+    assert reply.status_code == 201, reply.text
+    return int(reply.json()["id"])
+
+
+def test_open_tasks_are_ones_own_by_executor_status_overdue_first(
+    client: TestClient, admin_headers: Headers, make_user: UserFactory, hub: Hub
+) -> None:
+    me, _ = make_user("me")
+    other, _ = make_user("other")
+    later = task_for(client, admin_headers, [me], "Пізніше", 30)
+    late = task_for(client, admin_headers, [me, other], "Прострочена", -5)
+    soon = task_for(client, admin_headers, [me], "Скоро", 2)
+    task_for(client, admin_headers, [other], "Чужа", 1)
+    # My own part done: the task is no longer open for me, though another executor works on.
+    mine_done = task_for(client, admin_headers, [me, other], "Моя частина виконана", 3)
+    assert set_executor(client, admin_headers, mine_done, me, "done").status_code == 200
+    # The other's part done does not close mine.
+    assert set_executor(client, admin_headers, late, other, "done").status_code == 200
+
+    with hub.sessions() as session:
+        found = my_work.open_tasks(session, user_id=me, now=NOW)
+        assert [task.id for task in found.tasks] == [late, soon, later]
+        assert not found.more
+        first = found.tasks[0]
+        assert first.overdue and first.color == "#c62828" and first.status.code == "assigned"
+        assert not found.tasks[1].overdue and found.tasks[1].color == "#1f5fbf"
+        capped = my_work.open_tasks(session, user_id=me, now=NOW, limit=2)
+        assert [task.id for task in capped.tasks] == [late, soon] and capped.more
+        assert [t.name for t in my_work.open_tasks(session, user_id=other, now=NOW).tasks] == [
+            "Чужа",
+            "Моя частина виконана",
+        ]
+
+
+def test_due_reminders_are_the_users_own_come_and_not_dismissed(
+    client: TestClient, admin_headers: Headers, make_user: UserFactory, hub: Hub
+) -> None:
+    me, _ = make_user("me")
+    other, _ = make_user("other")
+    task = task_for(client, admin_headers, [me, other], "Дзвінок", 5)
+    due = remind(client, admin_headers, task, me, NOW - timedelta(minutes=5))
+    older = remind(client, admin_headers, task, me, NOW - timedelta(hours=1))
+    remind(client, admin_headers, task, me, NOW + timedelta(minutes=5))  # not yet
+    remind(client, admin_headers, task, other, NOW - timedelta(minutes=5))  # another's
+    remind(client, admin_headers, task, me, NOW - timedelta(minutes=5), "email")  # e-mail only
+    both = remind(client, admin_headers, task, me, NOW, "email_and_system")
+
+    with hub.sessions() as session, session.begin():
+        found = my_work.due_reminders(session, user_id=me, now=NOW)
+        assert [r.id for r in found] == [older, due, both]
+        assert found[0].task_id == task and found[0].task_name == "Дзвінок"
+        my_work.dismiss_reminder(session, user_id=me, reminder_id=older, now=NOW)
+        # Dismissing twice changes nothing.
+        my_work.dismiss_reminder(session, user_id=me, reminder_id=older, now=NOW)
+    with hub.sessions() as session:
+        assert [r.id for r in my_work.due_reminders(session, user_id=me, now=NOW)] == [due, both]
+        # The dismissed reminder stays on the task's card.
+        kept = session.get(TaskReminder, older)
+        assert kept is not None and kept.dismissed_at is not None
+
+
+def test_a_reminder_put_off_comes_again_after_the_wait(
+    client: TestClient, admin_headers: Headers, make_user: UserFactory, hub: Hub
+) -> None:
+    me, _ = make_user("me")
+    task = task_for(client, admin_headers, [me], "Лист", 5)
+    reminder = remind(client, admin_headers, task, me, NOW - timedelta(minutes=1))
+    with hub.sessions() as session, session.begin():
+        my_work.dismiss_reminder(session, user_id=me, reminder_id=reminder, now=NOW)
+        row = my_work.snooze_reminder(
+            session, user_id=me, reminder_id=reminder, now=NOW, minutes=10
+        )
+        assert row.remind_at == NOW + timedelta(minutes=10) and row.dismissed_at is None
+    with hub.sessions() as session:
+        assert my_work.due_reminders(session, user_id=me, now=NOW + timedelta(minutes=9)) == []
+        again = my_work.due_reminders(session, user_id=me, now=NOW + timedelta(minutes=10))
+        assert [r.id for r in again] == [reminder]
+
+
+def test_only_the_reminders_user_dismisses_or_puts_it_off(
+    client: TestClient, admin_headers: Headers, make_user: UserFactory, hub: Hub
+) -> None:
+    me, _ = make_user("me")
+    other, _ = make_user("other")
+    task = task_for(client, admin_headers, [me], "Зустріч", 5)
+    reminder = remind(client, admin_headers, task, me, NOW)
+    with hub.sessions() as session, session.begin():
+        with pytest.raises(NotFound):
+            my_work.dismiss_reminder(session, user_id=other, reminder_id=reminder, now=NOW)
+        with pytest.raises(NotFound):
+            my_work.snooze_reminder(
+                session, user_id=other, reminder_id=reminder, now=NOW, minutes=10
+            )
+        with pytest.raises(NotFound):
+            my_work.dismiss_reminder(session, user_id=me, reminder_id=reminder + 99, now=NOW)
+        for wrong in (0, my_work.LONGEST_SNOOZE + 1):
+            with pytest.raises(Invalid):
+                my_work.snooze_reminder(
+                    session, user_id=me, reminder_id=reminder, now=NOW, minutes=wrong
+                )
+    with hub.sessions() as session:
+        assert [r.id for r in my_work.due_reminders(session, user_id=me, now=NOW)] == [reminder]

@@ -14,6 +14,7 @@ STATIC = {
     "public.js": "text/javascript",
     "console.js": "text/javascript",
     "office.js": "text/javascript",
+    "office_home.js": "text/javascript",
     "office_clients.js": "text/javascript",
     "office_projects.js": "text/javascript",
     "office_projects.css": "text/css",

@@ -1,4 +1,5 @@
-"""The back-office's home: the sections this user may open, and their birthday reminder (CLI-4)."""
+"""The back-office's home: the user's own work (WEB-3), the sections this user may open, and
+their birthday reminder (CLI-4)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,11 @@ from sqlalchemy.orm import Session
 
 from hub.services.clients import contacts
 from hub.web.common import hub_of
-from hub.web.office import texts
+from hub.web.office import my_work, texts
 from hub.web.office.session import Staff, page
 
 router = APIRouter()
+router.include_router(my_work.router)
 
 texts.register(
     {
@@ -43,12 +45,12 @@ texts.register(
 
 @router.get("/office", response_model=None)
 def home(request: Request) -> Response:
-    """Every section the user's rights open, with a line on what it holds, and the contact
-    persons' birthdays soon when the user keeps that reminder on (CLI-4)."""
+    """The user's open tasks and due reminders ("My work"), every section the user's rights
+    open, and the contact persons' birthdays soon when the user keeps that reminder on (CLI-4)."""
     today = hub_of(request).today()
 
     def build(session: Session, staff: Staff) -> dict[str, Any]:
         reminder = contacts.birthday_reminder(session, user_id=staff.user_id, today=today)
-        return {"birthdays": reminder}
+        return {"birthdays": reminder, **my_work.home_values(session, staff, request)}
 
     return page(request, "office/home.html", build)

@@ -152,3 +152,40 @@ def test_only_the_reminders_user_dismisses_or_puts_it_off(
                 )
     with hub.sessions() as session:
         assert [r.id for r in my_work.due_reminders(session, user_id=me, now=NOW)] == [reminder]
+
+
+def test_the_api_gives_a_user_their_own_work_and_reminders(
+    client: TestClient, admin_headers: Headers, make_user: UserFactory
+) -> None:
+    me, mine = make_user("me")
+    _, others = make_user("other")
+    now = datetime.now(UTC)
+    late = make_task(
+        client,
+        admin_headers,
+        name="Прострочена",
+        starts_at=(now - timedelta(days=2)).isoformat(),
+        ends_at=(now - timedelta(days=1)).isoformat(),
+        executor_ids=[me],
+    )
+    reminder = remind(client, admin_headers, late["id"], me, now - timedelta(minutes=1))
+    tasks = client.get(f"{TASKS}/mine/open", headers=mine)
+    assert tasks.status_code == 200, tasks.text
+    assert [(t["id"], t["status"], t["overdue"]) for t in tasks.json()] == [
+        (late["id"], "assigned", True)
+    ]
+    assert client.get(f"{TASKS}/mine/open", headers=others).json() == []
+    due = client.get(f"{TASKS}/mine/reminders", headers=mine).json()
+    assert [(r["id"], r["task_name"]) for r in due] == [(reminder, "Прострочена")]
+    # Another user may not put my reminder away; a wrong wait is refused naming the field.
+    url = f"{TASKS}/mine/reminders/{reminder}"
+    assert client.post(f"{url}/dismiss", headers=others).status_code == 404
+    wrong = client.post(f"{url}/snooze", headers=mine, json={"minutes": 0})
+    assert wrong.status_code == 422
+    put_off = client.post(f"{url}/snooze", headers=mine, json={"minutes": 60})
+    assert put_off.status_code == 200, put_off.text
+    assert client.get(f"{TASKS}/mine/reminders", headers=mine).json() == []
+    dismissed = client.post(f"{url}/dismiss", headers=mine)
+    assert dismissed.status_code == 200 and dismissed.json()["dismissed_at"] is not None
+    listed = client.get(f"{TASKS}/{late['id']}/reminders", headers=admin_headers).json()
+    assert [r["dismissed_at"] is not None for r in listed] == [True]

@@ -258,7 +258,39 @@ class ReminderRead(Output):
     channel: str
     text: str | None
     sent_at: datetime | None
+    dismissed_at: datetime | None = None
     created_at: datetime
+
+
+class ReminderSnooze(Input):
+    """Remind again after a wait (WEB-3: "Remind again in 10 min / 1 h")."""
+
+    minutes: int = Field(
+        ge=1, le=24 * 60, title="Minutes", description="How long from now until it comes again."
+    )
+
+
+class DueReminderRead(Output):
+    """A reminder to the caller whose time has come, with its task (WEB-3)."""
+
+    id: int
+    task_id: int
+    task_number: str
+    task_name: str
+    remind_at: datetime
+    text: str | None
+
+
+class MyTaskRead(Output):
+    """An open task of the caller as an executor, with their own status (WEB-3, TSK-3)."""
+
+    id: int
+    number: str
+    name: str
+    ends_at: datetime
+    status: str
+    overdue: bool
+    color: str | None
 
 
 class TemplateCreate(Input):

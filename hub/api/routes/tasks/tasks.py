@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from hub.api.deps import CrmUser, HubDep, Principal, SessionDep, requires
 from hub.api.routes.tasks import documents as tasks_documents
 from hub.api.routes.tasks import more as tasks_more
+from hub.api.routes.tasks import my_work as tasks_my_work
 from hub.api.routes.tasks import registry as tasks_registry
 from hub.api.routes.tasks.replies import task_replies, task_reply
 from hub.api.schemas.common import PathId
@@ -37,6 +38,7 @@ router = APIRouter(prefix="/api/v1", tags=["tasks"])
 router.include_router(tasks_registry.router)
 router.include_router(tasks_more.router)
 router.include_router(tasks_documents.router)
+router.include_router(tasks_my_work.router)
 
 Creator = Annotated[Principal, Depends(requires(Action.CREATE, DocType.TASK))]
 Changer = Annotated[Principal, Depends(requires(Action.CHANGE, DocType.TASK))]

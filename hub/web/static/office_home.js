@@ -28,7 +28,10 @@
     });
     announce.textContent = words.join(". ");
     if (canNotify && Notification.permission === "granted") {
-      words.forEach(function (line) { new Notification(line); });
+      words.forEach(function (line) {
+        // Some browsers (Android's) allow notifications only from a service worker.
+        try { new Notification(line); } catch (error) { /* the page's announcement stays */ }
+      });
     }
   }
 

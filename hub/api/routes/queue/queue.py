@@ -51,7 +51,9 @@ TaskChanger = Annotated[Principal, Depends(requires(Action.CHANGE, DocType.TASK)
 
 def context(hub: Hub) -> QueueContext:
     """The moment and site of this request."""
-    return QueueContext(now=utcnow(), tz=hub.settings.tz, site=hub.settings.site)
+    return QueueContext(
+        now=utcnow(), tz=hub.settings.tz, site=hub.settings.site, office_url=hub.settings.office_url
+    )
 
 
 def _client(body: Any) -> queue_tickets.ClientDetails | None:

@@ -7,7 +7,6 @@ the view-model, which decides whether anything is sent.
 
 from __future__ import annotations
 
-from kivy.clock import Clock
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.button import Button
 from kivy.uix.gridlayout import GridLayout
@@ -15,7 +14,7 @@ from kivy.uix.widget import Widget
 
 from operator_panel.cards import ClientCardBox, Lines, OthersBox
 from operator_panel.qr import QrCode
-from operator_panel.view import ACTION_ROWS, PanelView, TicketView, minutes_since
+from operator_panel.view import ACTION_ROWS, PanelView, TicketView
 from operator_panel.view import Button as ButtonView
 from operator_panel.viewmodel import PanelModel
 from operator_panel.widgets import (
@@ -37,6 +36,7 @@ from operator_panel.widgets import (
     mix,
     text_on,
 )
+from operator_panel.work_row import WorkRow
 
 ACTION_COLOURS = {
     "start": PRIMARY,
@@ -179,31 +179,17 @@ class WorkScreen(BoxLayout):  # type: ignore[misc]  # Kivy has no type informati
         head.add_widget(self.task_qr)
         self.state = label(s(26), CALLING, bold=True, size_hint_y=None)
         self.reason = label(s(22), MUTED, size_hint_y=None, valign="top")
-        self.note = entry(s(26))
-        # The work recorded in the task on Done (Q-6): minutes since the call, 100 %; editable.
-        self.minutes = entry(s(26), input_filter="int", size_hint_x=None, width=s(86))
-        self.percent = entry(s(26), input_filter="int", size_hint_x=None, width=s(76))
-        self.minutes_label = label(s(18), MUTED, size_hint_x=None, width=s(104), halign="right")
-        self.percent_label = label(s(18), MUTED, size_hint_x=None, width=s(104), halign="right")
-        for widget in (self.minutes_label, self.percent_label):
-            widget.text_size = (widget.width, None)  # wraps in its fixed width
-        self.work_row = BoxLayout(size_hint_y=None, height=self.note.height, spacing=s(10))
-        for widget in (
-            self.note,
-            self.minutes_label,
-            self.minutes,
-            self.percent_label,
-            self.percent,
-        ):
-            self.work_row.add_widget(widget)
-        self._work_ticket = 0
-        self._prefilled = ""
+        # The note, minutes and percent that Done records in the task (Q-6).
+        self.work_row = WorkRow(model, s)
+        self.note = self.work_row.note
+        self.minutes, self.percent = self.work_row.minutes, self.work_row.percent
+        self.minutes_label = self.work_row.minutes_label
+        self.percent_label = self.work_row.percent_label
         # The address of the ticket's task card, as text under the reason and as a QR code
         # beside the details, to open it on the desk computer or a phone.
         self.task_link = label(s(20), MUTED, size_hint_y=None, valign="top")
         self._link_text = ""
         self._landscape = True
-        Clock.schedule_interval(lambda _dt: self._refresh_minutes(), 20)
         # Portrait: calling (came, again, no-show) above serving (transfer, done); landscape: one
         # row, which leaves the client's card room for its lists.
         self.actions_grid = BoxLayout(orientation="vertical", spacing=s(12), size_hint_y=None)
@@ -340,19 +326,8 @@ class WorkScreen(BoxLayout):  # type: ignore[misc]  # Kivy has no type informati
             sum(child.height for child in children) + s(14) * 2 + s(10) * len(children)
         )
 
-    def _show_work(self, ticket: TicketView | None) -> None:
-        """The task's link, and the work fields filled for each new visitor (then the
-        operator's): minutes since the call, kept current until edited, and 100 %."""
-        if ticket is None:
-            self.note.text = self.minutes.text = self.percent.text = self._prefilled = ""
-            self._work_ticket = 0
-        elif ticket.ticket_id != self._work_ticket:
-            self._work_ticket = ticket.ticket_id
-            self.note.text = ""
-            self.minutes.text = self._prefilled = str(ticket.minutes)
-            self.percent.text = "100"
-        elif self.minutes.text == self._prefilled:
-            self.minutes.text = self._prefilled = str(ticket.minutes)
+    def _show_link(self, ticket: TicketView | None) -> None:
+        """The address of the task's card: as text (see ``_fit_link``) and as a QR code."""
         url = ticket.task_url if ticket is not None else None
         self._link_text = (ticket.task_link if ticket is not None else None) or ""
         self._fit_link()
@@ -370,13 +345,6 @@ class WorkScreen(BoxLayout):  # type: ignore[misc]  # Kivy has no type informati
             self.card.add_widget(self.task_link, index=self.card.children.index(self.reason))
         elif not text and shown:
             self.card.remove_widget(self.task_link)
-
-    def _refresh_minutes(self) -> None:
-        """Time passes while serving: an untouched time-spent field follows it."""
-        held = self.model.assignment.ticket if self.model.assignment is not None else None
-        if held is None or held.id != self._work_ticket or self.minutes.text != self._prefilled:
-            return
-        self.minutes.text = self._prefilled = str(minutes_since(held.called_at, self.model.clock()))
 
     def press_action(self, key: str) -> None:
         """One of Visitor came, Recall, No-show, Transfer, Done."""
@@ -435,12 +403,8 @@ class WorkScreen(BoxLayout):  # type: ignore[misc]  # Kivy has no type informati
             self.state.color = OK_TEXT if ticket.serving else CALLING
             self.reason.text = ticket.reason or ""
         self.client_card.show(ticket.card if ticket is not None else None)
-        self.note.hint_text = self.model.text("work.note")
-        self.minutes_label.text = self.model.text("work.time_spent")
-        self.percent_label.text = self.model.text("work.percent_done")
-        for widget in (self.note, self.minutes, self.percent):
-            widget.disabled = ticket is None
-        self._show_work(ticket)
+        self.work_row.show(ticket)
+        self._show_link(ticket)
         for key, state in view.actions.items():
             self.actions[key].text = state.text
             self.actions[key].disabled = not state.enabled

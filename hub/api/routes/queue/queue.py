@@ -16,6 +16,7 @@ from hub.api.schemas.queue import (
     BookingCreate,
     ChangeRead,
     CheckIn,
+    DoneIn,
     FreeIn,
     FreeRead,
     IssueRead,
@@ -40,6 +41,7 @@ from hub.services.queue import printing
 from hub.services.queue import publish as queue_publish
 from hub.services.queue import tickets as queue_tickets
 from hub.services.queue.core import QueueContext
+from hub.services.queue.work import Work
 
 router = APIRouter(prefix="/api/v1/queue", tags=["queue"])
 
@@ -209,10 +211,15 @@ def no_show(
     "/tickets/{ticket_id:int}/done", summary="Finish the visit (Q-6)", response_model=ChangeRead
 )
 def done(
-    session: SessionDep, principal: TaskChanger, hub: HubDep, ticket_id: PathId, body: NoteIn
+    session: SessionDep, principal: TaskChanger, hub: HubDep, ticket_id: PathId, body: DoneIn
 ) -> ChangeRead:
     result = queue_operators.done(
-        session, context(hub), profile=principal.profile, ticket_id=ticket_id, note=body.note
+        session,
+        context(hub),
+        profile=principal.profile,
+        ticket_id=ticket_id,
+        note=body.note,
+        work=Work(minutes=body.time_spent_minutes, percent=body.percent_done),
     )
     return ChangeRead.model_validate(result)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
+import socket
 import tomllib
 from contextvars import ContextVar
 from pathlib import Path
@@ -141,6 +143,15 @@ class Settings(BaseSettings):
             "host settings are always in it); JSON list in the environment."
         ),
     )
+    public_url: str | None = Field(
+        None,
+        title="Back-office address",
+        description=(
+            "Base URL people open the back-office at, e.g. https://cherga.office.lan:8443 "
+            "(links on the operator panels use it); empty: https (or http) on the first "
+            "certificate name, the devices' broker host or this machine's name, and its port."
+        ),
+    )
     admin_password: SecretStr | None = Field(
         None,
         title="First administrator's password",
@@ -249,6 +260,16 @@ class Settings(BaseSettings):
             raise ValueError("at most 50 names")
         return [check_name(name) for name in value]
 
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        clean = value.strip().rstrip("/")
+        if not re.fullmatch(r"https?://[A-Za-z0-9.\-\[\]:]+(/[A-Za-z0-9._~/-]*)?", clean):
+            raise ValueError("must be an http:// or https:// address such as https://hub:8443")
+        return clean
+
     @field_validator(*CREDENTIALS, mode="before")
     @classmethod
     def _value_or_credential(cls, value: object, info: ValidationInfo) -> object:
@@ -287,6 +308,21 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'cherga.db').resolve()}"
+
+    @property
+    def office_url(self) -> str:
+        """The back-office's base URL for links shown on devices (no trailing slash)."""
+        if self.public_url:
+            return self.public_url
+        host = next(iter(self.tls_names), None) or self.mqtt_public_host
+        if not host:
+            host = self.host if self.host not in ("0.0.0.0", "::", "127.0.0.1", "::1") else None
+        host = host or socket.gethostname() or "localhost"
+        if ":" in host and not host.startswith("["):
+            host = f"[{host}]"  # an IPv6 address in a URL
+        scheme, port = ("https", self.https_port) if self.https else ("http", self.port)
+        default = 443 if self.https else 80
+        return f"{scheme}://{host}" + (f":{port}" if port != default else "")
 
     @property
     def tz(self) -> ZoneInfo:

@@ -13,7 +13,8 @@ from kivy.uix.gridlayout import GridLayout
 from kivy.uix.widget import Widget
 
 from operator_panel.cards import ClientCardBox, Lines, OthersBox
-from operator_panel.view import ACTION_ROWS, PanelView
+from operator_panel.qr import QrCode
+from operator_panel.view import ACTION_ROWS, PanelView, TicketView
 from operator_panel.view import Button as ButtonView
 from operator_panel.viewmodel import PanelModel
 from operator_panel.widgets import (
@@ -35,6 +36,7 @@ from operator_panel.widgets import (
     mix,
     text_on,
 )
+from operator_panel.work_row import WorkRow
 
 ACTION_COLOURS = {
     "start": PRIMARY,
@@ -171,11 +173,23 @@ class WorkScreen(BoxLayout):  # type: ignore[misc]  # Kivy has no type informati
         self.details = Lines(s, font=26, rows=7, size_hint_x=0.55)
         # A ticket number must never wrap: it shrinks to fit its box instead.
         self.number.bind(width=lambda *_a: self._fit_number(), text=lambda *_a: self._fit_number())
+        self.task_qr = QrCode(size_hint_x=None, width=0)
         head.add_widget(left)
         head.add_widget(self.details)
+        head.add_widget(self.task_qr)
         self.state = label(s(26), CALLING, bold=True, size_hint_y=None)
         self.reason = label(s(22), MUTED, size_hint_y=None, valign="top")
-        self.note = entry(s(26))
+        # The note, minutes and percent that Done records in the task (Q-6).
+        self.work_row = WorkRow(model, s)
+        self.note = self.work_row.note
+        self.minutes, self.percent = self.work_row.minutes, self.work_row.percent
+        self.minutes_label = self.work_row.minutes_label
+        self.percent_label = self.work_row.percent_label
+        # The address of the ticket's task card, as text under the reason and as a QR code
+        # beside the details, to open it on the desk computer or a phone.
+        self.task_link = label(s(20), MUTED, size_hint_y=None, valign="top")
+        self._link_text = ""
+        self._landscape = True
         # Portrait: calling (came, again, no-show) above serving (transfer, done); landscape: one
         # row, which leaves the client's card room for its lists.
         self.actions_grid = BoxLayout(orientation="vertical", spacing=s(12), size_hint_y=None)
@@ -194,7 +208,7 @@ class WorkScreen(BoxLayout):  # type: ignore[misc]  # Kivy has no type informati
             self.state,
             self.reason,
             self.client_card,
-            self.note,
+            self.work_row,
             self.actions_grid,
         ):
             self.card.add_widget(widget)
@@ -226,6 +240,8 @@ class WorkScreen(BoxLayout):  # type: ignore[misc]  # Kivy has no type informati
     def _arrange(self, size: list[float]) -> None:
         """Landscape: card left, statuses right. Portrait: card on top, statuses below."""
         landscape = size[0] >= size[1]
+        self._landscape = landscape
+        self._fit_link()
         if landscape:
             self.orientation = "horizontal"
             self.side.size_hint = (0.36, 1)
@@ -310,6 +326,26 @@ class WorkScreen(BoxLayout):  # type: ignore[misc]  # Kivy has no type informati
             sum(child.height for child in children) + s(14) * 2 + s(10) * len(children)
         )
 
+    def _show_link(self, ticket: TicketView | None) -> None:
+        """The address of the task's card: as text (see ``_fit_link``) and as a QR code."""
+        url = ticket.task_url if ticket is not None else None
+        self._link_text = (ticket.task_link if ticket is not None else None) or ""
+        self._fit_link()
+        self.task_qr.show(url)
+        self.task_qr.width = self.s(150) if url else 0
+
+    def _fit_link(self) -> None:
+        """The card's address as text beside the card's lists in landscape; in portrait the
+        lists need that line, and the QR code and the task's number stay."""
+        text = self._link_text if self._landscape else ""
+        self.task_link.text = text
+        # An empty line would still cost the card's spacing: it leaves the card instead.
+        shown = self.task_link.parent is not None
+        if text and not shown:
+            self.card.add_widget(self.task_link, index=self.card.children.index(self.reason))
+        elif not text and shown:
+            self.card.remove_widget(self.task_link)
+
     def press_action(self, key: str) -> None:
         """One of Visitor came, Recall, No-show, Transfer, Done."""
         if key == "start":
@@ -319,7 +355,7 @@ class WorkScreen(BoxLayout):  # type: ignore[misc]  # Kivy has no type informati
         elif key == "no_show":
             self.model.no_show(self.note.text)
         elif key == "done":
-            self.model.done(self.note.text)
+            self.model.done(self.note.text, self.minutes.text, self.percent.text)
         else:
             self.model.open_transfer()
 
@@ -367,10 +403,8 @@ class WorkScreen(BoxLayout):  # type: ignore[misc]  # Kivy has no type informati
             self.state.color = OK_TEXT if ticket.serving else CALLING
             self.reason.text = ticket.reason or ""
         self.client_card.show(ticket.card if ticket is not None else None)
-        self.note.hint_text = self.model.text("work.note")
-        self.note.disabled = ticket is None
-        if ticket is None:
-            self.note.text = ""
+        self.work_row.show(ticket)
+        self._show_link(ticket)
         for key, state in view.actions.items():
             self.actions[key].text = state.text
             self.actions[key].disabled = not state.enabled

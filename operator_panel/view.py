@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
+from hub.protocol.base import MAX_FINISH_MINUTES
 from hub.protocol.cards import ClientCard
 
 if TYPE_CHECKING:
@@ -79,6 +80,13 @@ class TicketView:
     details: list[str]
     reason: str | None
     card: CardView | None = None
+    task_link: str | None = None
+    """The address of the task's card in the back-office, as a line of text."""
+    task_url: str | None = None
+    """The address the QR code beside the details holds (the hub's, never guessed here)."""
+    minutes: int = 0
+    """The minutes since the call: the time-spent field's first value."""
+    ticket_id: int = 0
 
 
 @dataclass(frozen=True)
@@ -312,8 +320,10 @@ def _ticket(model: PanelModel) -> TicketView:
     lines.append(model.text("work.waited", time=duration(model, held.waited_s)))
     if held.recalls:
         lines.append(model.text("work.recalls", count=held.recalls))
-    if model.assignment.task_id is not None:
-        lines.append(model.text("work.task", id=model.assignment.task_id))
+    assignment = model.assignment
+    if assignment.task_id is not None:
+        number = assignment.task_number or f"#{assignment.task_id}"
+        lines.append(model.text("work.task", number=number))
     serving = held.state == SERVING
     state = held.state or CALLED
     if state in (CALLED, SERVING):
@@ -324,9 +334,33 @@ def _ticket(model: PanelModel) -> TicketView:
         state=state,
         serving=serving,
         details=lines,
-        reason=model.assignment.reason,
+        reason=assignment.reason,
         card=card,
+        task_link=model.text("work.task_card", url=assignment.task_url)
+        if assignment.task_url
+        else None,
+        task_url=assignment.task_url,
+        minutes=minutes_since(held.called_at, model.clock()),
+        ticket_id=held.id,
     )
+
+
+def minutes_since(called_at: datetime | None, now: datetime) -> int:
+    """Whole minutes from the call to ``now`` (0 before the call or without one), at most a day."""
+    if called_at is None:
+        return 0
+    return min(MAX_FINISH_MINUTES, max(0, int((now - called_at).total_seconds() // 60)))
+
+
+def whole_number(typed: str | None, most: int) -> int | Literal[False] | None:
+    """A typed whole number from 0 to ``most``; None when nothing was typed, False when wrong."""
+    clean = (typed or "").strip().removesuffix("%").strip()
+    if not clean:
+        return None
+    if not clean.isascii() or not clean.isdigit() or len(clean) > 6:
+        return False
+    value = int(clean)
+    return value if value <= most else False
 
 
 def _clock(at: datetime) -> str:

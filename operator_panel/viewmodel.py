@@ -13,10 +13,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from firmware_config.hublink import new_request_id
 from firmware_config.i18n import Catalogue
-from hub.protocol.base import Request
+from hub.protocol.base import MAX_FINISH_MINUTES, Request
 from hub.protocol.cards import PanelOperators
 from hub.protocol.devices import DisplayBoard
 from hub.protocol.messages import (
@@ -48,6 +49,7 @@ Sender = Callable[[Request, OnReply, OnFailure], None]
 # What the operator is told after an action on the visitor succeeded.
 _OUTCOMES = {
     "done": "done.finished",
+    "done_partly": "done.finished_partly",
     "no_show": "done.no_show",
     "transfer": "done.transferred",
     "recall": "done.recalled",
@@ -79,8 +81,11 @@ class PanelModel:
         lang: str = "uk",
         auto_next: bool = False,
         max_attempts: int = 3,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.texts = texts
+        self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
+        """Now (aware): the time spent since the call is counted with it."""
         self.lang = lang
         self.device_lang = lang
         self.window = window
@@ -236,12 +241,26 @@ class PanelModel:
             request = NoShow(request_id=new_request_id(), ticket_id=ticket[0], note=note or None)
             self._start(request, "no_show", ticket[1])
 
-    def done(self, note: str = "") -> None:
-        """The visitor is served: the task made from the queue event is finished (Q-6)."""
+    def done(self, note: str = "", minutes: str | None = None, percent: str | None = None) -> None:
+        """The visitor is served: the task gets the note, the minutes spent and the percent done
+        (Q-6); a field left empty is the hub's default (minutes since the call, 100 %)."""
         ticket = self._ticket()
-        if ticket is not None:
-            request = Finish(request_id=new_request_id(), ticket_id=ticket[0], note=note or None)
-            self._start(request, "done", ticket[1])
+        if ticket is None:
+            return
+        spent = views.whole_number(minutes, MAX_FINISH_MINUTES)
+        if spent is False:
+            return self._complain("work.bad_minutes", max=MAX_FINISH_MINUTES)
+        done = views.whole_number(percent, 100)
+        if done is False:
+            return self._complain("work.bad_percent")
+        request = Finish(
+            request_id=new_request_id(),
+            ticket_id=ticket[0],
+            note=note or None,
+            time_spent_minutes=spent,
+            percent_done=done,
+        )
+        self._start(request, "done" if done in (None, 100) else "done_partly", ticket[1])
 
     def open_transfer(self) -> None:
         """Show the transfer dialog for the visitor in hand."""
@@ -282,8 +301,8 @@ class PanelModel:
         held = self.assignment.ticket if self.assignment is not None else None
         return (held.id, held.number) if held is not None else None
 
-    def _complain(self, key: str) -> None:
-        self.notice = (self.text(key), True)
+    def _complain(self, key: str, **params: object) -> None:
+        self.notice = (self.text(key, **params), True)
         self.notify()
 
     def _start(self, request: Request, action: str, number: str | None = None) -> None:
@@ -350,7 +369,7 @@ class PanelModel:
         if pending.action == "transfer":
             self.transfer_open = False
         self.notify()
-        if pending.action == "done" and self.auto_next:
+        if pending.action in ("done", "done_partly") and self.auto_next:
             self.set_status(FREE)
 
     def _signed_out(self) -> None:

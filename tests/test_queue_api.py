@@ -68,11 +68,25 @@ def test_issue_free_recall_done_over_rest(
     assert reply.status_code == 200 and reply.json()["ticket"]["recalls"] == 1
     reply = client.post(f"{Q}/tickets/{ticket_id}/done", headers=hall, json={"note": "x"})
     assert reply.status_code == 403
-    reply = client.post(f"{Q}/tickets/{ticket_id}/done", headers=operator, json={"note": "Готово"})
+    reply = client.post(
+        f"{Q}/tickets/{ticket_id}/done", headers=operator, json={"percent_done": 150}
+    )
+    assert reply.status_code == 422  # and nothing changed: the ticket is still in hand
+    work = {"note": "Готово", "time_spent_minutes": 30, "percent_done": 40}
+    reply = client.post(f"{Q}/tickets/{ticket_id}/done", headers=operator, json=work)
     assert reply.status_code == 200, reply.text
     assert reply.json()["ticket"]["state"] == "done"
     task = client.get(f"/api/v1/tasks/{assignment['task_id']}", headers=admin_headers).json()
     assert "Готово" in task["content"]
+    # 40 %: the visitor is served, the task and the operator's part stay open (TSK-3).
+    assert (task["percent_done"], task["time_spent_minutes"], task["status"]) == (
+        40,
+        30,
+        "assigned",
+    )
+    assert [(e["user_id"], e["time_spent_minutes"], e["status"]) for e in task["executors"]] == [
+        (operator_id, 30, "assigned")
+    ]
 
     reply = client.put(
         f"{Q}/operators/me/status", headers=operator, json={"status": "no-such-status"}

@@ -62,6 +62,7 @@ from hub.services.queue import publish as queue_publish
 from hub.services.queue import tickets as queue_tickets
 from hub.services.queue.core import Assignment, IssueResult, QueueContext
 from hub.services.queue.tickets import ClientDetails
+from hub.services.queue.work import Work
 
 # A freshly logged-in operator is present but not yet taking visitors: Free starts that.
 LOGGED_IN_STATUS = "break"
@@ -197,7 +198,13 @@ def _operator_reply(
     if assignment is not None and ctx is not None:
         reason = queue_publish.reason_text(assignment.reason, ctx, user.lang)
     # The payload is the JSON the panel's topic gets (times as text): validated as JSON is.
-    payload = queue_publish.assignment_payload(session, row, reason=reason, now=ctx_now(ctx))
+    payload = queue_publish.assignment_payload(
+        session,
+        row,
+        reason=reason,
+        now=ctx_now(ctx),
+        office_url=ctx.office_url if ctx is not None else None,
+    )
     state = PanelAssignment.model_validate_json(json.dumps(payload, ensure_ascii=False))
     return PanelReply(
         request_id=request_id,
@@ -305,8 +312,9 @@ def handle_panel(
         return _operator_reply(session, rid, row, assignment=assignment, ctx=ctx)
     access.require(profile, Action.CHANGE, DocType.TASK)
     if isinstance(request, Finish):
+        work = Work(minutes=request.time_spent_minutes, percent=request.percent_done)
         queue_operators.done(
-            session, ctx, profile=profile, ticket_id=request.ticket_id, note=request.note
+            session, ctx, profile=profile, ticket_id=request.ticket_id, note=request.note, work=work
         )
     elif isinstance(request, NoShow):
         queue_operators.no_show(

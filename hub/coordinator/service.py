@@ -274,7 +274,12 @@ class Coordinator:
 
     def context(self) -> QueueContext:
         """Now, at this site."""
-        return QueueContext(now=self._clock(), tz=self.hub.settings.tz, site=self.site)
+        return QueueContext(
+            now=self._clock(),
+            tz=self.hub.settings.tz,
+            site=self.site,
+            office_url=self.hub.settings.office_url,
+        )
 
     # ---- paho callbacks (network thread: hand over, never block) ---------------------------
 

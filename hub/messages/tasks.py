@@ -24,6 +24,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The status 'Overdue' is set automatically when a task's end has passed; "
         "it cannot be set by hand.",
     ),
+    "task_minutes_invalid": (
+        "Витрачений час: ціле число хвилин від 0 до {max}.",
+        "Time spent: a whole number of minutes from 0 to {max}.",
+    ),
+    "task_percent_invalid": (
+        "Відсоток виконання: ціле число від 0 до 100.",
+        "Percent done: a whole number from 0 to 100.",
+    ),
     "task_executors_not_done": (
         "Задачу не можна завершити: {count} з {total} виконавців ще не виконали свою частину.",
         "The task cannot be completed: {count} of {total} executors have not finished yet.",

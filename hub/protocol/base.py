@@ -31,6 +31,12 @@ Version = Annotated[str, StringConstraints(min_length=1, max_length=32)]
 CallRef = Annotated[str, StringConstraints(min_length=1, max_length=128)]
 Remote = Annotated[str, StringConstraints(max_length=128)]
 Digits = Annotated[str, StringConstraints(pattern=r"^[0-9*#A-D]{1,32}$")]
+TaskNumber = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+Url = Annotated[str, StringConstraints(pattern=r"^https?://[^\s]{1,490}$")]
+MAX_FINISH_MINUTES = 24 * 60
+"""The most minutes one finish may record: a visit longer than a day is a typing error."""
+Minutes = Annotated[int, Field(ge=0, le=MAX_FINISH_MINUTES)]
+Percent = Annotated[int, Field(ge=0, le=100)]
 
 MAX_PAYLOAD = 256 * 1024
 """Largest payload ``decode`` accepts: a board of 50 calls and hundreds of services fits."""

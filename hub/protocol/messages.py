@@ -32,17 +32,21 @@ from hub.protocol.base import (
     ErrorInfo,
     Lang,
     Message,
+    Minutes,
     Name,
     Note,
     Part,
+    Percent,
     Phone,
     Pin,
     Remote,
     Reply,
     Request,
     Secret,
+    TaskNumber,
     Text,
     TicketNumber,
+    Url,
     Username,
     Version,
     Window,
@@ -234,11 +238,18 @@ class SetStatus(Request):
 
 
 class Finish(Request):
-    """Panel: the visitor has been served; finishes the task."""
+    """Panel: the visitor has been served; records the work in the ticket's task (Q-6).
+
+    ``time_spent_minutes`` (default: the minutes since the call) is added to the operator's
+    executor record and the task; ``percent_done`` (default 100) is the task's percent, and
+    only 100 marks the operator's part done (the task is Done when all its executors are).
+    """
 
     type: Literal["finish"] = "finish"
     ticket_id: PositiveInt
     note: Note | None = None
+    time_spent_minutes: Minutes | None = None
+    percent_done: Percent | None = None
 
 
 class NoShow(Request):
@@ -328,6 +339,7 @@ class AssignedTicket(Part):
     client: ClientInfo | None = None
     booked_at: AwareDatetime | None = None
     waited_s: NonNegativeInt = 0
+    called_at: AwareDatetime | None = None
     state: Code | None = None
     recalls: NonNegativeInt = 0
     service_name: Name | None = None
@@ -337,11 +349,14 @@ class AssignedTicket(Part):
 class PanelAssignment(Message):
     """Retained on ``panel/{d}/assignment``: what the operator serves now (ticket None: nothing).
 
-    ``reason`` says why this ticket was chosen (its effective time and service, Q-5).
+    ``reason`` says why this ticket was chosen (its effective time and service, Q-5);
+    ``task_number`` and ``task_url`` name the ticket's task and its card in the back-office.
     """
 
     ticket: AssignedTicket | None = None
     task_id: PositiveInt | None = None
+    task_number: TaskNumber | None = None
+    task_url: Url | None = None
     window: Window | None = None
     reason: Text | None = None
     status: Code | None = None

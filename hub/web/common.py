@@ -59,7 +59,9 @@ def context(request: Request) -> QueueContext:
     """
     hub = hub_of(request)
     clock = getattr(request.app.state, "clock", None) or utcnow
-    return QueueContext(now=clock(), tz=hub.settings.tz, site=hub.settings.site)
+    return QueueContext(
+        now=clock(), tz=hub.settings.tz, site=hub.settings.site, office_url=hub.settings.office_url
+    )
 
 
 def page_lang(request: Request) -> str:

@@ -69,6 +69,14 @@ class NoteIn(Input):
     note: Text | None = None
 
 
+class DoneIn(NoteIn):
+    """The visit's outcome: a note, the minutes spent (default: since serving started) and the
+    percent done (default 100; below it the task stays open)."""
+
+    time_spent_minutes: Annotated[int, Field(ge=0, le=24 * 60)] | None = None
+    percent_done: Annotated[int, Field(ge=0, le=100)] | None = None
+
+
 class TransferIn(Input):
     """Send a ticket to another service and/or operator."""
 

@@ -38,11 +38,13 @@ HISTORY = 20
 
 @dataclass(frozen=True)
 class QueueContext:
-    """When and where an operation happens: the clock, the site's time zone and its id."""
+    """When and where an operation happens: the clock, the site's time zone and its id, and
+    the back-office's base URL that links sent to devices start with (None: no links)."""
 
     now: datetime
     tz: tzinfo = UTC
     site: str = "main"
+    office_url: str | None = None
 
     def __post_init__(self) -> None:
         if self.now.tzinfo is None:

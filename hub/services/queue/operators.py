@@ -46,6 +46,7 @@ from hub.services.queue.core import (
     queue_service,
 )
 from hub.services.queue.presence import OFFLINE
+from hub.services.queue.work import Work, finish_task
 from hub.services.settings.parameters import get_user_parameters
 from hub.services.tasks import tasks
 
@@ -298,11 +299,15 @@ def done(
     profile: AccessProfile,
     ticket_id: int,
     note: str | None = None,
+    work: Work | None = None,
 ) -> TicketChange:
-    """The visit is over: the ticket is done and its task Done with the operator's note (Q-6)."""
+    """The visit is over: the ticket is done and its task gets the operator's note, time and
+    percent (Q-6); at 100 % (the default) the task is Done when all its executors are."""
     clean = _note(note)
+    work = work or Work()
+    work.check()
     ticket = _held(session, ctx, profile, ticket_id)
-    _close_task(session, ctx, ticket, profile, clean or "")
+    finish_task(session, ctx, ticket, profile, clean or "", work)
     ticket.state, ticket.finished_at = DONE, ctx.now
     ticket.started_at = ticket.started_at or ticket.called_at
     ticket.note = clean

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub.db.models import Project
+from hub.db.models import Project, Task
 from hub.db.models.queue import QueueOperator, QueueTicket
 from hub.i18n import translate
 from hub.protocol import topics
@@ -180,9 +180,10 @@ def assignment_payload(
     *,
     reason: str | None = None,
     now: datetime | None = None,
+    office_url: str | None = None,
 ) -> dict[str, Any]:
     """What the operator's panel shows: the ticket in hand (or null) with the client's card,
-    its task and the window."""
+    its task (number, and its card's address under ``office_url``) and the window."""
     ticket = session.get(QueueTicket, operator.ticket_id) if operator.ticket_id else None
     body: AssignedTicket | None = None
     if ticket is not None:
@@ -200,14 +201,19 @@ def assignment_payload(
             client=client,
             booked_at=_aware(ticket.booked_at) if ticket.booked_at else None,
             waited_s=max(0, int(waited)),
+            called_at=_aware(ticket.called_at) if ticket.called_at else None,
             state=ticket.state,
             recalls=ticket.recalls,
             service_name=_service_name(session, ticket.project_id),
             card=card_of(session, ticket, operator, now or datetime.now(UTC)),
         )
+    task_id = ticket.task_id if ticket is not None else None
+    task = session.get(Task, task_id) if task_id is not None else None
     message = PanelAssignment(
         ticket=body,
-        task_id=ticket.task_id if ticket is not None else None,
+        task_id=task_id,
+        task_number=task.number if task is not None and task.number else None,
+        task_url=task_url(office_url, task_id),
         window=operator.window,
         reason=reason,
         status=operator.status,
@@ -215,6 +221,13 @@ def assignment_payload(
     payload = _plain(message)
     payload.setdefault("ticket", None)  # "nothing in hand" is said, not left out
     return payload
+
+
+def task_url(office_url: str | None, task_id: int | None) -> str | None:
+    """The address of a task's card in the back-office (None without a base or a task)."""
+    if not office_url or task_id is None:
+        return None
+    return f"{office_url.rstrip('/')}/office/tasks/{task_id}"
 
 
 def publish_assignment(
@@ -226,7 +239,9 @@ def publish_assignment(
     if not operator.device_id:
         return
     topic = topics.panel_assignment(ctx.site, operator.device_id)
-    payload = assignment_payload(session, operator, reason=reason, now=ctx.now)
+    payload = assignment_payload(
+        session, operator, reason=reason, now=ctx.now, office_url=ctx.office_url
+    )
     outbox.enqueue(session, topic, payload, True)
 
 

@@ -31,6 +31,7 @@ from hub.services.tasks.tasks import (
     set_status,
     status_by_code,
     statuses,
+    update_task,
 )
 
 
@@ -155,6 +156,61 @@ def update_executor(
     ):
         set_status(session, profile=profile, task=task, status=status_by_code(session, DONE), tz=tz)
     return task
+
+
+MAX_WORK_MINUTES = 24 * 60
+"""The most minutes one report of work may add (a visit longer than a day is a typing error)."""
+
+
+def check_work(minutes: int, percent: int) -> None:
+    """422 naming the field unless 0 <= minutes <= MAX_WORK_MINUTES and 0 <= percent <= 100."""
+    if isinstance(minutes, bool) or not isinstance(minutes, int):
+        raise Invalid("task_minutes_invalid", field="time_spent_minutes", max=MAX_WORK_MINUTES)
+    if not 0 <= minutes <= MAX_WORK_MINUTES:
+        raise Invalid("task_minutes_invalid", field="time_spent_minutes", max=MAX_WORK_MINUTES)
+    if isinstance(percent, bool) or not isinstance(percent, int) or not 0 <= percent <= 100:
+        raise Invalid("task_percent_invalid", field="percent_done")
+
+
+def record_work(
+    session: Session,
+    *,
+    profile: AccessProfile,
+    task: Task,
+    user_id: int,
+    minutes: int,
+    percent: int,
+    tz: tzinfo,
+) -> Task:
+    """An executor reports work on a task (a panel's finish, Q-6): ``minutes`` are added to
+    their record and the task's time, ``percent`` becomes the task's percent done.
+
+    At 100 % the executor's part is done and the task becomes Done when every executor is
+    (TSK-3, the API's ``complete_task``); below 100 % the executor and the task stay open. A
+    task without that executor (taken off it meanwhile) only gets the time and the percent.
+    """
+    check_work(minutes, percent)
+    require_task(profile, Action.CHANGE, session, task)
+    changes: dict[str, object] = {}
+    if minutes:
+        changes["time_spent_minutes"] = task.time_spent_minutes + minutes
+    if percent != task.percent_done:
+        changes["percent_done"] = percent
+    if changes:
+        update_task(session, profile=profile, task_id=task.id, changes=changes, tz=tz)
+    row = next((each for each in task.executors if each.user_id == user_id), None)
+    if row is None:
+        return task
+    return update_executor(
+        session,
+        profile=profile,
+        task_id=task.id,
+        user_id=user_id,
+        time_spent_minutes=row.time_spent_minutes + minutes,
+        status=DONE if percent == 100 else None,
+        complete_task=percent == 100,
+        tz=tz,
+    )
 
 
 def assign_executors(

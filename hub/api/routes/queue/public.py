@@ -43,7 +43,9 @@ def _context(request: Request) -> QueueContext:
     # The app's clock if one is set (as the web pages do), so both agree on "now".
     hub: Hub = request.app.state.hub
     clock = getattr(request.app.state, "clock", None) or utcnow
-    return QueueContext(now=clock(), tz=hub.settings.tz, site=hub.settings.site)
+    return QueueContext(
+        now=clock(), tz=hub.settings.tz, site=hub.settings.site, office_url=hub.settings.office_url
+    )
 
 
 def _count(request: Request, kind: str, value: str, limit: booking.Limit) -> None:

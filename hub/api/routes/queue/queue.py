@@ -16,6 +16,7 @@ from hub.api.schemas.queue import (
     BookingCreate,
     ChangeRead,
     CheckIn,
+    DoneIn,
     FreeIn,
     FreeRead,
     IssueRead,
@@ -40,6 +41,7 @@ from hub.services.queue import printing
 from hub.services.queue import publish as queue_publish
 from hub.services.queue import tickets as queue_tickets
 from hub.services.queue.core import QueueContext
+from hub.services.queue.work import Work
 
 router = APIRouter(prefix="/api/v1/queue", tags=["queue"])
 
@@ -51,7 +53,9 @@ TaskChanger = Annotated[Principal, Depends(requires(Action.CHANGE, DocType.TASK)
 
 def context(hub: Hub) -> QueueContext:
     """The moment and site of this request."""
-    return QueueContext(now=utcnow(), tz=hub.settings.tz, site=hub.settings.site)
+    return QueueContext(
+        now=utcnow(), tz=hub.settings.tz, site=hub.settings.site, office_url=hub.settings.office_url
+    )
 
 
 def _client(body: Any) -> queue_tickets.ClientDetails | None:
@@ -207,10 +211,15 @@ def no_show(
     "/tickets/{ticket_id:int}/done", summary="Finish the visit (Q-6)", response_model=ChangeRead
 )
 def done(
-    session: SessionDep, principal: TaskChanger, hub: HubDep, ticket_id: PathId, body: NoteIn
+    session: SessionDep, principal: TaskChanger, hub: HubDep, ticket_id: PathId, body: DoneIn
 ) -> ChangeRead:
     result = queue_operators.done(
-        session, context(hub), profile=principal.profile, ticket_id=ticket_id, note=body.note
+        session,
+        context(hub),
+        profile=principal.profile,
+        ticket_id=ticket_id,
+        note=body.note,
+        work=Work(minutes=body.time_spent_minutes, percent=body.percent_done),
     )
     return ChangeRead.model_validate(result)
 

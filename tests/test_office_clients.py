@@ -98,7 +98,6 @@ def web_login(client: TestClient, username: str, password: str) -> str:
 # --- in the browser -----------------------------------------------------------------------------
 
 
-@SQLITE_ONLY
 def test_create_find_open_by_keyboard_and_edit(hub: Hub) -> None:
     with serve(create_app(hub)) as base, browser(DESKTOP) as driver:
         log_in(driver, base, "admin", ADMIN_PASSWORD, "en")
@@ -194,7 +193,6 @@ def _import_file(folder: Path) -> Path:
     return path
 
 
-@SQLITE_ONLY
 def test_import_reports_the_rejected_row_keeps_the_good_ones_and_downloads(
     hub: Hub, tmp_path: Path
 ) -> None:

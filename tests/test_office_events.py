@@ -25,10 +25,8 @@ TABLET = (1024, 768)
 SIZES = {"desktop": DESKTOP, "tablet": TABLET}
 
 
-@pytest.fixture
-def backend() -> str:
-    """The pages are the same on either database; the browser tests run on SQLite."""
-    return "sqlite"
+# The pages are the same on either database: the main paths run on both, the rest on SQLite.
+sqlite_only = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 
 
 @pytest.fixture
@@ -179,6 +177,7 @@ def test_create_with_the_picker_find_by_keyboard_and_make_a_task(
         assert count(hub, Task, Task.event_id == event_id) == 2
 
 
+@sqlite_only
 def test_bad_input_is_explained_and_nothing_is_saved(
     hub: Hub, client: TestClient, admin_headers: dict[str, str], base: str
 ) -> None:
@@ -209,6 +208,7 @@ def test_bad_input_is_explained_and_nothing_is_saved(
         assert count(hub, Event) == 0
 
 
+@sqlite_only
 def test_two_people_editing_one_event_the_second_save_is_refused(
     hub: Hub, client: TestClient, admin_headers: dict[str, str], base: str
 ) -> None:
@@ -267,6 +267,7 @@ def test_archive_chosen_restore_and_delete_from_the_archive(
         assert count(hub, Event, Event.archived_at.is_(None)) == 0
 
 
+@sqlite_only
 def test_a_missed_call_becomes_a_callback_task_from_the_missed_view(
     hub: Hub, client: TestClient, admin_headers: dict[str, str], base: str
 ) -> None:
@@ -282,6 +283,7 @@ def test_a_missed_call_becomes_a_callback_task_from_the_missed_view(
     assert count(hub, Task, Task.event_id == missed["id"]) == 1
 
 
+@sqlite_only
 def test_what_a_user_may_not_do_is_not_offered_and_a_forged_post_is_refused(
     hub: Hub,
     client: TestClient,
@@ -344,6 +346,7 @@ PAGES = {
 }
 
 
+@sqlite_only
 def test_main_pages_are_accessible_in_both_languages_and_photographed(
     hub: Hub, client: TestClient, admin_headers: dict[str, str], base: str
 ) -> None:

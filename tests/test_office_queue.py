@@ -135,7 +135,6 @@ def projects_count(hub: Hub) -> int:
         return int(session.scalar(select(func.count(Project.id))) or 0)
 
 
-@sqlite_only
 def test_an_office_is_set_up_in_the_browser_and_serves_a_visitor(
     empty_site: Site, tmp_path: Path
 ) -> None:

@@ -9,11 +9,10 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, ValidationError
 
-from hub.errors import AccessDenied, DomainError, Invalid, NotFound
+from hub.errors import DomainError, Invalid
 from hub.services.access.rights import AccessProfile, Action, DocType
-from hub.web.common import error_text, page_lang, text
+from hub.web.common import error_text, page_lang
 from hub.web.office import (
     clients_texts,  # noqa: F401 (registers the section's words)
     forms,
@@ -86,30 +85,6 @@ def blank_none(values: dict[str, str], names: tuple[str, ...]) -> dict[str, Any]
     return out
 
 
-def check(
-    lang: str,
-    model: type[BaseModel],
-    data: dict[str, Any],
-    shown: dict[str, Any],
-    extra: dict[str, str] | None = None,
-) -> tuple[BaseModel | None, FormState | None]:
-    """Validate ``data`` with the API's own schema; every wrong field at once, never a half."""
-    errors: dict[str, str] = dict(extra or {})
-    parsed: BaseModel | None = None
-    try:
-        parsed = model.model_validate(data)
-    except ValidationError as exc:
-        for name, message in forms.invalid(lang, exc, shown).errors.items():
-            # A form sends an empty field as nothing: the schema's "not text" means "required".
-            empty = name in data and data[name] is None
-            errors.setdefault(name, text(lang, "field_required") if empty else message)
-    if errors:
-        order = {name: index for index, name in enumerate(shown)}
-        ranked = sorted(errors.items(), key=lambda item: order.get(item[0], len(order)))
-        return None, FormState(values=shown, errors=dict(ranked))
-    return parsed, None
-
-
 def domain_check(lang: str, errors: dict[str, str], call: Any, *args: Any) -> Any:
     """Run a domain check (e.g. the tax number's check digit) so its message joins the others."""
     try:
@@ -137,28 +112,6 @@ def refusal(request: Request, error: DomainError, back: str = BASE) -> Response:
     return session.refused(request, message, error.status, REFUSED, back)
 
 
-class FormRefused(Invalid):
-    """A form's fields failed validation: the form again with every message (nothing saved)."""
-
-    def __init__(self, state: FormState) -> None:
-        super().__init__("validation_error", details="")
-        self.state = state
-
-
-def validated(
-    lang: str,
-    model: type[BaseModel],
-    data: dict[str, Any],
-    shown: dict[str, Any],
-    extra: dict[str, str] | None = None,
-) -> Any:
-    """``data`` validated by the API's own schema, or FormRefused with every wrong field."""
-    parsed, state = check(lang, model, data, shown, extra)
-    if state is not None:
-        raise FormRefused(state)
-    return parsed
-
-
 def form_failed(
     request: Request,
     template: str,
@@ -168,12 +121,9 @@ def form_failed(
 ) -> Callable[[str, DomainError], Response]:
     """What ``session.act`` answers when a form's change is refused: the form again with the
     messages (a missing right or record is a refusal page: no form was offered for it)."""
-    lang = page_lang(request)
-
-    def failed(_message: str, error: DomainError) -> Response:
-        if isinstance(error, AccessDenied | NotFound):
-            return refusal(request, error, back)
-        state = error.state if isinstance(error, FormRefused) else forms.refused(lang, error, shown)
-        return show(request, template, build_for(state), status=error.status)
-
-    return failed
+    return forms.form_failure(
+        page_lang(request),
+        shown,
+        lambda state, status: show(request, template, build_for(state), status=status),
+        lambda error: refusal(request, error, back),
+    )

@@ -28,16 +28,14 @@ from hub.web.office import session
 from hub.web.office.clients_common import (
     BASE,
     FormDep,
-    FormRefused,
     blank_none,
     domain_check,
     form_failed,
     refusal,
     rights,
     show,
-    validated,
 )
-from hub.web.office.forms import FormState
+from hub.web.office.forms import FormRefused, FormState, validated
 from hub.web.office.session import Build, Staff, with_query
 
 router = APIRouter()

@@ -28,9 +28,8 @@ from hub.web.office.clients_common import (
     form_failed,
     rights,
     show,
-    validated,
 )
-from hub.web.office.forms import FormState
+from hub.web.office.forms import FormState, validated
 from hub.web.office.session import Build, Staff, with_query
 
 router = APIRouter()

@@ -343,26 +343,16 @@ def _submit(
     def change(session: Session, staff: Staff) -> str:
         values, state = read_form(request, session, staff.profile, raw)
         if values is None:
-            raise _FormRefused(state)
+            raise forms.FormRefused(state)
         return store(session, staff, values)
 
     def failed(_message: str, error: DomainError) -> Response:
-        if isinstance(error, _FormRefused):
+        if isinstance(error, forms.FormRefused):
             return _form_page(request, error.state, event_id, status=422)
         refused = forms.refused(lang, _field_of(error), raw)
         return _form_page(request, refused, event_id, error.status)
 
     return act(request, csrf, change, failed=failed)
-
-
-class _FormRefused(DomainError):
-    """A form whose fields are wrong: shown again, and the transaction rolled back."""
-
-    status = 422
-
-    def __init__(self, state: FormState) -> None:
-        super().__init__("validation_error", details="")
-        self.state = state
 
 
 def _field_of(error: DomainError) -> DomainError:

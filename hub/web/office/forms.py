@@ -9,12 +9,14 @@ validation the API gives. A card's form carries the record's fingerprint
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import ValidationError
+from fastapi.responses import Response
+from pydantic import BaseModel, ValidationError
 
-from hub.errors import DomainError
+from hub.errors import AccessDenied, DomainError, Invalid, NotFound
 from hub.web.common import error_text, text
 
 
@@ -66,3 +68,66 @@ def _message(lang: str, item: Any) -> str:
     if kind in ("date_from_datetime_parsing", "date_parsing", "date_type"):
         return text(lang, "field_date")
     return text(lang, "field_invalid")
+
+
+class FormRefused(Invalid):
+    """A form's fields failed validation: the form again with every message (nothing saved)."""
+
+    def __init__(self, state: FormState) -> None:
+        super().__init__("validation_error", details="")
+        self.state = state
+
+
+def schema_errors(
+    lang: str, model: type[BaseModel], data: dict[str, Any]
+) -> tuple[Any, dict[str, str]]:
+    """``data`` parsed by the API's own schema, and the message of every field it refuses."""
+    try:
+        return model.model_validate(data), {}
+    except ValidationError as exc:
+        errors: dict[str, str] = {}
+        for name, message in invalid(lang, exc, {}).errors.items():
+            # A form sends an empty field as nothing: the schema's "not text" means "required".
+            empty = name in data and data[name] is None
+            errors.setdefault(name, text(lang, "field_required") if empty else message)
+        return None, errors
+
+
+def refuse_form(shown: dict[str, Any], errors: dict[str, str]) -> None:
+    """FormRefused with ``errors`` in the form's order, when there are any."""
+    if errors:
+        order = {name: index for index, name in enumerate(shown)}
+        ranked = sorted(errors.items(), key=lambda item: order.get(item[0], len(order)))
+        raise FormRefused(FormState(values=shown, errors=dict(ranked)))
+
+
+def validated(
+    lang: str,
+    model: type[BaseModel],
+    data: dict[str, Any],
+    shown: dict[str, Any],
+    extra: dict[str, str] | None = None,
+) -> Any:
+    """``data`` validated by the API's own schema, or FormRefused with every wrong field (the
+    schema's and ``extra``'s, which are the page's own checks) in the form's order."""
+    parsed, errors = schema_errors(lang, model, data)
+    refuse_form(shown, {**errors, **(extra or {})})
+    return parsed
+
+
+def form_failure(
+    lang: str,
+    shown: dict[str, Any],
+    form: Callable[[FormState, int], Response],
+    refusal: Callable[[DomainError], Response],
+) -> Callable[[str, DomainError], Response]:
+    """What ``session.act`` answers when a form's change is refused: ``form`` again with the
+    messages, or ``refusal``'s page for a missing right or record (no form was offered for it)."""
+
+    def failed(_message: str, error: DomainError) -> Response:
+        if isinstance(error, AccessDenied | NotFound):
+            return refusal(error)
+        state = error.state if isinstance(error, FormRefused) else refused(lang, error, shown)
+        return form(state, error.status)
+
+    return failed

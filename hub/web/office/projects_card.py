@@ -19,7 +19,7 @@ from hub.services.projects import desk, projects
 from hub.services.projects.projects import CARD_FIELDS
 from hub.web.common import error_text, page_lang
 from hub.web.office import session
-from hub.web.office.forms import FormState
+from hub.web.office.forms import FormState, refuse_form, schema_errors
 from hub.web.office.projects_common import (
     BASE,
     Can,
@@ -27,8 +27,6 @@ from hub.web.office.projects_common import (
     done_message,
     form_failed,
     ref,
-    refuse_form,
-    schema_errors,
     show,
     stripped,
 )

@@ -8,9 +8,8 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, ValidationError
 
-from hub.errors import AccessDenied, DomainError, Invalid, NotFound
+from hub.errors import DomainError
 from hub.services.access.rights import AccessProfile, Action, DocType
 from hub.web.common import error_text, page_lang, text
 from hub.web.office import (
@@ -99,50 +98,6 @@ def ref(form: dict[str, str], name: str) -> int | str | None:
     return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 11 else raw
 
 
-class FormRefused(Invalid):
-    """A form's fields failed validation: the form again with every message (nothing saved)."""
-
-    def __init__(self, state: FormState) -> None:
-        super().__init__("validation_error", details="")
-        self.state = state
-
-
-def schema_errors(
-    lang: str, model: type[BaseModel], data: dict[str, Any]
-) -> tuple[Any, dict[str, str]]:
-    """``data`` parsed by the API's own schema, and the message of every field it refuses."""
-    try:
-        return model.model_validate(data), {}
-    except ValidationError as exc:
-        errors: dict[str, str] = {}
-        for name, message in forms.invalid(lang, exc, {}).errors.items():
-            # A form sends an empty field as nothing: the schema's "not text" means "required".
-            empty = name in data and data[name] is None
-            errors.setdefault(name, text(lang, "field_required") if empty else message)
-        return None, errors
-
-
-def refuse_form(shown: dict[str, Any], errors: dict[str, str]) -> None:
-    """FormRefused with ``errors`` in the form's order, when there are any."""
-    if errors:
-        order = {name: index for index, name in enumerate(shown)}
-        ranked = sorted(errors.items(), key=lambda item: order.get(item[0], len(order)))
-        raise FormRefused(FormState(values=shown, errors=dict(ranked)))
-
-
-def validated(
-    lang: str,
-    model: type[BaseModel],
-    data: dict[str, Any],
-    shown: dict[str, Any],
-    extra: dict[str, str] | None = None,
-) -> Any:
-    """``data`` validated by the API's own schema, or FormRefused with every wrong field."""
-    parsed, errors = schema_errors(lang, model, data)
-    refuse_form(shown, {**errors, **(extra or {})})
-    return parsed
-
-
 def show(
     request: Request, template: str, build: Build, *, status: int = 200, **extra: Any
 ) -> Response:
@@ -174,12 +129,9 @@ def form_failed(
 ) -> Callable[[str, DomainError], Response]:
     """What ``session.act`` answers when a form's change is refused: the form again with the
     messages (a missing right or record is a refusal page: no form was offered for it)."""
-    lang = page_lang(request)
-
-    def failed(_message: str, error: DomainError) -> Response:
-        if isinstance(error, AccessDenied | NotFound):
-            return refusal(request, error, back)
-        state = error.state if isinstance(error, FormRefused) else forms.refused(lang, error, shown)
-        return show(request, template, build_for(state), status=error.status)
-
-    return failed
+    return forms.form_failure(
+        page_lang(request),
+        shown,
+        lambda state, status: show(request, template, build_for(state), status=status),
+        lambda error: refusal(request, error, back),
+    )

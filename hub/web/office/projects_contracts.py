@@ -18,7 +18,7 @@ from hub.services.projects import contracts, desk, projects
 from hub.services.projects.contracts import CONTRACT_FIELDS
 from hub.web.common import page_lang
 from hub.web.office import session
-from hub.web.office.forms import FormState
+from hub.web.office.forms import FormState, validated
 from hub.web.office.projects_card import head
 from hub.web.office.projects_common import (
     BASE,
@@ -28,7 +28,6 @@ from hub.web.office.projects_common import (
     refusing,
     show,
     stripped,
-    validated,
 )
 from hub.web.office.session import Build, Staff, with_query
 

@@ -19,7 +19,7 @@ from hub.errors import DomainError
 from hub.services.projects import desk, discussion
 from hub.web.common import hub_of, page_lang, render
 from hub.web.office import session
-from hub.web.office.forms import FormState
+from hub.web.office.forms import FormState, validated
 from hub.web.office.projects_card import head
 from hub.web.office.projects_common import (
     BASE,
@@ -27,7 +27,6 @@ from hub.web.office.projects_common import (
     form_failed,
     refusing,
     show,
-    validated,
 )
 from hub.web.office.session import Build, Staff, current_staff, with_query
 

@@ -24,12 +24,11 @@ from hub.services.access.rights import Action, DocType, require_in_journal
 from hub.services.projects import attachments, desk, projects
 from hub.web.common import hub_of, page_lang, text
 from hub.web.office import session
-from hub.web.office.forms import FormState
+from hub.web.office.forms import FormRefused, FormState
 from hub.web.office.projects_card import head
 from hub.web.office.projects_common import (
     BASE,
     FormDep,
-    FormRefused,
     form_failed,
     refusal,
     refusing,

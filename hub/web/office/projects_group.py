@@ -15,7 +15,7 @@ from hub.services.access.rights import Action, DocType, require_in_journal
 from hub.services.projects import desk, projects
 from hub.web.common import page_lang, text
 from hub.web.office import session
-from hub.web.office.forms import FormState
+from hub.web.office.forms import FormState, validated
 from hub.web.office.projects_card import head
 from hub.web.office.projects_common import (
     BASE,
@@ -24,7 +24,6 @@ from hub.web.office.projects_common import (
     form_failed,
     refusing,
     show,
-    validated,
 )
 from hub.web.office.session import Build, Staff, with_query
 

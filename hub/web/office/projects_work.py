@@ -24,7 +24,7 @@ from hub.services.tasks import tasks as task_service
 from hub.services.tasks.registry import TaskFilter, list_tasks
 from hub.web.common import context, hub_of, page_lang, text
 from hub.web.office import gantt, session
-from hub.web.office.forms import FormState
+from hub.web.office.forms import FormState, validated
 from hub.web.office.projects_card import head
 from hub.web.office.projects_common import (
     BASE,
@@ -33,7 +33,6 @@ from hub.web.office.projects_common import (
     ref,
     show,
     stripped,
-    validated,
 )
 from hub.web.office.session import Build, Staff, with_query
 

@@ -22,12 +22,11 @@ from hub.errors import DomainError
 from hub.services.tasks import card_edit
 from hub.web.common import hub_of, page_lang, render
 from hub.web.office import task_card_files, task_card_more, task_card_parts, task_print
-from hub.web.office.forms import FormState
+from hub.web.office.forms import FormRefused, FormState
 from hub.web.office.session import Staff, act, current_staff, page_or_refusal
 from hub.web.office.task_card_view import (
     NEW,
     REFUSED,
-    FormRefused,
     card_page,
     card_url,
     done_message,

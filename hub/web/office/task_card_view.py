@@ -250,13 +250,3 @@ def new_values(
         "users": card_edit.user_choices(session),
         "templates": card_edit.template_choices(session),
     }
-
-
-class FormRefused(DomainError):
-    """A form whose fields are wrong: shown again, and the transaction rolled back."""
-
-    status = 422
-
-    def __init__(self, state: FormState) -> None:
-        super().__init__("validation_error", details="")
-        self.state = state

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
+from urllib.parse import quote, urlsplit
 
 import pytest
 import uvicorn
@@ -22,6 +23,7 @@ from fastapi import FastAPI
 from selenium import webdriver
 from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -154,3 +156,24 @@ def screenshot(driver: WebDriver, name: str, *, full: bool = False) -> Path:
         if full:
             _viewport(driver, (width, height))
     return path
+
+
+def office_log_in(
+    driver: WebDriver, base: str, then: str, user: str, password: str, lang: str = "uk"
+) -> None:
+    """Log in at the back-office's login page and wait to land on ``then`` (a path)."""
+    driver.get(f"{base}/console/login?lang={lang}&next={quote(then, safe='')}")
+    driver.find_element(By.ID, "username").send_keys(user)
+    driver.find_element(By.ID, "password").send_keys(password)
+    driver.find_element(By.ID, "login").click()
+    path = then.split("?")[0]
+    wait_for(driver, lambda d: urlsplit(d.current_url).path == path, f"the page {then}")
+
+
+def office_shot(driver: WebDriver, page: str, lang: str, size: str) -> Path:
+    """office-PAGE-LANG-SIZE.png of the whole page in the screenshots folder."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    saved = screenshot(driver, f"{page}-{lang}-{size}", full=True)
+    target = SCREENSHOTS / f"office-{page}-{lang}-{size}.png"
+    saved.replace(target)
+    return target

@@ -39,20 +39,10 @@ pytestmark = pytest.mark.timeout(300)
 
 def log_in(driver: WebDriver, base: str, username: str, password: str, lang: str = "uk") -> None:
     """The back-office's login, coming back to the clients' registry."""
-    driver.get(f"{base}/console/login?lang={lang}&next=%2Foffice%2Fclients")
-    driver.find_element(By.ID, "username").send_keys(username)
-    driver.find_element(By.ID, "password").send_keys(password)
-    driver.find_element(By.ID, "login").click()
-    wait_for(driver, lambda d: d.current_url.endswith("/office/clients"), "the registry")
+    browsers.office_log_in(driver, base, "/office/clients", username, password, lang)
 
 
-def shot(driver: WebDriver, page: str, lang: str, size: str) -> Path:
-    """office-PAGE-LANG-SIZE.png of the whole page in the screenshots folder."""
-    browsers.SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    saved = browsers.screenshot(driver, f"{page}-{lang}-{size}", full=True)
-    target = browsers.SCREENSHOTS / f"office-{page}-{lang}-{size}.png"
-    saved.replace(target)
-    return target
+shot = browsers.office_shot
 
 
 def clients_named(hub: Hub, name: str) -> list[Client]:

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from hub.api.app import create_app
 from hub.bootstrap import Hub
 from hub.db.models import Event, Task
+from tests import browser as browsers
 from tests.accessibility import assert_accessible
 from tests.browser import DESKTOP, SCREENSHOTS, browser, serve, text_of, wait_for
 from tests.conftest import ADMIN_PASSWORD, UserFactory
@@ -46,11 +47,7 @@ def log_in(
     then: str = "/office/events",
 ) -> None:
     """Log in at the back-office's login and land on ``then``."""
-    driver.get(f"{base}/console/login?lang={lang}&next={then}")
-    driver.find_element(By.ID, "username").send_keys(user)
-    driver.find_element(By.ID, "password").send_keys(password)
-    driver.find_element(By.ID, "login").click()
-    wait_for(driver, lambda d: d.current_url.startswith(f"{base}{then}"), f"the page {then}")
+    browsers.office_log_in(driver, base, then, user, password, lang)
 
 
 def api(client: TestClient, headers: dict[str, str], method: str, url: str, **body: Any) -> Any:

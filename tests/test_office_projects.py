@@ -62,20 +62,10 @@ def log_in(
     then: str = "/office/projects",
 ) -> None:
     """The back-office's login, landing on ``then``."""
-    driver.get(f"{base}/console/login?lang={lang}&next={then}")
-    driver.find_element(By.ID, "username").send_keys(username)
-    driver.find_element(By.ID, "password").send_keys(password)
-    driver.find_element(By.ID, "login").click()
-    wait_for(driver, lambda d: d.current_url.startswith(f"{base}{then}"), f"the page {then}")
+    browsers.office_log_in(driver, base, then, username, password, lang)
 
 
-def shot(driver: WebDriver, page: str, lang: str, size: str) -> Path:
-    """office-PAGE-LANG-SIZE.png of the whole page in the screenshots folder."""
-    browsers.SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    saved = browsers.screenshot(driver, f"{page}-{lang}-{size}", full=True)
-    target = browsers.SCREENSHOTS / f"office-{page}-{lang}-{size}.png"
-    saved.replace(target)
-    return target
+shot = browsers.office_shot
 
 
 def api(client: TestClient, headers: Headers, method: str, url: str, **body: Any) -> Any:

@@ -143,12 +143,7 @@ def log_in(
     password: str = ADMIN_PASSWORD,
 ) -> None:
     """The back-office's login, coming back to ``then``."""
-    driver.get(f"{base}/console/login?lang={lang}&next={then}")
-    driver.find_element(By.ID, "username").send_keys(user)
-    driver.find_element(By.ID, "password").send_keys(password)
-    driver.find_element(By.ID, "login").click()
-    path = then.split("?")[0]
-    wait_for(driver, lambda d: path in d.current_url, f"the page {then}")
+    browsers.office_log_in(driver, base, then, user, password, lang)
 
 
 def flash(driver: WebDriver) -> str:
@@ -175,13 +170,7 @@ def set_value(driver: WebDriver, element_id: str, value: str) -> None:
     )
 
 
-def shot(driver: WebDriver, page: str, lang: str, size: str) -> Path:
-    """office-PAGE-LANG-SIZE.png of the whole page in the screenshots folder."""
-    browsers.SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    saved = browsers.screenshot(driver, f"{page}-{lang}-{size}", full=True)
-    target = browsers.SCREENSHOTS / f"office-{page}-{lang}-{size}.png"
-    saved.replace(target)
-    return target
+shot = browsers.office_shot
 
 
 def pdf_picture(content: bytes, name: str) -> Path:

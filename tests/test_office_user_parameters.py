@@ -36,11 +36,7 @@ def params_of(hub: Hub, user_id: int) -> UserParameters:
 
 
 def log_in(driver: WebDriver, base: str, username: str, password: str, lang: str) -> None:
-    driver.get(f"{base}/console/login?lang={lang}&next=%2Foffice%2Fsettings")
-    driver.find_element(By.ID, "username").send_keys(username)
-    driver.find_element(By.ID, "password").send_keys(password)
-    driver.find_element(By.ID, "login").click()
-    wait_for(driver, lambda d: d.current_url.endswith("/office/settings"), "the settings")
+    browsers.office_log_in(driver, base, "/office/settings", username, password, lang)
 
 
 def web_login(web: TestClient, username: str, password: str) -> str:

@@ -422,6 +422,9 @@ def test_every_changing_route_is_guarded(
         ("DELETE", "/api/v1/messages/{message_id}"),
         # Dialling rings one's own phone (PH-6); another's needs admin (tested in test_calls_api).
         ("POST", "/api/v1/calls/dial"),
+        # One's own reminders (TSK-7); another's answers 404 (tested in test_my_work).
+        ("POST", "/api/v1/tasks/mine/reminders/{reminder_id}/dismiss"),
+        ("POST", "/api/v1/tasks/mine/reminders/{reminder_id}/snooze"),
     }
     before = users_snapshot(client, admin_headers)
     checked = 0

@@ -177,3 +177,14 @@ def office_shot(driver: WebDriver, page: str, lang: str, size: str) -> Path:
     target = SCREENSHOTS / f"office-{page}-{lang}-{size}.png"
     saved.replace(target)
     return target
+
+
+def office_flash(driver: WebDriver, expected: str = "") -> str:
+    """A back-office page's outcome line once it says ``expected`` (the line of the action
+    before may still be on the page while the next one loads)."""
+
+    def says(d: WebDriver) -> str:
+        line = text_of(d, ".flash")
+        return line if line and expected in line else ""
+
+    return wait_for(driver, says, f"the outcome line saying {expected!r}")

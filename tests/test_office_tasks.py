@@ -146,15 +146,7 @@ def colour_of(driver: WebDriver, css: str) -> str:
     )
 
 
-def flash(driver: WebDriver, expected: str) -> str:
-    """The outcome line of the page, once it says ``expected`` (an earlier page's may still be
-    shown while the next one loads)."""
-
-    def says(d: WebDriver) -> str:
-        line = text_of(d, ".flash")
-        return line if expected in line else ""
-
-    return wait_for(driver, says, expected)
+flash = browsers.office_flash
 
 
 def summary(driver: WebDriver) -> str:

@@ -4,7 +4,7 @@ journal too) and every rule, as for the API."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -19,8 +19,8 @@ from hub.services.clients import clients, contacts
 from hub.services.events import events as event_service
 from hub.services.settings.reference import REFERENCE_KINDS, list_entries
 from hub.services.tasks import tasks as task_service
-from hub.web.common import hub_of, page_lang, text
-from hub.web.office import session
+from hub.web.common import hub_of, page_lang
+from hub.web.office import forms, session
 from hub.web.office.clients_common import (
     BASE,
     FormDep,
@@ -35,30 +35,6 @@ from hub.web.office.session import Build, Staff, with_query
 router = APIRouter()
 
 TEMPLATE = "office/clients_work_form.html"
-MOMENT = "%Y-%m-%dT%H:%M"
-
-
-def _moment(raw: str | None, tz: tzinfo) -> datetime | None:
-    """A datetime-local field's value as a moment at the site (None when it is not one)."""
-    try:
-        return datetime.strptime((raw or "").strip(), MOMENT).replace(tzinfo=tz)
-    except ValueError:
-        return None
-
-
-def _moments(
-    lang: str, form: dict[str, str], tz: tzinfo, *, end_required: bool
-) -> tuple[dict[str, Any], dict[str, str]]:
-    """The start and end typed, and a message for each that is not a date and time."""
-    values: dict[str, Any] = {}
-    errors: dict[str, str] = {}
-    for name in ("starts_at", "ends_at"):
-        raw = (form.get(name) or "").strip()
-        moment = _moment(raw, tz)
-        if moment is None and (raw or name == "starts_at" or end_required):
-            errors[name] = text(lang, "cli_field_moment" if raw else "field_required")
-        values[name] = moment
-    return values, errors
 
 
 def _contact_id(form: dict[str, str]) -> int | str | None:
@@ -72,8 +48,10 @@ def _work_form(kind: str, client_id: int, state: FormState | None, now: datetime
         people = contacts.list_client_contacts(db, client_id=client_id, limit=100).items
         start = now.replace(second=0, microsecond=0)
         defaults = {
-            "starts_at": start.strftime(MOMENT),
-            "ends_at": (start + timedelta(hours=1)).strftime(MOMENT) if kind == "task" else "",
+            "starts_at": start.strftime(forms.MOMENT),
+            "ends_at": (start + timedelta(hours=1)).strftime(forms.MOMENT)
+            if kind == "task"
+            else "",
             "contact_id": str(people[0].id) if len(people) == 1 else "",
         }
         if kind == "event":
@@ -117,7 +95,9 @@ def create_event(request: Request, client_id: int, form: FormDep) -> Response:
     def change(db: Session, staff: Staff) -> str:
         access.require(staff.profile, Action.CREATE, DocType.EVENT)
         data = blank_none(form, ("type", "phone", "content"))
-        moments, errors = _moments(lang, form, hub.settings.tz, end_required=False)
+        moments, errors = forms.start_and_end(
+            lang, form, hub.settings.tz, end_required=False, wrong="cli_field_moment"
+        )
         data.update(moments, client_id=client_id, contact_id=_contact_id(form))
         body = validated(lang, EventCreate, data, form, errors)
         event = event_service.create_event(
@@ -141,7 +121,9 @@ def create_task(request: Request, client_id: int, form: FormDep) -> Response:
     def change(db: Session, staff: Staff) -> str:
         access.require(staff.profile, Action.CREATE, DocType.TASK)
         data = blank_none(form, ("name", "content"))
-        moments, errors = _moments(lang, form, hub.settings.tz, end_required=True)
+        moments, errors = forms.start_and_end(
+            lang, form, hub.settings.tz, end_required=True, wrong="cli_field_moment"
+        )
         data.update(moments, client_id=client_id, contact_id=_contact_id(form))
         body = validated(lang, TaskCreate, data, form, errors)
         task = task_service.insert_task(

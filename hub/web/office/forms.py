@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
 from typing import Any
 
 from fastapi.responses import Response
@@ -131,3 +132,31 @@ def form_failure(
         return form(state, error.status)
 
     return failed
+
+
+MOMENT = "%Y-%m-%dT%H:%M"
+"""The value of a ``datetime-local`` field."""
+
+
+def moment(raw: str | None, tz: tzinfo) -> datetime | None:
+    """A datetime-local field's value as a moment at the site (None when it is not one)."""
+    try:
+        return datetime.strptime((raw or "").strip(), MOMENT).replace(tzinfo=tz)
+    except ValueError:
+        return None
+
+
+def start_and_end(
+    lang: str, form: dict[str, str], tz: tzinfo, *, end_required: bool, wrong: str
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The start and end typed (``starts_at``, ``ends_at``), and a message for each that is
+    missing or not a date and time (``wrong`` is the key of the latter)."""
+    values: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for name in ("starts_at", "ends_at"):
+        raw = (form.get(name) or "").strip()
+        value = moment(raw, tz)
+        if value is None and (raw or name == "starts_at" or end_required):
+            errors[name] = text(lang, wrong if raw else "field_required")
+        values[name] = value
+    return values, errors

@@ -6,7 +6,7 @@ tasks is the Tasks section's (``/office/tasks/gantt?project=``)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -22,8 +22,8 @@ from hub.services.events.registry import EventFilter
 from hub.services.projects import desk, projects
 from hub.services.tasks import tasks as task_service
 from hub.services.tasks.registry import TaskFilter, list_tasks
-from hub.web.common import context, hub_of, page_lang, text
-from hub.web.office import gantt, session
+from hub.web.common import context, hub_of, page_lang
+from hub.web.office import forms, gantt, session
 from hub.web.office.forms import FormState, validated
 from hub.web.office.projects_card import head
 from hub.web.office.projects_common import (
@@ -39,7 +39,6 @@ from hub.web.office.session import Build, Staff, with_query
 router = APIRouter()
 
 PAGE = 50
-MOMENT = "%Y-%m-%dT%H:%M"
 TEMPLATE = "office/projects_work_form.html"
 Cursor = Annotated[str | None, Query(max_length=1000)]
 Scale = Annotated[str, Query(max_length=8)]
@@ -125,29 +124,6 @@ def plan_tab(request: Request, project_id: int, scale: Scale = "auto") -> Respon
 # --- an event or a task made from the card -----------------------------------------------------
 
 
-def _moment(raw: str | None, tz: tzinfo) -> datetime | None:
-    """A datetime-local field's value as a moment at the site (None when it is not one)."""
-    try:
-        return datetime.strptime((raw or "").strip(), MOMENT).replace(tzinfo=tz)
-    except ValueError:
-        return None
-
-
-def _moments(
-    lang: str, form: dict[str, str], tz: tzinfo, *, end_required: bool
-) -> tuple[dict[str, Any], dict[str, str]]:
-    """The start and end typed, and a message for each that is not a date and time."""
-    values: dict[str, Any] = {}
-    errors: dict[str, str] = {}
-    for name in ("starts_at", "ends_at"):
-        raw = (form.get(name) or "").strip()
-        moment = _moment(raw, tz)
-        if moment is None and (raw or name == "starts_at" or end_required):
-            errors[name] = text(lang, "prj_field_moment" if raw else "field_required")
-        values[name] = moment
-    return values, errors
-
-
 def _work_form(request: Request, kind: str, project_id: int, state: FormState | None) -> Build:
     now = datetime.now(hub_of(request).settings.tz).replace(second=0, microsecond=0)
 
@@ -155,8 +131,8 @@ def _work_form(request: Request, kind: str, project_id: int, state: FormState | 
         values = head(request, db, staff, project_id, "events" if kind == "event" else "tasks")
         project: Project = values["project"]
         defaults = {
-            "starts_at": now.strftime(MOMENT),
-            "ends_at": (now + timedelta(hours=1)).strftime(MOMENT) if kind == "task" else "",
+            "starts_at": now.strftime(forms.MOMENT),
+            "ends_at": (now + timedelta(hours=1)).strftime(forms.MOMENT) if kind == "task" else "",
             "type": str(project.default_event_type_id or ""),
         }
         values.update(
@@ -194,7 +170,9 @@ def create_event(request: Request, project_id: int, form: FormDep) -> Response:
     def change(db: Session, staff: Staff) -> str:
         project = projects.get_project(db, project_id)
         require_in_journal(db, staff.profile, Action.CREATE, DocType.EVENT, project.journal_id)
-        moments, errors = _moments(lang, form, hub.settings.tz, end_required=False)
+        moments, errors = forms.start_and_end(
+            lang, form, hub.settings.tz, end_required=False, wrong="prj_field_moment"
+        )
         data = {"type": ref(form, "type"), "content": stripped(form, "content"), **moments}
         data["project_id"] = project_id
         shown = _shown(form, ("type", "starts_at", "ends_at", "content"))
@@ -221,7 +199,9 @@ def create_task(request: Request, project_id: int, form: FormDep) -> Response:
     def change(db: Session, staff: Staff) -> str:
         project = projects.get_project(db, project_id)
         require_in_journal(db, staff.profile, Action.CREATE, DocType.TASK, project.journal_id)
-        moments, errors = _moments(lang, form, hub.settings.tz, end_required=True)
+        moments, errors = forms.start_and_end(
+            lang, form, hub.settings.tz, end_required=True, wrong="prj_field_moment"
+        )
         data = {"name": stripped(form, "name"), "content": stripped(form, "content"), **moments}
         data["project_id"] = project_id
         shown = _shown(form, ("name", "starts_at", "ends_at", "content"))

@@ -81,6 +81,8 @@ def test_an_administrator_sets_a_users_parameters_and_the_password_stays_secret(
         driver.find_element(By.CSS_SELECTOR, f"a[href='{USERS}']").click()
         driver.find_element(By.ID, "q").send_keys("olena")
         driver.find_element(By.ID, "find").click()
+        # Every user is listed before the search: wait for its page, not the old list's row.
+        wait_for(driver, lambda d: "q=olena" in d.current_url, "the search")
         row = wait_for(
             driver, lambda d: d.find_elements(By.CSS_SELECTOR, "tr[data-username='olena']"), "row"
         )[0]

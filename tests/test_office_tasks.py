@@ -12,6 +12,7 @@ PostgreSQL, the rest on SQLite.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -33,6 +34,7 @@ from tests import browser as browsers
 from tests.accessibility import assert_accessible
 from tests.browser import DESKTOP, browser, serve, text_of, wait_for
 from tests.conftest import ADMIN_PASSWORD, UserFactory
+from tests.test_office_task_card import web_login
 
 SQLITE_ONLY = pytest.mark.parametrize("backend", ["sqlite"])
 TABLET = (1024, 768)
@@ -253,7 +255,13 @@ def test_registry_filters_chosen_columns_colours_and_keys(
             lambda d: numbers(d) == [late["number"], centre["number"], far["number"]],
             "no project",
         )
+        # The filters applied are kept for the user: the registry opens with them (TSK-1).
         driver.get(f"{base}/office/tasks")
+        assert numbers(driver) == [late["number"], centre["number"], far["number"]]
+        chosen = Select(driver.find_element(By.ID, "f-project")).first_selected_option
+        assert chosen.text == "Без проекту"
+        driver.find_element(By.ID, "reset-filters").click()
+        wait_for(driver, lambda d: len(numbers(d)) == 5, "every task again")
         Select(driver.find_element(By.ID, "f-executor")).select_by_visible_text("Працівник olena")
         driver.find_element(By.ID, "show").click()
         wait_for(driver, lambda d: numbers(d) == [mine["number"]], "an employee's tasks")
@@ -269,6 +277,9 @@ def test_registry_filters_chosen_columns_colours_and_keys(
 
         # The columns chosen are kept for the user: after a reload and a new login.
         driver.get(f"{base}/office/tasks")
+        assert numbers(driver) == [centre["number"]]  # the centre's, kept from its filter
+        driver.find_element(By.ID, "reset-filters").click()
+        wait_for(driver, lambda d: len(numbers(d)) == 5, "every task again")
         driver.find_element(By.CSS_SELECTOR, "#columns summary").click()
         for code in ("client", "priority", "percent"):
             driver.find_element(By.ID, f"col-{code}").click()
@@ -318,6 +329,32 @@ def test_registry_filters_chosen_columns_colours_and_keys(
         driver.get(f"{base}/office/tasks")
         driver.find_element(By.TAG_NAME, "body").send_keys(Keys.INSERT)
         wait_for(driver, lambda d: d.current_url.endswith("/office/tasks/new"), "a new task")
+
+        # F5 copies the focused row's task, Ctrl+F5 multiplies it over clients (the manual's
+        # keys); with no row focused, F5 is the browser's own reload.
+        driver.get(f"{base}/office/tasks")
+        row = driver.find_element(By.CSS_SELECTOR, f"tr[data-number='{centre['number']}']")
+        driver.execute_script("arguments[0].focus()", row)
+        before = count(hub, Task)
+        driver.switch_to.active_element.send_keys(Keys.F5)
+        copied = wait_for(
+            driver, lambda d: re.search(r"/office/tasks/(\d+)\?", d.current_url), "the copy"
+        )
+        assert int(copied.group(1)) != centre["id"] and count(hub, Task) == before + 1
+        made = task_of(hub, int(copied.group(1)))
+        assert made is not None and made.name == "Звіт бухгалтерії"
+        driver.get(f"{base}/office/tasks")
+        row = driver.find_element(By.CSS_SELECTOR, f"tr[data-number='{centre['number']}']")
+        driver.execute_script("arguments[0].focus()", row)
+        ActionChains(driver).key_down(Keys.CONTROL).send_keys(Keys.F5).key_up(
+            Keys.CONTROL
+        ).perform()
+        wait_for(
+            driver,
+            lambda d: d.current_url.endswith(f"/office/tasks/{centre['id']}/multiply"),
+            "the multiply form",
+        )
+        assert count(hub, Task) == before + 1
 
 
 @SQLITE_ONLY
@@ -743,3 +780,69 @@ def test_main_pages_are_accessible_in_both_languages_with_screenshots(
             summary(driver)
             if size_name == "desktop":
                 assert_accessible(driver, "the registry with a wrong filter (en)")
+
+
+@SQLITE_ONLY
+def test_filters_are_kept_per_user_across_the_views_and_the_chosen_are_printed(
+    hub: Hub, client: TestClient, admin_headers: Headers, make_user: UserFactory
+) -> None:
+    make_user("olena", rights={"task": "cud"})
+    project = api(client, admin_headers, "POST", "/projects", name="Ремонт офісу")["id"]
+    soon = hub.today() + timedelta(days=2)
+    inside = new_task(
+        client,
+        admin_headers,
+        "Фарбування",
+        at(hub, soon, 9),
+        at(hub, soon, 17),
+        project_id=project,
+    )
+    outside = new_task(client, admin_headers, "Звіт", at(hub, soon, 10), at(hub, soon, 12))
+
+    def shown(web: TestClient, path: str) -> set[str]:
+        reply = web.get(path)
+        assert reply.status_code == 200, reply.text[:2000]
+        return {name for name in ("Фарбування", "Звіт") if name in reply.text}
+
+    with TestClient(create_app(hub)) as web, TestClient(create_app(hub)) as other:
+        web_login(web, "admin", ADMIN_PASSWORD)
+        web_login(other, "olena", PASSWORD)
+        assert shown(web, "/office/tasks") == {"Фарбування", "Звіт"}
+        # A link that carries filters (a project's plan, the views' tabs) keeps nothing.
+        assert shown(web, f"/office/tasks/gantt?project={project}") == {"Фарбування"}
+        assert shown(web, "/office/tasks") == {"Фарбування", "Звіт"}
+        # The filter form's submission is kept, and every view opens with it.
+        assert shown(web, f"/office/tasks?project={project}&remember=1") == {"Фарбування"}
+        month = f"/office/tasks/calendar?view=month&date={soon.isoformat()}"
+        for path in ("/office/tasks", "/office/tasks/gantt", month):
+            assert shown(web, path) == {"Фарбування"}, path
+        with hub.sessions() as session:
+            kept = get_user_parameters(session, 1).task_registry_filters or {}
+            assert {name: value for name, value in kept.items() if value} == {
+                "project": str(project)
+            }
+        # ...for that user alone.
+        assert shown(other, "/office/tasks") == {"Фарбування", "Звіт"}
+        # A wrong filter is named beside its field and not kept.
+        wrong = web.get("/office/tasks?from=2030-02-01&to=2030-01-01&remember=1")
+        assert "before its start" in wrong.text
+        assert shown(web, "/office/tasks") == {"Фарбування"}
+        # The reset link keeps "every task".
+        assert shown(web, "/office/tasks?remember=1&project=all") == {"Фарбування", "Звіт"}
+        assert shown(web, "/office/tasks") == {"Фарбування", "Звіт"}
+        with hub.sessions() as session:
+            kept = get_user_parameters(session, 1).task_registry_filters or {}
+            assert {name: value for name, value in kept.items() if value} == {"project": "all"}
+
+        # TSK-15: the chosen tasks' print form, reached from the registry's group form.
+        page = web.get("/office/tasks")
+        assert f"/office/tasks/print?ids={inside['id']},{outside['id']}" in page.text
+        sent = web.post(
+            "/office/tasks/print-chosen", data={"ids": [outside["id"]]}, follow_redirects=False
+        )
+        assert sent.status_code == 303
+        assert sent.headers["location"] == f"/office/tasks/print?ids={outside['id']}"
+        printed = web.get(sent.headers["location"])
+        assert printed.status_code == 200 and "Звіт" in printed.text
+        assert "Фарбування" not in printed.text
+        assert web.post("/office/tasks/print-chosen", data={}).status_code == 422

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
@@ -12,7 +12,12 @@ from sqlalchemy.orm import Session
 from hub.db.models import GlobalParameter, UserParameter
 from hub.db.refcache import cached
 from hub.services.common.strict import StrictInput
-from hub.services.tasks.columns import REGISTRY_COLUMNS, RegistryColumn
+from hub.services.tasks.columns import (
+    REGISTRY_COLUMNS,
+    REGISTRY_FILTERS,
+    RegistryColumn,
+    RegistryFilter,
+)
 
 # The largest id an INTEGER column holds on every supported database.
 MAX_ID = 2**31 - 1
@@ -196,6 +201,15 @@ class UserParameters(StrictInput):
         title="Task registry columns",
         description="The columns the user keeps in the task registry's table, in order (TSK-1); "
         "none: the default set.",
+    )
+    task_registry_filters: dict[RegistryFilter, Annotated[str, Field(max_length=210)]] | None = (
+        Field(
+            None,
+            max_length=len(REGISTRY_FILTERS),
+            title="Task registry filters",
+            description="The filters the user last applied to the task registry, its calendars "
+            "and Gantt chart (TSK-1), kept for the next visit; none: every task.",
+        )
     )
 
 

@@ -1,4 +1,5 @@
-"""The columns a person may choose for the task registry's table (TSK-1), kept per user.
+"""The columns a person may choose for the task registry's table and the filters of its views
+(TSK-1), both kept per user.
 
 A module of its own, importing nothing, so that the user's parameters can name the columns
 without importing the task services.
@@ -38,3 +39,7 @@ DEFAULT_COLUMNS: tuple[RegistryColumn, ...] = (
     "executors",
     "project",
 )
+
+# The filters of the registry, its calendars and its Gantt chart, as named in their query strings.
+RegistryFilter = Literal["project", "executor", "status", "from", "to"]
+REGISTRY_FILTERS: tuple[RegistryFilter, ...] = get_args(RegistryFilter)

@@ -8,7 +8,7 @@ check the rights and the dependencies, in the caller's transaction.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, tzinfo
 
@@ -28,7 +28,12 @@ from hub.errors import Invalid
 from hub.services.access.rights import AccessProfile
 from hub.services.common.files import FileStore
 from hub.services.settings.parameters import get_user_parameters, update_user_parameters
-from hub.services.tasks.columns import DEFAULT_COLUMNS, REGISTRY_COLUMNS, RegistryColumn
+from hub.services.tasks.columns import (
+    DEFAULT_COLUMNS,
+    REGISTRY_COLUMNS,
+    REGISTRY_FILTERS,
+    RegistryColumn,
+)
 from hub.services.tasks.plan import status_look
 from hub.services.tasks.registry import (
     CALENDAR_LIMIT,
@@ -179,6 +184,24 @@ def keep_columns(session: Session, *, user_id: int, columns: Sequence[str]) -> l
         raise Invalid("task_columns_empty", field="columns")
     update_user_parameters(session, user_id, {"task_registry_columns": chosen})
     return chosen
+
+
+def kept_filters(session: Session, user_id: int) -> dict[str, str]:
+    """The filters this user last applied to the registry's views (none: every task)."""
+    kept = get_user_parameters(session, user_id).task_registry_filters or {}
+    return {str(name): value for name, value in kept.items() if value}
+
+
+def keep_filters(session: Session, *, user_id: int, values: Mapping[str, str]) -> bool:
+    """Remember the filters this user applied (the ones set, by their query names); True when
+    they differ from those kept before."""
+    chosen = {name: values.get(name) or "" for name in REGISTRY_FILTERS}
+    if {name: value for name, value in chosen.items() if value} == kept_filters(session, user_id):
+        return False
+    # Every filter is written, the ones not set as "": a parameter that is a mapping is merged
+    # into the one stored, and a filter left out would keep its old value.
+    update_user_parameters(session, user_id, {"task_registry_filters": chosen})
+    return True
 
 
 def move_to_day(

@@ -30,11 +30,10 @@ from hub.web.office.session import Staff
 from hub.web.office.tasks_common import (
     ROOT,
     allowed,
+    applied_filters,
     choices,
     here,
-    read_filters,
     shown,
-    status_codes,
     url,
     view_url,
 )
@@ -341,9 +340,7 @@ def gantt_view(request: Request) -> Response:
     scale = asked if asked in SCALE_CHOICES else "auto"
 
     def build(session: Session, staff: Staff) -> dict[str, Any]:
-        filters = read_filters(
-            request.query_params, lang=lang, tz=tz, now=now, known=status_codes(session)
-        )
+        filters = applied_filters(session, staff, request.query_params, lang=lang, tz=tz, now=now)
         filters.form.values["scale"] = scale
         values: dict[str, Any] = {
             "filters": filters,

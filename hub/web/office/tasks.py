@@ -14,7 +14,7 @@ import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from hub.errors import DomainError
@@ -28,14 +28,13 @@ from hub.web.office.session import Staff, act, current_staff, page
 from hub.web.office.tasks_common import (
     ROOT,
     allowed,
+    applied_filters,
     back_to,
     choices,
     done_message,
     here,
-    read_filters,
     refusal,
     shown,
-    status_codes,
     url,
     view_url,
     with_done,
@@ -61,9 +60,7 @@ def registry(request: Request) -> Response:
     cursor = (request.query_params.get("cursor") or "")[:2000] or None
 
     def build(session: Session, staff: Staff) -> dict[str, Any]:
-        filters = read_filters(
-            request.query_params, lang=lang, tz=tz, now=now, known=status_codes(session)
-        )
+        filters = applied_filters(session, staff, request.query_params, lang=lang, tz=tz, now=now)
         values: dict[str, Any] = {
             "filters": filters,
             "form": filters.form,
@@ -236,6 +233,17 @@ def delete_chosen(
         return with_done(target, "deleted", done)
 
     return _run(request, csrf, back, change)
+
+
+@router.post(f"{ROOT}/print-chosen", response_model=None)
+def print_chosen(request: Request, ids: Ids = None, back: Optional = None) -> Response:
+    """TSK-15: the printable registry of the chosen tasks. The boxes belong to the form of the
+    group actions (a POST with its CSRF token); the print form is a plain page of its own, so
+    this sends the browser there with the ids alone. It changes nothing and needs no token."""
+    if not ids:
+        return _none_chosen(request, back)
+    chosen = ",".join(str(ident) for ident in list(ids)[:MOST_CHOSEN])
+    return RedirectResponse(f"{ROOT}/print?ids={chosen}", status_code=303)
 
 
 router.include_router(tasks_calendar.router)

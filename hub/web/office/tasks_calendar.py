@@ -30,14 +30,13 @@ from hub.web.office.tasks_common import (
     LATEST_YEAR,
     ROOT,
     allowed,
+    applied_filters,
     as_id,
     back_to,
     choices,
     done_message,
     here,
-    read_filters,
     refusal,
-    status_codes,
     url,
     view_url,
     with_done,
@@ -135,7 +134,7 @@ def calendar_page(
     view: CalendarView = asked if asked in ("month", "week", "day") else "month"  # type: ignore[assignment]
 
     def build(session: Session, staff: Staff) -> dict[str, Any]:
-        filters = read_filters(params, lang=lang, tz=tz, now=now, known=status_codes(session))
+        filters = applied_filters(session, staff, params, lang=lang, tz=tz, now=now)
         errors = filters.form.errors
         raw = (params.get("date") or "").strip()[:10]
         on = _read_day(raw, lang, errors) or today

@@ -16,15 +16,24 @@ from sqlalchemy.orm import Session
 from hub.services.access.rights import AccessProfile, Action, DocType
 from hub.services.events import pickers
 from hub.services.tasks import desk
+from hub.services.tasks.columns import REGISTRY_FILTERS
 from hub.services.tasks.registry import TaskFilter
 from hub.services.tasks.tasks import DEFAULT_COLORS, statuses
 from hub.web.common import text
 from hub.web.office import tasks_texts  # noqa: F401 (registers the section's words)
 from hub.web.office.forms import FormState
-from hub.web.office.session import Refusal, page_or_refusal, refused, safe_next, with_query
+from hub.web.office.session import (
+    Refusal,
+    Staff,
+    page_or_refusal,
+    refused,
+    safe_next,
+    with_query,
+)
 
 ROOT = "/office/tasks"
-FILTERS = ("project", "executor", "status", "from", "to")
+# The filter form's own submission carries this: only then are the filters kept for the user.
+REMEMBER = "remember"
 # The views of the registry (TSK-1): path and the extra query each one takes.
 VIEWS: dict[str, tuple[str, dict[str, str]]] = {
     "registry": (ROOT, {}),
@@ -83,7 +92,9 @@ def read_filters(
 
     ``known`` are the status codes of the reference book.
     """
-    values = {name: (params.get(name) or "").strip()[:210] for name in FILTERS}
+    values: dict[str, str] = {
+        name: (params.get(name) or "").strip()[:210] for name in REGISTRY_FILTERS
+    }
     errors: dict[str, str] = {}
     project = values["project"] or "all"
     if project not in ("all", "none") and as_id(project) is None:
@@ -116,6 +127,33 @@ def read_filters(
         now=now,
     )
     return Filters(values, flt, FormState(values=dict(values), errors=errors))
+
+
+def applied_filters(
+    session: Session,
+    staff: Staff,
+    params: Mapping[str, str],
+    *,
+    lang: str,
+    tz: tzinfo,
+    now: datetime,
+) -> Filters:
+    """The filters of one of the registry's views, kept per user (TSK-1).
+
+    A view opened with no filter at all (the menu's link, the card's way back) shows the
+    filters the user last applied. The filter form's own submission (it carries ``remember``)
+    is kept once it reads right; links that carry filters (the views' tabs, a project's plan,
+    the pages) show them without changing what is kept.
+    """
+    given = any(name in params for name in REGISTRY_FILTERS)
+    source = params if given else {**params, **desk.kept_filters(session, staff.user_id)}
+    filters = read_filters(source, lang=lang, tz=tz, now=now, known=status_codes(session))
+    # A page's session is never committed by the page: this change commits on its own (the
+    # session keeps what it loaded, and reads on in a new transaction).
+    remembered = params.get(REMEMBER) and not filters.form.errors
+    if remembered and desk.keep_filters(session, user_id=staff.user_id, values=filters.values):
+        session.commit()
+    return filters
 
 
 def status_codes(session: Session) -> set[str]:

@@ -96,6 +96,15 @@ texts.register(
         "tsk_group_distribute": ("розподілити за задачами", "spread over the tasks"),
         "tsk_group_executors_button": ("Призначити вибраним", "Assign to the chosen"),
         "tsk_delete_chosen": ("Видалити вибрані", "Delete the chosen"),
+        "tsk_print_chosen": ("Друкувати вибрані", "Print the chosen"),
+        "tsk_print_page": ("Друкувати задачі цієї сторінки", "Print this page's tasks"),
+        "tsk_copy": ("Копіювати", "Copy"),
+        "tsk_copy_row": ("Копіювати задачу {number} (F5)", "Copy task {number} (F5)"),
+        "tsk_multiply": ("Розмножити", "Multiply"),
+        "tsk_multiply_row": (
+            "Розмножити задачу {number} по клієнтах (Ctrl+F5)",
+            "Multiply task {number} over clients (Ctrl+F5)",
+        ),
         "tsk_none_chosen": ("Не вибрано жодної задачі.", "No task is chosen."),
         "tsk_no_people": ("Не вибрано жодного виконавця.", "No executor is chosen."),
         "tsk_delete_title": ("Видалити задачі", "Delete tasks"),
@@ -118,8 +127,10 @@ texts.register(
         "tsk_back": ("Назад", "Back"),
         "tsk_keys": (
             "Клавіші: Ins — нова задача, Enter — відкрити, ↑ ↓ — між рядками, Del — видалити, "
+            "F5 — копіювати, Ctrl+F5 — розмножити по клієнтах, "
             "Ctrl+S — змінити статус вибраних, Ctrl+D — призначити виконавців.",
             "Keys: Ins creates a task, Enter opens, Up and Down move between rows, Del deletes, "
+            "F5 copies, Ctrl+F5 multiplies over clients, "
             "Ctrl+S changes the status of the chosen, Ctrl+D assigns executors.",
         ),
         # calendars

@@ -4,6 +4,9 @@
 //   Del    delete the focused row (its [data-key="delete"] form), after a confirmation
 //   F3     open the picker of the focused reference field ([data-picker])
 //   Ctrl+B make a task from the focused event ([data-key="task"] in its row or on its card)
+//   F5     copy the focused row's record ([data-key="copy"] in the row; the tasks registry)
+//   Ctrl+F5 multiply it over chosen clients ([data-key="multiply"] in the row)
+//          Without a focused row that has them, F5 and Ctrl+F5 reload the page as usual.
 // Up and Down move between the rows of a registry. Everything also works with the mouse, and
 // every action is an ordinary link or form: the server checks rights whatever the page shows.
 "use strict";
@@ -82,6 +85,11 @@
         event.preventDefault();
         openPicker(target);
       }
+      return;
+    }
+    if (event.key === "F5" && focusedRow === target && !event.altKey && !event.metaKey) {
+      const action = focusedRow.querySelector(event.ctrlKey ? "[data-key='multiply']" : "[data-key='copy']");
+      if (press(action)) event.preventDefault();
       return;
     }
     if (event.ctrlKey && (event.key === "b" || event.key === "B")) {

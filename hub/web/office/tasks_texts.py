@@ -98,13 +98,7 @@ texts.register(
         "tsk_delete_chosen": ("Видалити вибрані", "Delete the chosen"),
         "tsk_print_chosen": ("Друкувати вибрані", "Print the chosen"),
         "tsk_print_page": ("Друкувати задачі цієї сторінки", "Print this page's tasks"),
-        "tsk_copy": ("Копіювати", "Copy"),
-        "tsk_copy_row": ("Копіювати задачу {number} (F5)", "Copy task {number} (F5)"),
         "tsk_multiply": ("Розмножити", "Multiply"),
-        "tsk_multiply_row": (
-            "Розмножити задачу {number} по клієнтах (Ctrl+F5)",
-            "Multiply task {number} over clients (Ctrl+F5)",
-        ),
         "tsk_none_chosen": ("Не вибрано жодної задачі.", "No task is chosen."),
         "tsk_no_people": ("Не вибрано жодного виконавця.", "No executor is chosen."),
         "tsk_delete_title": ("Видалити задачі", "Delete tasks"),

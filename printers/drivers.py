@@ -258,6 +258,7 @@ class ImageDriver:
         try:
             with os.fdopen(fd, "wb") as out:
                 picture.save(out, format="PNG", optimize=True)
+            os.chmod(temp, 0o644)  # a ticket is no secret (mkstemp makes it private)
             os.replace(temp, path)
         except OSError as exc:
             Path(temp).unlink(missing_ok=True)

@@ -200,10 +200,10 @@ def seed_office(hub: Hub, *, operator_password: str, now: datetime | None = None
     office = DemoOffice()
     ctx = QueueContext(now=now or utcnow(), tz=hub.settings.tz, site=hub.settings.site)
     with transaction(hub.sessions) as session:
-        fresh = session.scalar(select(User.id).where(User.username == OPERATORS[0].username))
+        made_before = session.scalar(select(User.id).where(User.username == OPERATORS[0].username))
         operator_ids = _operators(session, hub, operator_password)
         office.services = _services(session, hub, operator_ids)
-        if fresh is None:
+        if made_before is None:
             _clients(session)
         office.booking_codes = _bookings_today(session, ctx, list(office.services.values()))
     return office

@@ -208,6 +208,9 @@ def run_demo(options: DemoOptions, out: TextIO) -> int:
     finally:
         hub.close()
 
+    # The scripted kiosk hears its tickets' second reply (printed or not) without waiting for
+    # it: the device client's note of each one would fill the terminal.
+    logging.getLogger("hub.protocol.client").setLevel(logging.WARNING)
     stop = threading.Event()
     previous = {
         sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)
@@ -248,4 +251,5 @@ def run_demo(options: DemoOptions, out: TextIO) -> int:
         supervisor.stop(["hub"])
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+        logger.info("the demo stopped; its office stays in %s for the next start", folder.root)
     return code

@@ -76,8 +76,11 @@ def _client(config: DeviceConfig) -> DeviceClient:
     )
 
 
-def _ask(client: DeviceClient, request: Request, expect: type[Reply]) -> Reply | None:
-    """One request as the device; None (logged) when it fails or is refused."""
+def _ask(
+    client: DeviceClient, request: Request, expect: type[Reply], *, quiet: bool = False
+) -> Reply | None:
+    """One request as the device; None (logged, ``quiet``: only when debugging) when it fails
+    or is refused."""
     kiosk = expect is KioskReply
     req = topics.kiosk_req if kiosk else topics.panel_req
     rep = topics.kiosk_reply if kiosk else topics.panel_reply
@@ -94,7 +97,13 @@ def _ask(client: DeviceClient, request: Request, expect: type[Reply]) -> Reply |
         return None
     if not reply.ok:
         message = reply.error.message if reply.error is not None else "refused"
-        logger.info("%s: %s refused: %s", client.device, getattr(request, "type", "?"), message)
+        logger.log(
+            logging.DEBUG if quiet else logging.INFO,
+            "%s: %s refused: %s",
+            client.device,
+            getattr(request, "type", "?"),
+            message,
+        )
         return None
     return reply
 
@@ -234,7 +243,10 @@ class Operator(_Actor):
                 self._assigned = None
 
     def _free(self) -> AssignedTicket | None:
-        reply = _ask(self.client, SetStatus(request_id=_rid(), status="free"), PanelReply)
+        # Refused when the hub has just given this operator a visitor (the assignment is on
+        # its way): the next turn of the loop serves them.
+        free = SetStatus(request_id=_rid(), status="free")
+        reply = _ask(self.client, free, PanelReply, quiet=True)
         if isinstance(reply, PanelReply) and reply.assignment is not None:
             return reply.assignment.ticket
         return None

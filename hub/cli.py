@@ -53,6 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
     _common(hub)
     hub.add_argument("--host", help="listen address (or CHERGA_HOST; default 127.0.0.1)")
     hub.add_argument("--port", type=int, help="HTTP port (or CHERGA_PORT; default 8000)")
+    # Given only by ``cherga demo`` to the hub it starts: a demo's folder is refused otherwise.
+    hub.add_argument("--demo-folder", action="store_true", help=argparse.SUPPRESS)
 
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
@@ -161,6 +163,17 @@ def _demo(args: argparse.Namespace) -> int:
         return run_demo(options, sys.stdout)
     except DemoRefused as exc:
         raise ConfigError(str(exc)) from None
+
+
+def _refuse_demo_folder(settings: Settings, *, allowed: bool) -> None:
+    """A hub started by hand never serves the demo's example office (docs/demo.md)."""
+    from hub.demo.folder import DemoFolder
+
+    if not allowed and DemoFolder(settings.data_dir).marker.is_file():
+        raise ConfigError(
+            f"{settings.data_dir} is the folder of a demo office (cherga demo): run the demo "
+            "there, or give the hub another data folder (--data-dir)"
+        )
 
 
 def _backup_parsers(sub: Any) -> None:
@@ -622,6 +635,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = _settings(args)
         setup_logging(settings.log_level)
         if args.command == "hub":
+            _refuse_demo_folder(settings, allowed=args.demo_folder)
             run_hub(settings)
         elif args.command == "db":
             _db(args, settings)

@@ -28,6 +28,7 @@ from PIL import Image
 from hub.bootstrap import build_hub, prepare_database
 from hub.cli import main
 from hub.db.models import Project, User
+from hub.demo.folder import DemoFolder
 from printers.drivers import make_driver
 from printers.layout import TicketData, render_ticket
 from printers.settings import parse_settings
@@ -93,6 +94,14 @@ def test_the_demo_refuses_a_folder_holding_a_real_office(
         assert session.query(Project).count() == 0
         assert session.query(User).filter(User.username == "olena").count() == 0
     hub.close()
+
+
+def test_a_hub_started_by_hand_refuses_a_demo_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    DemoFolder(tmp_path / "data-demo").claim()
+    assert main(["hub", "--data-dir", str(tmp_path / "data-demo")]) == 2
+    assert "folder of a demo office" in capsys.readouterr().err
 
 
 # ---- the whole demo ------------------------------------------------------------------------
@@ -176,11 +185,8 @@ def test_the_demo_runs_the_office_loop_headless_and_stops_cleanly(
 ) -> None:
     data: Path = demo["data"]
     process: subprocess.Popen[bytes] = demo["process"]
-    printed = _wait(
-        demo, "the demo's 'where to look' lines", lambda: "Ctrl+C" in demo["out"].read_text()
-    )
+    _wait(demo, "the demo's 'where to look' lines", lambda: "Ctrl+C" in demo["out"].read_text())
     output = demo["out"].read_text(encoding="utf-8")
-    assert printed
     password = re.search(r"admin / (\S+)", output)
     assert password is not None, output
     assert password.group(1) == (data / "demo" / "admin-password").read_text().strip()

@@ -219,7 +219,7 @@ def run_demo(options: DemoOptions, out: TextIO) -> int:
     script: Script | None = None
     code = 0
     try:
-        supervisor.spawn("hub", ["hub", "--data-dir", str(folder.root)])
+        supervisor.spawn("hub", ["hub", "--demo-folder", "--data-dir", str(folder.root)])
         if not _wait_for_hub(supervisor, settings, stop):
             return 0 if stop.is_set() else 1
         for device in PROGRAMS:

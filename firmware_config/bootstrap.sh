@@ -3,7 +3,8 @@
 #
 #   firmware_config/bootstrap.sh [--install-only] ROLE [ARGS...]
 #
-# ROLE is hub (default), an appliance (kiosk, panel, display, printer, phone) or test. As root on
+# ROLE is hub (default), an appliance (kiosk, panel, display, printer, phone), demo (the hub and
+# every appliance on this machine with an example office: docs/demo.md) or test. As root on
 # Debian it installs the system packages the role needs; then it makes the virtualenv .venv
 # beside the code, installs Cherga with the role's extras only (a printer gets no Kivy, no
 # database libraries), and (without --install-only) runs `cherga ROLE ARGS...` (an appliance
@@ -31,6 +32,7 @@ case "$role" in
   # systemd-analyze checks the units (tests/test_systemd.py). poppler-utils: the PDFs drawn as
   # pictures (pdftoppm) for the screenshots.
   test) extras="test"; packages=(python3-venv postgresql systemd fonts-dejavu-core poppler-utils mosquitto mosquitto-clients curl jq libgl1-mesa-dri libegl1 libegl-mesa0 libmtdev1 espeak-ng chromium chromium-driver libnss3-tools tcpdump kamailio kamailio-tls-modules sip-tester baresip alsa-utils xvfb x11-apps x11-utils imagemagick openbox matchbox-window-manager weston xwayland) ;;
+  demo) extras="hub,kiosk,panel,display,printer"; packages=(python3-venv mosquitto fonts-dejavu-core libgl1-mesa-dri libegl1 libegl-mesa0 libmtdev1 espeak-ng) ;;
   # Kivy draws through SDL2 with Mesa's OpenGL (KMS/DRM on a Pi, no desktop needed).
   kiosk) extras="kiosk"; packages=(python3-venv libgl1-mesa-dri libegl1 libegl-mesa0 libmtdev1) ;;
   panel) extras="panel"; packages=(python3-venv libgl1-mesa-dri libegl1 libegl-mesa0 libmtdev1) ;;
@@ -38,7 +40,7 @@ case "$role" in
   printer) extras="printer"; packages=(python3-venv) ;;
   # The SIP stack is pure Python (rfcvoip); the headset is played and captured by aplay/arecord.
   phone) extras="phone"; packages=(python3-venv alsa-utils) ;;
-  *) echo "bootstrap: unknown role '$role' (hub, kiosk, panel, display, printer, phone, test)" >&2; exit 2 ;;
+  *) echo "bootstrap: unknown role '$role' (hub, kiosk, panel, display, printer, phone, demo, test)" >&2; exit 2 ;;
 esac
 
 say() { printf 'cherga bootstrap: %s\n' "$*" >&2; }

@@ -53,6 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
     _common(hub)
     hub.add_argument("--host", help="listen address (or CHERGA_HOST; default 127.0.0.1)")
     hub.add_argument("--port", type=int, help="HTTP port (or CHERGA_PORT; default 8000)")
+    # Given only by ``cherga demo`` to the hub it starts: a demo's folder is refused otherwise.
+    hub.add_argument("--demo-folder", action="store_true", help=argparse.SUPPRESS)
 
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
@@ -94,10 +96,84 @@ def build_parser() -> argparse.ArgumentParser:
     _common(validate)
     _device_parser(sub)
     _backup_parsers(sub)
+    _demo_parser(sub)
     for command, (_module, summary) in APPLIANCES.items():
         appliance = sub.add_parser(command, help=summary, add_help=False)
         appliance.add_argument("args", nargs=argparse.REMAINDER, help="see cherga COMMAND --help")
     return parser
+
+
+def _demo_parser(sub: Any) -> None:
+    """``cherga demo``: an example office with its appliances on this machine (docs/demo.md)."""
+    demo = sub.add_parser(
+        "demo",
+        help="run a demo office: hub, broker, kiosk, printer, panel, board and visitors",
+    )
+    demo.add_argument(
+        "--data-dir",
+        default="data-demo",
+        metavar="DIR",
+        help="the demo's own folder, new or made by an earlier demo (default: ./data-demo)",
+    )
+    screen = demo.add_mutually_exclusive_group()
+    screen.add_argument(
+        "--headless",
+        action="store_true",
+        default=None,
+        help="draw the appliances offscreen (default: in windows when a display exists)",
+    )
+    screen.add_argument(
+        "--windows", dest="headless", action="store_false", help="show the appliances' windows"
+    )
+    demo.add_argument(
+        "--no-visitors",
+        dest="visitors",
+        action="store_false",
+        help="no scripted visitors and operators: the office waits for you",
+    )
+    demo.add_argument(
+        "--pace",
+        type=float,
+        default=8.0,
+        metavar="SECONDS",
+        help="about one visitor every SECONDS (default 8); serving takes about 1.5 times that",
+    )
+    demo.add_argument("--port", type=int, default=8000, help="HTTP port (redirects; 8000)")
+    demo.add_argument("--https-port", type=int, default=8443, help="HTTPS port (8443)")
+    demo.add_argument("--mqtt-port", type=int, default=8883, help="the devices' MQTT port (8883)")
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from hub.demo.folder import DemoRefused
+    from hub.demo.run import DemoOptions, run_demo
+    from hub.demo.visitors import Pace
+
+    if not args.pace > 0:
+        raise ConfigError("--pace must be a positive number of seconds")
+    options = DemoOptions(
+        data_dir=Path(args.data_dir),
+        headless=args.headless,
+        visitors=args.visitors,
+        pace=Pace(visitor_s=args.pace, serve_s=args.pace * 1.5),
+        port=args.port,
+        https_port=args.https_port,
+        mqtt_port=args.mqtt_port,
+    )
+    try:
+        return run_demo(options, sys.stdout)
+    except DemoRefused as exc:
+        raise ConfigError(str(exc)) from None
+
+
+def _refuse_demo_folder(settings: Settings, *, allowed: bool) -> None:
+    """A hub started by hand never serves the demo's example office (docs/demo.md)."""
+    from hub.demo.folder import DemoFolder
+
+    if not allowed and DemoFolder(settings.data_dir).marker.is_file():
+        raise ConfigError(
+            f"{settings.data_dir} is the folder of a demo office (cherga demo): run the demo "
+            "there, or give the hub another data folder (--data-dir)"
+        )
 
 
 def _backup_parsers(sub: Any) -> None:
@@ -553,9 +629,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return code
     args = build_parser().parse_args(arguments)
     try:
+        if args.command == "demo":
+            setup_logging("INFO")
+            return _demo(args)
         settings = _settings(args)
         setup_logging(settings.log_level)
         if args.command == "hub":
+            _refuse_demo_folder(settings, allowed=args.demo_folder)
             run_hub(settings)
         elif args.command == "db":
             _db(args, settings)

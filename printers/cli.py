@@ -130,7 +130,7 @@ def _run(args: argparse.Namespace, path: Path) -> int:
     if args.validate_config:
         print(f"{path}: valid printer configuration for {config.device_id}")  # noqa: T201
         return 0
-    driver = make_driver(settings.connection, settings.ticket.profile)
+    driver = make_driver(settings.connection, settings.ticket.profile, settings.ticket.width_mm)
     agent = PrinterAgent(config, settings, driver, state_dir=_state_dir(args, settings, path))
     return run_until_stopped(agent, f"printer agent {config.device_id}")
 

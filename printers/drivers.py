@@ -10,18 +10,26 @@ send, and the agent prints the whole ticket again later rather than leave half o
 from __future__ import annotations
 
 import logging
+import os
+import re
 import socket
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from printers.settings import (
     Connection,
     FileConnection,
+    ImageConnection,
     NetworkConnection,
     SerialConnection,
     UsbConnection,
 )
+
+if TYPE_CHECKING:
+    from printers.preview import TextLine
 
 logger = logging.getLogger(__name__)
 
@@ -214,8 +222,75 @@ def _file(c: FileConnection, profile: str) -> Callable[[], Any]:
     return lambda: File(str(c.path), profile=profile)
 
 
-def make_driver(connection: Connection, profile: str = "default") -> EscposDriver:
-    """The driver for a configured connection."""
+_UNSAFE = re.compile(r"[^\w.-]+")
+
+
+class ImageDriver:
+    """A virtual printer: the job's ESC/POS bytes drawn by ``printers.preview`` into a PNG named
+    after the ticket's number (the largest text on the ticket), written whole or not at all.
+    It never runs out of paper; a folder it cannot write to is ``offline``."""
+
+    def __init__(self, folder: Path, *, profile: str = "default", width_mm: int = 80) -> None:
+        self.folder = folder
+        self.name = f"pictures in {folder}"
+        self._profile = profile
+        self._width_mm = width_mm
+
+    def status(self) -> PrinterStatus:
+        """Ready while the folder can be written to."""
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise PrinterFault("offline", f"cannot use {self.folder}: {exc}") from None
+        if not os.access(self.folder, os.W_OK):
+            raise PrinterFault("offline", f"{self.folder} is not writable")
+        return PrinterStatus(paper="ok", cover_open=False, error=False)
+
+    def print_job(self, data: bytes) -> PrinterStatus:
+        """Draw the ticket and write ``<number>.png`` (``<number>-2.png``... for a reprint)."""
+        from printers.preview import interpret, render
+
+        status = self.status()
+        paper = interpret(data, self._profile)
+        picture = render(paper, self._width_mm)
+        path = self._free_path(_ticket_name(paper.lines))
+        fd, temp = tempfile.mkstemp(dir=self.folder, prefix=".printing-", suffix=".png")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                picture.save(out, format="PNG", optimize=True)
+            os.chmod(temp, 0o644)  # a ticket is no secret (mkstemp makes it private)
+            os.replace(temp, path)
+        except OSError as exc:
+            Path(temp).unlink(missing_ok=True)
+            raise PrinterFault("offline", f"cannot write {path}: {exc}") from None
+        logger.info("ticket drawn to %s", path)
+        return status
+
+    def _free_path(self, stem: str) -> Path:
+        path = self.folder / f"{stem}.png"
+        copy = 2
+        while path.exists():
+            path = self.folder / f"{stem}-{copy}.png"
+            copy += 1
+        return path
+
+
+def _ticket_name(lines: list[TextLine]) -> str:
+    """The ticket's number: the text printed largest (the layout's number line), made safe."""
+    best, height = "ticket", 0
+    for line in lines:
+        tallest = max((style.height for _char, style in line.chars), default=0)
+        if tallest > height and line.text.strip():
+            best, height = line.text.strip(), tallest
+    return _UNSAFE.sub("_", best).strip("._") or "ticket"
+
+
+def make_driver(
+    connection: Connection, profile: str = "default", width_mm: int = 80
+) -> EscposDriver | ImageDriver:
+    """The driver for a configured connection (``width_mm``: the paper a picture shows)."""
+    if isinstance(connection, ImageConnection):
+        return ImageDriver(connection.folder, profile=profile, width_mm=width_mm)
     if isinstance(connection, NetworkConnection):
         name = f"{connection.host}:{connection.port}"
         return EscposDriver(_network(connection, profile), name=name)

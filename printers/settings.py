@@ -89,6 +89,16 @@ class FileConnection(_Strict):
     path: Path = Field(title="Path", description="Where the bytes are written.")
 
 
+class ImageConnection(_Strict):
+    """A virtual printer: each ticket becomes a PNG picture in a folder (the demo office's)."""
+
+    kind: Literal["png"] = Field(title="Kind", description="Pictures instead of paper.")
+    folder: Path = Field(
+        title="Folder",
+        description="Where each ticket is written as <number>.png (made when missing).",
+    )
+
+
 def _connection_kind(value: Any) -> str | None:
     # ``kind`` may be left out for the common case, a network printer.
     if isinstance(value, dict):
@@ -100,7 +110,8 @@ Connection = Annotated[
     Annotated[NetworkConnection, Tag("network")]
     | Annotated[UsbConnection, Tag("usb")]
     | Annotated[SerialConnection, Tag("serial")]
-    | Annotated[FileConnection, Tag("file")],
+    | Annotated[FileConnection, Tag("file")]
+    | Annotated[ImageConnection, Tag("png")],
     Discriminator(_connection_kind),
 ]
 

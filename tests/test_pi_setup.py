@@ -13,15 +13,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from pydantic import SecretStr
 
-from firmware_config.device_config import (
-    DeviceConfig,
-    MqttConfig,
-    ScreenConfig,
-    TouchCalibration,
-    write_config,
-)
+from firmware_config.device_config import TouchCalibration, parse_config, write_config
 from tests.test_systemd import INSTALLED, ROLE_SETTINGS, SCREENS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,21 +27,19 @@ DEVICE_CONFIG = "etc/cherga/device.toml"
 
 def device_config(role: str, path: Path, touch: TouchCalibration | None = None) -> Path:
     """A valid device config of ``role`` (as `cherga device add` writes it) at ``path``."""
-    write_config(
-        DeviceConfig(
-            device_id=f"{role}-1",
-            role=role,  # type: ignore[arg-type]
-            site="main",
-            name=f"{role} 1",
-            mqtt=MqttConfig(
-                host="hub.local", username=f"{role}-1", password=SecretStr("a-device-password-1")
-            ),
-            screen=ScreenConfig(rotation=90, touch=touch) if role in SCREENS else None,
-            settings=ROLE_SETTINGS.get(role, {}),
-            window=1 if role == "panel" else None,
-        ),
-        path,
-    )
+    data: dict[str, object] = {
+        "device_id": f"{role}-1",
+        "role": role,
+        "site": "main",
+        "name": f"{role} 1",
+        "mqtt": {"host": "hub.local", "username": f"{role}-1", "password": "a-device-password-1"},
+        "settings": ROLE_SETTINGS.get(role, {}),
+    }
+    if role in SCREENS:
+        data["screen"] = {"rotation": 90, "touch": touch.model_dump() if touch else None}
+    if role == "panel":
+        data["window"] = 1
+    write_config(parse_config(data), path)
     return path
 
 

@@ -30,14 +30,15 @@ case "$role" in
   # xvfb..xwayland: the appliances on real screens (tests/test_appliance_screens.py): bare X,
   # window managers, weston (Wayland) with XWayland, and the screenshots of them. systemd:
   # systemd-analyze checks the units (tests/test_systemd.py). poppler-utils: the PDFs drawn as
-  # pictures (pdftoppm) for the screenshots.
-  test) extras="test"; packages=(python3-venv postgresql systemd fonts-dejavu-core poppler-utils mosquitto mosquitto-clients curl jq libgl1-mesa-dri libegl1 libegl-mesa0 libmtdev1 espeak-ng chromium chromium-driver libnss3-tools tcpdump kamailio kamailio-tls-modules sip-tester baresip alsa-utils xvfb x11-apps x11-utils imagemagick openbox matchbox-window-manager weston xwayland) ;;
+  # pictures (pdftoppm) for the screenshots. shellcheck: the Pi set-up scripts (tests/test_pi_setup.py).
+  test) extras="test"; packages=(python3-venv postgresql systemd fonts-dejavu-core poppler-utils mosquitto mosquitto-clients curl jq libgl1-mesa-dri libegl1 libegl-mesa0 libmtdev1 espeak-ng chromium chromium-driver libnss3-tools tcpdump kamailio kamailio-tls-modules sip-tester baresip alsa-utils xvfb x11-apps x11-utils imagemagick openbox matchbox-window-manager weston xwayland shellcheck) ;;
   demo) extras="hub,kiosk,panel,display,printer"; packages=(python3-venv mosquitto fonts-dejavu-core libgl1-mesa-dri libegl1 libegl-mesa0 libmtdev1 espeak-ng) ;;
   # Kivy draws through SDL2 with Mesa's OpenGL (KMS/DRM on a Pi, no desktop needed).
   kiosk) extras="kiosk"; packages=(python3-venv libgl1-mesa-dri libegl1 libegl-mesa0 libmtdev1) ;;
   panel) extras="panel"; packages=(python3-venv libgl1-mesa-dri libegl1 libegl-mesa0 libmtdev1) ;;
   display) extras="display"; packages=(python3-venv libgl1-mesa-dri libegl1 libegl-mesa0 libmtdev1 espeak-ng alsa-utils) ;;
-  printer) extras="printer"; packages=(python3-venv) ;;
+  # libusb: the "usb" connection kind (python-escpos through pyusb).
+  printer) extras="printer"; packages=(python3-venv libusb-1.0-0) ;;
   # The SIP stack is pure Python (rfcvoip); the headset is played and captured by aplay/arecord.
   phone) extras="phone"; packages=(python3-venv alsa-utils) ;;
   *) echo "bootstrap: unknown role '$role' (hub, kiosk, panel, display, printer, phone, demo, test)" >&2; exit 2 ;;

@@ -77,12 +77,43 @@ class MqttConfig(_Strict):
         }
 
 
+TouchRaw = Annotated[int, Field(ge=-1_000_000, le=1_000_000)]
+
+
+class TouchCalibration(_Strict):
+    """The raw range of a touch screen that meets the picture's edges (before rotation).
+
+    Applied by the Pi set-up (``firmware_config/pi/setup.sh``) as a udev rule that sets the
+    touch device's axis ranges in the kernel, so every reader of it (Kivy included) sees them;
+    a minimum above its maximum turns that axis round.
+    """
+
+    min_x: TouchRaw = Field(title="Left", description="Raw X value at the picture's left edge.")
+    max_x: TouchRaw = Field(title="Right", description="Raw X value at its right edge.")
+    min_y: TouchRaw = Field(title="Top", description="Raw Y value at the picture's top edge.")
+    max_y: TouchRaw = Field(title="Bottom", description="Raw Y value at its bottom edge.")
+    device: Annotated[str, Field(pattern=r"^[A-Za-z0-9 ._:()/+*?-]{1,80}$")] | None = Field(
+        None,
+        title="Touch device",
+        description="Its input name (a glob, as in /proc/bus/input/devices); default: all.",
+    )
+
+    @model_validator(mode="after")
+    def _ranges(self) -> Self:
+        if self.min_x == self.max_x or self.min_y == self.max_y:
+            raise ValueError("a touch axis needs two different ends")
+        return self
+
+
 class ScreenConfig(_Strict):
     """Optional screen geometry for roles with a screen."""
 
     width: Annotated[int, Field(ge=100, le=8192)] | None = None
     height: Annotated[int, Field(ge=100, le=8192)] | None = None
     rotation: Literal[0, 90, 180, 270] = 0
+    touch: TouchCalibration | None = Field(
+        None, title="Touch calibration", description="Only for a touch screen that needs it."
+    )
 
 
 class DeviceConfig(_Strict):

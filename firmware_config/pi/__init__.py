@@ -1,0 +1,1 @@
+"""Raspberry Pi OS set-up per role (``setup.sh``) and what it reads from the device config."""

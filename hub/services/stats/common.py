@@ -1,9 +1,10 @@
 """What every report shares: the period, the grouping, the percentile method, names of keys.
 
 Percentiles use the **nearest-rank** method: the p-th percentile of n values sorted ascending
-is the value at rank ceil(p * n / 100) (1-based). It is always one of the values (no
-interpolation), the same in Python and in SQL, and the median of an even count is the lower of
-the two middle values. SQL computes the rank in integers as (p * n + 99) // 100.
+is the value at rank ceil(p * n / 100) (1-based), computed in integers as (p * n + 99) // 100.
+It is always one of the values (no interpolation) and the median of an even count is the lower
+of the two middle values. The values are read with one scan and ranked in Python: SQLite's
+window functions took seconds over a year of visits (bench/stats.py).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, func, literal_column, or_, select
+from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
 
 from hub.db.models import Device, Employee, Project, User
@@ -69,6 +70,14 @@ class Durations:
     p90_s: int | None = None
 
 
+def key_column(
+    by: By, allowed: Iterable[By], columns: dict[By, ColumnElement[Any]]
+) -> ColumnElement[Any] | None:
+    """The column a report groups ``by`` (None: the whole period); Invalid when not allowed."""
+    check_by(by, allowed)
+    return columns.get(by)
+
+
 def check_by(by: By, allowed: Iterable[By]) -> None:
     """Invalid unless the report can be grouped ``by``."""
     choices = list(allowed)
@@ -88,34 +97,18 @@ def nearest_rank(values: Sequence[int], p: int) -> int | None:
     return sorted(values)[rank(p, len(values)) - 1]
 
 
-def percentiles(
-    session: Session,
-    key: ColumnElement[Any] | None,
-    value: ColumnElement[Any],
-    base: Select[Any],
-) -> dict[object, tuple[int | None, int | None]]:
-    """Median and p90 of ``value`` per ``key`` over the rows ``base`` selects from, in SQL.
-
-    ``base`` is a SELECT with its FROM and WHERE; its rows with a NULL value are left out.
-    """
-    ranked = base.with_only_columns(
-        (key if key is not None else literal_column("0")).label("k"),
-        value.label("v"),
-        func.row_number().over(partition_by=key, order_by=value).label("rn"),
-        func.count().over(partition_by=key).label("n"),
-    ).where(value.is_not(None))
-    inner = ranked.subquery()
-    wanted = [inner.c.rn == (inner.c.n * p + 99) // 100 for p in PERCENTILES]
-    rows = session.execute(select(inner.c.k, inner.c.rn, inner.c.n, inner.c.v).where(or_(*wanted)))
-    result: dict[object, tuple[int | None, int | None]] = {}
-    for k, position, n, v in rows:
-        median, p90 = result.get(k, (None, None))
-        if position == rank(PERCENTILES[0], n):
-            median = int(v)
-        if position == rank(PERCENTILES[1], n):
-            p90 = int(v)
-        result[k] = (median, p90)
-    return result
+def durations(values: list[int]) -> Durations:
+    """Count, mean, median and p90 of ``values`` (sorted here, in place)."""
+    if not values:
+        return Durations()
+    values.sort()
+    n = len(values)
+    return Durations(
+        n,
+        round(sum(values) / n, 1),
+        values[rank(PERCENTILES[0], n) - 1],
+        values[rank(PERCENTILES[1], n) - 1],
+    )
 
 
 def seconds_between(session: Session, later: Any, earlier: Any) -> ColumnElement[Any]:

@@ -20,7 +20,7 @@ from hub.db.models.coordinator import PrintJob
 from hub.db.models.queue import OutboxMessage, QueueTicket
 from hub.db.models.stats import QueueVisit
 from hub.services.queue.core import waiting_counts
-from hub.services.stats.common import percentiles
+from hub.services.stats.common import durations
 
 RECENT = timedelta(hours=1)
 
@@ -62,12 +62,11 @@ def snapshot(session: Session, now: datetime) -> Snapshot:
     recent = (
         select(visits.id).select_from(table_of(QueueVisit)).where(visits.called_at >= now - RECENT)
     )
-    totals = session.execute(
-        recent.with_only_columns(
-            visits.service_id, func.count(visits.wait_s), func.coalesce(func.sum(visits.wait_s), 0)
-        ).group_by(visits.service_id)
-    ).all()
-    ranks = percentiles(session, visits.service_id, visits.wait_s, recent)
+    waits: dict[int, list[int]] = {}
+    for service_id, wait in session.execute(
+        recent.with_only_columns(visits.service_id, visits.wait_s).where(visits.wait_s.is_not(None))
+    ):
+        waits.setdefault(service_id, []).append(wait)
     pending, oldest = session.execute(
         select(func.count(OutboxMessage.id), func.min(OutboxMessage.created_at)).where(
             OutboxMessage.sent_at.is_(None)
@@ -88,14 +87,15 @@ def snapshot(session: Session, now: datetime) -> Snapshot:
         services=services,
         issued={key: int(count) for key, count in issued},
         waiting=waiting_counts(session),
-        assignment={
-            key: Latency(int(count), int(total), *ranks.get(key, (None, None)))
-            for key, count, total in totals
-            if count
-        },
+        assignment={key: _latency(values) for key, values in waits.items()},
         devices={(role, bool(online)): int(count) for role, online, count in devices},
         print_jobs={state: int(count) for state, count in jobs},
         outbox_pending=int(pending),
         outbox_oldest_s=max(0.0, (now - oldest).total_seconds()) if oldest else 0.0,
         calls={(direction, outcome): int(count) for direction, outcome, count in calls},
     )
+
+
+def _latency(waits: list[int]) -> Latency:
+    spread = durations(waits)
+    return Latency(spread.count, sum(waits), spread.median_s, spread.p90_s)

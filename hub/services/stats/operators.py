@@ -16,7 +16,7 @@ from hub.db.base import table_of
 from hub.db.models import ProjectMember
 from hub.db.models.queue import QueueOperator
 from hub.db.models.stats import OperatorSpan
-from hub.services.stats.common import By, Period, check_by, key_names, key_text
+from hub.services.stats.common import By, Period, key_column, key_names, key_text
 from hub.services.stats.facts import UNCOUNTED, split_by_hour
 
 TIME_GROUPS = (By.OPERATOR, By.WINDOW, By.HOUR, By.DAY, By.PERIOD)
@@ -33,13 +33,12 @@ class OperatorTime:
     total_s: int
 
 
-def _span_key(by: By) -> ColumnElement[Any] | None:
-    return {
-        By.OPERATOR: _S.user_id,
-        By.WINDOW: _S.window,
-        By.HOUR: _S.hour,
-        By.DAY: _S.day,
-    }.get(by)
+_SPAN_KEYS: dict[By, ColumnElement[Any]] = {
+    By.OPERATOR: _S.user_id,
+    By.WINDOW: _S.window,
+    By.HOUR: _S.hour,
+    By.DAY: _S.day,
+}
 
 
 def operator_time(
@@ -52,8 +51,7 @@ def operator_time(
     operators: Sequence[int] | None = None,
 ) -> list[OperatorTime]:
     """Time by status in ``period`` grouped ``by`` (``operators``: only these; None: all)."""
-    check_by(by, TIME_GROUPS)
-    key = _span_key(by)
+    key = key_column(by, TIME_GROUPS, _SPAN_KEYS)
     query = select(key if key is not None else func.min(0), _S.status, func.sum(_S.seconds)).where(
         _S.day.between(period.first, period.last)
     )

@@ -24,8 +24,8 @@ from hub.db.models.calls import PhoneCallRecord
 from hub.services.stats.common import (
     By,
     Period,
-    check_by,
     count_if,
+    key_column,
     key_names,
     key_text,
     rounded,
@@ -60,19 +60,17 @@ class PhoneFigures:
         return round(self.answered / self.offered, 4) if self.offered else None
 
 
-def _call_key(by: By) -> ColumnElement[Any] | None:
-    return {
-        By.LINE: _C.device_id,
-        By.OPERATOR: _C.user_id,
-        By.HOUR: _C.local_hour,
-        By.DAY: _C.local_day,
-    }.get(by)
+_CALL_KEYS: dict[By, ColumnElement[Any]] = {
+    By.LINE: _C.device_id,
+    By.OPERATOR: _C.user_id,
+    By.HOUR: _C.local_hour,
+    By.DAY: _C.local_day,
+}
 
 
 def phone_figures(session: Session, period: Period, by: By) -> list[PhoneFigures]:
     """The phone lines' figures for ``period`` grouped ``by``, in key order."""
-    check_by(by, PHONE_GROUPS)
-    key = _call_key(by)
+    key = key_column(by, PHONE_GROUPS, _CALL_KEYS)
     incoming, answered = _C.direction == "in", _C.outcome == "answered"
     unanswered = and_(incoming, _C.outcome == "missed")
     abandoned = and_(unanswered, _C.reason.in_(ABANDON_REASONS))

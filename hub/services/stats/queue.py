@@ -15,14 +15,15 @@ Read from ``queue_visits`` (one row per stay of a ticket in a service) and, for 
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, literal_column, or_, select
 from sqlalchemy.orm import Session
 
-from hub.db.base import table_of
+from hub.db.base import core_connection, table_of
 from hub.db.models import Project
 from hub.db.models.queue import QueueTicket
 from hub.db.models.stats import QueueVisit
@@ -30,12 +31,11 @@ from hub.services.stats.common import (
     By,
     Durations,
     Period,
-    check_by,
     count_if,
+    durations,
+    key_column,
     key_names,
     key_text,
-    percentiles,
-    rounded,
 )
 
 QUEUE_GROUPS = (By.SERVICE, By.OPERATOR, By.WINDOW, By.HOUR, By.DAY, By.PERIOD)
@@ -86,14 +86,13 @@ class Scope:
     services: Sequence[int] | None = None
 
 
-def _visit_key(by: By) -> ColumnElement[Any] | None:
-    return {
-        By.SERVICE: _V.service_id,
-        By.OPERATOR: _V.operator_id,
-        By.WINDOW: _V.window,
-        By.HOUR: _V.hour,
-        By.DAY: _V.day,
-    }.get(by)
+_VISIT_KEYS: dict[By, ColumnElement[Any]] = {
+    By.SERVICE: _V.service_id,
+    By.OPERATOR: _V.operator_id,
+    By.WINDOW: _V.window,
+    By.HOUR: _V.hour,
+    By.DAY: _V.day,
+}
 
 
 def _visits(period: Period, scope: Scope, by: By) -> Select[Any]:
@@ -105,9 +104,9 @@ def _visits(period: Period, scope: Scope, by: By) -> Select[Any]:
     if scope.services is not None:
         query = query.where(_V.service_id.in_(list(scope.services)))
     if by in (By.OPERATOR, By.WINDOW):
-        key = _visit_key(by)
-        assert key is not None
-        query = query.where(key.is_not(None))  # visits never called have no operator or window
+        query = query.where(
+            _VISIT_KEYS[by].is_not(None)
+        )  # visits never called have no operator or window
     return query
 
 
@@ -115,13 +114,11 @@ def queue_figures(
     session: Session, period: Period, by: By, scope: Scope | None = None
 ) -> list[QueueFigures]:
     """The hall's figures for ``period`` grouped ``by``, in key order."""
-    check_by(by, QUEUE_GROUPS)
+    key = key_column(by, QUEUE_GROUPS, _VISIT_KEYS)
     scope = scope or Scope()
-    key = _visit_key(by)
     base = _visits(period, scope, by)
     shown_key = key if key is not None else func.min(0)
-    target = _V.wait_s <= _P.target_wait_s
-    query = base.join(table_of(Project), _P.id == _V.service_id).with_only_columns(
+    query = base.with_only_columns(
         shown_key,
         func.count(func.distinct(_V.ticket_id)),
         count_if(_V.outcome == "done"),
@@ -130,22 +127,17 @@ def queue_figures(
         func.coalesce(func.sum(_V.recalls), 0),
         count_if(_V.outcome == "cancelled"),
         count_if(and_(_V.outcome == "open", _V.called_at.is_(None))),
-        func.count(_V.wait_s),
-        func.avg(_V.wait_s),
-        func.count(_V.service_s),
-        func.avg(_V.service_s),
-        count_if(and_(_V.wait_s.is_not(None), target)),
     )
     if key is not None:
         query = query.group_by(key).order_by(key)
     rows = [row for row in session.execute(query) if row[1]]
-    waits = percentiles(session, key, _V.wait_s, base)
-    services = percentiles(session, key, _V.service_s, base)
+    spread = _spread(session, key, base)
     names = key_names(session, by, [row[0] for row in rows], period)
     result = []
     for row in rows:
         k = row[0] if key is not None else 0
-        called = int(row[8])
+        waits, services, within = spread.get(k, ([], [], 0))
+        wait = durations(waits)
         result.append(
             QueueFigures(
                 key=key_text(by, k),
@@ -157,22 +149,47 @@ def queue_figures(
                 recalls=int(row[5]),
                 cancelled=int(row[6]),
                 waiting_now=int(row[7]),
-                wait=Durations(called, rounded(row[9]), *waits.get(k, (None, None))),
-                service=Durations(int(row[10]), rounded(row[11]), *services.get(k, (None, None))),
-                within_target=int(row[12]),
-                service_level=round(int(row[12]) / called, 4) if called else None,
+                wait=wait,
+                service=durations(services),
+                within_target=within,
+                service_level=round(within / wait.count, 4) if wait.count else None,
             )
         )
     return result
+
+
+Spread = dict[Any, tuple[list[int], list[int], int]]
+
+
+def _spread(session: Session, key: ColumnElement[Any] | None, base: Select[Any]) -> Spread:
+    """Per key: the waits, the service times and how many waits met their service's target."""
+    targets = {
+        row.id: row.target_wait_s for row in session.execute(select(_P.id, _P.target_wait_s))
+    }
+    query = base.with_only_columns(
+        key if key is not None else literal_column("0"), _V.service_id, _V.wait_s, _V.service_s
+    ).where(or_(_V.wait_s.is_not(None), _V.service_s.is_not(None)))
+    result: Spread = {}
+    within: dict[Any, int] = defaultdict(int)
+    for k, service, wait, length in core_connection(session).execute(query):
+        found = result.get(k)
+        if found is None:
+            found = result[k] = ([], [], 0)
+        if wait is not None:
+            found[0].append(wait)
+            if wait <= targets.get(service, 0):
+                within[k] += 1
+        if length is not None:
+            found[1].append(length)
+    return {k: (waits, lengths, within[k]) for k, (waits, lengths, _) in result.items()}
 
 
 def booking_figures(
     session: Session, period: Period, by: By, scope: Scope | None = None
 ) -> list[BookingFigures]:
     """Bookings of ``period`` (by their booked day) kept, kept late, missed, cancelled, pending."""
-    check_by(by, BOOKING_GROUPS)
+    key = key_column(by, BOOKING_GROUPS, {By.SERVICE: _T.origin_project_id, By.DAY: _T.service_day})
     scope = scope or Scope()
-    key = {By.SERVICE: _T.origin_project_id, By.DAY: _T.service_day}.get(by)
     arrived = _T.arrived_at.is_not(None)
     query = select(
         key if key is not None else func.min(0),

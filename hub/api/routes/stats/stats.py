@@ -8,6 +8,7 @@ may change projects, and the time of those services' operators.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
 
@@ -38,100 +39,86 @@ Services = Annotated[
 ]
 
 
-def _period(first: date, last: date) -> Period:
-    return Period(first, last)
+@dataclass(frozen=True)
+class Asked:
+    """What every report is asked for: the period and the services the caller may see."""
+
+    period: Period
+    scope: queue.Scope
 
 
-def _report(hub: Hub, period: Period, by: By, rows: list[Any]) -> dict[str, Any]:
+def asked(
+    session: SessionDep,
+    principal: Manager,
+    first: First,
+    last: Last,
+    service: Services = None,
+) -> Asked:
+    """The period; the caller's services (ACC-2), narrowed to ``service`` if given."""
+    allowed = desk.scope_for(session, principal.profile)
+    if service is not None:
+        chosen = [s for s in service if allowed.services is None or s in allowed.services]
+        allowed = queue.Scope(services=chosen)
+    return Asked(Period(first, last), allowed)
+
+
+AskedDep = Annotated[Asked, Depends(asked)]
+
+
+def _report(hub: Hub, ask: Asked, by: By, rows: list[Any]) -> dict[str, Any]:
     return {
-        "first": str(period.first),
-        "last": str(period.last),
+        "first": str(ask.period.first),
+        "last": str(ask.period.last),
         "by": by.value,
         "timezone": hub.settings.timezone,
         "rows": rows,
     }
 
 
-def _scope(session: SessionDep, principal: Principal, services: list[int] | None) -> queue.Scope:
-    allowed = desk.scope_for(session, principal.profile)
-    if services is None:
-        return allowed
-    chosen = [s for s in services if allowed.services is None or s in allowed.services]
-    return queue.Scope(services=chosen)
-
-
 @router.get("/hall", summary="The hall's figures (STAT-1)")
 def hall(
-    session: SessionDep,
-    principal: Manager,
-    hub: HubDep,
-    first: First,
-    last: Last,
-    by: By = By.SERVICE,
-    service: Services = None,
+    session: SessionDep, hub: HubDep, ask: AskedDep, by: By = By.SERVICE
 ) -> Report[HallRowRead]:
     """Visitors, waiting and service times, service level, no-shows, transfers, recalls."""
-    period = _period(first, last)
-    rows = queue.queue_figures(session, period, by, _scope(session, principal, service))
-    return Report[HallRowRead].model_validate(_report(hub, period, by, rows))
+    rows = queue.queue_figures(session, ask.period, by, ask.scope)
+    return Report[HallRowRead].model_validate(_report(hub, ask, by, rows))
 
 
 @router.get("/bookings", summary="Bookings kept and missed (STAT-1)")
 def bookings(
-    session: SessionDep,
-    principal: Manager,
-    hub: HubDep,
-    first: First,
-    last: Last,
-    by: By = By.SERVICE,
-    service: Services = None,
+    session: SessionDep, hub: HubDep, ask: AskedDep, by: By = By.SERVICE
 ) -> Report[BookingRowRead]:
     """Bookings by their booked day: kept, kept late, missed, cancelled, pending."""
-    period = _period(first, last)
-    rows = queue.booking_figures(session, period, by, _scope(session, principal, service))
-    return Report[BookingRowRead].model_validate(_report(hub, period, by, rows))
+    rows = queue.booking_figures(session, ask.period, by, ask.scope)
+    return Report[BookingRowRead].model_validate(_report(hub, ask, by, rows))
 
 
 @router.get("/operators", summary="Operators' time by status (STAT-1)")
 def operator_time(
-    session: SessionDep,
-    principal: Manager,
-    hub: HubDep,
-    first: First,
-    last: Last,
-    by: By = By.OPERATOR,
+    session: SessionDep, hub: HubDep, ask: AskedDep, by: By = By.OPERATOR
 ) -> Report[OperatorTimeRead]:
     """Seconds free, busy, on break... (by user-status code) per operator, window, hour, day."""
-    period = _period(first, last)
-    scope = desk.scope_for(session, principal.profile)
-    people = None if scope.services is None else operators.operators_of(session, scope.services)
+    services = ask.scope.services
+    people = None if services is None else operators.operators_of(session, services)
     rows = operators.operator_time(
-        session, period, by, now=utcnow(), tz=hub.settings.tz, operators=people
+        session, ask.period, by, now=utcnow(), tz=hub.settings.tz, operators=people
     )
-    return Report[OperatorTimeRead].model_validate(_report(hub, period, by, rows))
+    return Report[OperatorTimeRead].model_validate(_report(hub, ask, by, rows))
 
 
 @router.get("/phone", summary="The phone lines' figures (STAT-2)")
 def phone_lines(
-    session: SessionDep, principal: Manager, hub: HubDep, first: First, last: Last, by: By = By.LINE
+    session: SessionDep, hub: HubDep, ask: AskedDep, by: By = By.LINE
 ) -> Report[PhoneRowRead]:
     """Calls offered, answered, missed, abandoned; speed of answer, talk time, callbacks."""
-    period = _period(first, last)
-    rows = phone.phone_figures(session, period, by)
-    return Report[PhoneRowRead].model_validate(_report(hub, period, by, rows))
+    rows = phone.phone_figures(session, ask.period, by)
+    return Report[PhoneRowRead].model_validate(_report(hub, ask, by, rows))
 
 
 @router.get("/desk", summary="The hall and the phones as one service desk (STAT-1, STAT-2)")
 def service_desk(
-    session: SessionDep,
-    principal: Manager,
-    hub: HubDep,
-    first: First,
-    last: Last,
-    by: By = By.DAY,
-    service: Services = None,
+    session: SessionDep, hub: HubDep, ask: AskedDep, by: By = By.DAY
 ) -> Report[DeskRowRead]:
     """Per hour, day or the period: the hall's and the phones' figures side by side."""
-    period = _period(first, last)
-    rows = desk.desk_figures(session, period, by, _scope(session, principal, service))
-    return Report[DeskRowRead].model_validate(_report(hub, period, by, rows))
+    rows = desk.desk_figures(session, ask.period, by, ask.scope)
+    return Report[DeskRowRead].model_validate(_report(hub, ask, by, rows))

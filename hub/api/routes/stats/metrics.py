@@ -111,7 +111,11 @@ class _Figures(Collector):
     "/metrics",
     summary="Prometheus metrics (STAT-3)",
     response_class=Response,
-    responses={200: {"content": {CONTENT_TYPE_LATEST: {}}}},
+    responses={
+        200: {"content": {CONTENT_TYPE_LATEST: {}}},
+        401: {"description": "Neither the metrics token nor valid credentials"},
+        403: {"description": "Credentials of someone who is not an administrator"},
+    },
 )
 def metrics(
     session: SessionDep,

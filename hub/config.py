@@ -21,7 +21,7 @@ from pydantic_settings import (
 )
 
 CONFIG_FILE_ENV = "CHERGA_CONFIG"
-CREDENTIALS = ("admin_password", "database_url", "mqtt_url")
+CREDENTIALS = ("admin_password", "database_url", "metrics_token", "mqtt_url")
 """Settings that may come from systemd credentials of the same name ($CREDENTIALS_DIRECTORY)."""
 _reading_file: ContextVar[str | None] = ContextVar("cherga_config_file", default=None)
 
@@ -156,6 +156,12 @@ class Settings(BaseSettings):
         None,
         title="First administrator's password",
         description="Password of 'admin' when the hub creates it; generated if empty.",
+    )
+    metrics_token: SecretStr | None = Field(
+        None,
+        title="Metrics scrape token",
+        description="Bearer token Prometheus sends to GET /metrics (docs/stats.md); empty: only "
+        "an administrator's login token or API key is accepted there.",
     )
     site: str = Field(
         "main",

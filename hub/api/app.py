@@ -20,6 +20,8 @@ from hub.api.routes.phone import calls
 from hub.api.routes.projects import attachments, projects
 from hub.api.routes.queue import hours, public, queue
 from hub.api.routes.settings import numbering, parameters, reference
+from hub.api.routes.stats import metrics
+from hub.api.routes.stats import stats as statistics
 from hub.api.routes.tasks import tasks
 from hub.bootstrap import Hub
 from hub.web import router as web_router
@@ -64,6 +66,8 @@ def create_app(hub: Hub) -> FastAPI:
     app.include_router(devices.router)
     for module in (projects, clients, events, calls, tasks, attachments, queue, hours):
         app.include_router(module.router)
+    app.include_router(statistics.router)
+    app.include_router(metrics.router)
     app.include_router(public.router)
     app.include_router(web_router)
     install_contract(app)

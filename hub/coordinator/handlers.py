@@ -63,6 +63,7 @@ from hub.services.queue import tickets as queue_tickets
 from hub.services.queue.core import Assignment, IssueResult, QueueContext
 from hub.services.queue.tickets import ClientDetails
 from hub.services.queue.work import Work
+from hub.services.stats import facts
 
 # A freshly logged-in operator is present but not yet taking visitors: Free starts that.
 LOGGED_IN_STATUS = "break"
@@ -361,12 +362,12 @@ def _login(
             other = session.get(User, previous.user_id)
             raise Conflict("panel_in_use", name=other.username if other else "?")
         previous.device_id = None
-        previous.status, previous.status_since = OFFLINE_STATUS, ctx.now
+        facts.status_changed(session, ctx, previous, OFFLINE_STATUS)
     row = queue_assign.lock_operator(
         session, ctx, user.id, status=LOGGED_IN_STATUS, window=window, device_id=panel.id
     )
     if row.status == OFFLINE_STATUS:
-        row.status, row.status_since = LOGGED_IN_STATUS, ctx.now
+        facts.status_changed(session, ctx, row, LOGGED_IN_STATUS)
     session.flush()
     queue_publish.publish_assignment(session, ctx, row)
     return _operator_reply(session, request.request_id, row, ctx=ctx)
@@ -383,7 +384,7 @@ def _logout(
         held = session.get(QueueTicket, row.ticket_id)
         if held is not None and held.state in queue.IN_HAND:
             raise Conflict("queue_operator_has_ticket", number=held.number)
-    row.status, row.status_since = OFFLINE_STATUS, ctx.now
+    facts.status_changed(session, ctx, row, OFFLINE_STATUS, restart=True)
     row.ticket_id = None
     session.flush()
     # The panel's retained assignment says "nobody here" before the panel is unbound.

@@ -599,7 +599,7 @@ class Coordinator:
         def record(session: Session, device: Device) -> calls.CallResult:
             ctx = self.context()
             return calls.record_call(
-                session, agent=device, report=report, today=ctx.today, now=ctx.now
+                session, agent=device, report=report, today=ctx.today, now=ctx.now, tz=ctx.tz
             )
 
         result = self._from_agent(where, f"call {report.call_id!r}", record)

@@ -44,6 +44,15 @@ ContractNumber = Annotated[
     AfterValidator(single_line),
 ]
 Subject = Annotated[str, StringConstraints(max_length=500), AfterValidator(single_line)]
+TargetWait = Annotated[
+    int,
+    Field(
+        ge=10,
+        le=24 * 3600,
+        title="Service-level target",
+        description="Seconds within which a visitor of this service should be called (STAT-1).",
+    ),
+]
 Role = Annotated[
     str, StringConstraints(strip_whitespace=True, max_length=100), AfterValidator(single_line)
 ]
@@ -62,6 +71,7 @@ class ProjectCreate(Input):
     default_event_type_id: RefId | None = None
     description: LongText | None = None
     uses_queue: bool = False
+    target_wait_s: TargetWait = 900
 
 
 class ProjectUpdate(Input):
@@ -77,6 +87,7 @@ class ProjectUpdate(Input):
     default_event_type_id: RefId | None = None
     description: LongText | None = None
     uses_queue: Annotated[bool | None, NotNull] = None
+    target_wait_s: Annotated[TargetWait | None, NotNull] = None
 
 
 class ProjectRead(Output):
@@ -94,6 +105,7 @@ class ProjectRead(Output):
     default_event_type_id: int | None
     description: str | None
     uses_queue: bool
+    target_wait_s: int
     created_by: int | None
     created_at: datetime
     updated_at: datetime

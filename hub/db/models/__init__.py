@@ -22,6 +22,7 @@ from hub.db.models.reference import (
     TaskStatus,
     UserStatus,
 )
+from hub.db.models.stats import QueueVisit as QueueVisit  # registers the statistics' facts
 from hub.db.models.tasks import (
     Task,
     TaskDependency,

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, SmallInteger, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.db.base import Base, utcnow
@@ -30,6 +30,7 @@ class PhoneCallRecord(Base):
             name="outcome",
         ),
         Index("ix_phone_calls_missed", "remote_digits", "outcome", "resolved_at"),
+        Index("ix_phone_calls_day", "local_day", "device_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -61,4 +62,7 @@ class PhoneCallRecord(Base):
         ForeignKey("events.id", ondelete="SET NULL"), index=True
     )
     resolved_at: Mapped[datetime | None]
+    # The office's local day and hour the call began (statistics group by them, STAT-2).
+    local_day: Mapped[date | None]
+    local_hour: Mapped[int | None] = mapped_column(SmallInteger)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -42,6 +42,8 @@ class Project(TimestampMixin, Base):
     )
     description: Mapped[str | None] = mapped_column(Text)
     uses_queue: Mapped[bool] = mapped_column(default=False, index=True)
+    # The service level's target (STAT-1): a visitor called within this many seconds counts.
+    target_wait_s: Mapped[int] = mapped_column(default=900, server_default="900")
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     @validates("name")

@@ -43,6 +43,8 @@ class QueueTicket(Base):
         Index("ix_queue_tickets_line", "state", "project_id", "lane", "effective_at", "id"),
         Index("ix_queue_tickets_calls", "called_at"),
         Index("ix_queue_tickets_history", "project_id", "state", "finished_at"),
+        # Bookings kept and missed by day (STAT-1).
+        Index("ix_queue_tickets_day", "service_day", "origin_project_id"),
         CheckConstraint(_one_of("kind", TICKET_KINDS), name="kind"),
         CheckConstraint(_one_of("state", TICKET_STATES), name="state"),
         CheckConstraint("lane IN (0, 1)", name="lane"),

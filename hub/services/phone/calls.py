@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import select
@@ -361,13 +361,24 @@ def _amend(session: Session, row: PhoneCallRecord, *, now: datetime) -> None:
 
 
 def record_call(
-    session: Session, *, agent: Device, report: PhoneCall, today: date, now: datetime
+    session: Session,
+    *,
+    agent: Device,
+    report: PhoneCall,
+    today: date,
+    now: datetime,
+    tz: tzinfo = UTC,
 ) -> CallResult:
-    """Fold one call report of ``agent`` into its call; at the first final state, the event."""
+    """Fold one call report of ``agent`` into its call; at the first final state, the event.
+
+    ``tz`` is the office's: the call's local day and hour are kept for the statistics.
+    """
     if agent.role != "phone":
         raise Invalid("call_not_a_phone", device=agent.id)
     row, _created = _call_row(session, agent, report)
     _merge(row, report)
+    began = row.started_at.astimezone(tz)
+    row.local_day, row.local_hour = began.date(), began.hour
     event = None
     if row.outcome is None and row.state in FINAL_STATES:
         event = _finish(session, agent, row, today=today, now=now)

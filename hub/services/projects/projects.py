@@ -52,6 +52,7 @@ CARD_FIELDS = (
     "default_event_type_id",
     "description",
     "uses_queue",
+    "target_wait_s",
 )
 # Statuses after which a task is no longer overdue (TSK-14).
 FINISHED_STATUS_CODES = frozenset({"done", "accepted"})

@@ -45,6 +45,7 @@ from hub.services.queue.core import (
     operator_info,
     operator_projects,
 )
+from hub.services.stats import facts
 from hub.services.tasks import tasks
 from hub.services.tasks.extras import task_from_event
 
@@ -180,9 +181,9 @@ def assign(
     ticket.target_operator_id = None
     ticket.task_id = task.id
     operator.ticket_id = ticket.id
-    operator.status = BUSY
-    operator.status_since = ctx.now
+    facts.status_changed(session, ctx, operator, BUSY, restart=True)
     session.flush()
+    facts.visit_changed(session, ctx, ticket)
     info = describe(session, ticket, with_estimate=False)
     reason = Reason(
         effective_at=ticket.effective_at,
@@ -233,8 +234,7 @@ def free(
         session, ctx, profile.user_id, status=FREE, window=window, device_id=device_id
     )
     _ready(session, operator)
-    if operator.status != FREE:
-        operator.status, operator.status_since = FREE, ctx.now
+    facts.status_changed(session, ctx, operator, FREE)
     ticket = _pick(session, profile.user_id, project_ids)
     if ticket is None:
         session.flush()

@@ -48,6 +48,7 @@ from hub.services.queue.core import (
 from hub.services.queue.hours import opening_hours
 from hub.services.queue.operators import lock_ticket
 from hub.services.queue.slots import slot_rule, units_needed
+from hub.services.stats import facts
 
 DAYS_AHEAD = 60
 MAX_COMPANIES = 10
@@ -285,6 +286,8 @@ def cancel_ticket(
         raise Conflict("booking_ticket_not_cancellable", number=ticket.number, state=ticket.state)
     was_waiting = ticket.state == WAITING
     ticket.state, ticket.finished_at = CANCELLED, ctx.now
+    if was_waiting:
+        facts.visit_changed(session, ctx, ticket, outcome=CANCELLED)
     session.execute(delete(BookingSeat).where(BookingSeat.ticket_id == ticket.id))
     session.flush()
     audit.record(

@@ -48,6 +48,7 @@ from hub.services.queue.core import (
 from hub.services.queue.presence import OFFLINE
 from hub.services.queue.work import Work, finish_task
 from hub.services.settings.parameters import get_user_parameters
+from hub.services.stats import facts
 from hub.services.tasks import tasks
 
 MAX_NOTE = 4000
@@ -137,8 +138,7 @@ def set_status(
     operator = lock_operator(
         session, ctx, profile.user_id, status=status, window=window, device_id=device_id
     )
-    if operator.status != status:
-        operator.status, operator.status_since = status, ctx.now
+    facts.status_changed(session, ctx, operator, status)
     session.flush()
     queue_publish.publish_assignment(session, ctx, operator)
     return FreeResult(operator=operator_info(operator))
@@ -235,6 +235,7 @@ def recall(
     ticket.recalls += 1
     ticket.last_called_at = ctx.now
     session.flush()
+    facts.visit_changed(session, ctx, ticket)
     queue_publish.announce(session, ctx, ticket, recall=True)
     queue_publish.publish_board(session, ctx)
     operator = session.get(QueueOperator, ticket.operator_id)
@@ -251,6 +252,7 @@ def start_serving(
     if ticket.state == CALLED:
         ticket.state, ticket.started_at = SERVING, ctx.now
         session.flush()
+        facts.visit_changed(session, ctx, ticket)
         queue_publish.publish_board(session, ctx)
         operator = session.get(QueueOperator, ticket.operator_id)
         if operator is not None:
@@ -271,6 +273,7 @@ def _no_show(
     ticket.state, ticket.finished_at = NO_SHOW, ctx.now
     ticket.note = note or why
     session.flush()
+    facts.visit_changed(session, ctx, ticket, outcome=NO_SHOW)
     _release(session, ctx, ticket)
     queue_publish.publish_board(session, ctx)
     return TicketChange(ticket=describe(session, ticket))
@@ -312,6 +315,7 @@ def done(
     ticket.started_at = ticket.started_at or ticket.called_at
     ticket.note = clean
     session.flush()
+    facts.visit_changed(session, ctx, ticket, outcome=DONE)
     _release(session, ctx, ticket)
     queue_publish.publish_board(session, ctx)
     return TicketChange(ticket=describe(session, ticket))
@@ -345,6 +349,7 @@ def transfer(
         user = session.get(User, target_user_id) if target_user_id > 0 else None
         if user is None or not user.is_active:
             raise Invalid("queue_operator_unknown", field="target_user_id", id=target_user_id)
+    facts.visit_changed(session, ctx, ticket, outcome=facts.TRANSFERRED)
     if ticket.state in IN_HAND:
         moved = f"Передано / Transferred → {target.name}" + (f": {clean}" if clean else "")
         _close_task(session, ctx, ticket, profile, moved)
@@ -364,6 +369,7 @@ def transfer(
     ticket.transfers += 1
     ticket.transfer_reason = clean
     session.flush()
+    facts.visit_joined(session, ctx, ticket)
     audit.record(
         session,
         entity="event",

@@ -42,6 +42,7 @@ from hub.services.queue.core import (
 )
 from hub.services.queue.slots import slot_rule
 from hub.services.settings.numbering import next_number
+from hub.services.stats import facts
 
 QUEUE_TYPE, BOOKING_TYPE = "queue", "electronic_queue"
 NUMBER_DOC = "queue_ticket"
@@ -191,6 +192,7 @@ def issue_ticket(
 
 
 def _after_arrival(session: Session, ctx: QueueContext, ticket: QueueTicket) -> IssueResult:
+    facts.visit_joined(session, ctx, ticket)
     assignment = offer(session, ctx, ticket)
     if assignment is None:
         queue_publish.publish_board(session, ctx)

@@ -1,0 +1,83 @@
+"""Facts the statistics read (STAT-1): each stay of a ticket in a service, operators' time.
+
+Both are written by the queue's own functions, in the transaction that records the change, so a
+report never disagrees with what happened. The office's local day and hour are stored with each
+row (the time zone is the site's), so reports group by them with an index and no time-zone
+arithmetic in SQL.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, SmallInteger, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hub.db.base import Base
+
+VISIT_OUTCOMES = ("open", "done", "no_show", "transferred", "cancelled")
+
+
+class QueueVisit(Base):
+    """One stay of a ticket in one service: from joining its line to leaving it.
+
+    A ticket has one visit per service it passed through: a transfer closes the visit as
+    "transferred" and opens one in the target service (the ticket row itself keeps only its last
+    stay). ``wait_s`` is from joining (arrival, a booking's time if it came early, or the
+    transfer) to the first call; ``service_s`` from the start of service (or the call) to done.
+    """
+
+    __tablename__ = "queue_visits"
+    __table_args__ = (
+        # Every report reads a range of days, optionally of some services.
+        Index("ix_queue_visits_day", "day", "service_id"),
+        Index("ix_queue_visits_ticket", "ticket_id", "outcome"),
+        Index("ix_queue_visits_called", "called_at"),
+        CheckConstraint(
+            "outcome IN ('open', 'done', 'no_show', 'transferred', 'cancelled')", name="outcome"
+        ),
+        CheckConstraint("hour BETWEEN 0 AND 23", name="hour"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("queue_tickets.id", ondelete="CASCADE"))
+    service_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    # The office's local day and hour of joining the line.
+    day: Mapped[date]
+    hour: Mapped[int] = mapped_column(SmallInteger)
+    joined_at: Mapped[datetime]
+    called_at: Mapped[datetime | None]
+    started_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+    operator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    window: Mapped[str | None] = mapped_column(String(16))
+    recalls: Mapped[int] = mapped_column(default=0)
+    wait_s: Mapped[int | None]
+    service_s: Mapped[int | None]
+    outcome: Mapped[str] = mapped_column(String(16), default="open")
+
+
+class OperatorSpan(Base):
+    """Seconds an operator spent in one user status (SET-4) within one local hour.
+
+    Written when the status changes; a span crossing an hour boundary is one row per hour, so
+    time by hour, day or period is a plain sum. The current, unfinished status is added by the
+    report from ``queue_operators``.
+    """
+
+    __tablename__ = "operator_spans"
+    __table_args__ = (
+        Index("ix_operator_spans_day", "day", "user_id"),
+        CheckConstraint("hour BETWEEN 0 AND 23", name="hour"),
+        CheckConstraint("seconds >= 0", name="seconds"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(32))
+    window: Mapped[str | None] = mapped_column(String(16))
+    day: Mapped[date]
+    hour: Mapped[int] = mapped_column(SmallInteger)
+    started_at: Mapped[datetime]
+    seconds: Mapped[int]

@@ -1,5 +1,6 @@
 """The reference books, each served by the same five routes (SET-1..SET-5)."""
 
+from functools import cache
 from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Depends, Path, Query, Response
@@ -94,6 +95,9 @@ def reference_router(kind: ReferenceKind) -> APIRouter:
     return router
 
 
-def reference_routers() -> list[APIRouter]:
-    """One router per reference book."""
-    return [reference_router(kind) for kind in REFERENCE_KINDS.values()]
+@cache
+def reference_routers() -> tuple[APIRouter, ...]:
+    """One router per reference book. They depend on no hub, so they are built once: every app
+    (a hub's, each test's) includes the same ones, as it does the other routers. Building them
+    took about 110 ms of the 130 of ``create_app``."""
+    return tuple(reference_router(kind) for kind in REFERENCE_KINDS.values())

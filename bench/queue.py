@@ -25,7 +25,7 @@ with --profile also cProfile of the coordinator's threads, which slows them down
 
 With --cpu-quota PCT (root, a cgroup: bench/cpu_quota.py) this process, which is the hub, and its
 Mosquitto get PCT % of one core once the device process has started outside the group: a
-stand-in for a Raspberry Pi's slower cores (docs/queue.md, "A Pi-sized hub").
+stand-in for a Raspberry Pi's slower cores (docs/raspberry_pi.md, "A Pi-sized hub").
 """
 
 # ruff: noqa: E402

@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 # fpdf2 (with fontTools, numpy, Pillow) and qrcode cost a started hub about 35 MB, which a 1 GB
-# Pi has better uses for (docs/queue.md, "A Pi-sized hub").
+# Pi has better uses for (docs/raspberry_pi.md, "A Pi-sized hub").
 HEAVY = ("fpdf", "fontTools", "numpy", "PIL", "qrcode", "openpyxl")
 
 

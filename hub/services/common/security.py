@@ -20,7 +20,8 @@ class Hasher:
 
     At most ``parallel`` hashes run at once in the process; more wait their turn. Each holds
     ``memory_kib`` (64 MiB) while it runs and argon2 lets go of the interpreter lock, so eight
-    logins at once took a hub past 500 MB, half of a 1 GB Pi (docs/queue.md, "A Pi-sized hub").
+    logins at once took a process past 500 MiB, half of a 1 GB Pi (docs/raspberry_pi.md, "A
+    Pi-sized hub").
     """
 
     memory_kib: int = 65536

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/queue.py [--quick] [--kiosks 4] [--tickets 2000] [--calls 500]
                                     [--rate 20] [--database-url URL] [--breakdown] [--profile]
-                                    [--plain]
+                                    [--plain] [--cpu-quota PCT]
 
 A hub on a fresh SQLite file in a temporary folder (or on the empty PostgreSQL database given by
 --database-url), migrated as on a first start, with its own Mosquitto (devices over TLS with
@@ -22,6 +22,10 @@ Goals (issue): Free-to-display p99 under 20 ms, at least 500 tickets per second.
 phase, with --breakdown, it prints where the hub's time went (timers around the coordinator's
 stages and every SQL statement: off by default, so the headline figures time the hub alone);
 with --profile also cProfile of the coordinator's threads, which slows them down).
+
+With --cpu-quota PCT (root, a cgroup: bench/cpu_quota.py) this process, which is the hub, and its
+Mosquitto get PCT % of one core once the device process has started outside the group: a
+stand-in for a Raspberry Pi's slower cores (docs/raspberry_pi.md, "A Pi-sized hub").
 """
 
 # ruff: noqa: E402
@@ -66,6 +70,7 @@ import paho.mqtt
 from sqlalchemy import event, text
 from sqlalchemy.orm import Session
 
+from bench.cpu_quota import CpuQuota
 from hub.bootstrap import Hub, bootstrap
 from hub.broker.embedded import start_embedded
 from hub.broker.mosquitto import find_mosquitto, free_port
@@ -766,7 +771,7 @@ def broker_version() -> str:
         return "mosquitto (version unknown)"
 
 
-def conditions(hub: Hub, kiosks: int, shards: int) -> list[str]:
+def conditions(hub: Hub, kiosks: int, shards: int, quota: float | None) -> list[str]:
     model, broker = cpu_model(), broker_version()
     link = "TLS, device certificates" if hub.settings.mqtt_tls else "plain TCP, passwords"
     if hub.engine.dialect.name == "sqlite":
@@ -785,6 +790,12 @@ def conditions(hub: Hub, kiosks: int, shards: int) -> list[str]:
         f"site:     1 display, {kiosks} kiosks (no printers), {OPERATORS} panels with "
         f"{OPERATORS} operators; hub + coordinator ({shards} request workers) in this process, "
         "devices in another",
+        "cpu:      "
+        + (
+            f"hub and broker held to {quota:g} % of one core (cgroup), devices unlimited"
+            if quota
+            else "no quota"
+        ),
     ]
 
 
@@ -809,6 +820,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument(
         "--plain", action="store_true", help="devices on plain TCP (to compare with TLS)"
+    )
+    parser.add_argument(
+        "--cpu-quota",
+        type=float,
+        metavar="PCT",
+        help="hold the hub and its broker to PCT %% of one core (root; a stand-in for a Pi)",
     )
     args = parser.parse_args()
     if args.quick:
@@ -862,10 +879,17 @@ def run(args: argparse.Namespace, folder: Path) -> None:
             line_service=line,
         )
         print("== Cherga queue over MQTT ==")
-        for line_text in conditions(hub, args.kiosks, coordinator.workers):
+        for line_text in conditions(hub, args.kiosks, coordinator.workers, args.cpu_quota):
             print(line_text)
         fleet = Devices(info)
         stack.callback(fleet.stop)
+        quota: CpuQuota | None = None
+        if args.cpu_quota:
+            # The device process has started: it stays outside, at full speed.
+            quota = CpuQuota(args.cpu_quota)
+            stack.callback(quota.close)
+            quota.add(os.getpid())
+            quota.add(broker.broker.process.pid)
 
         print(f"\nphase 1: throughput, {args.kiosks} kiosks each waiting for its reply")
         stages.take()
@@ -914,6 +938,9 @@ def run(args: argparse.Namespace, folder: Path) -> None:
             print(f"  refused                   {got['failures']}")
         print_breakdown(got["marks"], stages)
         print_stages(stages, prof, args.profile)
+        if quota is not None:
+            periods, waited = quota.throttled()
+            print(f"  cgroup: throttled in {periods} periods of 0.1 s, {waited:.1f} s in all")
         print("load average at the end: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
+import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -21,7 +23,8 @@ from hub.db.base import utcnow
 from hub.db.models import ApiKey, AuthToken, User
 from hub.errors import Unauthenticated
 from hub.services.access import users
-from hub.services.common.security import API_KEY_PREFIX, digest
+from hub.services.common import security
+from hub.services.common.security import API_KEY_PREFIX, Hasher, digest
 from tests.conftest import ADMIN_PASSWORD, UserFactory, login, make_settings
 
 TOKEN_URL = "/api/v1/auth/token"
@@ -631,3 +634,44 @@ def test_no_default_password(empty_db_url: str, tmp_path: Path) -> None:
                 assert reply.status_code in (401, 422), guess
     finally:
         hub.close()
+
+
+def test_hasher_runs_at_most_parallel_hashes_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each Argon2 hash holds 64 MiB and lets go of the interpreter lock: a rush of logins waits
+    its turn (same answers) instead of taking a 1 GB Pi's memory all at once."""
+    lock = threading.Lock()
+    running, peak = [0], [0]
+
+    class Counting:
+        def __init__(self, **_options: Any) -> None:
+            pass
+
+        def verify(self, password_hash: str, password: str) -> bool:
+            with lock:
+                running[0] += 1
+                peak[0] = max(peak[0], running[0])
+            time.sleep(0.05)
+            with lock:
+                running[0] -= 1
+            return password == "right-password"
+
+        def hash(self, password: str) -> str:
+            self.verify("", password)
+            return "hashed"
+
+    monkeypatch.setattr(security, "PasswordHasher", Counting)
+    hasher = Hasher(parallel=2)
+    answers: list[bool] = []
+    calls = [("stored", "right-password")] * 4 + [("stored", "wrong-password")] * 3 + [(None, "x")]
+    threads = [
+        threading.Thread(target=lambda h=h, p=p: answers.append(hasher.verify(h, p)))
+        for h, p in calls
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert sorted(answers) == [False] * 4 + [True] * 4
+    assert peak[0] == 2
+    with pytest.raises(ValueError, match="parallel"):
+        Hasher(parallel=0)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 
-import qrcode  # type: ignore[import-untyped]
-import qrcode.image.svg  # type: ignore[import-untyped]
-
 
 def qr_svg(data: str) -> str:
     """An SVG QR code of ``data`` (medium error correction), sized by its container."""
+    # Imported on first use: only the booking pages draw codes, and a hub starts without them.
+    import qrcode  # type: ignore[import-untyped]
+    import qrcode.image.svg  # type: ignore[import-untyped]
+
     maker = qrcode.QRCode(
         error_correction=qrcode.constants.ERROR_CORRECT_M,
         image_factory=qrcode.image.svg.SvgPathImage,

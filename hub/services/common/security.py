@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -15,10 +16,23 @@ API_KEY_PREFIX = "chk_"
 
 @dataclass(frozen=True)
 class Hasher:
-    """Argon2id with configurable cost; the parameters travel inside each hash."""
+    """Argon2id with configurable cost; the parameters travel inside each hash.
+
+    At most ``parallel`` hashes run at once in the process; more wait their turn. Each holds
+    ``memory_kib`` (64 MiB) while it runs and argon2 lets go of the interpreter lock, so eight
+    logins at once took a process past 500 MiB, half of a 1 GB Pi (docs/raspberry_pi.md, "A
+    Pi-sized hub").
+    """
 
     memory_kib: int = 65536
     time_cost: int = 3
+    parallel: int = 2
+    _turns: threading.BoundedSemaphore = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.parallel < 1:
+            raise ValueError("parallel must be at least 1")
+        object.__setattr__(self, "_turns", threading.BoundedSemaphore(self.parallel))
 
     @property
     def _hasher(self) -> PasswordHasher:
@@ -26,19 +40,21 @@ class Hasher:
 
     def hash(self, password: str) -> str:
         """A salted Argon2id hash of ``password``."""
-        return self._hasher.hash(password)
+        with self._turns:
+            return self._hasher.hash(password)
 
     def verify(self, password_hash: str | None, password: str) -> bool:
         """Whether ``password`` matches; costs the same time when there is no hash at all."""
         hasher = self._hasher
-        if not password_hash:
-            # Spend the same effort for unknown users so timing does not reveal them.
-            hasher.hash(password)
-            return False
-        try:
-            return hasher.verify(password_hash, password)
-        except (VerifyMismatchError, VerificationError, InvalidHashError):
-            return False
+        with self._turns:
+            if not password_hash:
+                # Spend the same effort for unknown users so timing does not reveal them.
+                hasher.hash(password)
+                return False
+            try:
+                return hasher.verify(password_hash, password)
+            except (VerifyMismatchError, VerificationError, InvalidHashError):
+                return False
 
     def needs_rehash(self, password_hash: str) -> bool:
         """Whether the hash was made with other parameters than the current ones."""

@@ -117,6 +117,12 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Open this link or scan the QR code with your phone on the day.",
     ),
     # The hall console.
+    "remote": ("стежить з телефона", "following remotely"),
+    "remote_hint": (
+        "Відвідувач стежить за талоном на своєму телефоні",
+        "The visitor follows this ticket on their phone",
+    ),
+    "running_late": ("запізнюється до {time}", "running late until {time}"),
     "console_title": ("Пульт адміністратора залу", "Hall console"),
     "login_title": ("Вхід", "Log in"),
     "username": ("Користувач", "Username"),

@@ -69,7 +69,11 @@ def view(session: Session, ctx: QueueContext, token: str) -> VisitorTicket:
     """The ticket a live token opens (NotFound for any other token)."""
     ticket = links.find(session, ctx, token)
     info = describe(session, ticket)
-    lang = session.scalar(select(BookingContact.lang).where(BookingContact.ticket_id == ticket.id))
+    lang = None
+    if ticket.booked_at is not None:  # only a public booking has a language of its own
+        lang = session.scalar(
+            select(BookingContact.lang).where(BookingContact.ticket_id == ticket.id)
+        )
     late = ticket.late_until if ticket.late_until and ticket.late_until > ctx.now else None
     return VisitorTicket(
         number=ticket.number,

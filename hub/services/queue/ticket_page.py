@@ -12,20 +12,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub.db.models.booking import BookingContact, BookingSeat
+from hub.db.models.booking import BookingContact
 from hub.db.models.queue import QueueOperator, QueueTicket
 from hub.errors import Conflict
 from hub.services.common import audit
-from hub.services.queue import links
+from hub.services.queue import booking, links
 from hub.services.queue import operators as queue_operators
 from hub.services.queue import publish as queue_publish
 from hub.services.queue.core import (
     BOOKED,
     CALLED,
-    CANCELLED,
     EXPIRED,
     IN_HAND,
     WAITING,
@@ -131,20 +130,7 @@ def cancel(session: Session, ctx: QueueContext, token: str) -> str:
         queue_operators.cancel_in_hand(
             session, ctx, ticket, "Скасовано відвідувачем / Cancelled by the visitor"
         )
-    ticket.state, ticket.finished_at = CANCELLED, ctx.now
-    ticket.late_until = None
-    session.execute(delete(BookingSeat).where(BookingSeat.ticket_id == ticket.id))
-    session.flush()
-    audit.record(
-        session,
-        entity="event",
-        entity_id=ticket.event_id,
-        action="queue_cancel_by_visitor",
-        user_id=None,
-        changes={"state": [previous, CANCELLED]},
-    )
-    if previous in (WAITING, CALLED):
-        queue_publish.publish_board(session, ctx)
+    booking.mark_cancelled(session, ctx, ticket, user_id=None, action="queue_cancel_by_visitor")
     return ticket.number
 
 

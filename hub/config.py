@@ -152,6 +152,15 @@ class Settings(BaseSettings):
             "certificate name, the devices' broker host or this machine's name, and its port."
         ),
     )
+    visitor_url: str | None = Field(
+        None,
+        title="Visitors' address",
+        description=(
+            "Base URL visitors' phones open their live ticket page at (the address a reverse "
+            "proxy publishes on the internet, e.g. https://queue.example.org); empty: the "
+            "back-office address."
+        ),
+    )
     admin_password: SecretStr | None = Field(
         None,
         title="First administrator's password",
@@ -266,7 +275,7 @@ class Settings(BaseSettings):
             raise ValueError("at most 50 names")
         return [check_name(name) for name in value]
 
-    @field_validator("public_url")
+    @field_validator("public_url", "visitor_url")
     @classmethod
     def _public_url(cls, value: str | None) -> str | None:
         if value is None or not value.strip():
@@ -329,6 +338,11 @@ class Settings(BaseSettings):
         scheme, port = ("https", self.https_port) if self.https else ("http", self.port)
         default = 443 if self.https else 80
         return f"{scheme}://{host}" + (f":{port}" if port != default else "")
+
+    @property
+    def ticket_page_url(self) -> str:
+        """The base of the links to visitors' live ticket pages (no trailing slash)."""
+        return (self.visitor_url or self.office_url).rstrip("/")
 
     @property
     def tz(self) -> ZoneInfo:

@@ -320,6 +320,10 @@ def _ticket(model: PanelModel) -> TicketView:
     lines.append(model.text("work.waited", time=duration(model, held.waited_s)))
     if held.recalls:
         lines.append(model.text("work.recalls", count=held.recalls))
+    if held.remote:
+        lines.append(model.text("work.remote"))
+    if held.late_until is not None:
+        lines.append(model.text("work.late", time=_clock(held.late_until)))
     assignment = model.assignment
     if assignment.task_id is not None:
         number = assignment.task_number or f"#{assignment.task_id}"

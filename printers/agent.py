@@ -47,6 +47,7 @@ def ticket_data(job: PrinterJob) -> TicketData:
         people_ahead=None if t.position is None else max(0, t.position - 1),
         estimated_wait_s=t.estimated_wait_s,
         booking_code=t.booking_code,
+        page_url=t.page_url,
     )
 
 

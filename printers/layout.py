@@ -63,6 +63,7 @@ class TicketData:
     people_ahead: int | None = None
     estimated_wait_s: int | None = None
     booking_code: str | None = None
+    page_url: str | None = None
 
 
 class Texts:
@@ -143,7 +144,9 @@ def _wait_text(t: Texts, seconds: int) -> str:
 
 def _qr_payload(data: TicketData, layout: TicketLayout) -> tuple[str, str] | None:
     """(payload, caption key) of the ticket's QR code, or None when it has none."""
-    if layout.qr == "booking" and data.booking_code:
+    if layout.qr == "page" and data.page_url:
+        return data.page_url, "qr_page"
+    if layout.qr in ("page", "booking") and data.booking_code:
         return data.booking_code, "qr_booking"
     if layout.qr == "status" and layout.status_url:
         url = layout.status_url.format(ticket_id=data.ticket_id or "", number=data.number)

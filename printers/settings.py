@@ -137,11 +137,12 @@ class TicketLayout(_Strict):
     timezone: Annotated[str, Field(min_length=1)] = Field(
         "Europe/Kyiv", title="Time zone", description="The issue time is printed in this zone."
     )
-    qr: Literal["booking", "status", "none"] = Field(
-        "booking",
+    qr: Literal["page", "booking", "status", "none"] = Field(
+        "page",
         title="QR code",
-        description="booking: the booking code (when the ticket has one); status: a link to "
-        "the ticket's status page (status_url); none: no QR code.",
+        description="page: the link to the ticket's live page sent by the hub (else the "
+        "booking code, as booking); booking: the booking code (when the ticket has one); "
+        "status: a link made from status_url; none: no QR code.",
     )
     status_url: str | None = Field(
         None,

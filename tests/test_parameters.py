@@ -34,6 +34,7 @@ DEFAULTS: dict[str, Any] = {
         "late_booking_rule": "walk_in",
         "no_show_after_recalls": 3,
         "no_show_after_seconds": None,
+        "running_late_minutes": 15,
         "default_service_minutes": 10,
     },
     "audit_tasks_events": True,

@@ -56,8 +56,8 @@ from hub.services.phone import calls
 from hub.services.queue import assign as queue_assign
 from hub.services.queue import card as queue_card
 from hub.services.queue import core as queue
+from hub.services.queue import links, printing
 from hub.services.queue import operators as queue_operators
-from hub.services.queue import printing
 from hub.services.queue import publish as queue_publish
 from hub.services.queue import tickets as queue_tickets
 from hub.services.queue.core import Assignment, IssueResult, QueueContext
@@ -133,6 +133,7 @@ def handle_kiosk(
         position=info.position or 0,
         estimated_wait_s=info.estimated_wait_s,
         printed=printed,
+        page_url=links.page_url(ctx, result.page_token),
     )
     return KioskReply(request_id=request.request_id, ok=True, ticket=ticket)
 
@@ -156,6 +157,7 @@ def print_ticket(
         lang=request.lang,
         kiosk_id=kiosk.id,
         request_id=request.request_id,
+        page_token=result.page_token,
     )
     return None
 

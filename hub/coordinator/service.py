@@ -71,6 +71,7 @@ from hub.protocol.topics import Topic, TopicKind
 from hub.services.common import outbox
 from hub.services.devices import devices
 from hub.services.phone import call_work, calls
+from hub.services.queue import links
 from hub.services.queue import operators as queue_operators
 from hub.services.queue import publish as queue_publish
 from hub.services.queue.core import QueueContext
@@ -279,6 +280,7 @@ class Coordinator:
             tz=self.hub.settings.tz,
             site=self.site,
             office_url=self.hub.settings.office_url,
+            visitor_url=self.hub.settings.ticket_page_url,
         )
 
     # ---- paho callbacks (network thread: hand over, never block) ---------------------------
@@ -775,6 +777,8 @@ class Coordinator:
         if purge:
             with transaction(self.hub.sessions) as session:
                 calls.expire_lost(session, now=now, today=self.context().today)
+            with transaction(self.hub.sessions) as session:
+                links.forget_expired(session, self.context())
             with transaction(self.hub.sessions) as session:
                 outbox.purge_sent(session, now - KEEP_SENT)
                 session.execute(

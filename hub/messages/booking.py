@@ -1,6 +1,19 @@
 """Messages of the public booking form and the hall console (Q-2a, Q-3)."""
 
 MESSAGES: dict[str, tuple[str, str]] = {
+    # The visitor's live ticket page (issue 23).
+    "ticket_page_unknown": (
+        "Посилання недійсне або вже не діє. Візьміть новий талон у кіоску.",
+        "This link is wrong or no longer works. Take a new ticket at the kiosk.",
+    ),
+    "ticket_page_not_cancellable": (
+        "Талон {number} уже не можна скасувати.",
+        "Ticket {number} can no longer be cancelled.",
+    ),
+    "ticket_page_not_late": (
+        "Для талона {number} це вже не можна зробити.",
+        "This can no longer be done for ticket {number}.",
+    ),
     "booking_date_invalid": (
         "Оберіть дату у форматі РРРР-ММ-ДД.",
         "Choose a date as YYYY-MM-DD.",

@@ -29,6 +29,7 @@ from hub.protocol.base import (
     Remote,
     Text,
     TicketNumber,
+    Url,
     Version,
     Window,
 )
@@ -88,6 +89,8 @@ class PrintTicket(Part):
     position: NonNegativeInt | None = None
     estimated_wait_s: NonNegativeInt | None = None
     booking_code: BookingCode | None = None
+    # The ticket's live page: the QR code holds it (printers' qr = "page").
+    page_url: Url | None = None
 
 
 class PrinterJob(Message):

@@ -199,6 +199,8 @@ class TicketInfo(Part):
     position: NonNegativeInt
     estimated_wait_s: NonNegativeInt | None = None
     printed: bool | None = None
+    # The ticket's live page for the visitor's phone (kiosks may show it as a QR code).
+    page_url: Url | None = None
 
 
 class KioskReply(Reply):
@@ -344,6 +346,9 @@ class AssignedTicket(Part):
     recalls: NonNegativeInt = 0
     service_name: Name | None = None
     card: ClientCard | None = None
+    # The visitor follows the ticket on their phone's live page; they said they run late until.
+    remote: bool | None = None
+    late_until: AwareDatetime | None = None
 
 
 class PanelAssignment(Message):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import FileResponse, Response
 
-from hub.web import console, office, public
+from hub.web import console, office, public, ticket_page
 from hub.web.common import HERE
 
 STATIC = {
@@ -22,10 +22,13 @@ STATIC = {
     "office_tasks.css": "text/css",
     "task_card.css": "text/css",
     "task_card.js": "text/javascript",
+    "ticket.css": "text/css",
+    "ticket.js": "text/javascript",
 }
 
 router = APIRouter(include_in_schema=False)
 router.include_router(public.router)
+router.include_router(ticket_page.router)
 router.include_router(console.router)
 router.include_router(office.router)
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from hub.db.models import Device, Project, ProjectMember, User
 from hub.db.models.queue import QueueOperator, QueueTicket
 from hub.services.devices import devices
-from hub.services.queue import printing
+from hub.services.queue import links, printing
 from hub.services.queue.console import PrintLine, recent_prints
 from hub.services.queue.core import BOOKED, QueueContext, TicketInfo, waiting_tickets
 from hub.services.queue.printing import PrintJobInfo
@@ -58,6 +58,14 @@ class Live:
     prints: list[PrintLine]
     printers: Sequence[Device]
     my_window: str | None
+
+    def following(self, seen: datetime | None) -> bool:
+        """Whether a visitor whose live page was last seen at ``seen`` follows remotely now."""
+        return links.following(seen, self.now)
+
+    def late(self, until: datetime | None) -> bool:
+        """Whether a visitor who said they run late until ``until`` is still expected later."""
+        return until is not None and until > self.now
 
 
 def _services(session: Session) -> list[Project]:

@@ -13,12 +13,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from hub.db.engine import transaction
 from hub.db.models import Project
 from hub.errors import DomainError, Invalid
 from hub.services.phone.numbers import digits
-from hub.services.queue import booking
+from hub.services.queue import booking, links, ticket_page
 from hub.services.queue.core import QueueContext
 from hub.web.common import (
     SECURITY_HEADERS,
@@ -163,12 +164,14 @@ def book(
                 contact=contact,
                 lang=lang,
             )
+            # The live page's link, made with the booking and shown once on its confirmation.
+            token = ticket_page.new_link(session, context(request), ticket.id)
     except DomainError as error:
         field = str(error.params.get("field", "form"))
         return _form_page(
             request, form, errors={field: error_text(lang, error)}, status=error.status
         )
-    return RedirectResponse(f"/book/{ticket.booking_code}", status_code=303)
+    return RedirectResponse(f"/book/{ticket.booking_code}?live={token}", status_code=303)
 
 
 @router.get("/book/cancel", response_class=HTMLResponse)
@@ -217,17 +220,50 @@ def cancel(request: Request, csrf: Optional = None, code: Optional = None) -> HT
 @router.get("/book/{code}", response_class=HTMLResponse)
 def confirmation(request: Request, code: str) -> HTMLResponse:
     """The booking: its number, time, code and QR code, to print or save."""
+    ctx = context(request)
     try:
         with hub_of(request).sessions() as session:
             ticket = booking.find(session, code[:40])
+            live = _live_link(session, ctx, ticket.id, request.query_params.get("live", ""))
     except DomainError as error:
         values: dict[str, Any] = {"message": error_text(page_lang(request), error)}
         return render(request, "missing.html", values, status=error.status)
     return render(
         request,
         "booked.html",
-        {"ticket": ticket, "qr": qr_svg(ticket.booking_code or "")},
+        {
+            "ticket": ticket,
+            "qr": qr_svg(ticket.booking_code or ""),
+            "live": live,
+            "live_qr": qr_svg(live) if live else "",
+        },
     )
+
+
+def _live_link(session: Session, ctx: QueueContext, ticket_id: int, token: str) -> str | None:
+    """The live page's public address when ``token`` opens this booking's ticket."""
+    if not token:
+        return None
+    try:
+        opened = links.find(session, ctx, token[:64])
+    except DomainError:
+        return None
+    return links.page_url(ctx, token) if opened.id == ticket_id else None
+
+
+@router.post("/book/{code}/live", response_model=None)
+def new_live_link(request: Request, code: str, csrf: Optional = None) -> Response:
+    """A fresh link to the booking's live page (the first is shown only once)."""
+    try:
+        check_csrf(request, csrf)
+        _count(request, "address", client_address(request), booking.ADDRESS_LIMIT)
+        with transaction(hub_of(request).sessions) as session:
+            found = booking.find(session, code[:40])
+            token = ticket_page.new_link(session, context(request), found.id)
+    except DomainError as error:
+        values: dict[str, Any] = {"message": error_text(page_lang(request), error)}
+        return render(request, "missing.html", values, status=error.status)
+    return RedirectResponse(f"/t/{token}", status_code=303)
 
 
 @router.get("/book/{code}/qr.svg", response_class=Response)

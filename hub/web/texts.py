@@ -54,7 +54,75 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "keep_booking": ("Залишити запис", "Keep the booking"),
     "cancelled_text": ("Запис {number} скасовано.", "Booking {number} is cancelled."),
+    # The visitor's live ticket page (issue 23).
+    "tp_title": ("Ваш талон", "Your ticket"),
+    "tp_place": (
+        "Ви {place}-й у черзі (перед вами: {ahead})",
+        "You are number {place} in line ({ahead} ahead of you)",
+    ),
+    "tp_next": ("Ви наступні в черзі", "You are next in line"),
+    "tp_wait": ("Орієнтовне очікування: {minutes} хв", "Estimated wait: {minutes} min"),
+    "tp_wait_now": ("Вас от-от викличуть", "You will be called any moment"),
+    "tp_state_waiting": ("Ви в черзі", "You are in line"),
+    "tp_state_booked": ("Ви записані", "You are booked"),
+    "tp_state_called": ("Підійдіть до вікна {window}", "Please go to window {window}"),
+    "tp_state_serving": (
+        "Вас обслуговують у вікні {window}",
+        "You are being served at window {window}",
+    ),
+    "tp_state_done": ("Візит завершено. Дякуємо!", "Your visit is over. Thank you!"),
+    "tp_state_no_show": (
+        "Вас викликали, але ви не підійшли. Візьміть новий талон.",
+        "You were called but did not come. Please take a new ticket.",
+    ),
+    "tp_state_cancelled": ("Талон скасовано", "The ticket is cancelled"),
+    "tp_state_expired": ("Час запису минув", "The booking has expired"),
+    "tp_window": ("Вікно", "Window"),
+    "tp_recalled": ("Повторний виклик ({times})", "Called again ({times})"),
+    "tp_booked_for": ("Запис на {day}", "Booked for {day}"),
+    "tp_late_until": (
+        "Ми тримаємо ваше місце до {time}",
+        "We keep your place until {time}",
+    ),
+    "tp_late_button": ("Я запізнююся", "I am running late"),
+    "tp_late_hint": (
+        "Ваше місце в черзі збережеться {minutes} хв; далі — як з усіма, хто не підійшов.",
+        "Your place is kept for {minutes} min; after that the usual no-show rules apply.",
+    ),
+    "tp_cancel": ("Скасувати талон", "Cancel my ticket"),
+    "tp_cancel_confirm": (
+        "Скасувати талон {number}? Його не можна буде відновити.",
+        "Cancel ticket {number}? It cannot be restored.",
+    ),
+    "tp_cancel_yes": ("Так, скасувати", "Yes, cancel it"),
+    "tp_done_cancelled": ("Талон скасовано.", "The ticket is cancelled."),
+    "tp_done_late": ("Ми знаємо, що ви запізнюєтеся.", "We know you are running late."),
+    "tp_notify": ("Сповіщати мене", "Notify me"),
+    "tp_sound": ("Увімкнути звук", "Turn on sound"),
+    "tp_sound_on": ("Звук увімкнено", "Sound is on"),
+    "tp_live": (
+        "Сторінка оновлюється сама. Тримайте її відкритою: коли вас викличуть, телефон "
+        "завібрує й подасть сигнал.",
+        "This page updates by itself. Keep it open: when you are called, your phone will "
+        "vibrate and beep.",
+    ),
+    "tp_until": ("Посилання діє до кінця дня {day}.", "The link works until the end of {day}."),
+    "tp_offline": (
+        "Немає зв'язку. Пробуємо знову…",
+        "No connection. Trying again…",
+    ),
+    "tp_live_link": ("Стежити за чергою на телефоні", "Follow your turn on your phone"),
+    "tp_live_hint": (
+        "Відкрийте це посилання або скануйте QR-код телефоном у день запису.",
+        "Open this link or scan the QR code with your phone on the day.",
+    ),
     # The hall console.
+    "remote": ("стежить з телефона", "following remotely"),
+    "remote_hint": (
+        "Відвідувач стежить за талоном на своєму телефоні",
+        "The visitor follows this ticket on their phone",
+    ),
+    "running_late": ("запізнюється до {time}", "running late until {time}"),
     "console_title": ("Пульт адміністратора залу", "Hall console"),
     "login_title": ("Вхід", "Log in"),
     "username": ("Користувач", "Username"),

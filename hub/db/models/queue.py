@@ -94,6 +94,25 @@ class QueueTicket(Base):
     transfers: Mapped[int] = mapped_column(default=0)
     note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When the visitor's live page last asked (the hall shows "following remotely").
+    remote_seen_at: Mapped[datetime | None]
+    # "I am running late": Free passes the ticket over, and no automatic no-show, until then.
+    late_until: Mapped[datetime | None]
+
+
+class TicketLink(Base):
+    """A link to a ticket's live page: the SHA-256 of its token, never the token itself."""
+
+    __tablename__ = "ticket_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(
+        ForeignKey("queue_tickets.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The end of the ticket's day in the office's time zone.
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class QueueOperator(Base):

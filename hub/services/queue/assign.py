@@ -139,6 +139,8 @@ _NEAREST = (
             ),
             QueueTicket.target_operator_id == bindparam("user"),
         ),
+        # A visitor running late keeps their place but is passed over until their time is up.
+        or_(QueueTicket.late_until.is_(None), QueueTicket.late_until <= bindparam("now")),
     )
     .order_by(*line_order())  # type: ignore[arg-type]
     .limit(1)
@@ -146,8 +148,11 @@ _NEAREST = (
 )
 
 
-def _pick(session: Session, user_id: int, project_ids: Sequence[int]) -> QueueTicket | None:
-    return session.scalars(_NEAREST, {"user": user_id, "projects": list(project_ids)}).first()
+def _pick(
+    session: Session, ctx: QueueContext, user_id: int, project_ids: Sequence[int]
+) -> QueueTicket | None:
+    where = {"user": user_id, "projects": list(project_ids), "now": ctx.now}
+    return session.scalars(_NEAREST, where).first()
 
 
 def assign(
@@ -235,7 +240,7 @@ def free(
     )
     _ready(session, operator)
     facts.status_changed(session, ctx, operator, FREE)
-    ticket = _pick(session, profile.user_id, project_ids)
+    ticket = _pick(session, ctx, profile.user_id, project_ids)
     if ticket is None:
         session.flush()
         queue_publish.publish_assignment(session, ctx, operator)
@@ -349,7 +354,7 @@ def offer(session: Session, ctx: QueueContext, ticket: QueueTicket) -> Assignmen
             ).first()
         if operator is None:
             continue
-        chosen = _pick(session, operator.user_id, operator_projects(session, operator.user_id))
+        chosen = _pick(session, ctx, operator.user_id, operator_projects(session, operator.user_id))
         if chosen is None:
             continue
         return assign(session, ctx, ticket=chosen, operator=operator, profile=profile)

@@ -35,6 +35,7 @@ from hub.services.queue import publish as queue_publish
 from hub.services.queue import tickets as queue_tickets
 from hub.services.queue.core import (
     BOOKED,
+    CALLED,
     CANCELLED,
     EXPIRED,
     WAITING,
@@ -284,23 +285,32 @@ def cancel_ticket(
     ticket = lock_ticket(session, ticket_id)
     if ticket.state not in (BOOKED, WAITING, EXPIRED):
         raise Conflict("booking_ticket_not_cancellable", number=ticket.number, state=ticket.state)
-    was_waiting = ticket.state == WAITING
+    mark_cancelled(session, ctx, ticket, user_id=profile.user_id, action="queue_cancel")
+    return describe(session, ticket)
+
+
+def mark_cancelled(
+    session: Session, ctx: QueueContext, ticket: QueueTicket, *, user_id: int | None, action: str
+) -> None:
+    """End a ticket as cancelled: its booked seats are freed, the audit log and (when it was in
+    line or called) the board are told."""
+    previous = ticket.state
     ticket.state, ticket.finished_at = CANCELLED, ctx.now
-    if was_waiting:
-        facts.visit_changed(session, ctx, ticket, outcome=CANCELLED)
+    # A visit still open (in line or called) ends cancelled; a booking never came has none.
+    facts.visit_changed(session, ctx, ticket, outcome=CANCELLED)
+    ticket.late_until = None
     session.execute(delete(BookingSeat).where(BookingSeat.ticket_id == ticket.id))
     session.flush()
     audit.record(
         session,
         entity="event",
         entity_id=ticket.event_id,
-        action="queue_cancel",
-        user_id=profile.user_id,
+        action=action,
+        user_id=user_id,
         changes={"state": CANCELLED},
     )
-    if was_waiting:
+    if previous in (WAITING, CALLED):
         queue_publish.publish_board(session, ctx)
-    return describe(session, ticket)
 
 
 def switch_queue(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, time, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import partial
 
 from sqlalchemy import and_, bindparam, func, or_, select
@@ -38,13 +38,15 @@ HISTORY = 20
 
 @dataclass(frozen=True)
 class QueueContext:
-    """When and where an operation happens: the clock, the site's time zone and its id, and
-    the back-office's base URL that links sent to devices start with (None: no links)."""
+    """When and where an operation happens: the clock, the site's time zone and its id, the
+    back-office's base URL that links sent to devices start with (None: no links), and the base
+    of visitors' live ticket pages (None: no page links)."""
 
     now: datetime
     tz: tzinfo = UTC
     site: str = "main"
     office_url: str | None = None
+    visitor_url: str | None = None
 
     def __post_init__(self) -> None:
         if self.now.tzinfo is None:
@@ -58,6 +60,10 @@ class QueueContext:
     def day_start(self, day: date | None = None) -> datetime:
         """Local midnight starting ``day`` (today by default), as an aware time."""
         return datetime.combine(day or self.today, time(0), tzinfo=self.tz)
+
+    def day_end(self, day: date | None = None) -> datetime:
+        """Local midnight ending ``day`` (today by default), as an aware time."""
+        return self.day_start((day or self.today) + timedelta(days=1))
 
 
 @dataclass(frozen=True)
@@ -87,6 +93,8 @@ class TicketInfo:
     position: int | None = None
     estimated_wait_s: int | None = None
     booking_code: str | None = None
+    remote_seen_at: datetime | None = None
+    late_until: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -130,6 +138,8 @@ class IssueResult:
 
     ticket: TicketInfo
     assignment: Assignment | None = None
+    # The token of the ticket's live page minted with it (only the issuing transaction knows it).
+    page_token: str | None = None
 
 
 @dataclass(frozen=True)
@@ -157,6 +167,7 @@ class ExpiryResult:
 
     expired: list[int] = field(default_factory=list)
     no_shows: list[int] = field(default_factory=list)
+    back_in_line: list[int] = field(default_factory=list)
 
 
 def params(session: Session) -> QueueParameters:
@@ -365,6 +376,8 @@ def describe(
         position=place,
         estimated_wait_s=wait,
         booking_code=ticket.booking_code if with_code else None,
+        remote_seen_at=ticket.remote_seen_at,
+        late_until=ticket.late_until,
     )
 
 

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from functools import partial
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from hub.db.base import core_connection, table_of
@@ -384,6 +384,12 @@ def transfer(
     return TicketChange(ticket=describe(session, ticket), assignment=assignment)
 
 
+def cancel_in_hand(session: Session, ctx: QueueContext, ticket: QueueTicket, note: str) -> None:
+    """The visitor gave up a called ticket: its task is closed with ``note``, the operator freed."""
+    _close_task(session, ctx, ticket, _system_profile(session, ticket), note)
+    _release(session, ctx, ticket)
+
+
 def _system_profile(session: Session, ticket: QueueTicket) -> AccessProfile | None:
     # An automatic no-show acts for the operator who held the ticket, with no rights needed:
     # the rule itself is the authority, and the task's history names that operator.
@@ -419,7 +425,12 @@ def expire_overdue(
         overdue = now - timedelta(seconds=settings.no_show_after_seconds)
         called = session.scalars(
             select(QueueTicket)
-            .where(QueueTicket.state == CALLED, QueueTicket.last_called_at <= overdue)
+            .where(
+                QueueTicket.state == CALLED,
+                QueueTicket.last_called_at <= overdue,
+                # A visitor who said they are running late is waited for until then.
+                or_(QueueTicket.late_until.is_(None), QueueTicket.late_until <= now),
+            )
             .order_by(QueueTicket.id)
             .limit(500)
             .with_for_update(skip_locked=True)
@@ -427,5 +438,22 @@ def expire_overdue(
         for ticket in called:
             _no_show(session, ctx, ticket, _system_profile(session, ticket), "timeout")
             result.no_shows.append(ticket.id)
+    _late_over(session, ctx, result)
     session.flush()
     return result
+
+
+def _late_over(session: Session, ctx: QueueContext, result: ExpiryResult) -> None:
+    """Waiting visitors whose "running late" time is up are offered to a free operator again."""
+    late = session.scalars(
+        select(QueueTicket)
+        .where(QueueTicket.state == WAITING, QueueTicket.late_until <= ctx.now)
+        .order_by(QueueTicket.id)
+        .limit(500)
+        .with_for_update(skip_locked=True)
+    ).all()
+    for ticket in late:
+        ticket.late_until = None
+        session.flush()
+        offer(session, ctx, ticket)
+        result.back_in_line.append(ticket.id)

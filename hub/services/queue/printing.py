@@ -23,6 +23,7 @@ from hub.protocol.base import Lang
 from hub.protocol.devices import PrinterJob, PrinterResult, PrintTicket
 from hub.protocol.messages import KioskReply, TicketInfo
 from hub.services.common import outbox
+from hub.services.queue import links
 from hub.services.queue.core import QueueContext, describe, get_ticket
 
 MAX_COPIES = 5
@@ -68,13 +69,20 @@ def send(
     copies: int = 1,
     kiosk_id: str | None = None,
     request_id: uuid.UUID | None = None,
+    page_token: str | None = None,
 ) -> PrintJobInfo:
-    """Queue a print of the ticket on ``printer_id`` (sent after the transaction commits)."""
+    """Queue a print of the ticket on ``printer_id`` (sent after the transaction commits).
+
+    Its QR code opens the ticket's live page with ``page_token`` (the link made with the
+    ticket); a reprint gets a link of its own, as only a hash of the first one is kept.
+    """
     if not 1 <= copies <= MAX_COPIES:
         raise Invalid("print_copies_invalid", field="copies", max=MAX_COPIES)
     printer = _printer(session, printer_id, ctx.site)
     ticket = get_ticket(session, ticket_id)
     info = describe(session, ticket)
+    if page_token is None and ctx.visitor_url:
+        page_token = links.mint(session, ctx, ticket)
     job_id = uuid.uuid4()
     last = session.scalar(select(func.max(PrintJob.attempt)).where(PrintJob.ticket_id == ticket.id))
     row = PrintJob(
@@ -104,6 +112,7 @@ def send(
             estimated_wait_s=info.estimated_wait_s,
             # A booked visitor's ticket carries their code (printed and in the QR code).
             booking_code=ticket.booking_code,
+            page_url=links.page_url(ctx, page_token),
         ),
     )
     payload = job.model_dump(mode="json", exclude_none=True)

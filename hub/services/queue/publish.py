@@ -26,6 +26,7 @@ from hub.services.common import outbox
 from hub.services.phone.numbers import digits
 from hub.services.queue import card as queue_card
 from hub.services.queue import core as queue
+from hub.services.queue import links
 from hub.services.queue import presence as queue_presence
 from hub.services.queue.core import QueueContext, Reason, waiting_counts
 
@@ -206,6 +207,8 @@ def assignment_payload(
             recalls=ticket.recalls,
             service_name=_service_name(session, ticket.project_id),
             card=card_of(session, ticket, operator, now or datetime.now(UTC)),
+            remote=links.following(ticket.remote_seen_at, now or datetime.now(UTC)) or None,
+            late_until=ticket.late_until,
         )
     task_id = ticket.task_id if ticket is not None else None
     task = session.get(Task, task_id) if task_id is not None else None

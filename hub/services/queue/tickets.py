@@ -22,6 +22,7 @@ from hub.services.access.rights import AccessProfile, Action
 from hub.services.common import audit
 from hub.services.events.events import require_event_right, type_id
 from hub.services.phone.numbers import digits
+from hub.services.queue import links
 from hub.services.queue import publish as queue_publish
 from hub.services.queue.assign import offer
 from hub.services.queue.core import (
@@ -193,10 +194,14 @@ def issue_ticket(
 
 def _after_arrival(session: Session, ctx: QueueContext, ticket: QueueTicket) -> IssueResult:
     facts.visit_joined(session, ctx, ticket)
+    # The live page's link is made with the ticket, so the printed QR code opens it at once.
+    token = links.mint(session, ctx, ticket)
     assignment = offer(session, ctx, ticket)
     if assignment is None:
         queue_publish.publish_board(session, ctx)
-    return IssueResult(ticket=describe(session, ticket, with_code=True), assignment=assignment)
+    return IssueResult(
+        ticket=describe(session, ticket, with_code=True), assignment=assignment, page_token=token
+    )
 
 
 def create_booking(

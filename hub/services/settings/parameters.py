@@ -75,6 +75,14 @@ class QueueParameters(StrictInput):
         description="A called visitor who has not come this many seconds after the last call "
         "becomes a no-show; empty: never automatically.",
     )
+    running_late_minutes: int = Field(
+        15,
+        ge=1,
+        le=240,
+        title="Running late",
+        description='How many minutes a visitor who says "I am running late" on their ticket\'s '
+        "page keeps their place; after that the no-show rules apply.",
+    )
     default_service_minutes: int = Field(
         10,
         ge=1,

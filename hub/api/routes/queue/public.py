@@ -44,7 +44,11 @@ def _context(request: Request) -> QueueContext:
     hub: Hub = request.app.state.hub
     clock = getattr(request.app.state, "clock", None) or utcnow
     return QueueContext(
-        now=clock(), tz=hub.settings.tz, site=hub.settings.site, office_url=hub.settings.office_url
+        now=clock(),
+        tz=hub.settings.tz,
+        site=hub.settings.site,
+        office_url=hub.settings.office_url,
+        visitor_url=hub.settings.ticket_page_url,
     )
 
 

@@ -54,7 +54,11 @@ TaskChanger = Annotated[Principal, Depends(requires(Action.CHANGE, DocType.TASK)
 def context(hub: Hub) -> QueueContext:
     """The moment and site of this request."""
     return QueueContext(
-        now=utcnow(), tz=hub.settings.tz, site=hub.settings.site, office_url=hub.settings.office_url
+        now=utcnow(),
+        tz=hub.settings.tz,
+        site=hub.settings.site,
+        office_url=hub.settings.office_url,
+        visitor_url=hub.settings.ticket_page_url,
     )
 
 

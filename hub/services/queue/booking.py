@@ -30,6 +30,7 @@ from hub.errors import Conflict, DomainError, Invalid, NotFound
 from hub.services.access import rights as access
 from hub.services.access.rights import AccessProfile, Action, DocType
 from hub.services.common import audit
+from hub.services.mail import booking_mail
 from hub.services.projects import projects
 from hub.services.queue import publish as queue_publish
 from hub.services.queue import tickets as queue_tickets
@@ -254,6 +255,8 @@ def book(
         _claim_seat(session, service_id, unit, capacity, ticket.id)
     session.add(BookingContact(ticket_id=ticket.id, email=contact.email, lang=lang))
     session.flush()
+    # In this transaction: the booking and its letter are committed together or not at all.
+    booking_mail.confirm(session, ctx, ticket, email=contact.email, lang=lang)
     return ticket
 
 
@@ -272,6 +275,7 @@ def cancel(session: Session, ctx: QueueContext, *, code: str) -> TicketInfo:
     """The visitor cancels with the code; the seats are free for others at once."""
     info = queue_tickets.cancel_booking(session, ctx, code=code)
     session.execute(delete(BookingSeat).where(BookingSeat.ticket_id == info.id))
+    booking_mail.cancelled(session, ctx, info)
     return info
 
 
@@ -297,7 +301,9 @@ def cancel_ticket(
     )
     if was_waiting:
         queue_publish.publish_board(session, ctx)
-    return describe(session, ticket)
+    info = describe(session, ticket)
+    booking_mail.cancelled(session, ctx, info)
+    return info
 
 
 def switch_queue(

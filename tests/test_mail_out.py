@@ -82,7 +82,7 @@ def test_a_reminder_waits_out_an_smtp_outage_and_is_sent_exactly_once(
     assert row.state == "pending" and row.attempts == 1 and row.last_error
     assert "Connection" in row.last_error or "refused" in row.last_error.lower()
     assert row.next_attempt_at == NOW + timedelta(seconds=30)
-    assert worker.health()["ok"] is False and worker.health()["pending"] == 1
+    assert worker.health()["smtp"] == "failing" and worker.health()["pending"] == 1
     # Not yet due: nothing is tried while the backoff runs.
     assert worker.run_once(NOW + timedelta(seconds=10)).failed == 0
 
@@ -98,7 +98,7 @@ def test_a_reminder_waits_out_an_smtp_outage_and_is_sent_exactly_once(
     [row] = rows(hub)
     assert row.state == "sent" and row.sent_at is not None and row.last_error is None
     assert str(letter["Message-ID"]) == row.message_id
-    assert worker.health()["ok"] is True
+    assert worker.health()["smtp"] == "ok"
 
 
 def test_claimed_letters_are_sent_by_one_sender_and_a_dead_claim_comes_back(hub: Hub) -> None:
@@ -199,8 +199,36 @@ def test_a_booking_is_confirmed_with_its_code_qr_and_calendar_entry_and_its_canc
     assert entry.decoded("DTEND") == datetime.fromisoformat(first["ends_at"])
     assert code in str(entry["DESCRIPTION"])
 
+    starts = datetime.fromisoformat(first["starts_at"])
+    assert worker.run_once(starts - timedelta(hours=2)).sent == 1  # within the 24 h
+    reminder = smtp.messages()[1]
+    assert str(reminder["Subject"]).startswith("Reminder: Довідки")
+    assert code in reminder.get_body().get_content()  # type: ignore[union-attr]
+    assert worker.run_once(starts - timedelta(hours=1)).sent == 0  # reminded once
+
     assert client.post(f"{API}/bookings/{code}/cancel").status_code == 200
     assert worker.run_once().sent == 1
-    notice = smtp.messages()[1]
+    notice = smtp.messages()[2]
     assert str(notice["Subject"]).startswith("Booking cancelled")
     assert code in notice.get_body().get_content()  # type: ignore[union-attr]
+
+
+def test_the_api_shows_the_outbox_and_keeps_passwords_write_only(
+    hub: Hub, client: TestClient, admin_headers: dict[str, str], smtp_port: int
+) -> None:
+    configure(hub, smtp_port, smtp_login="office")
+    reply = client.put(
+        "/api/v1/mail/passwords/smtp", headers=admin_headers, json={"password": "s3cret-pass"}
+    )
+    assert reply.status_code == 204, reply.text
+    with transaction(hub.sessions) as session:
+        letter = outbox.Letter(to="a@example.com", subject="Тема", text="Текст")
+        outbox.enqueue(session, letter, key="k", kind="test", sender=SENDER, now=NOW)
+    MailWorker(hub).run_once(NOW)  # nobody listens: the error is recorded
+    status = client.get("/api/v1/mail/status", headers=admin_headers)
+    assert status.status_code == 200, status.text
+    body = status.json()
+    assert body["pending"] == 1 and body["passwords_set"] == ["smtp"]
+    assert body["last_error"] and "s3cret" not in status.text
+    assert "s3cret" not in client.get("/api/v1/parameters", headers=admin_headers).text
+    assert client.get("/api/v1/mail/notifications", headers=admin_headers).json() == []

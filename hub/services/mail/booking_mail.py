@@ -156,29 +156,38 @@ def _contact(session: Session, ticket_id: int) -> BookingContact | None:
     return session.get(BookingContact, ticket_id)
 
 
-def cancelled(session: Session, ctx: QueueContext, ticket: TicketInfo) -> int | None:
-    """Queue the notice that a booking was cancelled, to the visitor who left an e-mail."""
-    contact = _contact(session, ticket.id)
-    if contact is None or not contact.email:
+def _notice(
+    session: Session, ctx: QueueContext, ticket: TicketInfo, contact: BookingContact, what: str
+) -> int | None:
+    """Queue a plain letter about the booking: ``booking_{what}_subject`` and ``_body``."""
+    if not contact.email:
         return None
-    if not ticket.booking_code:  # described without it for the hall administrator
-        code = session.scalar(select(QueueTicket.booking_code).where(QueueTicket.id == ticket.id))
-        ticket = replace(ticket, booking_code=code)
     values = _values(ticket, ctx)
     letter = Letter(
         to=contact.email,
         to_name=ticket.client_name,
-        subject=say("booking_cancel_subject", contact.lang, **values),
-        text=say("booking_cancel_body", contact.lang, **values),
+        subject=say(f"booking_{what}_subject", contact.lang, **values),
+        text=say(f"booking_{what}_body", contact.lang, **values),
     )
     return outbox.enqueue(
         session,
         letter,
-        key=f"booking:{ticket.id}:cancel",
-        kind="booking_cancel",
+        key=f"booking:{ticket.id}:{what}",
+        kind=f"booking_{what}",
         sender=sender(session),
         now=ctx.now,
     )
+
+
+def cancelled(session: Session, ctx: QueueContext, ticket: TicketInfo) -> int | None:
+    """Queue the notice that a booking was cancelled, to the visitor who left an e-mail."""
+    contact = _contact(session, ticket.id)
+    if contact is None:
+        return None
+    if not ticket.booking_code:  # described without it for the hall administrator
+        code = session.scalar(select(QueueTicket.booking_code).where(QueueTicket.id == ticket.id))
+        ticket = replace(ticket, booking_code=code)
+    return _notice(session, ctx, ticket, contact, "cancel")
 
 
 def remind_due(session: Session, ctx: QueueContext, limit: int = 200) -> int:
@@ -201,23 +210,9 @@ def remind_due(session: Session, ctx: QueueContext, limit: int = 200) -> int:
     ).all()
     for row in rows:
         contact = _contact(session, row.id)
-        assert contact is not None and contact.email is not None  # by the query
+        assert contact is not None  # by the query
         info = describe(session, row, with_estimate=False, with_code=True)
-        values = _values(info, ctx)
-        letter = Letter(
-            to=contact.email,
-            to_name=info.client_name,
-            subject=say("booking_reminder_subject", contact.lang, **values),
-            text=say("booking_reminder_body", contact.lang, **values),
-        )
-        outbox.enqueue(
-            session,
-            letter,
-            key=f"booking:{row.id}:remind",
-            kind="booking_remind",
-            sender=sender(session),
-            now=ctx.now,
-        )
+        _notice(session, ctx, info, contact, "remind")
         contact.reminded_at = ctx.now
     session.flush()
     return len(rows)

@@ -13,11 +13,11 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Cancel the booking: {cancel}\n",
     ),
     "booking_qr_alt": ("QR-код запису", "Booking QR code"),
-    "booking_reminder_subject": (
+    "booking_remind_subject": (
         "Нагадування: {service}, {when}",
         "Reminder: {service}, {when}",
     ),
-    "booking_reminder_body": (
+    "booking_remind_body": (
         "Нагадуємо про ваш запис: {service}, {when}. Код запису: {code}.\n",
         "A reminder of your booking: {service}, {when}. Booking code: {code}.\n",
     ),

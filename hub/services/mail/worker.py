@@ -163,18 +163,21 @@ class MailWorker:
                 batch = outbox.claim(session, now)
             if not batch:
                 break
-            try:
-                sent += self._deliver(config, batch, now)
-            except DeliveryError as exc:
-                failed += len(batch) - sent
-                self.last_error = str(exc)
-                logger.warning("mail not sent: %s", exc)
+            taken, error = self._deliver(config, batch, now)
+            sent += taken
+            if error is not None:
+                failed += len(batch) - taken
+                self.last_error = str(error)
+                logger.warning("mail not sent: %s", error)
                 break
         if failed == 0:
             self.last_error = None
         return sent, failed
 
-    def _deliver(self, config: SmtpConfig, batch: list[outbox.Claimed], now: datetime) -> int:
+    def _deliver(
+        self, config: SmtpConfig, batch: list[outbox.Claimed], now: datetime
+    ) -> tuple[int, DeliveryError | None]:
+        """Send a claimed batch in one session: (letters taken, the error that stopped it)."""
         sent = 0
         left = list(batch)
         try:
@@ -193,10 +196,12 @@ class MailWorker:
                         sent += 1
                     left.pop(0)
         except DeliveryError as exc:
-            # The server could not be reached or stopped answering: nothing left was taken.
-            self._failed(left, exc, now)
-            raise
-        return sent
+            # The server could not be reached or stopped answering: nothing left was taken,
+            # and nothing about the letters themselves is known, so they are tried again.
+            error = DeliveryError(str(exc), permanent=False)
+            self._failed(left, error, now)
+            return sent, error
+        return sent, None
 
     def _failed(self, rows: list[outbox.Claimed], exc: DeliveryError, now: datetime) -> None:
         with transaction(self.hub.sessions) as session:

@@ -16,6 +16,7 @@ from hub.api.routes.settings.parameters import may_change_parameters
 from hub.db.base import utcnow
 from hub.services.common.strict import StrictInput
 from hub.services.mail import inapp, inbox, outbox, secrets
+from hub.services.settings.parameters import MAX_ID
 
 router = APIRouter(prefix="/api/v1/mail", tags=["mail"])
 
@@ -48,6 +49,14 @@ class MailStatus(StrictInput):
     last_error: str | None
     passwords_set: list[str]
     mailboxes: list[MailboxRead]
+
+
+class ReadIn(StrictInput):
+    """Which of one's notifications were read."""
+
+    ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(
+        max_length=inapp.LIMIT, title="Notifications", description="Their ids."
+    )
 
 
 class NotificationRead(StrictInput):
@@ -124,8 +133,8 @@ def my_notifications(session: SessionDep, principal: CrmUser) -> list[Notificati
 def read_notifications(
     session: SessionDep,
     principal: CrmUser,
-    ids: Annotated[list[int], Field(max_length=inapp.LIMIT)],
+    body: ReadIn,
 ) -> dict[str, int]:
     """Mark these of the caller's notifications read."""
-    count = inapp.mark_read(session, user_id=principal.user.id, ids=ids, now=utcnow())
+    count = inapp.mark_read(session, user_id=principal.user.id, ids=body.ids, now=utcnow())
     return {"marked": count}

@@ -31,7 +31,8 @@ case "$role" in
   # window managers, weston (Wayland) with XWayland, and the screenshots of them. systemd:
   # systemd-analyze checks the units (tests/test_systemd.py). poppler-utils: the PDFs drawn as
   # pictures (pdftoppm) for the screenshots. shellcheck: the Pi set-up scripts (tests/test_pi_setup.py).
-  test) extras="test"; packages=(python3-venv postgresql systemd fonts-dejavu-core poppler-utils mosquitto mosquitto-clients curl jq libgl1-mesa-dri libegl1 libegl-mesa0 libmtdev1 espeak-ng chromium chromium-driver libnss3-tools tcpdump kamailio kamailio-tls-modules sip-tester baresip alsa-utils xvfb x11-apps x11-utils imagemagick openbox matchbox-window-manager weston xwayland shellcheck) ;;
+  # dovecot-imapd, dovecot-pop3d: the mailboxes mail is fetched from (tests/test_mail_in.py).
+  test) extras="test"; packages=(python3-venv postgresql systemd fonts-dejavu-core poppler-utils mosquitto mosquitto-clients curl jq libgl1-mesa-dri libegl1 libegl-mesa0 libmtdev1 espeak-ng chromium chromium-driver libnss3-tools tcpdump kamailio kamailio-tls-modules sip-tester baresip alsa-utils xvfb x11-apps x11-utils imagemagick openbox matchbox-window-manager weston xwayland shellcheck dovecot-imapd dovecot-pop3d) ;;
   demo) extras="hub,kiosk,panel,display,printer"; packages=(python3-venv mosquitto fonts-dejavu-core libgl1-mesa-dri libegl1 libegl-mesa0 libmtdev1 espeak-ng) ;;
   # Kivy draws through SDL2 with Mesa's OpenGL (KMS/DRM on a Pi, no desktop needed).
   kiosk) extras="kiosk"; packages=(python3-venv libgl1-mesa-dri libegl1 libegl-mesa0 libmtdev1) ;;

@@ -26,6 +26,7 @@ from hub.errors import Invalid
 from hub.services.clients import import_jobs
 from hub.services.common.files import FileStore
 from hub.services.common.security import Hasher
+from hub.services.mail.secrets import Sealer
 from hub.services.settings.seed import ensure_admin, ensure_reference_data
 
 logger = logging.getLogger(__name__)
@@ -74,6 +75,10 @@ class Hub:
     hasher: Hasher
     files: FileStore
     read_sessions: sessionmaker[Session]
+    sealer: Sealer
+    """Seals mail passwords with the data folder's key (``hub.services.mail.secrets``)."""
+    mail_wake: Callable[[], None] = lambda: None
+    """Asks the mail worker for a pass now (set when it runs in this process)."""
     probes: dict[str, Callable[[], dict[str, Any]]] = field(default_factory=dict)
     """Health of the links running in this process (the MQTT coordinator's), by name, for
     /healthz: each answers a dict with ``ok``."""
@@ -101,6 +106,7 @@ def build_hub(settings: Settings, *, engine: Engine | None = None) -> Hub:
         sessions=make_session_factory(engine),
         read_sessions=make_read_session_factory(engine),
         files=FileStore(settings.data_dir / "attachments", int(settings.attachment_max_mb * 2**20)),
+        sealer=Sealer(settings.data_dir),
         hasher=Hasher(
             memory_kib=settings.password_hash_memory_kib,
             time_cost=settings.password_hash_time_cost,

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from hub.broker.embedded import EmbeddedBroker
     from hub.coordinator.service import Coordinator
     from hub.db.models import Device
+    from hub.services.mail.worker import MailWorker
 
 logger = logging.getLogger("cherga")
 
@@ -284,6 +285,16 @@ _M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter
 LARGE_BUFFER = 256 * 1024
 
 
+def _start_mail(hub: Hub) -> MailWorker:
+    """The mail worker: sends the mail outbox, queues reminders, fetches mailboxes."""
+    from hub.services.mail.worker import MailWorker
+
+    worker = MailWorker(hub)
+    worker.start()
+    hub.mail_wake = worker.wake
+    return worker
+
+
 def settle_memory() -> None:
     """Keep what is alive once the hub has started (modules, table mappings, settings: all of
     it for the life of the process) out of the cyclic garbage collector's full passes, which
@@ -342,6 +353,7 @@ def _serve(settings: Settings) -> None:
         raise
     broker = _start_broker(hub)
     coordinator = _start_coordinator(hub, broker)
+    mail = _start_mail(hub)
     servers.follow(renewal)
     if broker is not None and broker.broker.tls is not None:
         # After every check: the broker takes a renewed certificate, and its revocation list is
@@ -365,6 +377,7 @@ def _serve(settings: Settings) -> None:
         servers.run(on_hangup=renewal.wake)
     finally:
         renewal.stop()
+        mail.stop()
         coordinator.stop()
         if broker is not None:
             broker.stop()

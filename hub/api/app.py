@@ -19,7 +19,7 @@ from hub.api.routes.events import events
 from hub.api.routes.phone import calls
 from hub.api.routes.projects import attachments, projects
 from hub.api.routes.queue import hours, public, queue
-from hub.api.routes.settings import numbering, parameters, reference
+from hub.api.routes.settings import mail, numbering, parameters, reference
 from hub.api.routes.stats import metrics
 from hub.api.routes.stats import stats as statistics
 from hub.api.routes.tasks import tasks
@@ -62,6 +62,7 @@ def create_app(hub: Hub) -> FastAPI:
     for router in reference.reference_routers():
         app.include_router(router)
     app.include_router(parameters.router)
+    app.include_router(mail.router)
     app.include_router(numbering.router)
     app.include_router(devices.router)
     for module in (projects, clients, events, calls, tasks, attachments, queue, hours):

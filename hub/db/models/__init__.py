@@ -9,6 +9,7 @@ from hub.db.models.coordinator import PrintJob as PrintJob
 from hub.db.models.devices import Device as Device
 from hub.db.models.devices import DeviceCertificate as DeviceCertificate
 from hub.db.models.events import AuditRecord, Event, EventDocument
+from hub.db.models.mail import MailOutboxRow as MailOutboxRow  # registers the mail tables
 from hub.db.models.numbering import Counter, NumberingRule
 from hub.db.models.parameters import GlobalParameter, UserParameter
 from hub.db.models.projects import Attachment, Message, Project, ProjectContract, ProjectMember

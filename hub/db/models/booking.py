@@ -65,6 +65,8 @@ class BookingContact(Base):
     email: Mapped[str | None] = mapped_column(String(254))
     lang: Mapped[str] = mapped_column(String(2))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When the e-mail reminder before the slot was queued (hub.services.mail.booking_mail).
+    reminded_at: Mapped[datetime | None]
 
 
 class WebKey(Base):

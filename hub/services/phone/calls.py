@@ -34,19 +34,16 @@ from hub.db.models import (
     Employee,
     Event,
     EventType,
-    Project,
     Task,
     User,
 )
 from hub.db.models.calls import PhoneCallRecord
 from hub.db.models.queue import QueueOperator
-from hub.errors import Conflict, Invalid
+from hub.errors import Invalid
 from hub.protocol.devices import DeviceState, PhoneCall
-from hub.services.common import audit
-from hub.services.events.events import AUDITED, CENTRE, EMPLOYEE
+from hub.services.events.system import new_system_event
 from hub.services.phone.numbers import digits
 from hub.services.queue import card as queue_card
-from hub.services.settings.numbering import next_number
 from hub.services.settings.parameters import get_global, get_user_parameters
 from hub.services.tasks import tasks
 
@@ -137,44 +134,18 @@ def _new_event(
     values: dict[str, Any],
 ) -> Event:
     """An event made by the hub (no author), with the user's telephony project and unit."""
-    kind = session.scalar(select(EventType).where(EventType.code == code))
-    if kind is None:  # pragma: no cover - the seed restores system types on every start
-        raise Conflict("event_type_unknown", type=code)
     params = get_user_parameters(session, user_id) if user_id is not None else None
-    project_id = params.telephony_project_id if params is not None else None
-    project = session.get(Project, project_id) if project_id is not None else None
-    responsible: dict[str, Any] = {"responsible_type": EMPLOYEE, "responsible_id": user_id}
-    if get_global(session).responsible_person_type == CENTRE and params and params.telephony_unit:
-        responsible = {
-            "responsible_type": CENTRE,
-            "responsible_id": None,
-            "responsibility_centre": params.telephony_unit,
-        }
-    number = next_number(
-        session, doc_type="event", on=today, project_id=project.id if project else None
-    )
-    event = Event(
-        number=number.text,
-        type_id=kind.id,
-        starts_at=starts_at,
-        ends_at=max(ends_at, starts_at) if ends_at is not None else None,
-        project_id=project.id if project else None,
-        journal_id=project.journal_id if project else None,
-        created_by=None,
-        **responsible,
-        **values,
-    )
-    session.add(event)
-    session.flush()
-    audit.record(
+    return new_system_event(
         session,
-        entity="event",
-        entity_id=event.id,
-        action="create",
-        user_id=None,
-        changes=audit.snapshot(event, AUDITED),
+        code=code,
+        user_id=user_id,
+        project_id=params.telephony_project_id if params else None,
+        unit=params.telephony_unit if params else None,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        today=today,
+        values=values,
     )
-    return event
 
 
 # ---- call reports -------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from hub.errors import Conflict, DomainError, Invalid, NotFound
 from hub.services.access import rights as access
 from hub.services.access.rights import AccessProfile, Action, DocType
 from hub.services.common import audit
+from hub.services.mail import booking_mail
 from hub.services.projects import projects
 from hub.services.queue import publish as queue_publish
 from hub.services.queue import tickets as queue_tickets
@@ -256,6 +257,8 @@ def book(
         _claim_seat(session, service_id, unit, capacity, ticket.id)
     session.add(BookingContact(ticket_id=ticket.id, email=contact.email, lang=lang))
     session.flush()
+    # In this transaction: the booking and its letter are committed together or not at all.
+    booking_mail.confirm(session, ctx, ticket, email=contact.email, lang=lang)
     return ticket
 
 
@@ -274,6 +277,7 @@ def cancel(session: Session, ctx: QueueContext, *, code: str) -> TicketInfo:
     """The visitor cancels with the code; the seats are free for others at once."""
     info = queue_tickets.cancel_booking(session, ctx, code=code)
     session.execute(delete(BookingSeat).where(BookingSeat.ticket_id == info.id))
+    booking_mail.cancelled(session, ctx, info)
     return info
 
 
@@ -292,8 +296,8 @@ def cancel_ticket(
 def mark_cancelled(
     session: Session, ctx: QueueContext, ticket: QueueTicket, *, user_id: int | None, action: str
 ) -> None:
-    """End a ticket as cancelled: its booked seats are freed, the audit log and (when it was in
-    line or called) the board are told."""
+    """End a ticket as cancelled: its booked seats are freed, the audit log, (when it was in
+    line or called) the board, and a booking's visitor by e-mail are told."""
     previous = ticket.state
     ticket.state, ticket.finished_at = CANCELLED, ctx.now
     # A visit still open (in line or called) ends cancelled; a booking never came has none.
@@ -311,6 +315,8 @@ def mark_cancelled(
     )
     if previous in (WAITING, CALLED):
         queue_publish.publish_board(session, ctx)
+    # A booking's visitor is told by e-mail (nothing for a walk-in or a booking without one).
+    booking_mail.cancelled(session, ctx, describe(session, ticket))
 
 
 def switch_queue(

@@ -93,6 +93,64 @@ class QueueParameters(StrictInput):
     )
 
 
+class MailParameters(StrictInput):
+    """The office's mail servers (the manual's "Розсилання" tab): SMTP out, IMAP/POP3 in.
+
+    Passwords are not here: they are sealed apart (``hub.services.mail.secrets``).
+    """
+
+    smtp_host: str | None = Field(
+        None,
+        max_length=253,
+        title="SMTP server",
+        description="Outgoing mail server; empty: no mail is sent (letters wait in the outbox).",
+    )
+    smtp_port: int = Field(587, ge=1, le=65535, title="SMTP port", description="587, 465, 25.")
+    smtp_security: Literal["starttls", "tls", "none"] = Field(
+        "starttls",
+        title="SMTP security",
+        description="starttls: plain then STARTTLS; tls: TLS from the start (SMTPS); none.",
+    )
+    smtp_login: str | None = Field(
+        None, max_length=254, title="SMTP login", description="Empty: no authentication."
+    )
+    sender: str | None = Field(
+        None,
+        max_length=254,
+        title="Sender address",
+        description="The From address of every letter the system sends.",
+    )
+    incoming_host: str | None = Field(
+        None, max_length=253, title="Incoming mail server", description="IMAP or POP3 server."
+    )
+    incoming_port: int = Field(
+        993, ge=1, le=65535, title="Incoming port", description="993 (IMAP), 995 (POP3)."
+    )
+    incoming_protocol: Literal["imap", "pop3"] = Field(
+        "imap", title="Incoming protocol", description="IMAP or POP3, over TLS."
+    )
+    incoming_tls: bool = Field(
+        True, title="Incoming over TLS", description="False only for a closed test network."
+    )
+    corporate_login: str | None = Field(
+        None,
+        max_length=254,
+        title="Corporate mailbox",
+        description="Login of the corporate mailbox whose letters go to the users who receive "
+        "corporate mail (SET-9); empty: none.",
+    )
+    fetch_every_minutes: int = Field(
+        5, ge=0, le=24 * 60, title="Fetch mail every", description="Minutes; 0: only on demand."
+    )
+    booking_reminder_hours: int = Field(
+        24,
+        ge=0,
+        le=14 * 24,
+        title="Booking reminder",
+        description="Hours before a booked slot its visitor is reminded by e-mail; 0: never.",
+    )
+
+
 class GlobalParameters(StrictInput):
     """System-wide parameters."""
 
@@ -118,6 +176,11 @@ class GlobalParameters(StrictInput):
         default_factory=QueueParameters,
         title="Electronic queue",
         description="Check-in windows, late bookings, automatic no-shows, estimates (Q-2, Q-5).",
+    )
+    mail: MailParameters = Field(
+        default_factory=MailParameters,
+        title="Mail",
+        description='Mail servers for letters out and in (the manual\'s "Розсилання").',
     )
     audit_tasks_events: bool = Field(
         True, title="Audit log", description="Keep a change log of tasks and events (SET-11)."
@@ -169,6 +232,13 @@ class UserParameters(StrictInput):
         le=MAX_ID,
         title="Project for mail",
         description="Project of events made from e-mail.",
+    )
+    mail_login: str | None = Field(
+        None,
+        max_length=254,
+        title="Mailbox login",
+        description="Login of the user's mailbox on the incoming server; empty: their e-mail "
+        "(EVT-7). The password is sealed apart.",
     )
     mail_unit: str | None = Field(
         None, max_length=200, title="Structural unit for mail", description="Unit of mail events."

@@ -19,6 +19,7 @@ from hub.db.models import Task, TaskExecutor
 from hub.errors import Conflict, Invalid, NotFound
 from hub.services.access.rights import AccessProfile, Action
 from hub.services.common import audit
+from hub.services.mail.notify import executors_assigned
 from hub.services.tasks.tasks import (
     ASSIGNED,
     COMPLETED,
@@ -69,6 +70,7 @@ def _add(session: Session, task: Task, user_ids: Sequence[int], by: int) -> None
         user_id=by,
         changes={"user_ids": fresh},
     )
+    executors_assigned(session, task=task, user_ids=fresh, by=by, now=utcnow())
 
 
 def _replace(session: Session, task: Task, user_ids: Sequence[int], by: int) -> None:

@@ -154,6 +154,8 @@ def snooze_reminder(
     row = _own(session, user_id, reminder_id)
     row.remind_at = now + timedelta(minutes=minutes)
     row.dismissed_at = None
+    # Due again: an e-mail reminder is sent again at the new time (hub.services.mail.notify).
+    row.sent_at = None
     session.flush()
     audit.record(
         session,

@@ -310,6 +310,12 @@ def insert_task(
         user_id=profile.user_id,
         changes=audit.diff({}, after),
     )
+    # SET-8, in this transaction. Imported here: the mail services read the task models.
+    from hub.services.mail.notify import executors_assigned
+
+    executors_assigned(
+        session, task=task, user_ids=unique_executors, by=profile.user_id, now=utcnow()
+    )
     return task
 
 

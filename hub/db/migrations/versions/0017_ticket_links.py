@@ -1,7 +1,7 @@
 """The visitor's live ticket page: links by token, following remotely, running late (issue 23)
 
 Revision ID: 0017
-Revises: 0015
+Revises: 0016
 Create Date: 2026-12-10 10:00:00
 
 A ticket's page is opened by an unguessable token carried in its link (the printed QR code, the
@@ -20,7 +20,7 @@ from alembic import op
 import hub.db.base
 
 revision: str = "0017"
-down_revision: str | None = "0015"
+down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

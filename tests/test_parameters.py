@@ -35,6 +35,7 @@ DEFAULTS: dict[str, Any] = {
         "no_show_after_recalls": 3,
         "no_show_after_seconds": None,
         "default_service_minutes": 10,
+        "service_level_alert_percent": 80,
     },
     "audit_tasks_events": True,
     "telephony_load_missed_calls": False,

@@ -1,4 +1,5 @@
-"""PDF print forms of tasks (TSK-15), drawn with fpdf2 in a TrueType font that has Cyrillic.
+"""PDF print forms of tasks (TSK-15), and of any table report (the statistics' exports),
+drawn with fpdf2 in a TrueType font that has Cyrillic.
 
 fpdf2's own fonts are Latin-1 only, so a Unicode TrueType font is embedded: DejaVu Sans from
 Debian's ``fonts-dejavu-core`` (``/usr/share/fonts/truetype/dejavu``). Without it no PDF is
@@ -64,6 +65,20 @@ class Registry:
     head: tuple[str, ...]
     rows: list[tuple[str, ...]]
     total: str
+    footer: str
+    page_label: str
+
+
+@dataclass(frozen=True)
+class TableReport:
+    """A report as a titled table: lines under the title, then the table."""
+
+    lang: str
+    title: str
+    lines: list[str]
+    head: tuple[str, ...]
+    rows: list[tuple[str, ...]]
+    widths: tuple[float, ...]
     footer: str
     page_label: str
 
@@ -171,4 +186,18 @@ def registry_pdf(registry: Registry, fonts: Fonts) -> bytes:
     pdf.ln(3)
     pdf.set_font(FAMILY, "B", 10)
     pdf.multi_cell(0, 5.5, registry.total, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    return bytes(pdf.output())
+
+
+def table_pdf(report: TableReport, fonts: Fonts) -> bytes:
+    """A table report as a PDF (A4, landscape: a report's columns are many)."""
+    pdf = _Document(report.title, report.footer, report.page_label, fonts, landscape=True)
+    pdf.set_lang(report.lang)
+    pdf.add_page()
+    _heading(pdf, report.title, 15)
+    pdf.set_font(FAMILY, size=10)
+    for line in report.lines:
+        pdf.multi_cell(0, 5.5, line, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(2)
+    _table(pdf, report.head, report.rows, report.widths)
     return bytes(pdf.output())

@@ -19,15 +19,14 @@ from sqlalchemy import update
 from hub.bootstrap import Hub
 from hub.db.engine import transaction
 from hub.db.models import Device, Employee, Project, User
-from hub.protocol.devices import PhoneCall
 from hub.services.access.rights import AccessProfile
-from hub.services.phone import calls
 from hub.services.queue import assign as queue_assign
 from hub.services.queue import operators as queue_operators
 from hub.services.queue import tickets as queue_tickets
 from hub.services.queue.core import QueueContext
 from hub.services.settings.parameters import update_user_parameters
 from tests.test_queue import KYIV, make_operator, make_service
+from tests.test_stats import _call
 
 NOW = datetime(2026, 11, 30, 14, 30, tzinfo=KYIV)
 FIRST = datetime(2026, 11, 23, tzinfo=KYIV)
@@ -132,18 +131,8 @@ def _calls(hub: Hub, day: datetime, *, until: datetime) -> None:
                     ("answered", start + timedelta(seconds=8 + n), {}),
                     ("ended", start + timedelta(seconds=8 + n + talk), {"duration_s": talk}),
                 ]
-            for state, moment, extra in steps:
-                with transaction(hub.sessions) as session:
-                    device = session.get(Device, agent)
-                    assert device is not None
-                    report = PhoneCall(
-                        call_id=f"{agent}-{day.day}-{n}", line="1", direction="in",
-                        remote=f"+38050{day.day:02d}{n:05d}", state=state, at=moment, **extra,
-                    )  # fmt: skip
-                    local = moment.astimezone(KYIV)
-                    calls.record_call(
-                        session, agent=device, report=report, today=local.date(), now=local, tz=KYIV
-                    )
+            remote = f"+38050{day.day:02d}{n:05d}"
+            _call(hub, f"{agent}-{day.day}-{n}", "in", remote, *steps, agent_id=agent)
 
 
 def office_week(hub: Hub) -> Week:

@@ -87,11 +87,16 @@ class PanelRoot(FloatLayout):  # type: ignore[misc]  # Kivy has no type informat
         self.banner = box(ALERT, size_hint_y=None, height=0, padding=(s(16), s(6)))
         self.banner_label = label(s(24), bold=True)
         self.banner.add_widget(self.banner_label)
+        # Service-level alerts (STAT-3): amber, under the connection's red banner.
+        self.alerts = box(CALLING, size_hint_y=None, height=0, padding=(s(16), s(4)))
+        self.alerts_label = label(s(22), text_on(CALLING), bold=True)
+        self.alerts.add_widget(self.alerts_label)
         self.login = LoginScreen(model, s)
         self.work = WorkScreen(model, s)
         self.body = BoxLayout()
         self.column.add_widget(top)
         self.column.add_widget(self.banner)
+        self.column.add_widget(self.alerts)
         self.column.add_widget(self.body)
         self.add_widget(self.column)
         self.shade = paint(Widget(), (0, 0, 0, 0.6))
@@ -136,6 +141,9 @@ class PanelRoot(FloatLayout):  # type: ignore[misc]  # Kivy has no type informat
         self.banner_label.text = view.banner or ""
         self.banner.height = self.scale(84) if view.banner else 0
         self.banner.opacity = 1 if view.banner else 0
+        self.alerts_label.text = "\n".join(view.alerts)
+        self.alerts.height = self.scale(44) * len(view.alerts) + self.scale(8) if view.alerts else 0
+        self.alerts.opacity = 1 if view.alerts else 0
         self.notice.text = view.notice or ""
         # Without a notice the title has the bar's room (a portrait bar also holds the phone).
         self.title.size_hint_x = 0.45 if view.notice else 1

@@ -114,6 +114,8 @@ class PanelView:
     transfer_open: bool
     transfer_services: list[tuple[int | None, Button]] = field(default_factory=list)
     others: OthersView | None = None
+    alerts: list[str] = field(default_factory=list)
+    """The service-level alerts raised now in the operator's services (STAT-3), one line each."""
 
 
 def status_text(model: PanelModel, code: str) -> str:
@@ -194,7 +196,27 @@ def build(model: PanelModel) -> PanelView:
         transfer_services=_transfer_choices(model, act),
         # Without the hub the others' statuses would be stale: they are not shown as current.
         others=_others(model) if operator is not None and model.connected else None,
+        alerts=_alerts(model) if operator is not None else [],
     )
+
+
+def _alerts(model: PanelModel) -> list[str]:
+    """The alerts the retained assignment carries, in the panel's language."""
+    raised = model.assignment.alerts if model.assignment is not None else None
+    lines = []
+    for alert in raised or []:
+        service = service_name(model, alert.service_id, alert.service_name)
+        if alert.kind == "wait":
+            lines.append(
+                model.text("alert.wait", service=service, target=duration(model, alert.threshold))
+            )
+        else:
+            lines.append(
+                model.text(
+                    "alert.level", service=service, level=alert.value, threshold=alert.threshold
+                )
+            )
+    return lines
 
 
 def _others(model: PanelModel) -> OthersView | None:

@@ -67,10 +67,13 @@ def _act(hub: Hub, minutes: float, action: str, profile: AccessProfile, **args: 
         getattr(queue_operators, action)(session, at(minutes), profile=profile, **args)
 
 
-def _call(hub: Hub, call_id: str, direction: str, remote: str, *steps: tuple) -> None:
+def _call(
+    hub: Hub, call_id: str, direction: str, remote: str, *steps: tuple, agent_id: str = "phone-1"
+) -> None:
+    """One call reported by the agent ``agent_id`` as it happened: (state, moment, extra)."""
     for state, moment, extra in steps:
         with transaction(hub.sessions) as session:
-            agent = session.get(Device, "phone-1")
+            agent = session.get(Device, agent_id)
             assert agent is not None
             report = PhoneCall(
                 call_id=call_id, line="1", direction=direction, remote=remote, state=state,

@@ -11,7 +11,8 @@ A worker publishes the outbox messages it committed as soon as it has replied; t
 thread publishes the rest (changes made through the web, a board held back, what was left on
 start or after a reconnect). Messages are marked sent only once the broker acknowledged them: a
 hub killed between commit and publish sends them when it starts again. The housekeeper ends
-overdue bookings and unanswered calls and forgets old requests.
+overdue bookings and unanswered calls, forgets old requests, and raises and clears the
+service-level alerts (``hub.services.stats.watch``).
 
 Several hub processes may share one PostgreSQL and one broker: requests arrive through a shared
 subscription (each goes to one hub) and the outbox is claimed with SKIP LOCKED.
@@ -75,6 +76,7 @@ from hub.services.queue import links
 from hub.services.queue import operators as queue_operators
 from hub.services.queue import publish as queue_publish
 from hub.services.queue.core import QueueContext
+from hub.services.stats import watch
 
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
@@ -92,6 +94,8 @@ KEEP_REQUESTS = timedelta(days=1)
 KEEP_SENT = timedelta(days=1)
 PURGE_EVERY = 600.0
 CHECKPOINT_EVERY = 0.5
+ALERTS_EVERY = 2.0
+"""Seconds between two checks of the service-level alerts (STAT-3)."""
 """Seconds between two checkpoints of SQLite's write-ahead log (a few MB at most under load)."""
 SHARDS = 4
 """Request workers on PostgreSQL, where transactions run side by side. SQLite has one writer at
@@ -758,7 +762,7 @@ class Coordinator:
                 logger.exception("checkpointing the database failed; will retry")
 
     def _housekeep_loop(self) -> None:
-        next_purge = time.monotonic()
+        next_purge = next_alerts = time.monotonic()
         while not self._stopping.wait(self._tick):
             try:
                 purge = time.monotonic() >= next_purge
@@ -767,6 +771,22 @@ class Coordinator:
                     next_purge = time.monotonic() + PURGE_EVERY
             except Exception:
                 logger.exception("housekeeping failed; will retry")
+            if time.monotonic() >= next_alerts:
+                next_alerts = time.monotonic() + ALERTS_EVERY
+                try:
+                    self.check_alerts()
+                except Exception:
+                    logger.exception("checking the service-level alerts failed; will retry")
+
+    def check_alerts(self) -> None:
+        """Raise and clear the service-level alerts (STAT-3); the panels of the operators of a
+        service whose alerts changed get their assignment again, which carries them."""
+        ctx = self.context()
+        with transaction(self.hub.sessions) as session:
+            changes = watch.check(session, now=ctx.now, day=ctx.today)
+            queue_publish.publish_alerts(session, ctx, changes.services)
+        if changes.services:
+            self._wake.set()
 
     def housekeep(self, *, purge: bool = False) -> None:
         """End overdue bookings and unanswered calls; now and then end calls whose agent was

@@ -13,6 +13,7 @@ from hub.messages import (
     events,
     projects,
     queue,
+    stats,
     tasks,
 )
 
@@ -27,4 +28,5 @@ CATALOGUES: tuple[dict[str, tuple[str, str]], ...] = (
     coordinator.MESSAGES,
     booking.MESSAGES,
     calls.MESSAGES,
+    stats.MESSAGES,
 )

@@ -351,11 +351,29 @@ class AssignedTicket(Part):
     late_until: AwareDatetime | None = None
 
 
+class ServiceAlert(Part):
+    """A service-level alert raised now (STAT-3) in a service of the operator's work group.
+
+    ``kind`` ``wait``: the line waits longer than the service's target (``value`` and
+    ``threshold`` in seconds); ``level``: today's share of visitors called within the target is
+    below the threshold (whole percent).
+    """
+
+    service_id: PositiveInt
+    service_name: Name | None = None
+    kind: Literal["wait", "level"]
+    value: NonNegativeInt
+    threshold: NonNegativeInt
+    since: AwareDatetime
+
+
 class PanelAssignment(Message):
     """Retained on ``panel/{d}/assignment``: what the operator serves now (ticket None: nothing).
 
     ``reason`` says why this ticket was chosen (its effective time and service, Q-5);
-    ``task_number`` and ``task_url`` name the ticket's task and its card in the back-office.
+    ``task_number`` and ``task_url`` name the ticket's task and its card in the back-office;
+    ``alerts`` (optional, absent when there are none) the service-level alerts raised now in
+    the operator's services: the assignment is published again when one is raised or cleared.
     """
 
     ticket: AssignedTicket | None = None
@@ -365,6 +383,7 @@ class PanelAssignment(Message):
     window: Window | None = None
     reason: Text | None = None
     status: Code | None = None
+    alerts: Annotated[list[ServiceAlert], Field(max_length=100)] | None = None
 
 
 class StatusInfo(Part):

@@ -20,6 +20,8 @@ STATIC = {
     "office_projects.css": "text/css",
     "office_tasks.js": "text/javascript",
     "office_tasks.css": "text/css",
+    "office_stats.js": "text/javascript",
+    "office_stats.css": "text/css",
     "task_card.css": "text/css",
     "task_card.js": "text/javascript",
     "ticket.css": "text/css",

@@ -18,6 +18,7 @@ from hub.services.queue import links, printing
 from hub.services.queue.console import PrintLine, recent_prints
 from hub.services.queue.core import BOOKED, QueueContext, TicketInfo, waiting_tickets
 from hub.services.queue.printing import PrintJobInfo
+from hub.services.stats.watch import RaisedAlert, raised
 
 MAX_SERVICES = 100
 logger = logging.getLogger(__name__)
@@ -58,6 +59,7 @@ class Live:
     prints: list[PrintLine]
     printers: Sequence[Device]
     my_window: str | None
+    alerts: list[RaisedAlert]
 
     def following(self, seen: datetime | None) -> bool:
         """Whether a visitor whose live page was last seen at ``seen`` follows remotely now."""
@@ -144,6 +146,7 @@ def snapshot(session: Session, ctx: QueueContext, *, user_id: int) -> Live:
         prints=recent_prints(session, ctx),
         printers=printers,
         my_window=mine.window if mine is not None else None,
+        alerts=raised(session),
     )
 
 

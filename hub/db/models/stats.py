@@ -81,3 +81,24 @@ class OperatorSpan(Base):
     hour: Mapped[int] = mapped_column(SmallInteger)
     started_at: Mapped[datetime]
     seconds: Mapped[int]
+
+
+class ServiceAlert(Base):
+    """A service-level alert raised now (STAT-3): a service's line waits past its target, or
+    today's service level fell below the threshold (``hub.services.stats.alerts``).
+
+    Kept in the database, not in a process, so every hub replica, the console and every panel
+    publication agree on what is raised; a row is deleted when its alert clears.
+    """
+
+    __tablename__ = "service_alerts"
+    __table_args__ = (CheckConstraint("kind IN ('wait', 'level')", name="kind"),)
+
+    service_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)
+    since: Mapped[datetime]
+    # Seconds for a wait, whole percent for a level.
+    value: Mapped[int]
+    threshold: Mapped[int]

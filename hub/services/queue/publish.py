@@ -13,14 +13,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub.db.models import Project, Task
+from hub.db.models import Project, ProjectMember, Task
 from hub.db.models.queue import QueueOperator, QueueTicket
 from hub.i18n import translate
 from hub.protocol import topics
 from hub.protocol.base import ClientInfo, Lang, Message
 from hub.protocol.cards import CardEvent, CardTask, ClientCard
 from hub.protocol.devices import BoardCall, DisplayAnnounce, DisplayBoard
-from hub.protocol.messages import AssignedTicket, PanelAssignment
+from hub.protocol.messages import AssignedTicket, PanelAssignment, ServiceAlert
 from hub.services.access import rights as access
 from hub.services.common import outbox
 from hub.services.phone.numbers import digits
@@ -29,6 +29,8 @@ from hub.services.queue import core as queue
 from hub.services.queue import links
 from hub.services.queue import presence as queue_presence
 from hub.services.queue.core import QueueContext, Reason, waiting_counts
+from hub.services.stats import watch
+from hub.services.stats.operators import operators_of
 
 BOARD_CALLS = 10
 ANNOUNCE_LANGUAGES: tuple[Lang, ...] = ("uk", "en")
@@ -220,10 +222,46 @@ def assignment_payload(
         window=operator.window,
         reason=reason,
         status=operator.status,
+        alerts=_alerts(session, operator.user_id) or None,
     )
     payload = _plain(message)
     payload.setdefault("ticket", None)  # "nothing in hand" is said, not left out
     return payload
+
+
+def _alerts(session: Session, user_id: int) -> list[ServiceAlert]:
+    """The service-level alerts raised in the services of the operator's work groups."""
+    services = session.scalars(
+        select(ProjectMember.project_id).where(ProjectMember.user_id == user_id)
+    )
+    return [
+        ServiceAlert(
+            service_id=shown.alert.service_id,
+            service_name=shown.service_name[:200].strip() or None,
+            kind=shown.alert.kind.value,
+            value=shown.alert.value,
+            threshold=shown.alert.threshold,
+            since=_aware(shown.alert.since),
+        )
+        for shown in watch.raised(session, list(services))
+    ]
+
+
+def publish_alerts(session: Session, ctx: QueueContext, services: set[int]) -> None:
+    """Queue the assignment again for the panels of the operators of ``services``, whose
+    service-level alerts were raised or cleared (the assignment carries them)."""
+    if not services:
+        return
+    users = operators_of(session, sorted(services))
+    rows = session.scalars(
+        select(QueueOperator).where(
+            QueueOperator.user_id.in_(users), QueueOperator.device_id.is_not(None)
+        )
+    )
+    for operator in rows:
+        topic = topics.panel_assignment(ctx.site, str(operator.device_id))
+        payload = assignment_payload(session, operator, now=ctx.now, office_url=ctx.office_url)
+        outbox.enqueue(session, topic, payload, True)
 
 
 def task_url(office_url: str | None, task_id: int | None) -> str | None:

@@ -91,6 +91,15 @@ class QueueParameters(StrictInput):
         description="Minutes per visitor for wait estimates when a service has no history yet, "
         "and the length of a booked slot per company the client represents (Q-3).",
     )
+    service_level_alert_percent: int | None = Field(
+        80,
+        ge=1,
+        le=100,
+        title="Service-level alert",
+        description="Today's share of visitors called within their service's target wait "
+        "below which the console and the service's operators are alerted (STAT-3); empty: "
+        "no such alert. A line waiting past the target always alerts.",
+    )
 
 
 class MailParameters(StrictInput):

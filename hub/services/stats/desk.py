@@ -36,7 +36,8 @@ def desk_figures(
     """The desk for ``period`` grouped by hour, day or period."""
     check_by(by, DESK_GROUPS)
     hall = {row.key: row for row in queue_figures(session, period, by, scope)}
-    phone = {row.key: row for row in phone_figures(session, period, by)}
+    operators = scope.operators if scope is not None else None
+    phone = {row.key: row for row in phone_figures(session, period, by, operators)}
     keys = sorted(set(hall) | set(phone), key=lambda k: (len(k), k))
     rows = []
     for key in keys:

@@ -13,6 +13,7 @@ Definitions (docs/stats.md), over incoming calls that ended (internal numbers le
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,8 +69,11 @@ _CALL_KEYS: dict[By, ColumnElement[Any]] = {
 }
 
 
-def phone_figures(session: Session, period: Period, by: By) -> list[PhoneFigures]:
-    """The phone lines' figures for ``period`` grouped ``by``, in key order."""
+def phone_figures(
+    session: Session, period: Period, by: By, operators: Sequence[int] | None = None
+) -> list[PhoneFigures]:
+    """The phone lines' figures for ``period`` grouped ``by``, in key order (``operators``:
+    only the calls these operators took or made)."""
     key = key_column(by, PHONE_GROUPS, _CALL_KEYS)
     incoming, answered = _C.direction == "in", _C.outcome == "answered"
     unanswered = and_(incoming, _C.outcome == "missed")
@@ -91,6 +95,8 @@ def phone_figures(session: Session, period: Period, by: By) -> list[PhoneFigures
     ).where(_C.local_day.between(period.first, period.last))
     if by is By.OPERATOR:
         query = query.where(_C.user_id.is_not(None))
+    if operators is not None:
+        query = query.where(_C.user_id.in_(list(operators)))
     if key is not None:
         query = query.group_by(key).order_by(key)
     rows = [row for row in session.execute(query) if any(row[1:6]) or row[9]]

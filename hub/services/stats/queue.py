@@ -81,9 +81,11 @@ class BookingFigures:
 
 @dataclass(frozen=True)
 class Scope:
-    """The services a report covers: None for every one."""
+    """The services a report covers (None: every one) and, for the hall, the operators whose
+    visits it counts (None: everyone's; a visit counts for the operator who called it)."""
 
     services: Sequence[int] | None = None
+    operators: Sequence[int] | None = None
 
 
 _VISIT_KEYS: dict[By, ColumnElement[Any]] = {
@@ -103,6 +105,8 @@ def _visits(period: Period, scope: Scope, by: By) -> Select[Any]:
     )
     if scope.services is not None:
         query = query.where(_V.service_id.in_(list(scope.services)))
+    if scope.operators is not None:
+        query = query.where(_V.operator_id.in_(list(scope.operators)))
     if by in (By.OPERATOR, By.WINDOW):
         query = query.where(
             _VISIT_KEYS[by].is_not(None)

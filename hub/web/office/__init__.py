@@ -45,3 +45,6 @@ router.include_router(tasks.router)
 from hub.web.office import task_card  # noqa: E402
 
 router.include_router(task_card.router)
+from hub.web.office import stats  # noqa: E402
+
+router.include_router(stats.router)

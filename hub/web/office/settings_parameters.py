@@ -85,6 +85,7 @@ SETTINGS: tuple[Group, ...] = (
             Param("queue.no_show_after_recalls", "int", optional=True),
             Param("queue.no_show_after_seconds", "int", optional=True),
             Param("queue.default_service_minutes", "int", hint=True),
+            Param("queue.service_level_alert_percent", "int", optional=True, hint=True),
         ),
     ),
     (

@@ -170,6 +170,16 @@ texts.register(
             "Для оцінки очікування, доки немає історії, і тривалість запису на одну компанію.",
             "For wait estimates until there is history, and a booked slot per company.",
         ),
+        "set_p_queue.service_level_alert_percent": (
+            "Поріг рівня обслуговування для сповіщення, %",
+            "Service-level alert threshold, %",
+        ),
+        "set_h_queue.service_level_alert_percent": (
+            "Якщо частка відвідувачів, викликаних за цільовий час, сьогодні нижча, консоль і "
+            "оператори послуги бачать сповіщення. Порожньо — без такого сповіщення.",
+            "When today's share of visitors called within the target wait falls below it, the "
+            "console and the service's operators are alerted. Empty: no such alert.",
+        ),
         # One user's parameters (SET-9, SET-4, CLI-4).
         "set_p_sip_password": ("Пароль SIP", "SIP password"),
         "set_h_sip_password_set": (

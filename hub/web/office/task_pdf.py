@@ -1,4 +1,5 @@
-"""PDF print forms of tasks (TSK-15), drawn with fpdf2 in a TrueType font that has Cyrillic.
+"""PDF print forms of tasks (TSK-15), and of any table report (the statistics' exports),
+drawn with fpdf2 in a TrueType font that has Cyrillic.
 
 fpdf2's own fonts are Latin-1 only, so a Unicode TrueType font is embedded: DejaVu Sans from
 Debian's ``fonts-dejavu-core`` (``/usr/share/fonts/truetype/dejavu``). Without it no PDF is
@@ -67,6 +68,20 @@ class Registry:
     page_label: str
 
 
+@dataclass(frozen=True)
+class TableReport:
+    """A report as a titled table: lines under the title, then the table."""
+
+    lang: str
+    title: str
+    lines: list[str]
+    head: tuple[str, ...]
+    rows: list[tuple[str, ...]]
+    widths: tuple[float, ...]
+    footer: str
+    page_label: str
+
+
 def fonts(folders: Sequence[Path] | None = None) -> Fonts:
     """The font files to embed; FontMissing naming the file looked for when none is there."""
     folders = FONT_DIRS if folders is None else folders
@@ -88,3 +103,10 @@ def registry_pdf(registry: Registry, fonts: Fonts) -> bytes:
     from hub.web.office import task_pdf_draw
 
     return task_pdf_draw.registry_pdf(registry, fonts)
+
+
+def table_pdf(report: TableReport, fonts: Fonts) -> bytes:
+    """A table report as a PDF (A4, landscape: a report's columns are many)."""
+    from hub.web.office import task_pdf_draw
+
+    return task_pdf_draw.table_pdf(report, fonts)

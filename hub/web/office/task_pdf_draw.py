@@ -8,7 +8,7 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
-from hub.web.office.task_pdf import FAMILY, Fonts, Registry, Sheet
+from hub.web.office.task_pdf import FAMILY, Fonts, Registry, Sheet, TableReport
 
 
 class _Document(FPDF):
@@ -105,4 +105,18 @@ def registry_pdf(registry: Registry, fonts: Fonts) -> bytes:
     pdf.ln(3)
     pdf.set_font(FAMILY, "B", 10)
     pdf.multi_cell(0, 5.5, registry.total, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    return bytes(pdf.output())
+
+
+def table_pdf(report: TableReport, fonts: Fonts) -> bytes:
+    """A table report as a PDF (A4, landscape: a report's columns are many)."""
+    pdf = _Document(report.title, report.footer, report.page_label, fonts, landscape=True)
+    pdf.set_lang(report.lang)
+    pdf.add_page()
+    _heading(pdf, report.title, 15)
+    pdf.set_font(FAMILY, size=10)
+    for line in report.lines:
+        pdf.multi_cell(0, 5.5, line, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(2)
+    _table(pdf, report.head, report.rows, report.widths)
     return bytes(pdf.output())

@@ -12,8 +12,8 @@ from kivy.uix.button import Button
 from kivy.uix.gridlayout import GridLayout
 from kivy.uix.widget import Widget
 
+from firmware_config.qr import QrCode
 from operator_panel.cards import ClientCardBox, Lines, OthersBox
-from operator_panel.qr import QrCode
 from operator_panel.view import ACTION_ROWS, PanelView, TicketView
 from operator_panel.view import Button as ButtonView
 from operator_panel.viewmodel import PanelModel

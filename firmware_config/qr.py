@@ -1,5 +1,9 @@
-"""A QR code drawn on a Kivy canvas: the operator scans the task's address with a phone or
-reads it beside the code (the hub sends the address; the panel only draws it)."""
+"""A QR code drawn on a Kivy canvas, for the appliances with a screen.
+
+The hub sends the address; the device only draws it: the operator's panel shows the task's card
+address, the kiosk the visitor's live ticket page. Each module is a plain rectangle, so the code
+stays sharp at any size and decodes from a screenshot.
+"""
 
 from __future__ import annotations
 

@@ -111,6 +111,14 @@ class _Sending:
     waiting_for_link: bool = False
 
 
+@dataclass(frozen=True)
+class FollowLink:
+    """The ticket's live page, shown as a QR code with a line saying what it is for."""
+
+    url: str
+    caption: str
+
+
 RESCAN_QUIET_S = 30.0
 """Seconds in which a scan of the booking code just checked in is ignored."""
 
@@ -182,6 +190,18 @@ class KioskFlow:
             if service.id == service_id:
                 return service.name
         return self.t("ticket.service_number", id=service_id)
+
+    @property
+    def follow(self) -> FollowLink | None:
+        """The live page of the ticket on screen, for the visitor's phone.
+
+        None off the ticket screen and when the hub sent no ``page_url`` (an older hub): the
+        screen then shows no code and no line at all rather than an empty frame.
+        """
+        info = self.ticket
+        if self.screen != Screen.TICKET or info is None or not info.page_url:
+            return None
+        return FollowLink(info.page_url, self.t("ticket.follow"))
 
     @property
     def hub_lang(self) -> Lang:

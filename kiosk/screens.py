@@ -17,6 +17,7 @@ from kivy.uix.scrollview import ScrollView
 from kivy.uix.widget import Widget
 from kivy.utils import escape_markup
 
+from firmware_config.qr import QrCode
 from kiosk.flow import KioskFlow, Screen
 from kiosk.widgets import (
     AMBER,
@@ -24,6 +25,7 @@ from kiosk.widgets import (
     GREEN,
     INK,
     MUTED,
+    QR_SIDE,
     RED,
     WHITE,
     Act,
@@ -255,18 +257,42 @@ def sending(flow: KioskFlow, s: Style, act: Act) -> Widget:
     return page
 
 
+def _follow(flow: KioskFlow, s: Style) -> Widget | None:
+    """The QR code of the ticket's live page and what it is for; None without a page."""
+    link = flow.follow
+    if link is None:
+        return None
+    side = QR_SIDE * s.u
+    panel = BoxLayout(
+        orientation="vertical", spacing=1.5 * s.u, size_hint=(None, None), width=side + 6 * s.u
+    )
+    panel.bind(minimum_height=panel.setter("height"))
+    holder = AnchorLayout(size_hint_y=None, height=side)
+    code = QrCode(size_hint=(None, None), size=(side, side))
+    code.show(link.url)
+    holder.add_widget(code)
+    panel.add_widget(holder)
+    panel.add_widget(text(link.caption, s.font(3.4), bold=True, color=BLUE))
+    return panel
+
+
 def ticket(flow: KioskFlow, s: Style, act: Act) -> Widget:
-    """The number, big; where the visitor stands; whether to take paper or remember it."""
+    """The number, big; where the visitor stands; whether to take paper or remember it.
+
+    With a live page from the hub, its QR code stands beside all that (below it on a portrait
+    screen), so the visitor can follow the line on a phone from where they sit.
+    """
     info = flow.ticket
     page = column(spacing=1.5 * s.u)
     if info is None:
         return page
-    page.add_widget(text(flow.t("ticket.your_number"), s.font(5), color=MUTED))
-    page.add_widget(text(info.number, s.font(26), bold=True, height=28 * s.u))
-    page.add_widget(text(flow.ticket_service, s.font(4.6), bold=True))
+    facts = column(spacing=1.5 * s.u)
+    facts.add_widget(text(flow.t("ticket.your_number"), s.font(5), color=MUTED))
+    facts.add_widget(text(info.number, s.font(26), bold=True, height=28 * s.u))
+    facts.add_widget(text(flow.ticket_service, s.font(4.6), bold=True))
     ahead = f"{flow.t('ticket.ahead', count=max(0, info.position - 1))}"
     wait = flow.t("ticket.wait", wait=flow.wait_text(info.estimated_wait_s))
-    page.add_widget(text(f"{ahead}   ·   {wait}", s.font(4)))
+    facts.add_widget(text(f"{ahead}   ·   {wait}", s.font(4)))
     if info.printed is False:
         note = column(spacing=s.u, padding=2 * s.u)
         note.size_hint_y = None
@@ -274,11 +300,27 @@ def ticket(flow: KioskFlow, s: Style, act: Act) -> Widget:
         note.add_widget(text(flow.t("ticket.remember"), s.font(5.5), bold=True, color=RED))
         note.add_widget(text(flow.t("ticket.remember_why"), s.font(3.6)))
         note.bind(minimum_height=note.setter("height"))
-        page.add_widget(note)
+        facts.add_widget(note)
     else:
         key = "ticket.printed" if info.printed else "ticket.printing"
-        page.add_widget(text(flow.t(key), s.font(4.2), bold=True, color=GREEN))
-    page.add_widget(spacer())
+        facts.add_widget(text(flow.t(key), s.font(4.2), bold=True, color=GREEN))
+    follow = _follow(flow, s)
+    if follow is not None and s.portrait:
+        # Under the facts, a little apart from them, not down by the button.
+        below = AnchorLayout(anchor_y="bottom", size_hint_y=None)
+        follow.bind(height=lambda _panel, height: setattr(below, "height", height + 3 * s.u))
+        below.add_widget(follow)
+        facts.add_widget(below)
+    facts.add_widget(spacer())
+    if follow is None or s.portrait:
+        page.add_widget(facts)
+    else:
+        beside = AnchorLayout(anchor_y="center", size_hint_x=None, width=follow.width)
+        beside.add_widget(follow)
+        body = BoxLayout(orientation="horizontal", spacing=3 * s.u)
+        body.add_widget(facts)
+        body.add_widget(beside)
+        page.add_widget(body)
     page.add_widget(_nav(flow, s, act, ("done", "button.done", "primary", True)))
     return page
 

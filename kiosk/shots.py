@@ -59,7 +59,13 @@ def _ticket(printed: bool | None) -> KioskReply:
         request_id=uuid.uuid4(),
         ok=True,
         ticket=TicketInfo(
-            id=7, number="042", service_id=1, position=4, estimated_wait_s=900, printed=printed
+            id=7,
+            number="042",
+            service_id=1,
+            position=4,
+            estimated_wait_s=900,
+            printed=printed,
+            page_url=PAGE_URL,
         ),
     )
 
@@ -115,6 +121,9 @@ def _forgotten(flow: KioskFlow) -> None:
 def _foreign_scan(flow: KioskFlow) -> None:
     flow.scanned(None)  # a QR code that is not a booking code (a payment link, a product)
 
+
+PAGE_URL = "https://cherga.example.org/t/Xq3vR8kLm2Tz9wYp4sBn7cJd5Fh6Ga1Wu0Ei_Ko-Lr8Ns"
+"""A sample live ticket page (the hub makes a token like this one for every ticket)."""
 
 _EARLY = {
     "uk": "Ще зарано: реєстрація на ваш запис відкриється 2026-11-20 о 09:30.",
@@ -180,7 +189,15 @@ def take(out: Path, texts: Catalogue, *, size: tuple[int, int] = (1280, 800)) ->
     out.mkdir(parents=True, exist_ok=True)
     settings = KioskSettings(ask=["name", "phone", "companies"], fullscreen=False)
     scanning = settings.model_copy(update={"scanner": ScannerSettings(hid=True)})
-    portrait = ("start", "details-name", "ticket-noprint", "checkin", "scan-start", "scan-checkin")
+    portrait = (
+        "start",
+        "details-name",
+        "ticket",
+        "ticket-noprint",
+        "checkin",
+        "scan-start",
+        "scan-checkin",
+    )
     written: list[Path] = []
     shapes = [(size, ""), ((size[1], size[0]), "-portrait")]
     for (width, height), suffix in shapes:

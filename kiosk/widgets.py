@@ -4,6 +4,10 @@ Every size is a multiple of ``Style.u``, one hundredth of the screen's short sid
 serves a 10-inch portrait panel and a 22-inch landscape screen alike. At 800 px on the short side
 a touch target of ``Style.target`` is 80-96 px: 13-16 mm on a typical 10-inch kiosk screen, above
 the 10 mm the issue asks for.
+
+A QR code for a phone at arm's length needs about 40 mm a side. A 10-inch 16:10 screen is
+about 135 mm on its short side (254 mm diagonal × 10/√(16² + 10²)), so 40 mm is 30 ``u`` at any
+resolution; ``QR_SIDE`` keeps a margin (about 46 mm there, 52 mm on a 4:3 screen).
 """
 
 from __future__ import annotations
@@ -30,6 +34,8 @@ RED: RGBA = (0.72, 0.09, 0.09, 1)
 AMBER: RGBA = (0.98, 0.92, 0.75, 1)
 
 Act = Callable[[str], None]
+QR_SIDE = 34.0
+"""The side of a QR code for phones, in ``u`` (see above)."""
 
 
 @dataclass(frozen=True)

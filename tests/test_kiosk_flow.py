@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +19,7 @@ from kivy.base import EventLoop
 from kivy.core.window import Window
 from kivy.tests.common import UnitTestTouch
 from kivy.uix.label import Label
+from PIL import Image
 from sqlalchemy import func, select
 
 from firmware_config.device_config import DeviceConfig
@@ -105,6 +107,27 @@ class Kiosk:
 KioskFactory = Callable[..., Kiosk]
 
 
+def screen_qr(k: Kiosk, folder: Path) -> str:
+    """The text of the one QR code on the kiosk's screen, read from a PNG of it as a phone would."""
+    import zxingcpp
+
+    picture = folder / f"kiosk-{k.flow.screen}-{k.flow.lang}.png"
+    k.root.export_to_png(str(picture))
+    with Image.open(picture) as image:
+        found = zxingcpp.read_barcodes(image.convert("L"))
+    assert len(found) == 1, f"one QR code on the screen, found {len(found)}"
+    return str(found[0].text)
+
+
+def follows_the_live_page(site: Site, k: Kiosk, folder: Path, caption: str) -> None:
+    """The ticket screen shows the QR code of the ticket's page the hub sent, and says why."""
+    ticket = k.flow.ticket
+    assert ticket is not None and ticket.page_url is not None
+    assert ticket.page_url.startswith(f"{site.hub.settings.ticket_page_url}/t/")
+    assert screen_qr(k, folder) == ticket.page_url
+    k.shows(caption)
+
+
 @pytest.fixture
 def kiosk(site: Site) -> Iterator[KioskFactory]:
     built: list[Kiosk] = []
@@ -140,7 +163,9 @@ def tickets(site: Site) -> list[QueueTicket]:
         return list(session.scalars(select(QueueTicket).order_by(QueueTicket.id)))
 
 
-def test_walk_in_ticket_with_details_printed(site: Site, kiosk: KioskFactory) -> None:
+def test_walk_in_ticket_with_details_printed(
+    site: Site, kiosk: KioskFactory, tmp_path: Path
+) -> None:
     service = make_service(site, "Паспортний стіл", ["olena"])
     printer = site.device("printer-1", "printer")
     jobs = Inbox()
@@ -169,6 +194,7 @@ def test_walk_in_ticket_with_details_printed(site: Site, kiosk: KioskFactory) ->
     k.tap("confirm")
     k.pump(lambda: k.flow.screen == Screen.TICKET, "the ticket")
     k.shows("Ваш номер", "001", "Паспортний стіл", "Перед вами: 0", "Друкуємо талон")
+    follows_the_live_page(site, k, tmp_path, "Скануйте, щоб стежити за чергою з телефону")
 
     [ticket] = tickets(site)
     assert (ticket.number, ticket.client_name, ticket.phone, ticket.companies) == (
@@ -222,7 +248,9 @@ def test_printer_failure_and_a_kiosk_without_printer_say_remember_the_number(
     k2.shows("002", "Запам'ятайте свій номер!", "Перед вами: 1")
 
 
-def test_check_in_too_early_unknown_then_on_time(site: Site, kiosk: KioskFactory) -> None:
+def test_check_in_too_early_unknown_then_on_time(
+    site: Site, kiosk: KioskFactory, tmp_path: Path
+) -> None:
     service = make_service(site, "Консультація", ["olena"])
     tz = site.hub.settings.tz
     tomorrow = site.now[0].astimezone(tz).date() + timedelta(days=1)
@@ -259,6 +287,7 @@ def test_check_in_too_early_unknown_then_on_time(site: Site, kiosk: KioskFactory
     k.tap("check_in")
     k.pump(lambda: k.flow.screen == Screen.TICKET, "the ticket")
     k.shows("Your number", booked.number, "Консультація", "Ahead of you: 0")
+    follows_the_live_page(site, k, tmp_path, "Scan to follow your place on your phone")
     [ticket] = tickets(site)
     assert ticket.state == "waiting" and ticket.arrived_at is not None
     assert ticket.effective_at == ticket.booked_at  # joins the line at its booked time

@@ -2,14 +2,14 @@
 
 The flow decides (``KioskFlow.follow``); the screen draws it. With a real hub the code is read
 back from the screen in tests/test_kiosk_flow.py; here the hub is a stand-in that answers as an
-older hub does (no ``page_url``) or as this one does, without a broker.
+older hub does (no ``page_url``) or as this one does, without a broker: the screenshots' sample
+hub lists the services, and each test answers the ticket request itself.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,12 +20,12 @@ from PIL import Image
 
 from firmware_config.i18n import Catalogue
 from firmware_config.qr import QrCode
-from hub.protocol.base import Request
-from hub.protocol.messages import KioskReply, ServiceInfo, TicketInfo
+from hub.protocol.messages import KioskReply, TicketInfo
 from kiosk.app import KioskRoot
 from kiosk.cli import LOCALE
 from kiosk.flow import FollowLink, KioskFlow, Screen
 from kiosk.settings import KioskSettings
+from kiosk.shots import SampleHub
 from kiosk.widgets import all_widgets
 
 PAGE = "https://queue.example.org/t/abcDEF123_-xyz"
@@ -35,34 +35,14 @@ CAPTIONS = {
 }
 
 
-@dataclass
-class Hub:
-    """Lists one service at once; keeps the other requests for the test to answer."""
-
-    connected: bool = True
-    sent: list[Request] = field(default_factory=list)
-
-    def request(
-        self,
-        request: Request,
-        expect: type[KioskReply],
-        on_reply: Callable[[KioskReply], None],
-        on_failure: Callable[[str], None],
-    ) -> None:
-        self.sent.append(request)
-        if getattr(request, "type", "") == "list_services":
-            service = ServiceInfo(id=1, name="Passport office", waiting=0)
-            on_reply(KioskReply(request_id=request.request_id, ok=True, services=[service]))
-
-
-def ticket_reply(hub: Hub, page_url: str | None) -> KioskReply:
+def ticket_reply(hub: SampleHub, page_url: str | None) -> KioskReply:
     """The hub's answer to the request in flight."""
     info = TicketInfo(id=5, number="007", service_id=1, position=1, page_url=page_url)
     return KioskReply(request_id=hub.sent[-1].request_id, ok=True, ticket=info)
 
 
-def flow_for(lang: str) -> tuple[KioskFlow, Hub]:
-    hub = Hub()
+def flow_for(lang: str) -> tuple[KioskFlow, SampleHub]:
+    hub = SampleHub()
     flow = KioskFlow(hub, Catalogue(LOCALE), KioskSettings(fullscreen=False))
     flow.on_connection(True)
     flow.set_lang(lang)

@@ -218,6 +218,9 @@ def run_contract(
                 "no-shrink": True,
             },
             "checks": checks_config,
+            # A request may wait on the database's one writer while the machine is busy: a
+            # timeout is a failure of the run, so only a hung request should meet it.
+            "request-timeout": 60,
             "phases": {"stateful": {"enabled": stateful}},
             "continue-on-failure": True,
             "operations": [

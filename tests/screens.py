@@ -12,6 +12,7 @@ import re
 import shutil
 import signal
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -178,9 +179,11 @@ def _wait_for_wm(screen: Screen, manager: subprocess.Popen[bytes]) -> None:
 @contextmanager
 def weston(tmp_path: Path, size: tuple[int, int]) -> Iterator[Screen]:
     """A headless weston (its desktop shell, with its panel) with XWayland for X programs."""
-    runtime = tmp_path / "xdg-runtime"
-    runtime.mkdir(mode=0o700)
-    socket = f"cherga-{os.getpid()}-{time.monotonic_ns()}"
+    # A Unix socket's path holds at most 107 bytes: the runtime folder is a short one of its own
+    # (pytest's folders, deeper under a parallel run's worker, were too long for weston).
+    runtime = Path(tempfile.mkdtemp(prefix="cherga-xdg-"))
+    runtime.chmod(0o700)
+    socket = f"w{os.getpid()}"
     log = tmp_path / "weston.log"
     env = {**os.environ, "XDG_RUNTIME_DIR": str(runtime)}
     env.pop("DISPLAY", None)
@@ -215,3 +218,4 @@ def weston(tmp_path: Path, size: tuple[int, int]) -> Iterator[Screen]:
         yield Screen(found.group(1), size, client_env, "weston", tmp_path)
     finally:
         _stop(process)
+        shutil.rmtree(runtime, ignore_errors=True)

@@ -1,0 +1,109 @@
+"""Mail in the back-office over HTTP (the app in process): Settings / Mail (servers, write-only
+passwords, status, fetch now), My mailbox, the notifications panel, and the events registry's
+fetch on opening; what the server refuses (no tab: 403; a bad port beside its field; nothing
+saved). The browser's side is in ``tests/test_office_mail.py``.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from hub.api.app import create_app
+from hub.bootstrap import Hub
+from hub.services.mail import secrets
+from hub.services.settings.parameters import get_global
+from tests.conftest import ADMIN_PASSWORD, UserFactory
+from tests.test_office_user_parameters import web_login
+
+pytestmark = [pytest.mark.timeout(120), pytest.mark.parametrize("backend", ["sqlite"])]
+MAIL = "/office/settings/mail"
+SMTP_SECRET = "Smtp-Pa55-word!"
+CORP_SECRET = "Corp-Pa55-word?"
+
+
+def form_of(page: str) -> dict[str, str]:
+    """The mail form's hidden fields and the servers as shown (what a browser would send)."""
+    values = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page))
+    for name, value in re.findall(r'name="(mail\.[a-z_]+)"[^>]*?value="([^"]*)"', page, re.S):
+        values[name] = value
+    for name in re.findall(r'<select id="[^"]+" name="(mail\.[a-z_]+)"', page):
+        chosen = re.search(
+            rf'name="{re.escape(name)}".*?<option value="([^"]+)" selected', page, re.S
+        )
+        assert chosen
+        values[name] = chosen.group(1)
+    values["mail.incoming_tls"] = "on"
+    return values
+
+
+def test_mail_settings_saved_with_write_only_passwords_and_refusals(
+    hub: Hub, make_user: UserFactory
+) -> None:
+    make_user("vira", lang="en", password="vira-password-1")  # every tab, no settings right
+    make_user("ihor", rights={"settings": "cud"}, tabs=["references.journals"])
+    with TestClient(create_app(hub)) as web:
+        web_login(web, "admin", ADMIN_PASSWORD)
+        for lang, word in (("uk", "Вихідна пошта"), ("en", "Outgoing mail")):
+            page = web.get(f"{MAIL}?lang={lang}")
+            assert page.status_code == 200 and word in page.text
+            assert 'id="mail-status"' in page.text and 'id="fetch-now"' in page.text
+        assert 'href="/office/settings/mail"' in web.get("/office/settings").text
+
+        data = form_of(web.get(MAIL).text)
+        data |= {
+            "mail.smtp_host": "smtp.example.test",
+            "mail.smtp_port": "2525",
+            "mail.sender": "office@example.test",
+            "smtp_password": SMTP_SECRET,
+            "corporate_password": CORP_SECRET,
+        }
+        saved = web.post(MAIL, data=data, follow_redirects=False)
+        assert saved.status_code == 303, saved.text
+        page = web.get(saved.headers["location"]).text
+        assert 'id="saved"' in page
+        assert SMTP_SECRET not in page and CORP_SECRET not in page
+        assert page.count('data-secret="set"') == 2
+        with hub.sessions() as session:
+            mail = get_global(session).mail
+            assert (mail.smtp_host, mail.smtp_port) == ("smtp.example.test", 2525)
+            assert secrets.get_secret(session, hub.sealer, secrets.SMTP) == SMTP_SECRET
+
+        # A bad port: the message beside its field, nothing saved (the password neither).
+        data = form_of(page) | {"mail.smtp_port": "70000", "smtp_password": "other-one"}
+        data["mail.smtp_host"] = "changed.example.test"
+        bad = web.post(MAIL, data=data)
+        assert bad.status_code == 422
+        assert 'id="f-mail.smtp_port-error"' in bad.text and "other-one" not in bad.text
+        assert 'href="#f-mail.smtp_port"' in bad.text
+        with hub.sessions() as session:
+            assert get_global(session).mail.smtp_host == "smtp.example.test"
+            assert secrets.get_secret(session, hub.sealer, secrets.SMTP) == SMTP_SECRET
+
+        # "Remove" takes the corporate password away; the empty SMTP field keeps its own.
+        data = form_of(web.get(MAIL).text) | {"clear_corporate_password": "on"}
+        assert web.post(MAIL, data=data, follow_redirects=False).status_code == 303
+        with hub.sessions() as session:
+            assert secrets.secrets_set(session, [secrets.SMTP, secrets.CORPORATE]) == {secrets.SMTP}
+
+        # Fetch now with no incoming server: nothing to fetch, said so.
+        fetched = web.post(f"{MAIL}/fetch", data={"csrf": data["csrf"]}, follow_redirects=True)
+        assert fetched.status_code == 200 and 'id="fetched"' in fetched.text
+
+    with TestClient(create_app(hub)) as web:  # the tab without the settings right: read-only
+        web_login(web, "vira", "vira-password-1")
+        page = web.get(MAIL)
+        assert page.status_code == 200 and 'id="read-only"' in page.text
+        assert 'id="mail-status"' not in page.text and 'id="save"' not in page.text
+        data = form_of(page.text) | {"mail.smtp_host": "evil.example.test"}
+        assert web.post(MAIL, data=data).status_code == 403
+        assert web.post(f"{MAIL}/fetch", data={"csrf": data["csrf"]}).status_code == 403
+
+    with TestClient(create_app(hub)) as web:  # the right without the tab: no page at all
+        web_login(web, "ihor", "user-password-1")
+        assert web.get(MAIL).status_code == 403
+        assert 'href="/office/settings/mail"' not in web.get("/office/settings").text
+    with hub.sessions() as session:
+        assert get_global(session).mail.smtp_host == "smtp.example.test"

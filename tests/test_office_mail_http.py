@@ -107,3 +107,47 @@ def test_mail_settings_saved_with_write_only_passwords_and_refusals(
         assert 'href="/office/settings/mail"' not in web.get("/office/settings").text
     with hub.sessions() as session:
         assert get_global(session).mail.smtp_host == "smtp.example.test"
+
+
+def test_my_mailbox_password_is_write_only_and_its_login_is_a_user_parameter(
+    hub: Hub, make_user: UserFactory
+) -> None:
+    olena, _ = make_user("olena", password="olena-password-1")  # no settings right
+    secret = "My-Mailbox-Pa55"
+    with TestClient(create_app(hub)) as web:
+        csrf = web_login(web, "olena", "olena-password-1")
+        page = web.get("/office/settings/mine?lang=en")
+        assert 'id="mailbox"' in page.text and 'data-secret="unset"' in page.text
+        assert 'id="f-mail_login"' in page.text and "never" in page.text
+        saved = web.post(
+            "/office/settings/mine/mailbox",
+            data={"csrf": csrf, "mailbox_password": secret},
+            follow_redirects=False,
+        )
+        assert saved.status_code == 303, saved.text
+        page = web.get(saved.headers["location"])
+        assert 'id="mailbox-saved"' in page.text and 'data-secret="set"' in page.text
+        assert secret not in page.text
+        with hub.sessions() as session:
+            name = secrets.mailbox_secret(olena)
+            assert secrets.get_secret(session, hub.sealer, name) == secret
+
+        too_long = web.post(
+            "/office/settings/mine/mailbox",
+            data={"csrf": csrf, "mailbox_password": "x" * (secrets.MAX_SECRET + 1)},
+        )
+        assert too_long.status_code == 422 and 'id="f-mailbox_password-error"' in too_long.text
+        removed = web.post(
+            "/office/settings/mine/mailbox",
+            data={"csrf": csrf, "clear_mailbox_password": "on"},
+            follow_redirects=False,
+        )
+        assert removed.status_code == 303
+        with hub.sessions() as session:
+            assert not secrets.secrets_set(session, [secrets.mailbox_secret(olena)])
+
+    with TestClient(create_app(hub)) as web:  # the administrator's page of olena: no password form
+        web_login(web, "admin", ADMIN_PASSWORD)
+        page = web.get(f"/office/settings/users/{olena}")
+        assert page.status_code == 200 and 'id="mailbox"' not in page.text
+        assert 'id="f-mail_login"' in page.text

@@ -486,3 +486,8 @@ def fetch_due(hub: Hub, *, now: datetime, context: ssl.SSLContext) -> int:
 def states(session: Session) -> list[MailboxState]:
     """How each mailbox's last fetch went, for the back-office."""
     return list(session.scalars(select(MailboxState).order_by(MailboxState.mailbox)))
+
+
+def user_state(session: Session, user_id: int) -> MailboxState | None:
+    """How a user's mailbox's last fetch went, if it was ever fetched."""
+    return session.get(MailboxState, f"user:{user_id}")

@@ -107,6 +107,16 @@ def status_values(session: Session, hub: Hub) -> dict[str, Any]:
     }
 
 
+def mailbox_values(session: Session, user_id: int, form: FormState) -> dict[str, Any]:
+    """One's own mailbox for "My settings": whether its password is set, its last fetch."""
+    name = secrets.mailbox_secret(user_id)
+    return {
+        "set": bool(secrets.secrets_set(session, [name])),
+        "state": inbox.user_state(session, user_id),
+        "form": form,
+    }
+
+
 def _page(request: Request, form: FormState | None = None, *, status: int = 200) -> Response:
     lang = page_lang(request)
     hub = hub_of(request)

@@ -6,16 +6,25 @@ saved). The browser's side is in ``tests/test_office_mail.py``.
 
 from __future__ import annotations
 
+import imaplib
 import re
+from email.message import EmailMessage
+from email.utils import make_msgid
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from hub.api.app import create_app
 from hub.bootstrap import Hub
+from hub.db.engine import transaction
+from hub.db.models import Event
 from hub.services.mail import secrets
-from hub.services.settings.parameters import get_global
+from hub.services.settings.parameters import get_global, update_global, update_user_parameters
+from hub.web.office.mail_on_open import OpenFetches
 from tests.conftest import ADMIN_PASSWORD, UserFactory
+from tests.mail_servers import Dovecot, client_context
+from tests.test_mail_out import employee_user
 from tests.test_office_user_parameters import web_login
 
 pytestmark = [pytest.mark.timeout(120), pytest.mark.parametrize("backend", ["sqlite"])]
@@ -151,3 +160,50 @@ def test_my_mailbox_password_is_write_only_and_its_login_is_a_user_parameter(
         page = web.get(f"/office/settings/users/{olena}")
         assert page.status_code == 200 and 'id="mailbox"' not in page.text
         assert 'id="f-mail_login"' in page.text
+
+
+@pytest.mark.skipif(Dovecot.binary() is None, reason="Debian's dovecot-imapd is not installed")
+def test_opening_the_events_registry_fetches_ones_mail_in_the_background_at_most_once(
+    hub: Hub, client: TestClient, admin_headers: dict[str, str]
+) -> None:
+    address, password = "anna@example.com", "anna-pass-1"
+    anna = employee_user(client, admin_headers, "anna", address)
+    server = Dovecot({address: password}).start()
+    try:
+        with transaction(hub.sessions) as session:
+            update_global(
+                session, {"mail": {"incoming_host": "127.0.0.1", "incoming_port": server.imaps}}
+            )
+            secrets.set_secret(session, hub.sealer, secrets.mailbox_secret(anna), password)
+        letter = EmailMessage()
+        letter["From"], letter["To"], letter["Subject"] = "x@example.org", address, "Рахунок 77"
+        letter["Message-ID"] = make_msgid(domain="example.org")
+        letter.set_content("Добрий день")
+        with imaplib.IMAP4_SSL(
+            "127.0.0.1", server.imaps, ssl_context=client_context(server.cert)
+        ) as imap:
+            imap.login(address, password)
+            imap.append("INBOX", "", None, letter.as_bytes())
+
+        app = create_app(hub)
+        fetches = OpenFetches(context=lambda: client_context(server.cert))
+        app.state.mail_on_open = fetches
+        with TestClient(app) as web:
+            web_login(web, "anna", "user-password-1")
+            assert web.get("/office/events").status_code == 200
+            assert fetches.started == 0  # check_mail_on_open is off by default
+            with transaction(hub.sessions) as session:
+                update_user_parameters(session, anna, {"check_mail_on_open": True})
+            assert web.get("/office/events").status_code == 200
+            assert web.get("/office/events").status_code == 200  # again: not fetched twice
+            assert fetches.started == 1
+            fetches.join()
+            with hub.sessions() as session:
+                subjects = session.scalars(
+                    select(Event.content).where(Event.responsible_id == anna)
+                ).all()
+                assert any("Рахунок 77" in (text or "") for text in subjects), subjects
+            page = web.get("/office/settings/mine")
+            assert "Рахунок" not in page.text and 'id="mailbox"' in page.text
+    finally:
+        server.stop()

@@ -122,6 +122,10 @@ def test_a_notification_comes_while_the_home_page_is_open_and_is_marked_read(
         wait_for(driver, lambda d: d.find_element(By.ID, "no-notes").is_displayed(), "none left")
         driver.get(f"{base}/office?lang=en")
         assert_accessible(driver, "home without notifications (en)")
+        for lang in ("uk", "en"):  # My settings with My mailbox
+            driver.get(f"{base}/office/settings/mine?lang={lang}")
+            wait_for(driver, lambda d: d.find_elements(By.ID, "mailbox"), "my mailbox")
+            assert_accessible(driver, f"my mailbox ({lang})")
     with hub.sessions() as session:
         notes = session.scalars(select(Notification).where(Notification.user_id == admin)).all()
         assert all(note.read_at is not None for note in notes)

@@ -22,7 +22,7 @@ from starlette.datastructures import FormData
 
 from hub.bootstrap import Hub
 from hub.db.base import utcnow
-from hub.errors import AccessDenied, DomainError
+from hub.errors import DomainError
 from hub.services.access import rights as access
 from hub.services.access.rights import AccessProfile, Action, SettingsTab
 from hub.services.common.edits import check_unchanged
@@ -30,7 +30,7 @@ from hub.services.mail import inbox, outbox, secrets
 from hub.services.settings.parameters import GlobalParameters, get_global, update_global
 from hub.web.common import check_csrf, error_text, hub_of, page_lang, text
 from hub.web.office import settings_mail_texts  # noqa: F401 (registers the words)
-from hub.web.office.forms import FormRefused, FormState, invalid, refuse_form
+from hub.web.office.forms import FormState, form_failure, invalid, refuse_form
 from hub.web.office.session import Staff, act, current_staff, refused, to_login, with_query
 from hub.web.office.settings import ROOT, may_settings, menu
 from hub.web.office.settings_common import REFUSED, one, serve
@@ -186,13 +186,12 @@ def _save(request: Request, form: FormData) -> Response:
             secrets.set_secret(session, hub.sealer, PASSWORDS[name], plain)
         return with_query(PATH, saved=1)
 
-    def failed(_message: str, error: DomainError) -> Response:
-        if isinstance(error, FormRefused):
-            return _page(request, error.state, status=error.status)
-        if isinstance(error, AccessDenied):
-            return refused(request, error_text(lang, error), error.status, REFUSED)
-        state = FormState(values=typed, errors={"": error_text(lang, error)})
-        return _page(request, state, status=error.status)
+    failed = form_failure(
+        lang,
+        typed,
+        lambda state, status: _page(request, state, status=status),
+        lambda error: refused(request, error_text(lang, error), error.status, REFUSED),
+    )
 
     reply = act(request, one(form, "csrf"), change, failed=failed)
     if isinstance(reply, RedirectResponse) and reply.headers.get("location", "").startswith(PATH):

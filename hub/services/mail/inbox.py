@@ -443,14 +443,19 @@ def _take(hub: Hub, box: Mailbox, letters: list[Parsed], now: datetime) -> int:
 
 
 def fetch(
-    hub: Hub, *, now: datetime, context: ssl.SSLContext, user_id: int | None = None
+    hub: Hub,
+    *,
+    now: datetime,
+    context: ssl.SSLContext,
+    user_id: int | None = None,
+    corporate: bool = True,
 ) -> dict[str, int | str]:
-    """Fetch now (on demand): every mailbox, or the user's own and the corporate one; returns
-    letters stored or the error per mailbox."""
+    """Fetch now (on demand): every mailbox, or the user's own and (unless ``corporate`` is
+    false) the corporate one; returns letters stored or the error per mailbox."""
     with hub.read_sessions() as session:
         boxes = mailboxes(session)
     if user_id is not None:
-        boxes = [box for box in boxes if box.user_id in (None, user_id)]
+        boxes = [box for box in boxes if box.user_id == user_id or (corporate and not box.user_id)]
     result: dict[str, int | str] = {}
     for box in boxes:
         try:
@@ -486,3 +491,8 @@ def fetch_due(hub: Hub, *, now: datetime, context: ssl.SSLContext) -> int:
 def states(session: Session) -> list[MailboxState]:
     """How each mailbox's last fetch went, for the back-office."""
     return list(session.scalars(select(MailboxState).order_by(MailboxState.mailbox)))
+
+
+def user_state(session: Session, user_id: int) -> MailboxState | None:
+    """How a user's mailbox's last fetch went, if it was ever fetched."""
+    return session.get(MailboxState, f"user:{user_id}")

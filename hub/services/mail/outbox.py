@@ -247,3 +247,13 @@ def health(session: Session) -> OutboxHealth:
         oldest_pending=oldest,
         last_error=error,
     )
+
+
+def sent_since(session: Session, since: datetime) -> int:
+    """How many letters were sent from ``since`` on (the back-office's "sent today")."""
+    count = session.scalar(
+        select(func.count())
+        .select_from(MailOutboxRow)
+        .where(MailOutboxRow.state == "sent", MailOutboxRow.sent_at >= since)
+    )
+    return int(count or 0)

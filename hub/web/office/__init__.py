@@ -19,6 +19,7 @@ from hub.web.office import (  # noqa: E402
     access,
     access_rights,
     settings,
+    settings_mail,
     settings_numbering,
     settings_parameters,
     settings_users,
@@ -28,6 +29,7 @@ router.include_router(settings.router)
 router.include_router(settings_parameters.router)
 router.include_router(settings_numbering.router)
 router.include_router(settings_users.router)
+router.include_router(settings_mail.router)
 router.include_router(access.router)
 router.include_router(access_rights.router)
 from hub.web.office import events  # noqa: E402

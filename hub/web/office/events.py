@@ -22,7 +22,7 @@ from hub.errors import DomainError
 from hub.services.events import archive, pickers, views
 from hub.services.events.registry import ANSWERED_CALL_TYPES, EventFilter, parse_project
 from hub.web.common import error_text, hub_of, page_lang, render, text
-from hub.web.office import events_card, nav
+from hub.web.office import events_card, mail_on_open, nav
 from hub.web.office.events_card import allowed, done_message, refusal, shown
 from hub.web.office.forms import FormState
 from hub.web.office.session import Staff, act, current_staff, page, safe_next, with_query
@@ -114,6 +114,8 @@ def _registry(request: Request, archived: bool) -> Response:
     flt = replace(filters.flt, archived=archived)
 
     def build(session: Session, staff: Staff) -> dict[str, Any]:
+        if not archived and cursor is None:
+            mail_on_open.fetch_on_open(request, session, staff.user_id)
         values: dict[str, Any] = {
             "filters": filters,
             "form": filters.form,

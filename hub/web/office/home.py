@@ -11,11 +11,12 @@ from sqlalchemy.orm import Session
 
 from hub.services.clients import contacts
 from hub.web.common import hub_of
-from hub.web.office import my_work, texts
+from hub.web.office import home_notes, my_work, texts
 from hub.web.office.session import Staff, page
 
 router = APIRouter()
 router.include_router(my_work.router)
+router.include_router(home_notes.router)
 
 texts.register(
     {
@@ -51,6 +52,10 @@ def home(request: Request) -> Response:
 
     def build(session: Session, staff: Staff) -> dict[str, Any]:
         reminder = contacts.birthday_reminder(session, user_id=staff.user_id, today=today)
-        return {"birthdays": reminder, **my_work.home_values(session, staff, request)}
+        return {
+            "birthdays": reminder,
+            "notes": home_notes.notes(session, staff.user_id),
+            **my_work.home_values(session, staff, request),
+        }
 
     return page(request, "office/home.html", build)

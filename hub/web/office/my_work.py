@@ -112,7 +112,9 @@ def reminders(request: Request) -> Response:
     return answer
 
 
-def _failed(request: Request) -> Any:
+def failed_home(request: Request) -> Any:
+    """A refused change of the home page's panels: the refusal, with a way back home."""
+
     def failed(message: str, error: DomainError) -> Response:
         return refused(request, message, error.status, Refusal(), HOME)
 
@@ -128,7 +130,7 @@ def dismiss(request: Request, reminder_id: int, csrf: Optional = None) -> Respon
         my_work.dismiss_reminder(session, user_id=staff.user_id, reminder_id=reminder_id, now=now)
         return with_query(HOME, done="dismissed") + "#my-reminders"
 
-    return act(request, csrf, change, failed=_failed(request))
+    return act(request, csrf, change, failed=failed_home(request))
 
 
 @router.post(BASE + "/{reminder_id:int}/snooze", response_model=None)
@@ -146,4 +148,4 @@ def snooze(
         )
         return with_query(HOME, done="snoozed", n=str(wait)) + "#my-reminders"
 
-    return act(request, csrf, change, failed=_failed(request))
+    return act(request, csrf, change, failed=failed_home(request))

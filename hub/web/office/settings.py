@@ -64,6 +64,7 @@ def menu(profile: AccessProfile, lang: str) -> list[dict[str, str]]:
         links.append({"href": f"{ROOT}/numbering", "key": "set_numbering"})
     if profile.sees_tab(SettingsTab.PARAMETERS) or profile.sees_tab(SettingsTab.NOTIFICATIONS):
         links.append({"href": f"{ROOT}/parameters", "key": "set_parameters"})
+        links.append({"href": f"{ROOT}/mail", "key": "set_mail"})
     if profile.sees_tab(SettingsTab.USERS):
         links.append({"href": f"{ROOT}/users", "key": "set_users"})
     links.append({"href": f"{ROOT}/mine", "key": "set_mine"})

@@ -48,6 +48,7 @@ class Param:
     choices: tuple[str, ...] = ()
     optional: bool = False
     hint: bool = False
+    labels: str = "set_c_"  # a choice's label is ``{labels}{choice}``
 
 
 Group = tuple[str, tuple[Param, ...]]

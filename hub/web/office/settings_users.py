@@ -25,11 +25,13 @@ from hub.errors import DomainError, Invalid
 from hub.services.access import registry
 from hub.services.access import rights as access
 from hub.services.access.rights import SettingsTab
+from hub.services.mail import secrets
 from hub.services.settings import user_parameters
 from hub.services.settings.parameters import SECRET_USER_PARAMETERS
-from hub.web.common import page_lang
+from hub.web.common import hub_of, page_lang
+from hub.web.office import settings_mail
 from hub.web.office.access import sees_users
-from hub.web.office.forms import FormState, invalid, refused
+from hub.web.office.forms import FormRefused, FormState, invalid, refuse_form, refused
 from hub.web.office.session import Staff, act, with_query
 from hub.web.office.settings import ROOT, menu
 from hub.web.office.settings_common import one, serve
@@ -40,6 +42,7 @@ MINE = f"{ROOT}/mine"
 USERS = f"{ROOT}/users"
 TEMPLATE = "office/settings_user.html"
 PAGE = 50
+MAILBOX = "mailbox_password"
 
 GROUPS: tuple[Group, ...] = (
     (
@@ -56,6 +59,7 @@ GROUPS: tuple[Group, ...] = (
         (
             Param("receive_corporate_mail", "bool"),
             Param("check_mail_on_open", "bool"),
+            Param("mail_login", "text", optional=True, hint=True),
             Param("corporate_mail_delivery", "choice", ("all", "one")),
             Param("mail_project_id", "int", optional=True),
             Param("mail_unit", "text", optional=True),
@@ -90,7 +94,12 @@ def _path(user_id: int | None) -> str:
 
 
 def _page(
-    request: Request, user_id: int | None, form: FormState | None = None, *, status: int = 200
+    request: Request,
+    user_id: int | None,
+    form: FormState | None = None,
+    *,
+    status: int = 200,
+    mailbox: FormState | None = None,
 ) -> Response:
     """The form of the user's own parameters (``user_id`` None) or of the user ``user_id``."""
     lang = page_lang(request)
@@ -116,6 +125,12 @@ def _page(
             "action": _path(user_id),
             "may_save": user_parameters.may_change(staff.profile),
             "saved": request.query_params.get("saved") == "1",
+            "mailbox": (
+                settings_mail.mailbox_values(session, staff.user_id, mailbox or FormState())
+                if user_id is None
+                else None
+            ),
+            "mailbox_saved": request.query_params.get("mailbox") == "1",
         }
 
     return serve(request, TEMPLATE, build, status=status)
@@ -165,6 +180,33 @@ async def save_mine(request: Request) -> Response:
     """Save the user's own settings under the same right as the API."""
     form = await request.form()
     return await run_in_threadpool(_save, request, None, form)
+
+
+@router.post(MINE + "/mailbox", response_model=None)
+async def save_mailbox(request: Request) -> Response:
+    """Set or remove one's own mailbox password (any user, as the API allows)."""
+    form = await request.form()
+    return await run_in_threadpool(_save_mailbox, request, form)
+
+
+def _save_mailbox(request: Request, form: FormData) -> Response:
+    lang = page_lang(request)
+    hub = hub_of(request)
+    changes, errors, shown = settings_mail.password_changes(lang, form, [MAILBOX])
+
+    def change(session: Session, staff: Staff) -> str:
+        refuse_form(shown, errors)
+        if MAILBOX in changes:
+            secrets.set_secret(
+                session, hub.sealer, secrets.mailbox_secret(staff.user_id), changes[MAILBOX]
+            )
+        return with_query(MINE, mailbox=1) + "#mailbox"
+
+    def failed(_message: str, error: DomainError) -> Response:
+        state = error.state if isinstance(error, FormRefused) else refused(lang, error, shown)
+        return _page(request, None, status=error.status, mailbox=state)
+
+    return act(request, one(form, "csrf"), change, failed=failed)
 
 
 # --- any user's ------------------------------------------------------------------------------

@@ -1,0 +1,103 @@
+"""The words of Settings / Mail, My mailbox and the notifications panel (Ukrainian, English)."""
+
+from __future__ import annotations
+
+from hub.web.office import texts
+
+texts.register(
+    {
+        "set_mail": ("Пошта", "Mail"),
+        "set_mail_lead": (
+            "Сервер вихідної пошти (SMTP), вхідна пошта (IMAP або POP3) і стан черги листів.",
+            "The outgoing server (SMTP), incoming mail (IMAP or POP3) and the state of the outbox.",
+        ),
+        "set_group_smtp": ("Вихідна пошта (SMTP)", "Outgoing mail (SMTP)"),
+        "set_group_incoming": ("Вхідна пошта", "Incoming mail"),
+        "set_group_passwords": ("Паролі", "Passwords"),
+        "set_p_mail.smtp_host": ("Сервер SMTP", "SMTP server"),
+        "set_h_mail.smtp_host": (
+            "Порожньо: листи чекають у черзі й не надсилаються.",
+            "Empty: letters wait in the outbox and are not sent.",
+        ),
+        "set_p_mail.smtp_port": ("Порт SMTP", "SMTP port"),
+        "set_h_mail.smtp_port": ("Зазвичай 587, 465 або 25.", "Usually 587, 465 or 25."),
+        "set_p_mail.smtp_security": ("Захист з'єднання SMTP", "SMTP connection security"),
+        "set_sec_starttls": ("STARTTLS", "STARTTLS"),
+        "set_sec_tls": ("TLS від початку (SMTPS)", "TLS from the start (SMTPS)"),
+        "set_sec_none": ("без шифрування", "no encryption"),
+        "set_p_mail.smtp_login": ("Логін SMTP", "SMTP login"),
+        "set_h_mail.smtp_login": ("Порожньо: без автентифікації.", "Empty: no authentication."),
+        "set_p_mail.sender": ("Адреса відправника", "Sender address"),
+        "set_p_mail.incoming_host": ("Сервер вхідної пошти", "Incoming mail server"),
+        "set_p_mail.incoming_port": ("Порт вхідної пошти", "Incoming port"),
+        "set_h_mail.incoming_port": ("993 (IMAP), 995 (POP3).", "993 (IMAP), 995 (POP3)."),
+        "set_p_mail.incoming_protocol": ("Протокол", "Protocol"),
+        "set_c_imap": ("IMAP", "IMAP"),
+        "set_c_pop3": ("POP3", "POP3"),
+        "set_p_mail.incoming_tls": ("Вхідна пошта через TLS", "Incoming mail over TLS"),
+        "set_p_mail.corporate_login": (
+            "Корпоративна скринька (логін)",
+            "Corporate mailbox (login)",
+        ),
+        "set_p_mail.fetch_every_minutes": ("Перевіряти пошту кожні, хв", "Fetch mail every, min"),
+        "set_h_mail.fetch_every_minutes": ("0: лише на вимогу.", "0: only on demand."),
+        "set_p_mail.booking_reminder_hours": (
+            "Нагадування про запис за, год",
+            "Booking reminder before, hours",
+        ),
+        "set_h_mail.booking_reminder_hours": ("0: не нагадувати.", "0: no reminder."),
+        "set_p_smtp_password": ("Пароль SMTP", "SMTP password"),
+        "set_p_corporate_password": ("Пароль корпоративної скриньки", "Corporate mailbox password"),
+        "set_p_mailbox_password": ("Пароль моєї скриньки", "My mailbox password"),
+        "set_clear_smtp_password": ("Видалити пароль SMTP", "Remove the SMTP password"),
+        "set_clear_corporate_password": (
+            "Видалити пароль корпоративної скриньки",
+            "Remove the corporate mailbox password",
+        ),
+        "set_clear_mailbox_password": ("Видалити пароль скриньки", "Remove the mailbox password"),
+        "set_secret_set": (
+            "Пароль задано; його не показують. Порожнє поле залишає його.",
+            "A password is set; it is never shown. An empty field keeps it.",
+        ),
+        "set_secret_unset": ("Пароль не задано.", "No password is set."),
+        "set_p_mail_login": ("Логін скриньки", "Mailbox login"),
+        "set_h_mail_login": ("Порожньо: ваша електронна адреса.", "Empty: your e-mail address."),
+        "mail_status": ("Стан пошти", "Mail status"),
+        "mail_outbox": ("Черга листів", "Outbox"),
+        "mail_waiting": ("Чекають на надсилання", "Waiting to be sent"),
+        "mail_failed": ("Не надіслано", "Failed"),
+        "mail_sent_today": ("Надіслано сьогодні", "Sent today"),
+        "mail_last_error": ("Остання помилка", "Last error"),
+        "mail_mailboxes": ("Скриньки", "Mailboxes"),
+        "mail_mailbox": ("Скринька", "Mailbox"),
+        "mail_last_ok": ("Остання вдала перевірка", "Last fetched"),
+        "mail_fetched": ("Отримано листів", "Letters fetched"),
+        "mail_no_mailboxes": ("Скриньки ще не перевіряли.", "No mailbox was fetched yet."),
+        "mail_never": ("ніколи", "never"),
+        "mail_none": ("немає", "none"),
+        "mail_corporate": ("корпоративна", "corporate"),
+        "mail_fetch_now": ("Перевірити пошту зараз", "Fetch mail now"),
+        "mail_fetch_done": (
+            "Пошту перевірено: отримано листів — {n}.",
+            "Mail fetched: {n} letters.",
+        ),
+        "mail_fetch_failed": (
+            "Пошту перевірено: отримано листів — {n}; скриньок з помилкою — {bad}.",
+            "Mail fetched: {n} letters; {bad} mailboxes failed.",
+        ),
+        "mail_my_mailbox": ("Моя поштова скринька", "My mailbox"),
+        "mail_my_lead": (
+            "Пароль вашої скриньки на сервері вхідної пошти: листи з неї стають подіями.",
+            "Your mailbox's password on the incoming server: its letters become events.",
+        ),
+        "mail_my_state": ("Остання перевірка", "Last fetch"),
+        "mail_password_saved": ("Пароль скриньки збережено.", "The mailbox password is saved."),
+        "notes_title": ("Сповіщення", "Notifications"),
+        "notes_none": ("Непрочитаних сповіщень немає.", "No unread notifications."),
+        "notes_read": ("Прочитано", "Mark read"),
+        "notes_read_all": ("Позначити всі прочитаними", "Mark all read"),
+        "notes_about": ("сповіщення від {at}", "notification of {at}"),
+        "notes_new": ("Нове сповіщення: {what}", "New notification: {what}"),
+        "notes_open": ("Відкрити", "Open"),
+    }
+)

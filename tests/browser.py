@@ -25,6 +25,7 @@ from selenium.common.exceptions import StaleElementReferenceException, WebDriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.pg import free_port
@@ -118,6 +119,14 @@ def wait_for(
 
     result: T = waiting.until(checked, message=what)  # type: ignore[assignment]
     return result
+
+
+def click_for_new_page(driver: WebDriver, element_id: str) -> None:
+    """Click the element (a form's submit) and wait until the page it was on is gone, so what
+    the test reads next is the answer's, not the same marker left on the old page."""
+    old = driver.find_element(By.TAG_NAME, "html")
+    driver.find_element(By.ID, element_id).click()
+    wait_for(driver, staleness_of(old), f"the page after #{element_id}")
 
 
 def text_of(driver: WebDriver, css: str) -> str:

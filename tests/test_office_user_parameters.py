@@ -21,7 +21,7 @@ from hub.bootstrap import Hub
 from hub.services.settings.parameters import UserParameters, get_user_parameters
 from tests import browser as browsers
 from tests.accessibility import assert_accessible
-from tests.browser import DESKTOP, browser, serve, wait_for
+from tests.browser import DESKTOP, browser, click_for_new_page, serve, wait_for
 from tests.conftest import ADMIN_PASSWORD, UserFactory
 
 SQLITE_ONLY = pytest.mark.parametrize("backend", ["sqlite"])
@@ -99,7 +99,7 @@ def test_an_administrator_sets_a_users_parameters_and_the_password_stays_secret(
         driver.find_element(By.ID, "f-sip_password").send_keys(SECRET)
         driver.find_element(By.ID, "f-telephony_unit").send_keys("Call centre")
         driver.find_element(By.ID, "f-use_user_statuses").click()
-        driver.find_element(By.ID, "save").click()
+        click_for_new_page(driver, "save")
         wait_for(driver, lambda d: d.find_elements(By.ID, "saved"), "saved")
         stored = params_of(hub, olena)
         assert (stored.sip_password, stored.telephony_unit) == (SECRET, "Call centre")
@@ -110,7 +110,7 @@ def test_an_administrator_sets_a_users_parameters_and_the_password_stays_secret(
         assert "A password is set" in driver.find_element(By.ID, "f-sip_password-hint").text
         # Saved again with the field empty: the password is kept.
         driver.find_element(By.ID, "f-birthday_reminders").click()
-        driver.find_element(By.ID, "save").click()
+        click_for_new_page(driver, "save")
         wait_for(driver, lambda d: d.find_elements(By.ID, "saved"), "saved again")
         assert params_of(hub, olena).sip_password == SECRET
         assert params_of(hub, olena).birthday_reminders
@@ -127,7 +127,7 @@ def test_an_administrator_sets_a_users_parameters_and_the_password_stays_secret(
         # "Remove" alone removes it.
         driver.get(f"{base}{USERS}/{olena}")
         driver.find_element(By.ID, "f-clear_sip_password").click()
-        driver.find_element(By.ID, "save").click()
+        click_for_new_page(driver, "save")
         wait_for(driver, lambda d: d.find_elements(By.ID, "saved"), "removed")
         assert params_of(hub, olena).sip_password is None
         assert "No password is set" in driver.find_element(By.ID, "f-sip_password-hint").text

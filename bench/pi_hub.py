@@ -33,7 +33,6 @@ if sys.path and Path(sys.path[0] or ".").resolve() == _ROOT / "bench":
 
 import argparse
 import json
-import multiprocessing
 import os
 import random
 import signal
@@ -49,10 +48,10 @@ import uuid
 from collections import Counter
 from contextlib import ExitStack, suppress
 from dataclasses import dataclass, field
-from multiprocessing.connection import Connection
 from typing import Any
 
 from bench.cpu_quota import CpuQuota
+from bench.devices import Devices
 from bench.queue import cpu_model, let_broker_in, pct, spread
 from hub.bootstrap import bootstrap
 from hub.broker.mosquitto import PID_NAME, free_port
@@ -507,69 +506,6 @@ class Fleet:
         return out
 
 
-def device_process(conn: Connection, site: Site) -> None:
-    """Entry point of the device process: connect, then do what the parent asks."""
-    fleet: Fleet | None = None
-    try:
-        fleet = Fleet(site)
-        conn.send(("ready", None))
-        while True:
-            command, params = conn.recv()
-            if command == "login":
-                conn.send(("done", fleet.login()))
-            elif command == "stream":
-                conn.send(("done", fleet.stream(**params)))
-            else:
-                return
-    except (KeyboardInterrupt, EOFError, BrokenPipeError):
-        return
-    except Exception:
-        conn.send(("error", traceback.format_exc()))
-    finally:
-        if fleet is not None:
-            fleet.close()
-
-
-class Devices:
-    """The device process as seen from here."""
-
-    def __init__(self, site: Site) -> None:
-        context = multiprocessing.get_context("spawn")
-        self._conn, child = context.Pipe()
-        self._process = context.Process(
-            target=device_process, args=(child, site), name="cherga-pi-devices", daemon=True
-        )
-        self._process.start()
-        child.close()
-        self._wait(180.0)
-
-    def _wait(self, timeout: float) -> Any:
-        deadline = time.monotonic() + timeout
-        while not self._conn.poll(0.5):
-            if not self._process.is_alive():
-                raise RuntimeError("the device process died")
-            if time.monotonic() > deadline:
-                raise TimeoutError("the device process did not answer in time")
-        status, body = self._conn.recv()
-        if status == "error":
-            raise RuntimeError(f"the device process failed:\n{body}")
-        return body
-
-    def run(self, command: str, timeout: float, **params: Any) -> dict[str, Any]:
-        self._conn.send((command, params))
-        result: dict[str, Any] = self._wait(timeout)
-        return result
-
-    def stop(self) -> None:
-        with suppress(OSError, ValueError):
-            self._conn.send(("quit", {}))
-        self._process.join(30)
-        if self._process.is_alive():
-            self._process.terminate()
-            self._process.join(5)
-        self._conn.close()
-
-
 # ---- the run ----------------------------------------------------------------------------------
 
 
@@ -693,7 +629,14 @@ def run(args: argparse.Namespace, folder: Path) -> None:
 
         watch.phase = "devices connecting"
         t0 = time.perf_counter()
-        fleet = Devices(site)
+        fleet = Devices(
+            Fleet,
+            site,
+            phases=("login", "stream"),
+            name="cherga-pi-devices",
+            ready_s=180.0,
+            stop_s=30.0,
+        )
         stack.callback(fleet.stop)
         time.sleep(args.every)
         print(f"  ({len(site.credentials)} devices connected in {time.perf_counter() - t0:.1f} s)")

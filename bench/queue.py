@@ -46,7 +46,6 @@ import cProfile
 import io
 import json
 import math
-import multiprocessing
 import os
 import platform
 import pstats
@@ -61,9 +60,8 @@ import traceback
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from contextlib import ExitStack, suppress
+from contextlib import ExitStack
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
 from typing import Any
 
 import paho.mqtt
@@ -71,6 +69,7 @@ from sqlalchemy import event, text
 from sqlalchemy.orm import Session
 
 from bench.cpu_quota import CpuQuota
+from bench.devices import Devices
 from hub.bootstrap import Hub, bootstrap
 from hub.broker.embedded import start_embedded
 from hub.broker.mosquitto import find_mosquitto, free_port
@@ -683,69 +682,6 @@ class Fleet:
         return out
 
 
-def device_process(conn: Connection, info: SiteInfo) -> None:
-    """Entry point of the device process: connect, then run the phases the parent asks for."""
-    fleet: Fleet | None = None
-    try:
-        fleet = Fleet(info)
-        conn.send(("ready", None))
-        while True:
-            command, params = conn.recv()
-            if command == "throughput":
-                conn.send(("done", fleet.throughput(**params)))
-            elif command == "calls":
-                conn.send(("done", fleet.calls(**params)))
-            else:
-                return
-    except (KeyboardInterrupt, EOFError, BrokenPipeError):
-        return
-    except Exception:
-        conn.send(("error", traceback.format_exc()))
-    finally:
-        if fleet is not None:
-            fleet.close()
-
-
-class Devices:
-    """The device process as seen from here: ask for a phase, wait for its figures."""
-
-    def __init__(self, info: SiteInfo) -> None:
-        context = multiprocessing.get_context("spawn")
-        self._conn, child = context.Pipe()
-        self._process = context.Process(
-            target=device_process, args=(child, info), name="cherga-bench-devices", daemon=True
-        )
-        self._process.start()
-        child.close()
-        self._wait(120.0)
-
-    def _wait(self, timeout: float) -> Any:
-        deadline = time.monotonic() + timeout
-        while not self._conn.poll(0.5):
-            if not self._process.is_alive():
-                raise RuntimeError("the device process died")
-            if time.monotonic() > deadline:
-                raise TimeoutError("the device process did not answer in time")
-        status, body = self._conn.recv()
-        if status == "error":
-            raise RuntimeError(f"the device process failed:\n{body}")
-        return body
-
-    def run(self, command: str, timeout: float, **params: Any) -> dict[str, Any]:
-        self._conn.send((command, params))
-        result: dict[str, Any] = self._wait(timeout)
-        return result
-
-    def stop(self) -> None:
-        with suppress(OSError, ValueError):
-            self._conn.send(("quit", {}))
-        self._process.join(15)
-        if self._process.is_alive():
-            self._process.terminate()
-            self._process.join(5)
-        self._conn.close()
-
-
 # ---- the run --------------------------------------------------------------------------------
 
 
@@ -881,7 +817,7 @@ def run(args: argparse.Namespace, folder: Path) -> None:
         print("== Cherga queue over MQTT ==")
         for line_text in conditions(hub, args.kiosks, coordinator.workers, args.cpu_quota):
             print(line_text)
-        fleet = Devices(info)
+        fleet = Devices(Fleet, info, phases=("throughput", "calls"), name="cherga-bench-devices")
         stack.callback(fleet.stop)
         quota: CpuQuota | None = None
         if args.cpu_quota:

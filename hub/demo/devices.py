@@ -47,7 +47,7 @@ class DemoDevice:
 PROGRAMS = (
     DemoDevice(PRINTER, "printer", "Принтер талонів (віртуальний, PNG)"),
     DemoDevice("kiosk-1", "kiosk", "Кіоск у холі", printer=PRINTER, screen=(800, 600)),
-    DemoDevice("panel-1", "panel", "Вікно 1", window=1, screen=(1024, 640)),
+    DemoDevice("panel-1", "panel", "Панель оператора", window=1, screen=(1024, 640)),
     DemoDevice("display-1", "display", "Табло в залі", screen=(960, 540)),
 )
 """Run as the real appliance programs (``cherga printer|kiosk|panel|display``)."""

@@ -425,6 +425,11 @@ def test_every_changing_route_is_guarded(
         # One's own reminders (TSK-7); another's answers 404 (tested in test_my_work).
         ("POST", "/api/v1/tasks/mine/reminders/{reminder_id}/dismiss"),
         ("POST", "/api/v1/tasks/mine/reminders/{reminder_id}/snooze"),
+        # One's own mailbox (its password, fetching it now) and one's own notifications (EVT-7,
+        # SET-8); the office's mail settings need the settings right (tested in test_mail_*).
+        ("POST", "/api/v1/mail/fetch"),
+        ("PUT", "/api/v1/mail/mailbox-password"),
+        ("POST", "/api/v1/mail/notifications/read"),
     }
     before = users_snapshot(client, admin_headers)
     checked = 0

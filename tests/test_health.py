@@ -96,10 +96,11 @@ def test_a_stalled_outbox_makes_the_hub_degraded_until_it_moves(site: Site) -> N
         assert secret not in http.get("/healthz").text
 
         site.broker.broker.restart()
+        # Healthy again once the oldest message is young; empty once the sender has caught up
+        # (other messages, such as the panels' retained state, may be queued meanwhile).
         back = _wait(
             "the outbox to empty",
-            lambda: (reply := http.get("/healthz")).status_code == 200 and reply.json(),
-            timeout=30,
+            lambda: (reply := http.get("/healthz")).status_code == 200 and _idle(reply.json()),
+            timeout=60,
         )
         assert back["status"] == "ok" and back["broker"] == "connected"
-        assert back["outbox"]["depth"] == 0

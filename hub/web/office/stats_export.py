@@ -17,10 +17,6 @@ import io
 import re
 from datetime import datetime
 
-from openpyxl import Workbook  # type: ignore[import-untyped]
-from openpyxl.styles import Font  # type: ignore[import-untyped]
-from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
-
 from hub.web.common import text
 from hub.web.office import task_pdf
 from hub.web.office.stats_report import Cell, Column, Table, shown
@@ -67,6 +63,12 @@ _FORMATS = {"int": "0", "seconds": "[h]:mm:ss", "share": "0.0%"}
 
 def to_xlsx(table: Table, now: datetime, lang: str) -> bytes:
     """The table as a workbook: the title and lines above, typed cells with number formats."""
+    # Imported on first use (with numpy and Pillow under it): a started hub keeps without them
+    # (tests/test_hub_imports.py, docs/raspberry_pi.md "A Pi-sized hub").
+    from openpyxl import Workbook  # type: ignore[import-untyped]
+    from openpyxl.styles import Font  # type: ignore[import-untyped]
+    from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
+
     book = Workbook()
     sheet = book.active
     assert sheet is not None

@@ -1,6 +1,8 @@
 """The benches' second process: the devices, a fleet of real MQTT clients, run there so their
 threads do not compete for the hub's interpreter lock, as on real appliances. The parent asks
-for a phase by name (one of the fleet's methods) and waits for its figures.
+for a phase by name (one of the fleet's methods) and waits for its figures. ``DeviceFleet`` is
+what every bench's fleet shares: its clients, connected with their own credentials, and the
+kiosk's and the panel's request.
 """
 
 from __future__ import annotations
@@ -8,16 +10,83 @@ from __future__ import annotations
 import multiprocessing
 import time
 import traceback
-from collections.abc import Callable, Collection
+import uuid
+from collections.abc import Callable, Collection, Mapping
 from contextlib import suppress
 from multiprocessing.connection import Connection
 from typing import Any, Protocol
+
+from hub.broker.provision import Credentials
+from hub.protocol import topics
+from hub.protocol.base import DeviceRole, Request
+from hub.protocol.client import DeviceClient
+from hub.protocol.messages import IssueTicket, KioskReply, PanelReply
 
 
 class Fleet(Protocol):
     """What the device process runs: built from the site, closed at the end."""
 
     def close(self) -> None: ...
+
+
+class DeviceFleet:
+    """Devices of one site as real MQTT clients, each with its own credentials."""
+
+    def __init__(
+        self, site: str, credentials: Mapping[str, Credentials], *, version: str, wait: float
+    ) -> None:
+        self.site_name = site
+        self.credentials = credentials
+        self.version = version
+        self.wait = wait
+        self.clients: list[DeviceClient] = []
+
+    def _client(self, device: str, role: DeviceRole) -> DeviceClient:
+        client = DeviceClient(
+            site=self.site_name,
+            device=device,
+            role=role,
+            version=self.version,
+            **self.credentials[device].mqtt_config().client_options(),
+        )
+        self.clients.append(client)
+        client.start()
+        return client
+
+    def _connected(self) -> None:
+        for client in self.clients:
+            if not client.wait_connected(self.wait):
+                raise RuntimeError(f"{client.device} could not connect to the broker")
+
+    def close(self) -> None:
+        for client in self.clients:
+            try:
+                client.close(timeout=2.0)
+            except Exception:
+                traceback.print_exc()
+
+    def kiosk(self, client: DeviceClient, service: int) -> KioskReply:
+        """A ticket for ``service`` issued at the kiosk ``client``."""
+        site, device = self.site_name, client.device
+        request = IssueTicket(request_id=uuid.uuid4(), service_id=service)
+        return client.request(
+            topics.kiosk_req(site, device),
+            topics.kiosk_reply(site, device),
+            request,
+            timeout=self.wait,
+            expect=KioskReply,
+        )
+
+    def panel(self, client: DeviceClient, request: Request) -> PanelReply:
+        """The panel ``client``'s request and the hub's reply."""
+        site, device = self.site_name, client.device
+        return client.request(
+            topics.panel_req(site, device),
+            topics.panel_reply(site, device),
+            request,
+            timeout=self.wait,
+            expect=PanelReply,
+        )
 
 
 def _serve(

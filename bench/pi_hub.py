@@ -42,7 +42,6 @@ import subprocess
 import tempfile
 import threading
 import time
-import traceback
 import urllib.request
 import uuid
 from collections import Counter
@@ -51,7 +50,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bench.cpu_quota import CpuQuota
-from bench.devices import Devices
+from bench.devices import DeviceFleet, Devices
 from bench.queue import cpu_model, let_broker_in, pct, spread
 from hub.bootstrap import bootstrap
 from hub.broker.mosquitto import PID_NAME, free_port
@@ -60,16 +59,14 @@ from hub.config import Settings
 from hub.db.engine import transaction
 from hub.db.models import DocRight, Project, ProjectMember, User
 from hub.protocol import topics
-from hub.protocol.base import DeviceRole, Request
+from hub.protocol.base import DeviceRole
 from hub.protocol.client import DeviceClient
 from hub.protocol.devices import DisplayAnnounce, PrinterJob, PrinterResult
 from hub.protocol.messages import (
     Finish,
-    IssueTicket,
     KioskReply,
     Login,
     PanelAssignment,
-    PanelReply,
     SetStatus,
 )
 from hub.services.devices import devices
@@ -290,12 +287,13 @@ def stop_hub(process: subprocess.Popen[bytes]) -> None:
 # ---- the devices' process -------------------------------------------------------------------
 
 
-class Fleet:
+class Fleet(DeviceFleet):
     """The 100 devices, connected as the appliances would be."""
 
     def __init__(self, site: Site) -> None:
+        super().__init__(site.site, site.credentials, version="pi-bench", wait=WAIT)
         self.site = site
-        self.clients: list[DeviceClient] = []
+        self.jobs = 0
         self.kiosks = [self._client(k, "kiosk") for k in site.kiosks]
         self.printers = [self._client(p, "printer") for p in site.printers]
         self.display = self._client(site.display, "display")
@@ -304,22 +302,7 @@ class Fleet:
             printer.subscribe(
                 topics.printer_job(site.site, printer.device), self._printed(printer), wait=WAIT
             )
-        for client in self.clients:
-            if not client.wait_connected(WAIT):
-                raise RuntimeError(f"{client.device} could not connect to the broker")
-        self.jobs = 0
-
-    def _client(self, device: str, role: DeviceRole) -> DeviceClient:
-        client = DeviceClient(
-            site=self.site.site,
-            device=device,
-            role=role,
-            version="pi-bench",
-            **self.site.credentials[device].mqtt_config().client_options(),
-        )
-        self.clients.append(client)
-        client.start()
-        return client
+        self._connected()
 
     def _printed(self, printer: DeviceClient) -> Any:
         def on_job(topic: str, message: Any) -> None:
@@ -330,33 +313,8 @@ class Fleet:
 
         return on_job
 
-    def close(self) -> None:
-        for client in self.clients:
-            try:
-                client.close(timeout=2.0)
-            except Exception:
-                traceback.print_exc()
-
     def issue(self, kiosk: DeviceClient) -> KioskReply:
-        site = self.site.site
-        request = IssueTicket(request_id=uuid.uuid4(), service_id=self.site.service)
-        return kiosk.request(
-            topics.kiosk_req(site, kiosk.device),
-            topics.kiosk_reply(site, kiosk.device),
-            request,
-            timeout=WAIT,
-            expect=KioskReply,
-        )
-
-    def panel(self, client: DeviceClient, request: Request) -> PanelReply:
-        site = self.site.site
-        return client.request(
-            topics.panel_req(site, client.device),
-            topics.panel_reply(site, client.device),
-            request,
-            timeout=WAIT,
-            expect=PanelReply,
-        )
+        return self.kiosk(kiosk, self.site.service)
 
     def login(self) -> dict[str, Any]:
         """Every operator logs in at their panel, one after another (an office at 9:00)."""

@@ -56,7 +56,6 @@ import subprocess
 import tempfile
 import threading
 import time
-import traceback
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable
@@ -69,7 +68,7 @@ from sqlalchemy import event, text
 from sqlalchemy.orm import Session
 
 from bench.cpu_quota import CpuQuota
-from bench.devices import Devices
+from bench.devices import DeviceFleet, Devices
 from hub.bootstrap import Hub, bootstrap
 from hub.broker.embedded import start_embedded
 from hub.broker.mosquitto import find_mosquitto, free_port
@@ -81,16 +80,13 @@ from hub.coordinator.service import Coordinator
 from hub.db.engine import transaction
 from hub.db.models import DocRight, Project, ProjectMember, User
 from hub.protocol import topics
-from hub.protocol.base import DeviceRole, Reply, Request
+from hub.protocol.base import Reply
 from hub.protocol.client import DeviceClient
 from hub.protocol.devices import DisplayAnnounce
 from hub.protocol.messages import (
     Finish,
-    IssueTicket,
-    KioskReply,
     Login,
     PanelAssignment,
-    PanelReply,
     SetStatus,
 )
 from hub.services.common import outbox
@@ -450,58 +446,16 @@ def print_stages(stages: Stages, prof: ThreadProfiles, profiling: bool) -> None:
 # ---- the devices' side (a second process) -------------------------------------------------------
 
 
-class Fleet:
+class Fleet(DeviceFleet):
     """The site's devices, connected as the appliances would be."""
 
     def __init__(self, info: SiteInfo) -> None:
+        super().__init__(info.site, info.credentials, version="bench", wait=WAIT)
         self.info = info
-        self.clients: list[DeviceClient] = []
         self.display = self._client(info.display, "display")
         self.kiosks = [self._client(k, "kiosk") for k in info.kiosks]
         self.panels = [self._client(p, "panel") for p in info.panels]
-        for client in self.clients:
-            if not client.wait_connected(WAIT):
-                raise RuntimeError(f"{client.device} could not connect to the broker")
-
-    def _client(self, device: str, role: DeviceRole) -> DeviceClient:
-        client = DeviceClient(
-            site=self.info.site,
-            device=device,
-            role=role,
-            version="bench",
-            **self.info.credentials[device].mqtt_config().client_options(),
-        )
-        self.clients.append(client)
-        client.start()
-        return client
-
-    def close(self) -> None:
-        for client in self.clients:
-            try:
-                client.close(timeout=2.0)
-            except Exception:
-                traceback.print_exc()
-
-    def kiosk(self, client: DeviceClient, service: int) -> KioskReply:
-        site, device = self.info.site, client.device
-        request = IssueTicket(request_id=uuid.uuid4(), service_id=service)
-        return client.request(
-            topics.kiosk_req(site, device),
-            topics.kiosk_reply(site, device),
-            request,
-            timeout=WAIT,
-            expect=KioskReply,
-        )
-
-    def panel(self, client: DeviceClient, request: Request) -> PanelReply:
-        site, device = self.info.site, client.device
-        return client.request(
-            topics.panel_req(site, device),
-            topics.panel_reply(site, device),
-            request,
-            timeout=WAIT,
-            expect=PanelReply,
-        )
+        self._connected()
 
     def throughput(self, tickets: int, warmup: int) -> dict[str, Any]:
         """Every kiosk issues tickets back to back until ``tickets`` were issued in all."""

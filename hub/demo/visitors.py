@@ -17,6 +17,7 @@ import logging
 import random
 import threading
 import uuid
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -112,7 +113,7 @@ def _rid() -> uuid.UUID:
     return uuid.uuid4()
 
 
-class _Actor:
+class _Actor(ABC):
     """One scripted device: its MQTT client and a thread that runs ``_run`` until stopped."""
 
     def __init__(self, config: DeviceConfig, stop: threading.Event, rng: random.Random) -> None:
@@ -128,10 +129,11 @@ class _Actor:
         except Exception:
             logger.exception("the demo's %s stopped", self.client.device)
 
+    @abstractmethod
     def _run(self) -> None:
-        raise NotImplementedError
+        """What the device does until ``stop`` is set."""
 
-    def wake(self) -> None:
+    def wake(self) -> None:  # noqa: B027 (a hook: only an actor that waits on more overrides it)
         """Cut short any wait (``stop`` is set)."""
 
     def close(self) -> None:

@@ -21,6 +21,7 @@ import logging
 import poplib
 import re
 import ssl
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -250,7 +251,7 @@ def corporate_targets(session: Session, letter: Parsed) -> list[int]:
 # ---- the servers ------------------------------------------------------------------------
 
 
-class _Reader:
+class _Reader(ABC):
     """The letters of one mailbox, read without marking, then marked (IMAP) or deleted (POP3)
     once stored."""
 
@@ -260,14 +261,19 @@ class _Reader:
         self.password = password
         self.context = context
 
+    @abstractmethod
+    def open(self) -> None:
+        """Connect and log in; MailboxError saying why not."""
+
+    @abstractmethod
     def letters(self) -> Iterator[list[tuple[str, bytes]]]:
         """Batches of (id, raw letter) of the unread letters; ``done(ids)`` once stored."""
-        raise NotImplementedError
 
+    @abstractmethod
     def done(self, idents: list[str]) -> None:
         """Mark letters handled."""
-        raise NotImplementedError
 
+    @abstractmethod
     def close(self) -> None:
         """End the session."""
 
@@ -411,7 +417,7 @@ def fetch_mailbox(hub: Hub, box: Mailbox, *, now: datetime, context: ssl.SSLCont
     try:
         if password is None:
             raise MailboxError("no password stored (or sealed with another key)")
-        reader.open()  # type: ignore[attr-defined]
+        reader.open()
         try:
             for batch in reader.letters():
                 # One transaction per batch: a commit per letter made it 10 letters/s.

@@ -238,13 +238,14 @@ def _filled(label: str, url: str, folder: Path, sizes: Sizes, runs: int, work: W
         hub.close()
 
 
-def on_each_database(args: argparse.Namespace, sizes: Sizes, work: Work) -> None:
-    """Run ``work`` on a filled SQLite file and on a throwaway PostgreSQL server (or ``--only``)."""
+def for_each_database(only: str | None, run: Callable[[str, str, Path], None]) -> None:
+    """``run(label, url, folder)`` on a SQLite file and on the empty database of a throwaway
+    PostgreSQL server (or on ``only`` one of them), each with a scratch folder of its own."""
     with tempfile.TemporaryDirectory(prefix="cherga-bench-") as scratch:
         folder = Path(scratch)
-        if args.only in (None, "sqlite"):
-            _filled("sqlite", f"sqlite:///{folder}/bench.db", folder / "s", sizes, args.runs, work)
-        if args.only in (None, "postgres"):
+        if only in (None, "sqlite"):
+            run("sqlite", f"sqlite:///{folder}/bench.db", folder / "s")
+        if only in (None, "postgres"):
             bin_dir = find_pg_bin()
             if bin_dir is None:
                 print("postgres: skipped (no PostgreSQL server binaries)")
@@ -255,9 +256,17 @@ def on_each_database(args: argparse.Namespace, sizes: Sizes, work: Work) -> None
                 with admin.connect() as connection:
                     connection.execute(text("CREATE DATABASE bench"))
                 admin.dispose()
-                _filled("postgres", server.url("bench"), folder / "p", sizes, args.runs, work)
+                run("postgres", server.url("bench"), folder / "p")
             finally:
                 server.stop()
+
+
+def on_each_database(args: argparse.Namespace, sizes: Sizes, work: Work) -> None:
+    """Run ``work`` on a filled SQLite file and on a throwaway PostgreSQL server (or ``--only``)."""
+    for_each_database(
+        args.only,
+        lambda label, url, folder: _filled(label, url, folder, sizes, args.runs, work),
+    )
 
 
 def _registries(client: TestClient, hub: Any, sizes: Sizes, runs: int) -> None:

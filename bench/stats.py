@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -25,9 +24,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, Index, create_engine, select, text
+from sqlalchemy import Engine, Index, select, text
 
 from bench.fill import _write, reset_sequences
+from bench.registries import for_each_database
 from hub.bootstrap import build_hub, prepare_database
 from hub.config import Settings
 from hub.db.base import utcnow
@@ -39,7 +39,6 @@ from hub.services.stats.desk import desk_figures
 from hub.services.stats.operators import operator_time
 from hub.services.stats.phone import phone_figures
 from hub.services.stats.queue import booking_figures, queue_figures
-from tests.pg import find_pg_bin, start_postgres
 
 TZ = ZoneInfo("Europe/Kyiv")
 YEAR = Period(date(2025, 1, 1), date(2025, 12, 31))
@@ -402,26 +401,12 @@ def main() -> None:
     )
     say = print
     say(f"sizes: {sizes.tickets:,} tickets, {sizes.calls:,} calls over {sizes.days} working days")
-    with tempfile.TemporaryDirectory(prefix="cherga-bench-") as scratch:
-        folder = Path(scratch)
-        if args.only in (None, "sqlite"):
-            say("== sqlite")
-            bench(f"sqlite:///{folder}/bench.db", folder / "s", sizes, args.runs, say)
-        if args.only in (None, "postgres"):
-            bin_dir = find_pg_bin()
-            if bin_dir is None:
-                say("postgres: skipped (no PostgreSQL server binaries)")
-                return
-            server = start_postgres(bin_dir)
-            try:
-                admin = create_engine(server.url(), isolation_level="AUTOCOMMIT")
-                with admin.connect() as connection:
-                    connection.execute(text("CREATE DATABASE bench"))
-                admin.dispose()
-                say("== postgres")
-                bench(server.url("bench"), folder / "p", sizes, args.runs, say)
-            finally:
-                server.stop()
+
+    def run(label: str, url: str, folder: Path) -> None:
+        say(f"== {label}")
+        bench(url, folder, sizes, args.runs, say)
+
+    for_each_database(args.only, run)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from hub.db.models.queue import QueueOperator
 from hub.db.models.stats import OperatorSpan
 from hub.services.stats.common import By, Period, key_column, key_names, key_text
 from hub.services.stats.facts import UNCOUNTED, split_by_hour
+from hub.services.stats.queue import Scope
 
 TIME_GROUPS = (By.OPERATOR, By.WINDOW, By.HOUR, By.DAY, By.PERIOD)
 _S = table_of(OperatorSpan).c
@@ -106,3 +107,13 @@ def operators_of(session: Session, services: Sequence[int]) -> list[int]:
     """The operators in the work groups of ``services``."""
     query = select(ProjectMember.user_id).where(ProjectMember.project_id.in_(list(services)))
     return sorted(set(session.scalars(query)))
+
+
+def operators_in(session: Session, scope: Scope) -> list[int] | None:
+    """The operators a report's scope covers: the ones it names, else those of its services,
+    else None (everyone, for a scope of every service)."""
+    if scope.operators is not None:
+        return list(scope.operators)
+    if scope.services is None:
+        return None
+    return operators_of(session, scope.services)

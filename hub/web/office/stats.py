@@ -30,7 +30,7 @@ from hub.services.queue.core import params
 from hub.services.stats import watch
 from hub.services.stats.common import By
 from hub.services.stats.desk import scope_for
-from hub.services.stats.operators import operators_of
+from hub.services.stats.operators import operators_in
 from hub.services.stats.phone import phone_figures
 from hub.services.stats.queue import queue_figures
 from hub.services.stats.today import today
@@ -114,9 +114,7 @@ def _charts(
 ) -> list[stats_charts.Chart]:
     scope = stats_report.narrowed(asked, offered)
     period = asked.period
-    people = scope.operators
-    if people is None and scope.services is not None:
-        people = operators_of(session, scope.services)
+    people = operators_in(session, scope)
     threshold = params(session).service_level_alert_percent
     return [
         stats_charts.wait_chart(queue_figures(session, period, By.HOUR, scope), lang),

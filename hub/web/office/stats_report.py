@@ -21,7 +21,7 @@ from hub.db.models.queue import QueueOperator
 from hub.errors import Invalid
 from hub.services.stats.common import By, Period, key_names
 from hub.services.stats.desk import DESK_GROUPS, desk_figures
-from hub.services.stats.operators import TIME_GROUPS, operator_time, operators_of
+from hub.services.stats.operators import TIME_GROUPS, operator_time, operators_in, operators_of
 from hub.services.stats.phone import PHONE_GROUPS, phone_figures
 from hub.services.stats.queue import (
     BOOKING_GROUPS,
@@ -185,9 +185,9 @@ def run(
     scope = narrowed(asked, offered)
     say: Callable[[str], str] = lambda key: text(lang, key)  # noqa: E731
     first = Column(say(f"stats_key_{asked.by.value}"), "text")
-    operators = scope.operators
-    if asked.kind == "operators" and operators is None and scope.services is not None:
-        operators = operators_of(session, scope.services)
+    # The operators' time is narrowed to the services' operators; the phone lines belong to no
+    # journal, so their figures are narrowed only to an operator chosen in the filter.
+    operators = operators_in(session, scope) if asked.kind == "operators" else scope.operators
     job = _Job(session, asked, scope, operators, now, tz, say)
     columns, rows = _BUILDERS[asked.kind](job)
     lines = [text(lang, "stats_period_line", period=_period(asked.period))]

@@ -98,8 +98,7 @@ def operator_time(
     session: SessionDep, hub: HubDep, ask: AskedDep, by: By = By.OPERATOR
 ) -> Report[OperatorTimeRead]:
     """Seconds free, busy, on break... (by user-status code) per operator, window, hour, day."""
-    services = ask.scope.services
-    people = None if services is None else operators.operators_of(session, services)
+    people = operators.operators_in(session, ask.scope)
     rows = operators.operator_time(
         session, ask.period, by, now=utcnow(), tz=hub.settings.tz, operators=people
     )

@@ -39,8 +39,9 @@ class ControlledClock:
     of its making until its first move, which may go anywhere (the bench chooses its day);
     after that it never goes back.
 
-    Listeners registered with ``on_set`` run after each move, in the caller's thread, so the
-    work due at the new time (the housekeeper's checks) is done before the mover goes on.
+    Listeners registered with ``on_set`` run after each move, in the mover's thread: they
+    should only hand work over (the coordinator wakes its housekeeper), since the mover may
+    hold a database transaction.
     """
 
     def __init__(self, start: datetime | None = None) -> None:

@@ -180,6 +180,7 @@ class Coordinator:
         self._down_since = time.monotonic()
         self._stopping = threading.Event()
         self._wake = threading.Event()
+        self._moved = threading.Event()  # a controlled clock moved: housekeep now
         # One thread at a time publishes the outbox: the sender, or a worker that just committed.
         self._sending = threading.Lock()
         self._worker = threading.local()
@@ -240,6 +241,7 @@ class Coordinator:
             thread.join(timeout=10)
         self._stopping.set()
         self._wake.set()
+        self._moved.set()
         for thread in self._threads[len(self._queues) :]:
             thread.join(timeout=10)
         self._client.disconnect()
@@ -770,7 +772,11 @@ class Coordinator:
 
     def _housekeep_loop(self) -> None:
         next_purge = next_alerts = time.monotonic()
-        while not self._stopping.wait(self._tick):
+        while True:
+            self._moved.wait(self._tick)
+            self._moved.clear()
+            if self._stopping.is_set():
+                return
             try:
                 purge = time.monotonic() >= next_purge
                 self.housekeep(purge=purge)
@@ -796,9 +802,9 @@ class Coordinator:
             self._wake.set()
 
     def _clock_moved(self, now: datetime) -> None:
-        """A controlled clock moved: end what is overdue at the new time, send what it says."""
-        self.housekeep()
-        self._wake.set()
+        """A controlled clock moved: the housekeeper looks at the new time at once (in its own
+        thread: the mover may hold SQLite's writer lock through its request's session)."""
+        self._moved.set()
 
     def housekeep(self, *, purge: bool = False) -> None:
         """End overdue bookings and unanswered calls; now and then end calls whose agent was

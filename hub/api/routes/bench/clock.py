@@ -30,8 +30,8 @@ def read_clock(hub: HubDep, principal: AdminUser) -> ClockRead:
 
 @router.put("/clock", summary="Move the hub's time forward (bench hubs only)")
 def set_clock(hub: HubDep, principal: AdminUser, body: ClockSet) -> ClockRead:
-    """Set now to ``now`` (never back); the housekeeper's checks run at the new time before the
-    reply."""
+    """Set now to ``now`` (never back after the first move); the hub's housekeeper is woken to
+    look at the new time (bookings past their window expire...)."""
     try:
         moved = _controlled(hub).set(body.now)
     except ClockError:

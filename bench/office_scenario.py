@@ -275,7 +275,8 @@ def _visitor(
     second = visit_seconds(target, hour, rng) if target is not None else 0
     arrival: datetime | None = moment
     if kind == "booking":
-        pick, early, late = rng.random(), rng.uniform(*scenario.early_minutes), 0.0
+        pick = rng.random()
+        early = rng.uniform(*scenario.early_minutes)
         late = rng.uniform(*scenario.late_minutes)
         if pick < scenario.missed_share:
             arrival = None

@@ -1,7 +1,8 @@
 """A simulated office day through the real hub: how long visitors wait, how honest the wait the
 hub promised them was, how fair calling is (issue 20).
 
-    .venv/bin/python -m bench.office_day [SCENARIO ...] [--seed 1] [--json] [--database-url URL]
+    .venv/bin/python -m bench.office_day [SCENARIO ...] [--seed 1] [--days 1] [--json]
+                                         [--database-url URL]
 
 SCENARIO is a file or a name in bench/scenarios/ (all of them when none is given). For each, a
 fresh `cherga hub` process (its own Mosquitto, plain TCP with device passwords, loopback) starts
@@ -37,7 +38,7 @@ from typing import Any
 import httpx
 
 from bench.devices import DeviceFleet
-from bench.office_engine import Engine, FirstComeLine, Operator, Visit
+from bench.office_engine import DayResult, Engine, FirstComeLine, Operator, Visit, pooled
 from bench.office_report import figures, table
 from bench.office_scenario import Scenario, Visitor, load, visitors
 from bench.queue import let_broker_in
@@ -341,10 +342,11 @@ class HubLine:
         return self._offered(visit.ticket)
 
 
-def run_day(scenario: Scenario, seed: int, *, database_url: str | None = None) -> dict[str, Any]:
-    """One day of ``scenario`` through a fresh hub, and its figures."""
+def play(
+    scenario: Scenario, seed: int, *, database_url: str | None = None
+) -> tuple[DayResult, DayResult]:
+    """One day of ``scenario`` through a fresh hub, and the same visitors in first-come order."""
     drawn = visitors(scenario, seed)
-    started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="cherga-office-day-") as scratch:
         site = HubSite(scenario, Path(scratch), database_url)
         site.provision()
@@ -356,10 +358,22 @@ def run_day(scenario: Scenario, seed: int, *, database_url: str | None = None) -
                 ).run()
             finally:
                 fleet.close()
-    seconds = time.perf_counter() - started
-    fcfs_day = Engine(scenario, visitors(scenario, seed), FirstComeLine).run()
-    result = figures(scenario, hub_day, fcfs_day)
-    result["seed"], result["run_s"] = seed, round(seconds, 1)
+    return hub_day, Engine(scenario, visitors(scenario, seed), FirstComeLine).run()
+
+
+def run_day(
+    scenario: Scenario, seed: int, *, days: int = 1, database_url: str | None = None
+) -> dict[str, Any]:
+    """The figures of ``days`` days of ``scenario`` (seeds ``seed``, ``seed + 1``...), pooled."""
+    if days > 1 and database_url is not None:
+        raise ValueError("several days need a fresh database each: SQLite only")
+    started = time.perf_counter()
+    played = [play(scenario, seed + n, database_url=database_url) for n in range(days)]
+    result = figures(
+        scenario, pooled([hub for hub, _ in played]), pooled([fcfs for _, fcfs in played])
+    )
+    result["seed"], result["days"] = seed, days
+    result["run_s"] = round(time.perf_counter() - started, 1)
     return result
 
 
@@ -383,18 +397,24 @@ def main() -> None:
     )
     parser.add_argument("scenarios", nargs="*", help="files or names in bench/scenarios/")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--days", type=int, default=1, help="days pooled (seeds SEED, SEED+1...; fresh hub each)"
+    )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--database-url", help="an empty PostgreSQL database instead of SQLite")
     args = parser.parse_args()
     paths = _scenario_paths(args.scenarios)
-    if args.database_url and len(paths) != 1:
-        raise SystemExit("--database-url: one scenario per (empty) database")
+    if args.database_url and (len(paths) != 1 or args.days != 1):
+        raise SystemExit("--database-url: one scenario and one day per (empty) database")
+    if not 1 <= args.days <= 100:
+        raise SystemExit("--days: 1 to 100")
     results = []
     for path in paths:
-        result = run_day(load(path), args.seed, database_url=args.database_url)
+        result = run_day(load(path), args.seed, days=args.days, database_url=args.database_url)
         results.append(result)
         if not args.json:
-            sys.stdout.write(table(result) + f"\n(seed {args.seed}, {result['run_s']} s)\n\n")
+            seeds = f"seed {args.seed}" + (f", {args.days} days" if args.days > 1 else "")
+            sys.stdout.write(table(result) + f"\n({seeds}, {result['run_s']} s)\n\n")
             sys.stdout.flush()
     if args.json:
         sys.stdout.write(json.dumps(results, indent=2, ensure_ascii=False) + "\n")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import heapq
 import itertools
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -79,6 +79,28 @@ class DayResult:
     refused: list[Visitor] = field(default_factory=list)
     missed: list[Visitor] = field(default_factory=list)
     events: int = 0
+
+
+def pooled(days: list[DayResult]) -> DayResult:
+    """Several days (of one scenario, other seeds) as one: their visitors renumbered apart, in
+    the same order for the hub's days and their first-come counterparts; each operator's time
+    summed over the days."""
+    merged = DayResult(visits=[], operators=[])
+    by_name: dict[str, Operator] = {}
+    for index, day in enumerate(days):
+        for visit in day.visits:
+            visit.visitor.seq = index * 1_000_000 + visit.visitor.seq % 1_000_000
+        merged.visits += day.visits
+        merged.refused += day.refused
+        merged.missed += day.missed
+        merged.events += day.events
+        for op in day.operators:
+            total = by_name.setdefault(op.name, replace(op, busy_s=0, present_s=0, break_s=0))
+            total.busy_s += op.busy_s
+            total.present_s += op.present_s
+            total.break_s += op.break_s
+    merged.operators = list(by_name.values())
+    return merged
 
 
 class Engine:

@@ -7,13 +7,14 @@ import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from hub.clock import Clock, SystemClock, clock_for
 from hub.config import ConfigError, Settings
 from hub.db.engine import (
     make_engine,
@@ -82,6 +83,8 @@ class Hub:
     probes: dict[str, Callable[[], dict[str, Any]]] = field(default_factory=dict)
     """Health of the links running in this process (the MQTT coordinator's), by name, for
     /healthz: each answers a dict with ``ok``."""
+    clock: Clock = field(default_factory=SystemClock)
+    """What "now" is for the queue, its statistics and housekeeping (``hub.clock``)."""
 
     @property
     def token_ttl(self) -> timedelta:
@@ -90,7 +93,7 @@ class Hub:
 
     def today(self) -> date:
         """Today's date at the site."""
-        return datetime.now(self.settings.tz).date()
+        return self.clock.now().astimezone(self.settings.tz).date()
 
     def close(self) -> None:
         """Release database connections."""
@@ -111,6 +114,7 @@ def build_hub(settings: Settings, *, engine: Engine | None = None) -> Hub:
             memory_kib=settings.password_hash_memory_kib,
             time_cost=settings.password_hash_time_cost,
         ),
+        clock=clock_for(settings.clock),
     )
 
 
@@ -148,6 +152,8 @@ def bootstrap(
     """Build the hub and bring its database up to date; ``serving`` (the hub's own start, not
     a command run beside a running hub) also ends the work its previous process left."""
     hub = build_hub(settings)
+    if settings.bench_mode:
+        logger.warning("bench mode, clock %s: this hub is not for service", settings.clock)
     prepare_database(hub, announce=announce)
     if serving:
         end_interrupted_work(hub)

@@ -233,6 +233,31 @@ class Settings(BaseSettings):
         3, ge=1, le=10, title="Argon2 time cost", description="Iterations of password hashing."
     )
 
+    bench_mode: bool = Field(
+        False,
+        title="Bench mode",
+        description=(
+            "A hub started by a bench or a test, never in service: only then may the clock be "
+            "controlled. The hub logs a warning at every start in this mode."
+        ),
+    )
+    clock: Literal["system", "controlled"] = Field(
+        "system",
+        title="Clock",
+        description=(
+            "system: the real time. controlled: the queue's time stands still until an "
+            "administrator sets it (PUT /api/v1/bench/clock), for simulated office days "
+            "(bench/office_day.py); refused unless bench_mode is true."
+        ),
+    )
+
+    @field_validator("clock")
+    @classmethod
+    def _clock_in_bench_only(cls, value: str, info: ValidationInfo) -> str:
+        if value == "controlled" and not info.data.get("bench_mode"):
+            raise ValueError("a controlled clock needs bench_mode = true (never in service)")
+        return value
+
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:

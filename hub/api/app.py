@@ -13,6 +13,7 @@ from hub.api.limits import BodyLimitMiddleware, BodyLimits, known_secret
 from hub.api.routes import health
 from hub.api.routes.access import auth, users
 from hub.api.routes.access import rights as access
+from hub.api.routes.bench import clock as bench_clock
 from hub.api.routes.clients import clients
 from hub.api.routes.devices import devices
 from hub.api.routes.events import events
@@ -24,6 +25,7 @@ from hub.api.routes.stats import metrics
 from hub.api.routes.stats import stats as statistics
 from hub.api.routes.tasks import tasks
 from hub.bootstrap import Hub
+from hub.clock import ControlledClock
 from hub.web import router as web_router
 
 DESCRIPTION = """
@@ -70,6 +72,8 @@ def create_app(hub: Hub) -> FastAPI:
     app.include_router(statistics.router)
     app.include_router(metrics.router)
     app.include_router(public.router)
+    if isinstance(hub.clock, ControlledClock):
+        app.include_router(bench_clock.router)  # a bench hub only: never in service
     app.include_router(web_router)
     install_contract(app)
     return app

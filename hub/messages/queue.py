@@ -78,6 +78,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Не вдалося видати вільний номер талона; спробуйте ще раз.",
         "No free ticket number could be given; try again.",
     ),
+    "bench_clock_not_controlled": (
+        "Годинник цього хаба не керований: його час задати не можна.",
+        "This hub's clock is not controlled: its time cannot be set.",
+    ),
+    "bench_clock_backwards": (
+        "Годинник не йде назад: вкажіть час, не раніший за поточний.",
+        "The clock never goes back: give a time no earlier than now.",
+    ),
     "queue_booking_naive_time": (
         "Час запису має містити часовий пояс.",
         "The booked time must include a time zone.",

@@ -16,7 +16,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import select
 
 from hub.bootstrap import Hub
-from hub.db.base import dialect_insert, utcnow
+from hub.db.base import dialect_insert
 from hub.db.engine import transaction
 from hub.db.models.booking import WebKey
 from hub.errors import DomainError, Invalid
@@ -58,7 +58,7 @@ def context(request: Request) -> QueueContext:
     runs on), replaces the real clock, so pages and devices agree on what "now" is.
     """
     hub = hub_of(request)
-    clock = getattr(request.app.state, "clock", None) or utcnow
+    clock = getattr(request.app.state, "clock", None) or hub.clock.now
     return QueueContext(
         now=clock(),
         tz=hub.settings.tz,

@@ -23,7 +23,6 @@ from hub.api.schemas.public import (
     PublicSlot,
 )
 from hub.bootstrap import Hub
-from hub.db.base import utcnow
 from hub.db.engine import transaction
 from hub.services.phone.numbers import digits
 from hub.services.queue import booking, hours
@@ -42,7 +41,7 @@ OLD_PREFIX = "/api/public/v1"
 def _context(request: Request) -> QueueContext:
     # The app's clock if one is set (as the web pages do), so both agree on "now".
     hub: Hub = request.app.state.hub
-    clock = getattr(request.app.state, "clock", None) or utcnow
+    clock = getattr(request.app.state, "clock", None) or hub.clock.now
     return QueueContext(
         now=clock(),
         tz=hub.settings.tz,

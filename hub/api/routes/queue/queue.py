@@ -31,7 +31,6 @@ from hub.api.schemas.queue import (
     TransferIn,
 )
 from hub.bootstrap import Hub
-from hub.db.base import utcnow
 from hub.services.access import rights as access
 from hub.services.access.rights import Action, DocType
 from hub.services.queue import assign as queue_assign
@@ -54,7 +53,7 @@ TaskChanger = Annotated[Principal, Depends(requires(Action.CHANGE, DocType.TASK)
 def context(hub: Hub) -> QueueContext:
     """The moment and site of this request."""
     return QueueContext(
-        now=utcnow(),
+        now=hub.clock.now(),
         tz=hub.settings.tz,
         site=hub.settings.site,
         office_url=hub.settings.office_url,

@@ -25,7 +25,6 @@ from prometheus_client.registry import Collector
 from sqlalchemy.orm import Session
 
 from hub.api.deps import HubDep, SessionDep
-from hub.db.base import utcnow
 from hub.errors import Unauthenticated
 from hub.services.access import rights as access
 from hub.services.access.users import user_for_secret
@@ -128,5 +127,5 @@ def metrics(
         raise Unauthenticated("not_authenticated")
     _check(session, hub, credentials.credentials)
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(_Figures(snapshot(session, utcnow())))
+    registry.register(_Figures(snapshot(session, hub.clock.now())))
     return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

@@ -24,7 +24,6 @@ from hub.api.schemas.stats import (
     Report,
 )
 from hub.bootstrap import Hub
-from hub.db.base import utcnow
 from hub.services.access.rights import Action, DocType
 from hub.services.stats import desk, operators, phone, queue
 from hub.services.stats.common import By, Period
@@ -100,7 +99,7 @@ def operator_time(
     """Seconds free, busy, on break... (by user-status code) per operator, window, hour, day."""
     people = operators.operators_in(session, ask.scope)
     rows = operators.operator_time(
-        session, ask.period, by, now=utcnow(), tz=hub.settings.tz, operators=people
+        session, ask.period, by, now=hub.clock.now(), tz=hub.settings.tz, operators=people
     )
     return Report[OperatorTimeRead].model_validate(_report(hub, ask, by, rows))
 

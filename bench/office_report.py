@@ -1,0 +1,171 @@
+"""The office day's figures per service, and the table that shows them.
+
+- wait: from arrival (a booking kept in its window: from its slot, if it came early) to the
+  first call; p50 and p90 (nearest rank), and the share called within the service's target;
+- bookings kept in their window and called within 5 minutes of their slot;
+- walk-ins' mean wait against pure first-come order on the same visitors (FirstComeLine);
+- the estimate the hub gave at issue (the kiosk's reply) against the wait that followed (from
+  issue to first call): mean absolute error, its 90th percentile, and the share of visitors
+  for whom it was too optimistic by more than 5 minutes. A visitor called at once (the reply
+  has no estimate: the ticket is no longer waiting) is counted apart, not as a perfect guess;
+- operators' utilisation: time with a visitor in hand over time at work less breaks.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import timedelta
+from typing import Any
+
+from bench.office_engine import DayResult, Visit
+from bench.office_scenario import Scenario
+
+BOOKING_SLACK = timedelta(minutes=5)
+OPTIMISTIC_S = 300
+
+
+def pct(samples: list[float], p: float) -> float | None:
+    """Nearest-rank percentile (p in 0..100); None for no samples."""
+    if not samples:
+        return None
+    ordered = sorted(samples)
+    rank = math.ceil(len(ordered) * p / 100)
+    return ordered[max(0, min(len(ordered) - 1, rank - 1))]
+
+
+def _mean(samples: list[float]) -> float | None:
+    return sum(samples) / len(samples) if samples else None
+
+
+def _share(hits: int, total: int) -> float | None:
+    return hits / total if total else None
+
+
+def kept_booking(visit: Visit) -> bool:
+    """A booking checked in within its window (not turned into a walk-in)."""
+    return visit.visitor.kind == "booking" and not visit.late_walk_in
+
+
+def wait_s(visit: Visit) -> float | None:
+    """Seconds from arrival (or the slot of a kept booking that came early) to the first call;
+    a booking called before its slot waited nothing."""
+    if visit.first_called_at is None:
+        return None
+    start = visit.issued_at
+    if kept_booking(visit) and visit.visitor.slot is not None:
+        start = max(start, visit.visitor.slot)
+    return max(0.0, (visit.first_called_at - start).total_seconds())
+
+
+def _walk_in(visit: Visit) -> bool:
+    return visit.visitor.kind == "walk_in" or visit.late_walk_in
+
+
+def figures(scenario: Scenario, hub: DayResult, fcfs: DayResult) -> dict[str, Any]:
+    """Per service and per operator, as plain data (for the table and --json)."""
+    by_seq = {v.visitor.seq: v for v in fcfs.visits}
+    services: dict[str, Any] = {}
+    for service in scenario.services:
+        mine = [v for v in hub.visits if v.visitor.service == service.key]
+        waits = [w for v in mine if (w := wait_s(v)) is not None]
+        kept = [v for v in mine if kept_booking(v) and v.first_called_at is not None]
+        on_time = [
+            v
+            for v in kept
+            if v.visitor.slot is not None
+            and v.first_called_at is not None
+            and v.first_called_at <= v.visitor.slot + BOOKING_SLACK
+        ]
+        walk_ins = [v for v in mine if _walk_in(v) and v.first_called_at is not None]
+        hub_walk = [w for v in walk_ins if (w := wait_s(v)) is not None]
+        fcfs_walk = [
+            w
+            for v in walk_ins
+            if (other := by_seq.get(v.visitor.seq)) is not None and (w := wait_s(other)) is not None
+        ]
+        errors = [
+            (v.estimate_s, (v.first_called_at - v.issued_at).total_seconds())
+            for v in mine
+            if v.estimate_s is not None and v.first_called_at is not None
+        ]
+        at_once = sum(1 for v in mine if v.estimate_s is None)
+        absolute = [abs(est - actual) for est, actual in errors]
+        optimistic = sum(1 for est, actual in errors if actual - est > OPTIMISTIC_S)
+        hub_mean, fcfs_mean = _mean(hub_walk), _mean(fcfs_walk)
+        services[service.key] = {
+            "name": service.name,
+            "visitors": len(mine),
+            "called": len(waits),
+            "never_called": len(mine) - len(waits),
+            "wait_p50_s": pct(waits, 50),
+            "wait_p90_s": pct(waits, 90),
+            "within_target": _share(sum(w <= service.target_wait_s for w in waits), len(waits)),
+            "target_wait_s": service.target_wait_s,
+            "bookings_kept": len(kept),
+            "bookings_within_5_min": _share(len(on_time), len(kept)),
+            "bookings_missed": sum(1 for v in hub.missed if v.service == service.key),
+            "walk_in_mean_wait_s": hub_mean,
+            "walk_in_mean_wait_fcfs_s": fcfs_mean,
+            "walk_in_vs_fcfs": hub_mean / fcfs_mean if hub_mean is not None and fcfs_mean else None,
+            "estimates": len(errors),
+            "called_at_once": at_once,
+            "estimate_mae_s": _mean(absolute),
+            "estimate_p90_abs_s": pct(absolute, 90),
+            "estimate_optimistic_5min": _share(optimistic, len(errors)),
+        }
+    operators = {
+        op.name: {
+            "services": list(op.plan.services),
+            "utilisation": _share_s(op.busy_s, op.present_s - op.break_s),
+            "busy_s": round(op.busy_s),
+            "at_work_s": round(op.present_s - op.break_s),
+        }
+        for op in hub.operators
+    }
+    return {
+        "scenario": scenario.name,
+        "visitors": len(hub.visits) + len(hub.missed) + len(hub.refused),
+        "refused_check_ins": len(hub.refused),
+        "events": hub.events,
+        "services": services,
+        "operators": operators,
+    }
+
+
+def _share_s(part: float, whole: float) -> float | None:
+    return part / whole if whole > 0 else None
+
+
+def _min(seconds: float | None) -> str:
+    return "–" if seconds is None else f"{seconds / 60:.1f}"
+
+
+def _pc(share: float | None) -> str:
+    return "–" if share is None else f"{share * 100:.0f}%"
+
+
+def table(result: dict[str, Any]) -> str:
+    """The figures as a Markdown table (minutes unless marked)."""
+    lines = [
+        f"**{result['scenario']}**: {result['visitors']} visitors, {result['events']} events",
+        "",
+        "| service | visitors | wait p50 | wait p90 | within target | bookings ≤ 5 min "
+        "| walk-ins: wait / FCFS | estimates | MAE | p90 abs. error | too optimistic > 5 min |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in result["services"].values():
+        ratio = row["walk_in_vs_fcfs"]
+        lines.append(
+            f"| {row['name']} | {row['visitors']} | {_min(row['wait_p50_s'])} "
+            f"| {_min(row['wait_p90_s'])} | {_pc(row['within_target'])} "
+            f"(≤ {row['target_wait_s'] // 60}) "
+            f"| {_pc(row['bookings_within_5_min'])} of {row['bookings_kept']} "
+            f"| {_min(row['walk_in_mean_wait_s'])} / {_min(row['walk_in_mean_wait_fcfs_s'])}"
+            f" ({'–' if ratio is None else f'{ratio:.2f}×'}) "
+            f"| {row['estimates']} (+{row['called_at_once']} at once) "
+            f"| {_min(row['estimate_mae_s'])} | {_min(row['estimate_p90_abs_s'])} "
+            f"| {_pc(row['estimate_optimistic_5min'])} |"
+        )
+    busy = ", ".join(f"{name} {_pc(op['utilisation'])}" for name, op in result["operators"].items())
+    lines += ["", f"Operators' utilisation: {busy}. Times in minutes."]
+    return "\n".join(lines)

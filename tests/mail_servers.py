@@ -101,7 +101,9 @@ class SmtpServer:
             options.update(
                 authenticator=_Passwords(self.users, self.sink),
                 auth_required=True,
-                auth_require_tls=True,
+                # Over SMTPS the whole session is TLS, but aiosmtpd counts only STARTTLS as
+                # such and would not offer AUTH at all.
+                auth_require_tls=not self.implicit_tls,
             )
         self._controller = Controller(self.sink, hostname="127.0.0.1", port=self.port, **options)
         self._controller.start()

@@ -33,19 +33,21 @@ def smtp() -> Iterator[SmtpServer]:
     server.stop()
 
 
-def client_with_contact(client: TestClient, headers: Headers) -> tuple[int, int]:
-    """A client with its own address and a contact person with another."""
-    reply = client.post(
-        "/api/v1/clients",
-        headers=headers,
-        json={"name": "ТОВ «Сонях»", "email": "office@sonyakh.example"},
-    )
+def client_with_contact(
+    client: TestClient,
+    headers: Headers,
+    name: str = "ТОВ «Сонях»",
+    email: str = "office@sonyakh.example",
+    contact: tuple[str, str] = ("Олена Коваль", "olena@sonyakh.example"),
+) -> tuple[int, int]:
+    """A client with its own address and a contact person (name, address) with another."""
+    reply = client.post("/api/v1/clients", headers=headers, json={"name": name, "email": email})
     assert reply.status_code == 201, reply.text
     client_id = int(reply.json()["id"])
     reply = client.post(
         f"/api/v1/clients/{client_id}/contacts",
         headers=headers,
-        json={"full_name": "Олена Коваль", "email": "olena@sonyakh.example"},
+        json={"full_name": contact[0], "email": contact[1]},
     )
     assert reply.status_code == 201, reply.text
     return client_id, int(reply.json()["id"])

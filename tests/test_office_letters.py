@@ -13,18 +13,15 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from selenium.webdriver.common.by import By
-from sqlalchemy import func, select
 
 from hub.api.app import create_app
 from hub.bootstrap import Hub
-from hub.db.models import Event
-from hub.db.models.mail import MailOutboxRow
 from hub.services.mail.worker import MailWorker
 from tests.accessibility import assert_accessible
 from tests.browser import DESKTOP, browser, click_for_new_page, office_log_in, serve, text_of
 from tests.conftest import ADMIN_PASSWORD, UserFactory
 from tests.mail_servers import SmtpServer, free_port, wait_for
-from tests.test_mail_letters import client_with_contact
+from tests.test_mail_letters import client_with_contact, counts
 from tests.test_mail_out import configure
 from tests.test_office_clients import errors_shown, web_login
 
@@ -38,13 +35,6 @@ def smtp() -> Iterator[SmtpServer]:
     server = SmtpServer(free_port()).start()
     yield server
     server.stop()
-
-
-def counts(hub: Hub) -> tuple[int, int]:
-    with hub.sessions() as session:
-        events = int(session.scalar(select(func.count()).select_from(Event)) or 0)
-        letters = int(session.scalar(select(func.count()).select_from(MailOutboxRow)) or 0)
-        return events, letters
 
 
 def test_write_a_letter_from_the_contact_row(

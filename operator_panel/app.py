@@ -23,9 +23,11 @@ from firmware_config.i18n import Catalogue
 from firmware_config.window import Placement, place
 from hub.protocol import topics
 from hub.protocol.base import Request
-from hub.protocol.cards import PanelOperators
+from hub.protocol.cards import PanelNotices, PanelOperators
 from hub.protocol.devices import DeviceState, DisplayBoard, PhoneCall, PhoneCmd
 from hub.protocol.messages import PanelAssignment, PanelReply
+from operator_panel.notices_box import NoticesDialog
+from operator_panel.notices_view import NoticesView
 from operator_panel.phone_area import IncomingWindow, PhoneScreen
 from operator_panel.phone_model import PhoneModel
 from operator_panel.phone_view import PhoneView
@@ -80,8 +82,12 @@ class PanelRoot(FloatLayout):  # type: ignore[misc]  # Kivy has no type informat
         self.phone_toggle = button(s(24), s(64), size_hint_x=None, width=s(250), bold=True)
         if model.phone is not None:
             self.phone_toggle.bind(on_release=lambda _b: self._toggle_phone())
+        # The operator's unread notifications: their count, and the list when pressed.
+        self.notices_toggle = button(s(22), s(64), size_hint_x=None, width=0, bold=True)
+        self.notices_toggle.bind(on_release=lambda _b: model.toggle_notices())
         top.add_widget(self.title)
         top.add_widget(self.notice)
+        top.add_widget(self.notices_toggle)
         top.add_widget(self.phone_toggle)
         top.add_widget(self.lang)
         self.banner = box(ALERT, size_hint_y=None, height=0, padding=(s(16), s(6)))
@@ -102,6 +108,9 @@ class PanelRoot(FloatLayout):  # type: ignore[misc]  # Kivy has no type informat
         self.shade = paint(Widget(), (0, 0, 0, 0.6))
         self.incoming_shade = paint(Widget(), (0, 0, 0, 0.6))
         self.transfer = TransferDialog(model, s)
+        self.notices_shade = paint(Widget(), (0, 0, 0, 0.6))
+        self.notices = NoticesDialog(model, s)
+        self._notices_open = False
         self.phone = PhoneScreen(model.phone, s) if model.phone is not None else None
         self.incoming = IncomingWindow(model.phone, s) if model.phone is not None else None
         self._incoming_open = False
@@ -163,6 +172,7 @@ class PanelRoot(FloatLayout):  # type: ignore[misc]  # Kivy has no type informat
         self.work.show(view)
         self._show_phone(phone, view.screen == "work")
         self._show_dialog(view)
+        self._show_notices(self.model.notices_view())
 
     def _show_phone(self, phone: PhoneView | None, working: bool) -> None:
         """The phone's button (once logged in), its area, and the incoming-call window."""
@@ -205,6 +215,32 @@ class PanelRoot(FloatLayout):  # type: ignore[misc]  # Kivy has no type informat
             self.remove_widget(self.transfer)
             self.remove_widget(self.shade)
         self._dialog_open = view.transfer_open
+
+    def _show_notices(self, notices: NoticesView | None) -> None:
+        """The count in the top bar (amber while some are unread) and the list when open."""
+        toggle = self.notices_toggle
+        toggle.opacity = 1 if notices is not None else 0
+        toggle.disabled = notices is None
+        toggle.width = self.scale(250) if notices is not None else 0
+        opened = notices is not None and notices.open
+        if notices is not None:
+            toggle.text = notices.toggle.text
+            colour = CALLING if notices.alert else PRIMARY if notices.open else BUTTON
+            toggle.background_color = colour
+            toggle.color = text_on(colour)
+        if opened and notices is not None:
+            self.notices.show(notices)
+        if opened and not self._notices_open:
+            self.add_widget(self.notices_shade)
+            self.add_widget(self.notices)
+            if self._incoming_open and self.incoming is not None:
+                for widget in (self.incoming_shade, self.incoming):  # a call stays on top
+                    self.remove_widget(widget)
+                    self.add_widget(widget)
+        elif not opened and self._notices_open:
+            self.remove_widget(self.notices)
+            self.remove_widget(self.notices_shade)
+        self._notices_open = opened
 
 
 class PanelRuntime:
@@ -271,9 +307,14 @@ class PanelRuntime:
             if isinstance(message, PanelOperators):
                 self.model.operators_received(message)
 
+        def notices(message: Any) -> None:
+            if isinstance(message, PanelNotices):
+                self.model.notices_received(message)
+
         self._unsubscribe = [
             self.link.subscribe(topics.panel_assignment(site, device), assignment),
             self.link.subscribe(topics.panel_operators(site, device), operators),
+            self.link.subscribe(topics.panel_notices(site, device), notices),
             self.link.subscribe(topics.display_board(site), board),
         ]
         phone = self.model.phone

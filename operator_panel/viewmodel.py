@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from firmware_config.hublink import new_request_id
 from firmware_config.i18n import Catalogue
 from hub.protocol.base import MAX_FINISH_MINUTES, Request
-from hub.protocol.cards import PanelOperators
+from hub.protocol.cards import PanelNotices, PanelOperators
 from hub.protocol.devices import DisplayBoard
 from hub.protocol.messages import (
     Finish,
@@ -28,13 +28,15 @@ from hub.protocol.messages import (
     OperatorInfo,
     PanelAssignment,
     PanelReply,
+    ReadNotices,
     Recall,
     SetStatus,
     Start,
     Transfer,
 )
-from operator_panel import phone_view
+from operator_panel import notices_view, phone_view
 from operator_panel import view as views
+from operator_panel.notices_view import NoticesView
 from operator_panel.phone_model import PhoneModel
 from operator_panel.phone_view import PhoneView
 from operator_panel.view import FREE, PanelView
@@ -97,6 +99,9 @@ class PanelModel:
         self.assignment: PanelAssignment | None = None
         self.others: PanelOperators | None = None
         """The other operators' statuses, as the hub last pushed them (SET-4)."""
+        self.notices: PanelNotices | None = None
+        """The operator's unread in-system notifications, as the hub last pushed them."""
+        self.notices_open = False
         self.waiting: dict[int, int] = {}
         self.names: dict[int, str] = {}
         self.pin_mode = False
@@ -166,6 +171,13 @@ class PanelModel:
         self.others = listed
         self.notify()
 
+    def notices_received(self, pushed: PanelNotices) -> None:
+        """The retained notifications of the operator here (``enabled`` false: nobody's)."""
+        self.notices = pushed
+        if not pushed.enabled:
+            self.notices_open = False
+        self.notify()
+
     def board_received(self, board: DisplayBoard) -> None:
         """The retained board: its waiting counts and the services' names matter here."""
         self.waiting = dict(board.waiting)
@@ -185,6 +197,19 @@ class PanelModel:
         self.set_lang(
             langs[(langs.index(self.lang) + 1) % len(langs)] if self.lang in langs else "uk"
         )
+
+    def toggle_notices(self) -> None:
+        """Open or close the list of notifications."""
+        self.notices_open = not self.notices_open and self.notices is not None
+        self.notify()
+
+    def read_notice(self, notice_id: int) -> None:
+        """Mark one notification read; the hub pushes the list again."""
+        self._start(ReadNotices(request_id=new_request_id(), ids=[notice_id]), "read_notices")
+
+    def read_all_notices(self) -> None:
+        """Mark every unread notification read."""
+        self._start(ReadNotices(request_id=new_request_id(), all=True), "read_notices")
 
     def toggle_pin(self) -> None:
         """Choose between password and PIN login."""
@@ -375,6 +400,7 @@ class PanelModel:
     def _signed_out(self) -> None:
         """Nobody is at the panel: the next operator starts in the device's language."""
         self.operator, self.assignment, self.others = None, None, None
+        self.notices, self.notices_open = None, False
         self.lang = self.device_lang
 
     # ---- the view -----------------------------------------------------------------------
@@ -398,6 +424,10 @@ class PanelModel:
     def view(self) -> PanelView:
         """What the screen shows now."""
         return views.build(self)
+
+    def notices_view(self) -> NoticesView | None:
+        """What the notifications' button and list show now (None: nothing to show)."""
+        return notices_view.build(self)
 
     def phone_view(self) -> PhoneView | None:
         """What the phone area shows now (None: no phone beside this panel)."""

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 
 def free_port() -> int:
@@ -42,30 +43,69 @@ def wait_for(check: Any, *, timeout: float = 30.0, what: str = "condition") -> A
 @dataclass
 class _Sink:
     received: list[tuple[str, list[str], bytes]] = field(default_factory=list)
+    # What the server answers to a letter: "250 OK" takes it, a 5xx refuses it for good.
+    answer: str = "250 OK"
+    logins: list[str] = field(default_factory=list)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.received.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
-        return "250 OK"
+        if self.answer.startswith("250"):
+            self.received.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+        return self.answer
+
+
+@dataclass
+class _Passwords:
+    """aiosmtpd's authenticator: AUTH LOGIN and PLAIN against known logins and passwords."""
+
+    users: dict[str, str]
+    sink: _Sink
+
+    def __call__(self, server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> Any:
+        if not isinstance(data, LoginPassword):
+            return AuthResult(success=False, handled=False)
+        login = data.login.decode(errors="replace")
+        good = self.users.get(login) == data.password.decode(errors="replace")
+        if good:
+            self.sink.logins.append(f"{mechanism}:{login}")
+        return AuthResult(success=good, handled=False)
 
 
 class SmtpServer:
     """aiosmtpd on a fixed loopback port, so it can be stopped and started again."""
 
-    def __init__(self, port: int, tls: ssl.SSLContext | None = None) -> None:
+    def __init__(
+        self,
+        port: int,
+        tls: ssl.SSLContext | None = None,
+        *,
+        users: dict[str, str] | None = None,
+        implicit_tls: bool = False,
+    ) -> None:
+        """``tls`` with STARTTLS required, or (``implicit_tls``) TLS from the first byte
+        (SMTPS); ``users`` makes a login (AUTH LOGIN or PLAIN, over TLS only) required."""
         self.port = port
         self.tls = tls
+        self.users = users
+        self.implicit_tls = implicit_tls
         self.sink = _Sink()
         self._controller: Controller | None = None
 
     def start(self) -> SmtpServer:
         """Listen (again)."""
-        self._controller = Controller(
-            self.sink,
-            hostname="127.0.0.1",
-            port=self.port,
-            tls_context=self.tls,
-            require_starttls=self.tls is not None,
-        )
+        options: dict[str, Any] = {}
+        if self.tls is not None and self.implicit_tls:
+            options["ssl_context"] = self.tls
+        elif self.tls is not None:
+            options.update(tls_context=self.tls, require_starttls=True)
+        if self.users is not None:
+            options.update(
+                authenticator=_Passwords(self.users, self.sink),
+                auth_required=True,
+                # Over SMTPS the whole session is TLS, but aiosmtpd counts only STARTTLS as
+                # such and would not offer AUTH at all.
+                auth_require_tls=not self.implicit_tls,
+            )
+        self._controller = Controller(self.sink, hostname="127.0.0.1", port=self.port, **options)
         self._controller.start()
         return self
 

@@ -39,7 +39,7 @@ ROLES = {
 }
 LEAVES = {
     "kiosk": ("req", "reply"),
-    "panel": ("req", "reply", "assignment", "operators"),
+    "panel": ("req", "reply", "assignment", "operators", "notices"),
     "display": (),
     "printer": ("job", "result"),
     "phone": ("call", "cmd", "recording"),
@@ -62,6 +62,7 @@ READS = {
         "panel/panel-1/reply",
         "panel/panel-1/assignment",
         "panel/panel-1/operators",
+        "panel/panel-1/notices",
         # ... and the calls and state of its phone agent.
         "phone/phone-1/call",
         "devices/phone-1/state",

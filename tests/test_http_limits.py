@@ -218,13 +218,16 @@ def test_every_route_taking_a_file_gets_an_upload_limit(hub: Hub) -> None:
         )
     ]
     # attachments of projects, events, tasks; imports through the API and the back-office; the
-    # back-office's attachments of projects and tasks
-    assert len(upload_routes) == 7
+    # back-office's attachments of projects and tasks; a letter to a client through the API
+    assert len(upload_routes) == 8
     for context in upload_routes:
         path = re.sub(r"\{[^}]+\}", "1", context.path_format)
         assert context.methods == {"POST"}, path
         assert limits.for_request("POST", path, credentials) > limits.authenticated, path
     assert limits.for_request("POST", "/api/v1/projects/1", credentials) == limits.authenticated
+    # The client card's letter reads its files in a dependency of its own, not a body field.
+    letter = limits.for_request("POST", "/office/clients/1/letter", credentials)
+    assert letter > limits.authenticated
 
 
 def test_a_declared_length_is_refused_without_reading_the_body() -> None:

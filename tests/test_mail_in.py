@@ -23,6 +23,7 @@ from hub.services.mail import inbox
 from hub.services.mail.secrets import CORPORATE, mailbox_secret, set_secret
 from hub.services.settings.parameters import update_global, update_user_parameters
 from tests.mail_servers import Dovecot, client_context
+from tests.test_mail_letters import client_with_contact
 from tests.test_mail_out import employee_user
 
 NOW = datetime(2030, 3, 10, 12, 0, tzinfo=UTC)
@@ -77,19 +78,13 @@ def office(
 ) -> Iterator[dict[str, int]]:
     anna = employee_user(client, admin_headers, "anna", ANNA)
     bohdan = employee_user(client, admin_headers, "bohdan", BOHDAN)
-    reply = client.post(
-        "/api/v1/clients",
-        headers=admin_headers,
-        json={"name": "ТОВ Ромашка", "email": "info@romashka.example.net"},
+    client_id, contact_id = client_with_contact(
+        client,
+        admin_headers,
+        "ТОВ Ромашка",
+        "info@romashka.example.net",
+        ("Олена Петрук", "olena@romashka.example.net"),
     )
-    assert reply.status_code == 201, reply.text
-    client_id = int(reply.json()["id"])
-    reply = client.post(
-        f"/api/v1/clients/{client_id}/contacts",
-        headers=admin_headers,
-        json={"full_name": "Олена Петрук", "email": "olena@romashka.example.net"},
-    )
-    assert reply.status_code == 201, reply.text
     with transaction(hub.sessions) as session:
         update_global(
             session,
@@ -97,7 +92,7 @@ def office(
         )
         set_secret(session, hub.sealer, mailbox_secret(anna), PASSWORDS[ANNA])
         set_secret(session, hub.sealer, mailbox_secret(bohdan), "wrong-password")
-    yield {"anna": anna, "bohdan": bohdan, "client": client_id, "contact": reply.json()["id"]}
+    yield {"anna": anna, "bohdan": bohdan, "client": client_id, "contact": contact_id}
     for user in PASSWORDS:
         clear(dovecot, user)
 

@@ -41,6 +41,8 @@ from hub.protocol.messages import (
     OperatorInfo,
     OperatorPresence,
     PanelAssignment,
+    PanelNotice,
+    PanelNotices,
     PanelOperators,
     PanelReply,
     PhoneCall,
@@ -49,6 +51,7 @@ from hub.protocol.messages import (
     PrinterJob,
     PrinterResult,
     PrintTicket,
+    ReadNotices,
     Recall,
     ServiceInfo,
     SetStatus,
@@ -99,6 +102,8 @@ SAMPLES: list[tuple[K, Message]] = [
     (K.PANEL_REQ, Recall(request_id=rid(), ticket_id=7)),
     (K.PANEL_REQ, Transfer(request_id=rid(), ticket_id=7, target_service_id=5, to_front=True)),
     (K.PANEL_REQ, CallTicket(request_id=rid(), ticket_id=7)),
+    (K.PANEL_REQ, ReadNotices(request_id=rid(), ids=[3, 4])),
+    (K.PANEL_REQ, ReadNotices(request_id=rid(), all=True)),
     (
         K.PANEL_REPLY,
         PanelReply(
@@ -148,6 +153,20 @@ SAMPLES: list[tuple[K, Message]] = [
         ),
     ),
     (K.PANEL_OPERATORS, PanelOperators(enabled=False)),
+    (
+        K.PANEL_NOTICES,
+        PanelNotices(
+            enabled=True,
+            unread=3,
+            notices=[
+                PanelNotice(
+                    id=12, kind="task_assigned", text="Нова задача 000042. Ґрунт", created_at=NOW
+                )
+            ],
+            at=NOW,
+        ),
+    ),
+    (K.PANEL_NOTICES, PanelNotices(enabled=False)),
     (
         K.DISPLAY_BOARD,
         DisplayBoard(
@@ -275,6 +294,14 @@ def test_rejections_have_the_right_codes() -> None:
         (K.PANEL_REQ, {"type": "transfer", "request_id": "R", "ticket_id": 1}),
         (K.PANEL_REQ, {"type": "finish", "request_id": "R", "ticket_id": 1, "note": "n" * 2001}),
         (K.PANEL_REQ, {"type": "set_status", "request_id": "R", "status": "Free!"}),
+        (K.PANEL_REQ, {"type": "read_notices", "request_id": "R"}),  # neither ids nor all
+        (K.PANEL_REQ, {"type": "read_notices", "request_id": "R", "ids": [0]}),
+        (K.PANEL_REQ, {"type": "read_notices", "request_id": "R", "ids": list(range(1, 102))}),
+        (K.PANEL_NOTICES, {"enabled": True, "unread": -1}),
+        (K.PANEL_NOTICES, {"enabled": True, "notices": [{"id": 1, "kind": "task",
+                           "text": "", "created_at": "2026-11-28T09:30:00Z"}]}),
+        (K.PANEL_NOTICES, {"enabled": True, "notices": [{"id": 1, "kind": "task",
+                           "text": "t", "created_at": "2026-11-28T09:30:00"}]}),  # naive time
         (K.DISPLAY_ANNOUNCE, {"number": "A-1", "window": "1", "lang": ["uk", "uk"]}),
         (K.DISPLAY_ANNOUNCE, {"number": "A-1", "window": "1", "lang": []}),
         (K.DISPLAY_BOARD, {"calls": [{"number": "A-1", "window": "1", "service_id": 1,
@@ -321,6 +348,7 @@ def test_builders_match_the_design_table() -> None:
     assert topics.panel_req("hq", "w1") == "cherga/v1/hq/panel/w1/req"
     assert topics.panel_reply("hq", "w1") == "cherga/v1/hq/panel/w1/reply"
     assert topics.panel_assignment("hq", "w1") == "cherga/v1/hq/panel/w1/assignment"
+    assert topics.panel_notices("hq", "w1") == "cherga/v1/hq/panel/w1/notices"
     assert topics.display_board("hq") == "cherga/v1/hq/display/board"
     assert topics.display_announce("hq") == "cherga/v1/hq/display/announce"
     assert topics.phone_call("hq", "f1") == "cherga/v1/hq/phone/f1/call"
@@ -395,6 +423,7 @@ def test_acl_rules_per_role() -> None:
         ("read", f"{p}/panel/d1/reply"),
         ("read", f"{p}/panel/d1/assignment"),
         ("read", f"{p}/panel/d1/operators"),
+        ("read", f"{p}/panel/d1/notices"),
         ("read", f"{p}/display/#"),
     }
     assert rules("display") == {("write", f"{p}/devices/d1/state"), ("read", f"{p}/display/#")}

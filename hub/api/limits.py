@@ -45,6 +45,8 @@ MULTIPART_SLACK_BYTES = 64 * KIB
 ATTACHMENT_UPLOAD = re.compile(
     r"^(?:/api/v1/(?:projects|events|tasks)|/office/(?:projects|tasks))/[^/]+/attachments/?$"
 )
+# A letter to a client with its files (hub/api/routes/clients/letters.py, clients_letter.py).
+LETTER_UPLOAD = re.compile(r"^(?:/api/v1/clients/[^/]+/letters|/office/clients/[^/]+/letter)/?$")
 IMPORT_UPLOAD = re.compile(r"^(?:/api/v1/imports/[^/]+|/office/clients/import)/?$")
 # Cookie of the console's session (hub/web/console.py SESSION_COOKIE; not imported, so the API
 # layer does not depend on the web pages).
@@ -74,7 +76,7 @@ class BodyLimits:
         """The limit of one request: credentials and route decide it."""
         if not has_credentials(headers):
             return self.anonymous
-        if method == "POST" and ATTACHMENT_UPLOAD.match(path):
+        if method == "POST" and (ATTACHMENT_UPLOAD.match(path) or LETTER_UPLOAD.match(path)):
             return max(self.attachment, self.authenticated)
         if method == "POST" and IMPORT_UPLOAD.match(path):
             return max(self.imports, self.authenticated)

@@ -40,6 +40,7 @@ from hub.protocol.messages import (
     PanelRequest,
     PhoneBook,
     PhoneBookEntry,
+    ReadNotices,
     Recall,
     ServiceInfo,
     ServiceRef,
@@ -52,6 +53,7 @@ from hub.services.access import rights as access
 from hub.services.access import users
 from hub.services.access.rights import AccessProfile, Action, DocType
 from hub.services.common.security import Hasher
+from hub.services.mail import inapp
 from hub.services.phone import calls
 from hub.services.queue import assign as queue_assign
 from hub.services.queue import card as queue_card
@@ -281,6 +283,13 @@ def handle_panel(
         number = calls.number_of(request.number)
         card = queue_card.caller_card(session, number, profile=profile, lang=lang, now=ctx.now)
         return PanelReply(request_id=rid, ok=True, card=queue_publish.protocol_card(card))
+    if isinstance(request, ReadNotices):
+        # One's own notifications only (another's ids change nothing); the panel is told.
+        if request.all:
+            inapp.mark_all_read(session, user_id=row.user_id, now=ctx.now)
+        else:
+            inapp.mark_read(session, user_id=row.user_id, ids=request.ids, now=ctx.now)
+        return PanelReply(request_id=rid, ok=True)
     if isinstance(request, PhoneBook):
         user = access.person(session, row.user_id)
         book = phone_book(session, user.lang if user is not None else "uk")
@@ -372,6 +381,7 @@ def _login(
         facts.status_changed(session, ctx, row, LOGGED_IN_STATUS)
     session.flush()
     queue_publish.publish_assignment(session, ctx, row)
+    inapp.send_to_panel(session, site=ctx.site, device_id=panel.id, user_id=user.id, now=ctx.now)
     return _operator_reply(session, request.request_id, row, ctx=ctx)
 
 
@@ -391,6 +401,8 @@ def _logout(
     session.flush()
     # The panel's retained assignment says "nobody here" before the panel is unbound.
     queue_publish.publish_assignment(session, ctx, row)
+    # ... and no one's notifications are left on it.
+    inapp.send_to_panel(session, site=ctx.site, device_id=panel.id, user_id=None, now=ctx.now)
     reply = _operator_reply(session, request_id, row, ctx=ctx)
     row.device_id = None
     session.flush()

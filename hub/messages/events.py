@@ -45,4 +45,30 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Номер телефону має містити цифри.",
         "The phone number must contain digits.",
     ),
+    "letter_subject_required": ("Введіть тему листа.", "Enter the letter's subject."),
+    "letter_subject_invalid": (
+        "Тема листа — один рядок до {max} знаків.",
+        "The subject is one line of at most {max} characters.",
+    ),
+    "letter_text_required": ("Введіть текст листа.", "Enter the letter's text."),
+    "letter_text_too_long": (
+        "Текст листа довший за {max} знаків.",
+        "The letter's text is longer than {max} characters.",
+    ),
+    "letter_too_many_files": (
+        "До листа можна додати не більше {max} файлів.",
+        "A letter can carry at most {max} files.",
+    ),
+    "letter_to_invalid": (
+        "Введіть адресу електронної пошти, наприклад name@example.com.",
+        "Enter an e-mail address, such as name@example.com.",
+    ),
+    "letter_to_not_client": (
+        "Адреса {address} не належить ні клієнту, ні його контактним особам.",
+        "The address {address} is neither the client's nor one of its contact persons'.",
+    ),
+    "letter_to_other_contact": (
+        "Адреса {address} належить іншій контактній особі.",
+        "The address {address} belongs to another contact person.",
+    ),
 }

@@ -1,4 +1,5 @@
-"""What a panel shows beside the ticket: the client's card (Q-5) and the other operators (SET-4).
+"""What a panel shows beside the ticket: the client's card (Q-5), the other operators (SET-4)
+and the operator's in-system notifications (SET-8).
 
 Both are bounded (lengths and item counts) so one busy client or a large hall never makes a
 payload a panel cannot hold; the hub cuts texts to these limits before sending.
@@ -16,6 +17,8 @@ CARD_EVENTS = 5
 CARD_TASKS = 5
 CARD_TEXT = 120
 MAX_OPERATORS = 100
+MAX_NOTICES = 20
+NOTICE_TEXT = 500
 
 Short = Annotated[str, StringConstraints(min_length=1, max_length=CARD_TEXT)]
 
@@ -70,4 +73,23 @@ class PanelOperators(Message):
     enabled: bool
     operators: list[OperatorPresence] = Field(default_factory=list, max_length=MAX_OPERATORS)
     total: NonNegativeInt = 0
+    at: AwareDatetime | None = None
+
+
+class PanelNotice(Part):
+    """One unread in-system notification of the operator (a task, a reminder, a birthday)."""
+
+    id: PositiveInt
+    kind: Code
+    text: Annotated[str, StringConstraints(min_length=1, max_length=NOTICE_TEXT)]
+    created_at: AwareDatetime
+
+
+class PanelNotices(Message):
+    """Retained on ``panel/{d}/notices``: the logged-in operator's unread notifications, the
+    newest ``MAX_NOTICES`` of ``unread``; ``enabled`` false (nobody logged in) clears them."""
+
+    enabled: bool
+    unread: NonNegativeInt = 0
+    notices: list[PanelNotice] = Field(default_factory=list, max_length=MAX_NOTICES)
     at: AwareDatetime | None = None

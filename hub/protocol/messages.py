@@ -56,6 +56,8 @@ from hub.protocol.cards import (
     CardTask,
     ClientCard,
     OperatorPresence,
+    PanelNotice,
+    PanelNotices,
     PanelOperators,
 )
 from hub.protocol.devices import (
@@ -114,6 +116,8 @@ __all__ = [
     "OperatorInfo",
     "OperatorPresence",
     "PanelAssignment",
+    "PanelNotice",
+    "PanelNotices",
     "PanelOperators",
     "PanelReply",
     "PanelRequest",
@@ -128,6 +132,7 @@ __all__ = [
     "PrinterJob",
     "PrinterResult",
     "ProtocolError",
+    "ReadNotices",
     "Recall",
     "Remote",
     "Reply",
@@ -316,6 +321,21 @@ class PhoneBook(Request):
     type: Literal["phone_book"] = "phone_book"
 
 
+class ReadNotices(Request):
+    """Panel: the operator has read these notifications (``all``: every unread one); the
+    retained ``panel/{d}/notices`` is published again."""
+
+    type: Literal["read_notices"] = "read_notices"
+    ids: Annotated[list[PositiveInt], Field(max_length=100)] = Field(default_factory=list)
+    all: bool = False
+
+    @model_validator(mode="after")
+    def _some(self) -> Self:
+        if not self.ids and not self.all:
+            raise ValueError("name the notifications read (ids) or set all")
+        return self
+
+
 PanelRequest = Annotated[
     Login
     | Logout
@@ -327,7 +347,8 @@ PanelRequest = Annotated[
     | Transfer
     | CallTicket
     | CallerCard
-    | PhoneBook,
+    | PhoneBook
+    | ReadNotices,
     Field(discriminator="type"),
 ]
 
@@ -445,6 +466,7 @@ _MODELS: dict[str, Any] = {
     "panel_reply": PanelReply,
     "panel_assignment": PanelAssignment,
     "panel_operators": PanelOperators,
+    "panel_notices": PanelNotices,
     "display_board": DisplayBoard,
     "display_announce": DisplayAnnounce,
     "phone_call": PhoneCall,
@@ -472,9 +494,11 @@ AnyMessage = (
     | CallTicket
     | CallerCard
     | PhoneBook
+    | ReadNotices
     | PanelReply
     | PanelAssignment
     | PanelOperators
+    | PanelNotices
     | DisplayBoard
     | DisplayAnnounce
     | PhoneCall

@@ -43,6 +43,7 @@ class TopicKind(StrEnum):
     PANEL_REPLY = "panel_reply"
     PANEL_ASSIGNMENT = "panel_assignment"
     PANEL_OPERATORS = "panel_operators"
+    PANEL_NOTICES = "panel_notices"
     DISPLAY_BOARD = "display_board"
     DISPLAY_ANNOUNCE = "display_announce"
     PHONE_CALL = "phone_call"
@@ -61,6 +62,7 @@ _DEVICE_TOPICS: dict[tuple[str, str], TopicKind] = {
     ("panel", "reply"): TopicKind.PANEL_REPLY,
     ("panel", "assignment"): TopicKind.PANEL_ASSIGNMENT,
     ("panel", "operators"): TopicKind.PANEL_OPERATORS,
+    ("panel", "notices"): TopicKind.PANEL_NOTICES,
     ("phone", "call"): TopicKind.PHONE_CALL,
     ("phone", "cmd"): TopicKind.PHONE_CMD,
     ("phone", "recording"): TopicKind.PHONE_RECORDING,
@@ -77,6 +79,7 @@ RETAINED: frozenset[TopicKind] = frozenset(
         TopicKind.DEVICE_STATE,
         TopicKind.PANEL_ASSIGNMENT,
         TopicKind.PANEL_OPERATORS,
+        TopicKind.PANEL_NOTICES,
         TopicKind.DISPLAY_BOARD,
     }
 )
@@ -170,6 +173,11 @@ def panel_operators(site: str, device: str) -> str:
     return build(TopicKind.PANEL_OPERATORS, site, device)
 
 
+def panel_notices(site: str, device: str) -> str:
+    """Retained: the unread in-system notifications of the operator logged in at the panel."""
+    return build(TopicKind.PANEL_NOTICES, site, device)
+
+
 def display_board(site: str) -> str:
     """Retained: the whole board of a site."""
     return build(TopicKind.DISPLAY_BOARD, site)
@@ -231,7 +239,12 @@ _ROLE_WRITES: dict[Role, tuple[TopicKind, ...]] = {
 }
 _ROLE_READS: dict[Role, tuple[TopicKind, ...]] = {
     Role.KIOSK: (TopicKind.KIOSK_REPLY,),
-    Role.PANEL: (TopicKind.PANEL_REPLY, TopicKind.PANEL_ASSIGNMENT, TopicKind.PANEL_OPERATORS),
+    Role.PANEL: (
+        TopicKind.PANEL_REPLY,
+        TopicKind.PANEL_ASSIGNMENT,
+        TopicKind.PANEL_OPERATORS,
+        TopicKind.PANEL_NOTICES,
+    ),
     Role.DISPLAY: (),
     Role.PRINTER: (TopicKind.PRINTER_JOB,),
     Role.PHONE: (TopicKind.PHONE_CMD,),

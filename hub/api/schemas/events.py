@@ -119,6 +119,8 @@ class EventRead(Output):
     """A call's event (PH-8): how long the conversation lasted, in seconds."""
     call_recording: str | None = None
     """A call's event: the WAV file's name in the phone agent's recordings folder."""
+    mail_state: Literal["queued", "sent", "failed"] | None = None
+    """An outgoing e-mail's event: its letter in the mail outbox (queued, sent or failed)."""
     archived_at: datetime | None
     created_by: int | None
     created_at: datetime

@@ -50,6 +50,7 @@ from hub.services.events.registry import (
     filtered,
     phone_groups,
 )
+from hub.services.mail import letters
 from hub.services.phone import call_work
 from hub.services.phone.numbers import digits
 from hub.services.projects import attachments
@@ -129,6 +130,8 @@ class EventRow:
     type_uk: str
     type_en: str
     client_name: str | None
+    mail_state: str | None = None
+    """An outgoing e-mail's letter in the outbox: queued, sent or failed."""
 
 
 def names_of(
@@ -153,6 +156,8 @@ def rows(session: Session, events: Sequence[Event]) -> list[EventRow]:
         )
     }
     clients = names_of(session, Client, Client.name, (event.client_id for event in events))
+    mailed = [e.id for e in events if kinds.get(e.type_id, ("",))[0] == letters.EVENT_TYPE]
+    states = letters.letter_states(session, mailed)
     return [
         EventRow(
             event=event,
@@ -160,6 +165,7 @@ def rows(session: Session, events: Sequence[Event]) -> list[EventRow]:
             type_uk=kinds.get(event.type_id, ("", "", ""))[1],
             type_en=kinds.get(event.type_id, ("", "", ""))[2],
             client_name=clients.get(event.client_id) if event.client_id else None,
+            mail_state=states.get(event.id),
         )
         for event in events
     ]

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from hub.db.base import insert_row_unless_taken
 from hub.db.models import Client, Contact, Task, TaskReminder, User, UserParameter
 from hub.db.models.mail import Notification
-from hub.services.mail import outbox
+from hub.services.mail import inapp, outbox
 from hub.services.mail.booking_mail import sender
 from hub.services.mail.outbox import Letter
 from hub.services.mail.texts import say
@@ -68,7 +68,7 @@ def tell(
         outbox.enqueue(session, letter, key=key, kind=kind, sender=sender(session), now=now)
         mailed = True
     if channel in SYSTEM_CHANNELS or (channel in EMAIL_CHANNELS and not mailed):
-        insert_row_unless_taken(
+        written = insert_row_unless_taken(
             session,
             Notification,
             key=key[:200],
@@ -79,6 +79,8 @@ def tell(
             created_at=now,
             read_at=None,
         )
+        if written is not None:  # the operator's panel shows it too
+            inapp.publish(session, user_id=who.user_id, now=now)
 
 
 def executors_assigned(

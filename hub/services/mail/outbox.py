@@ -56,6 +56,7 @@ class Letter:
     html: str | None = None
     parts: Sequence[Part] = ()
     to_name: str | None = None
+    reply_to: str | None = None
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,8 @@ def compose(letter: Letter, *, sender: str, now: datetime) -> EmailMessage:
     message["From"] = sender
     local, _, host = letter.to.rpartition("@")
     message["To"] = Address(letter.to_name or "", local, host)
+    if letter.reply_to:
+        message["Reply-To"] = letter.reply_to
     message["Subject"] = letter.subject
     message.set_content(letter.text)
     inline = [part for part in letter.parts if part.cid]

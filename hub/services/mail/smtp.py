@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import smtplib
 import ssl
 from collections.abc import Iterator
@@ -69,10 +70,25 @@ def connect(config: SmtpConfig, context: ssl.SSLContext) -> Iterator[smtplib.SMT
             if config.security == "starttls":
                 client.starttls(context=context)
             if config.login:
-                client.login(config.login, config.password or "")
+                _login(client, config.login, config.password or "")
         except _FAILURES as exc:
             raise _refusal(exc) from None
         yield client
+
+
+def _login(client: smtplib.SMTP, login: str, password: str) -> None:
+    """Log in; a login or password beyond ASCII goes as RFC 4616 PLAIN in UTF-8 (smtplib
+    encodes its AUTH exchanges as ASCII and would raise UnicodeEncodeError instead)."""
+    if login.isascii() and password.isascii():
+        client.login(login, password)
+        return
+    client.ehlo_or_helo_if_needed()
+    if "plain" not in client.esmtp_features.get("auth", "").lower().split():
+        raise smtplib.SMTPNotSupportedError("the server offers no AUTH PLAIN for a UTF-8 login")
+    token = base64.b64encode(b"\0" + login.encode() + b"\0" + password.encode()).decode()
+    code, said = client.docmd("AUTH", f"PLAIN {token}")
+    if code != 235:
+        raise smtplib.SMTPAuthenticationError(code, said)
 
 
 def send(client: smtplib.SMTP, sender: str, recipient: str, message: str) -> None:

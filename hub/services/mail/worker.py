@@ -195,10 +195,12 @@ class MailWorker:
                             outbox.mark_sent(session, row.id, self.clock())
                         sent += 1
                     left.pop(0)
-        except DeliveryError as exc:
-            # The server could not be reached or stopped answering: nothing left was taken,
-            # and nothing about the letters themselves is known, so they are tried again.
-            error = DeliveryError(str(exc), permanent=False)
+        except Exception as exc:  # whatever broke, the claim must not be left behind
+            # The server could not be reached or stopped answering (or the client broke):
+            # nothing left was taken, and nothing about the letters themselves is known, so
+            # they are tried again, with the error shown.
+            text = str(exc) if isinstance(exc, DeliveryError) else f"{type(exc).__name__}: {exc}"
+            error = DeliveryError(text[:300], permanent=False)
             self._failed(left, error, now)
             return sent, error
         return sent, None

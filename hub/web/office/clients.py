@@ -23,14 +23,21 @@ from hub.db.models.clients import Client
 from hub.services.clients import clients, contacts, documents
 from hub.services.clients.clients import TreeNode
 from hub.services.common.paging import Page
-from hub.services.events import events as event_service
+from hub.services.events import views as event_views
 from hub.services.events.registry import EventFilter, list_events
+from hub.services.mail import letters
 from hub.services.phone import call_work
 from hub.services.settings.parameters import get_user_parameters
 from hub.services.tasks import tasks as task_service
 from hub.services.tasks.registry import TaskFilter, list_tasks
 from hub.web.common import hub_of, page_lang
-from hub.web.office import clients_documents, clients_edit, clients_import, clients_work
+from hub.web.office import (
+    clients_documents,
+    clients_edit,
+    clients_import,
+    clients_letter,
+    clients_work,
+)
 from hub.web.office.clients_common import BASE, rights, show
 from hub.web.office.session import Staff
 
@@ -48,6 +55,7 @@ DONE = {
     "event": "cli_created_event",
     "task": "cli_created_task",
     "dialled": "cli_dialled",
+    "letter": "letter_sent_done",
 }
 
 Text = Annotated[str | None, Query(max_length=200)]
@@ -222,7 +230,8 @@ def card(
             "balance": balance,
             "documents": docs,
             "contacts": people,
-            "events": [(e, event_service.type_names(session, e.type_id)) for e in found],
+            "events": event_views.rows(session, found),
+            "addressees": bool(letters.addressees(session, client_id)),
             "tasks": task_service.describe(session, work),
             "period": {"from": start, "to": end, "bad": bad_period},
             "deleted": deleted,
@@ -258,4 +267,5 @@ def birthdays(
 router.include_router(clients_edit.router)
 router.include_router(clients_documents.router)
 router.include_router(clients_work.router)
+router.include_router(clients_letter.router)
 router.include_router(clients_import.router)

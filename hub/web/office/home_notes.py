@@ -68,8 +68,7 @@ def mark_all_read(request: Request, csrf: Optional = None) -> Response:
     """Mark every unread notification the panel can show read."""
 
     def change(session: Session, staff: Staff) -> str:
-        ids = [row.id for row in inapp.unread(session, user_id=staff.user_id)]
-        inapp.mark_read(session, user_id=staff.user_id, ids=ids, now=utcnow())
+        inapp.mark_all_read(session, user_id=staff.user_id, now=utcnow())
         return with_query(HOME) + "#my-notes"
 
     return act(request, csrf, change, failed=failed_home(request))

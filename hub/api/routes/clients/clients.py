@@ -11,6 +11,7 @@ from hub.api.routes.clients.contacts import router as contacts_router
 from hub.api.routes.clients.documents import balance_view
 from hub.api.routes.clients.documents import router as documents_router
 from hub.api.routes.clients.imports import router as imports_router
+from hub.api.routes.clients.letters import router as letters_router
 from hub.api.schemas.clients import (
     BalancePage,
     ClientCreate,
@@ -155,3 +156,4 @@ def restore_client(session: SessionDep, principal: Deleter, client_id: PathId) -
 router.include_router(contacts_router)
 router.include_router(documents_router)
 router.include_router(imports_router)
+router.include_router(letters_router)

@@ -33,6 +33,7 @@ from hub.services.common.paging import DEFAULT_LIMIT, MAX_LIMIT
 from hub.services.events import archive, registry
 from hub.services.events import events as service
 from hub.services.events.registry import ANSWERED_CALL_TYPES, MISSED_CALL_TYPES, EventFilter
+from hub.services.mail import letters
 
 router = APIRouter(prefix="/api/v1", tags=["events"])
 
@@ -82,8 +83,12 @@ Deleter = Annotated[Principal, Depends(requires(Action.DELETE, DocType.EVENT))]
 
 def _reads(session: Session, events: Sequence[Event]) -> list[EventRead]:
     codes = registry.type_codes(session, {event.type_id for event in events})
+    mailed = [e.id for e in events if codes.get(e.type_id) == letters.EVENT_TYPE]
+    states = letters.letter_states(session, mailed)
     return [
-        EventRead.model_validate(event).model_copy(update={"type_code": codes.get(event.type_id)})
+        EventRead.model_validate(event).model_copy(
+            update={"type_code": codes.get(event.type_id), "mail_state": states.get(event.id)}
+        )
         for event in events
     ]
 

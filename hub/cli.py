@@ -208,7 +208,7 @@ def _device_parser(sub: Any) -> None:
     add = device_sub.add_parser("add", help="register a device and print its MQTT credentials")
     _common(add)
     add.add_argument(
-        "--role", required=True, choices=("kiosk", "printer", "panel", "display", "phone")
+        "--role", required=True, choices=("kiosk", "printer", "panel", "display", "phone", "line")
     )
     add.add_argument("--name", required=True, help="a name people recognise")
     add.add_argument("--window", type=int, help="window number (panels only)")

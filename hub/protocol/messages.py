@@ -75,6 +75,15 @@ from hub.protocol.devices import (
     PrintTicket,
 )
 from hub.protocol.errors import ProtocolError
+from hub.protocol.lines import (
+    LineConnected,
+    LineJob,
+    LineJoin,
+    LineLeft,
+    LinePlace,
+    LineReply,
+    LineRequest,
+)
 
 __all__ = [
     "MAX_PAYLOAD",
@@ -104,6 +113,12 @@ __all__ = [
     "KioskReply",
     "KioskRequest",
     "Lang",
+    "LineConnected",
+    "LineJob",
+    "LineJoin",
+    "LineLeft",
+    "LinePlace",
+    "LineReply",
     "ListServices",
     "Login",
     "Logout",
@@ -349,6 +364,9 @@ class AssignedTicket(Part):
     # The visitor follows the ticket on their phone's live page; they said they run late until.
     remote: bool | None = None
     late_until: AwareDatetime | None = None
+    # A caller on an office line (not at the hall): the line agent brings them to the
+    # operator's phone, which rings; ``phone`` is their number (the card is found by it).
+    caller: bool | None = None
 
 
 class ServiceAlert(Part):
@@ -450,6 +468,9 @@ _MODELS: dict[str, Any] = {
     "phone_call": PhoneCall,
     "phone_cmd": PhoneCmd,
     "phone_recording": PhoneRecording,
+    "line_req": LineRequest,
+    "line_reply": LineReply,
+    "line_job": LineJob,
 }
 _ADAPTERS: dict[str, TypeAdapter[Any]] = {kind: TypeAdapter(t) for kind, t in _MODELS.items()}
 
@@ -480,6 +501,12 @@ AnyMessage = (
     | PhoneCall
     | PhoneCmd
     | PhoneRecording
+    | LineJoin
+    | LinePlace
+    | LineLeft
+    | LineConnected
+    | LineReply
+    | LineJob
 )
 
 M = TypeVar("M", bound=Message)

@@ -211,6 +211,7 @@ def assignment_payload(
             card=card_of(session, ticket, operator, now or datetime.now(UTC)),
             remote=links.following(ticket.remote_seen_at, now or datetime.now(UTC)) or None,
             late_until=ticket.late_until,
+            caller=True if ticket.line_device else None,
         )
     task_id = ticket.task_id if ticket is not None else None
     task = session.get(Task, task_id) if task_id is not None else None

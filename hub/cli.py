@@ -32,6 +32,7 @@ APPLIANCES: dict[str, tuple[str, str]] = {
     "display": ("display_board.cli", "run the waiting-room display board (Kivy)"),
     "printer": ("printers.cli", "run a ticket printer agent, or preview a ticket"),
     "phone": ("operator_panel.phone.cli", "run a phone agent: an operator's SIP lines (rfcvoip)"),
+    "line": ("operator_panel.phone.line_cli", "run a line agent: the office's number, its callers"),
 }
 
 

@@ -325,3 +325,29 @@ def test_a_line_agent_has_its_own_topics_in_the_acl(hub: Hub) -> None:
         with pytest.raises(DomainError) as refused:
             add_device(session, role="panel", name="C", site="main", window=3, phone_id=LINE)
         assert refused.value.code == "device_phone_invalid"
+
+
+def test_a_phone_that_did_not_answer_is_dialled_again_on_recall(hub: Hub) -> None:
+    service, anna, _bohdan = setup(hub)
+    caller = join(hub, service, 0, "call-1")
+    assert taken(hub, anna, 1, "1", "panel-1") == caller
+    assert [job.call_id for job in jobs(hub)] == ["call-1"]
+    with transaction(hub.sessions) as session:
+        info = calls.connected(
+            session, at(2), line=LINE, call_id="call-1", ok=False, reason="no_answer"
+        )
+    assert info.state == "called"
+    with hub.read_sessions() as session:
+        ticket = session.get(QueueTicket, caller)
+        assert ticket is not None and ticket.call_outcome == "no_answer"
+    with transaction(hub.sessions) as session:
+        queue_operators.recall(session, at(3), profile=anna, ticket_id=caller)
+    sent = drain(hub)
+    assert not [m for m in sent if m.topic == topics.display_announce("main")]
+    again = [m.payload for m in sent if m.topic == topics.line_job("main", LINE)]
+    assert [job["call_id"] for job in again] == ["call-1"]
+    with transaction(hub.sessions) as session:
+        calls.connected(session, at(4), line=LINE, call_id="call-1", ok=True, reason=None)
+    with hub.read_sessions() as session:
+        ticket = session.get(QueueTicket, caller)
+        assert ticket is not None and ticket.state == SERVING and ticket.recalls == 1

@@ -134,6 +134,13 @@ class BoardModel:
             name = self.board.names.get(service_id)
         return name or self.texts.text(lang, "board.service", id=service_id)
 
+    def _waiting_name(self, service_id: int, callers: int, lang: str) -> str:
+        """The service's name, and how many of its line wait on the phone when any do."""
+        name = self.service_name(service_id, lang)
+        if not callers:
+            return name
+        return self.texts.text(lang, "board.with_callers", service=name, callers=callers)
+
     def _row(self, call: BoardCall, lang: str) -> CallRow:
         return CallRow(call.number, self.texts.text(lang, "board.window", window=call.window))
 
@@ -144,8 +151,9 @@ class BoardModel:
         waiting = self.board.waiting if self.board else {}
         headline = self._row(calls[0], lang) if calls else None
         recent = [self._row(call, lang) for call in calls[1 : 1 + self.settings.recent]]
+        callers = self.board.callers if self.board else {}
         rows = [
-            WaitingRow(self.service_name(service_id, lang), str(count))
+            WaitingRow(self._waiting_name(service_id, callers.get(service_id, 0), lang), str(count))
             for service_id, count in sorted(waiting.items())
         ]
         if not self.connected:

@@ -32,8 +32,9 @@ from hub.services.access.rights import AccessProfile
 from hub.services.devices.devices import add_device, device_role
 from hub.services.queue import calls
 from hub.services.queue import operators as queue_operators
+from hub.services.queue import publish as queue_publish
 from hub.services.queue.assign import call_ticket
-from hub.services.queue.core import CANCELLED, SERVING, WAITING
+from hub.services.queue.core import CANCELLED, SERVING, WAITING, waiting_tickets
 from tests.test_queue import at, drain, issue, make_operator, make_service, press_free
 
 LINE = "line-1"
@@ -351,3 +352,19 @@ def test_a_phone_that_did_not_answer_is_dialled_again_on_recall(hub: Hub) -> Non
     with hub.read_sessions() as session:
         ticket = session.get(QueueTicket, caller)
         assert ticket is not None and ticket.state == SERVING and ticket.recalls == 1
+
+
+def test_the_board_counts_the_callers_among_those_waiting(hub: Hub) -> None:
+    service, _anna, _bohdan = setup(hub)
+    join(hub, service, 0, "call-1")
+    issue(hub, service, 1)
+    join(hub, service, 2, "call-2")
+    with hub.read_sessions() as session:
+        board = queue_publish.board_payload(session, at(3))
+        waiting = calls_waiting(session, service)
+    assert (board["waiting"], board["callers"]) == ({str(service): 3}, {str(service): 2})
+    assert waiting == [True, False, True]
+
+
+def calls_waiting(session: Session, service: int) -> list[bool]:
+    return [ticket.caller for ticket in waiting_tickets(session, service)]

@@ -67,7 +67,9 @@ def board_payload(session: Session, ctx: QueueContext) -> dict[str, Any]:
             .order_by(Project.id)
         ).all()
     )
-    return _plain(DisplayBoard(calls=calls, waiting=waiting, at=ctx.now, names=names))
+    callers = {k: v for k, v in waiting_counts(session, callers=True).items() if v}
+    board = DisplayBoard(calls=calls, waiting=waiting, at=ctx.now, names=names, callers=callers)
+    return _plain(board)
 
 
 def _aware(moment: datetime) -> datetime:

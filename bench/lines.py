@@ -202,7 +202,11 @@ def free_to_ring(folder: Path, rounds: int) -> None:
                 send = topics.phone_cmd("main", "phone-a")
                 panel.publish(send, PhoneCmd(type="answer", call_id=ringing.call_id,
                                              request_id=uuid.uuid4()), qos=1)  # fmt: skip
-                rings.next(lambda _t, m: isinstance(m, PhoneCall) and m.state == "answered")
+                wait_for(
+                    "the line bridges the caller",
+                    lambda: any(c.state == "bridged" for c in line.callers.values()),
+                    20,
+                )
                 panel.publish(send, PhoneCmd(type="hangup", call_id=ringing.call_id,
                                              request_id=uuid.uuid4()), qos=1)  # fmt: skip
                 caller.sipp.wait(20)

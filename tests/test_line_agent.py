@@ -25,7 +25,8 @@ from sqlalchemy import select
 
 from firmware_config.device_config import DeviceConfig
 from hub.bootstrap import Hub
-from hub.db.models import Device
+from hub.db.engine import transaction
+from hub.db.models import Device, Project
 from hub.db.models.queue import QueueTicket
 from hub.protocol import topics
 from hub.protocol.client import DeviceClient
@@ -319,3 +320,21 @@ def test_three_callers_and_two_visitors_one_line_one_free(hub: Hub, tmp_path: Pa
             assert callers[0].sipp.wait(WAIT) == 0, callers[0].sipp.output()
         for caller in callers:
             caller.sipp.stop()
+
+
+def test_a_caller_the_hub_cannot_queue_is_told_so_and_hung_up(hub: Hub, tmp_path: Path) -> None:
+    with (
+        sip_peers.registrar(tmp_path / "kamailio", SECRETS) as registrar,
+        running_site(hub, DEVICES) as (site, _coordinators),
+    ):
+        off = make_service(site, "Без черги", [])
+        with transaction(hub.sessions) as session:
+            project = session.get(Project, off)
+            assert project is not None
+            project.uses_queue = False  # the line's menu names a service that takes nobody
+        wav = sip_peers.tone_wav(tmp_path / "tone.wav", seconds=2)
+        with line_agent(site, registrar, [off]) as line:
+            caller = dial_in(registrar, tmp_path / "caller", "0501110009", wav, hang_up=False)
+            assert caller.sipp.wait(60) == 0, caller.sipp.output()  # the line sent the BYE
+            wait_for("the line forgets the caller", lambda: not line.callers, WAIT)
+        assert ticket_of(hub, "0501110009") is None

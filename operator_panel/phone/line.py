@@ -39,6 +39,7 @@ from hub.protocol.lines import (
     LineTicket,
 )
 from hub.protocol.messages import AnyMessage
+from operator_panel.phone.jobs import Job, run_jobs
 from operator_panel.phone.line_media import LineMedia
 from operator_panel.phone.line_settings import LineSettings
 from operator_panel.phone.sip import EndReason, SipCall, SipError, SipPhone
@@ -69,8 +70,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Sorry, we cannot take your call now. Please try again later.",
     },
 }
-
-Job = Callable[[], None]
 
 
 @dataclass
@@ -177,24 +176,7 @@ class LineAgent:
     # ---- worker -----------------------------------------------------------------------------
 
     def _work(self) -> None:
-        due = time.monotonic() + HOUSEKEEPING
-        while True:
-            try:
-                job = self._jobs.get(timeout=max(0.0, due - time.monotonic()))
-            except queue.Empty:
-                job = self._housekeeping
-            if job is None:
-                break
-            jobs = [job]
-            if job is not self._housekeeping and time.monotonic() >= due:
-                jobs.append(self._housekeeping)
-            for each in jobs:
-                if each == self._housekeeping:
-                    due = time.monotonic() + HOUSEKEEPING
-                try:
-                    each()
-                except Exception:
-                    logger.exception("line agent job failed")
+        run_jobs(self._jobs, self._housekeeping, HOUSEKEEPING, "line agent")
         for caller in list(self.callers.values()):
             self._hang_up(caller.call)
             if caller.operator is not None:
@@ -340,7 +322,11 @@ class LineAgent:
     def _housekeeping(self) -> None:
         now = time.monotonic()
         for caller in list(self.callers.values()):
-            if caller.state == "menu" and now - caller.answered_at > self.settings.menu_timeout_s:
+            if caller.state == "ended" and not self.media.playing(caller.call.id):
+                # Told that the call cannot be taken now: the line hangs up.
+                self._hang_up(caller.call)
+                self._forget(caller)
+            elif caller.state == "menu" and now - caller.answered_at > self.settings.menu_timeout_s:
                 self._choose(caller, self.settings.menu[0].service_id)
             elif caller.state == "waiting" and now >= caller.next_place:
                 if not self.media.playing(caller.call.id):

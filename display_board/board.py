@@ -99,6 +99,10 @@ class BoardView:
     ticker: str
 
 
+def _count(waiting: int, callers: int | None) -> str:
+    return f"{waiting} ({callers})" if callers else str(waiting)
+
+
 class BoardModel:
     """The display's state: the last committed board, the link state and the call being spoken."""
 
@@ -134,13 +138,6 @@ class BoardModel:
             name = self.board.names.get(service_id)
         return name or self.texts.text(lang, "board.service", id=service_id)
 
-    def _waiting_name(self, service_id: int, callers: int, lang: str) -> str:
-        """The service's name, and how many of its line wait on the phone when any do."""
-        name = self.service_name(service_id, lang)
-        if not callers:
-            return name
-        return self.texts.text(lang, "board.with_callers", service=name, callers=callers)
-
     def _row(self, call: BoardCall, lang: str) -> CallRow:
         return CallRow(call.number, self.texts.text(lang, "board.window", window=call.window))
 
@@ -153,7 +150,7 @@ class BoardModel:
         recent = [self._row(call, lang) for call in calls[1 : 1 + self.settings.recent]]
         callers = self.board.callers if self.board else {}
         rows = [
-            WaitingRow(self._waiting_name(service_id, callers.get(service_id, 0), lang), str(count))
+            WaitingRow(self.service_name(service_id, lang), _count(count, callers.get(service_id)))
             for service_id, count in sorted(waiting.items())
         ]
         if not self.connected:
@@ -173,7 +170,8 @@ class BoardModel:
             recent_label=t.text(lang, "board.recent"),
             recent=recent,
             recent_empty=t.text(lang, "board.recent_none"),
-            waiting_label=t.text(lang, "board.waiting"),
+            # "7 (2)": seven wait, two of them on the phone (the label says so).
+            waiting_label=t.text(lang, "board.waiting_callers" if callers else "board.waiting"),
             waiting=rows,
             waiting_empty=t.text(lang, "board.waiting_none"),
             ticker=ticker,

@@ -161,8 +161,9 @@ def test_callers_on_the_phone_are_shown_beside_the_services_line() -> None:
     model.connected = True
     waiting = board(waiting={1: 7, 2: 3})
     model.apply_board(waiting.model_copy(update={"callers": {1: 2}, "names": {2: "Податки"}}))
-    assert [(w.service, w.count) for w in model.view("uk").waiting] == [
-        ("Паспорти (з них телефоном: 2)", "7"),
-        ("Податки", "3"),
-    ]
-    assert model.view("en").waiting[0].service == "Passports (2 on the phone)"
+    uk, en = model.view("uk"), model.view("en")
+    assert [(w.service, w.count) for w in uk.waiting] == [("Паспорти", "7 (2)"), ("Податки", "3")]
+    assert uk.waiting_label == "У черзі (у дужках — з них телефоном)"
+    assert en.waiting_label == "Waiting (in brackets: of them on the phone)"
+    model.apply_board(waiting)
+    assert model.view("en").waiting_label == "Waiting"

@@ -49,6 +49,7 @@ from tests import sip_peers
 from tests.coordinator_site import Inbox, running_site, wait_for
 from tests.sip_peers import HOST, Registrar, Sipp, run_sipp
 from tests.test_coordinator import Site, ask, login, make_service, rid
+from tests.test_phone_agent import start_echo_callee
 from tests.test_phone_sound import FakeHeadset
 
 pytestmark = pytest.mark.timeout(240)
@@ -338,3 +339,58 @@ def test_a_caller_the_hub_cannot_queue_is_told_so_and_hung_up(hub: Hub, tmp_path
             assert caller.sipp.wait(60) == 0, caller.sipp.output()  # the line sent the BYE
             wait_for("the line forgets the caller", lambda: not line.callers, WAIT)
         assert ticket_of(hub, "0501110009") is None
+
+
+def test_a_caller_who_presses_the_callback_key_is_called_back_when_reached(
+    hub: Hub, tmp_path: Path
+) -> None:
+    back = "0501110007"
+    with (
+        sip_peers.registrar(tmp_path / "kamailio", {**SECRETS, back: "peer"}) as registrar,
+        running_site(hub, DEVICES) as (site, _coordinators),
+    ):
+        taxes = make_service(site, "Податки", ["anna"])
+        wav = sip_peers.tone_wav(tmp_path / "tone.wav", seconds=3)
+        with (
+            line_agent(site, registrar, [taxes]) as line,
+            phone_agent(site, registrar, tmp_path / "rec") as (anna_phone, _headset),
+        ):
+            wait_for("Anna's phone is online", lambda: phone_is_online(hub), WAIT)
+            panel = site.device("panel-a", "panel")
+            calls_seen = Inbox()
+            panel.subscribe(topics.phone_call("main", "phone-a"), calls_seen)
+            login(panel, "anna")
+            # One service: no menu; "*" while waiting asks for the callback, then the line
+            # says goodbye and hangs up (the caller waits for that BYE).
+            scenario = sip_peers.caller_scenario(talk_ms=100, wav=wav, dtmf="0*", hangup=False)
+            caller = run_sipp(
+                tmp_path / "caller", scenario, proxy_port=registrar.port, service=OFFICE,
+                caller=back, timeout_s=60,
+            )  # fmt: skip
+            assert caller.wait(40) == 0, caller.output()
+            kept = wait_for("the ticket waits", lambda: ticket_of(hub, back), WAIT)
+            assert (kept.state, kept.call_outcome) == ("waiting", "callback")
+            assert not line.callers
+            callee = start_echo_callee(registrar, tmp_path / "callee", user=back)
+            ticket = free(panel)
+            assert ticket == kept.id
+            answered = calls_seen.next(
+                lambda _t, m: isinstance(m, PhoneCall) and m.state == "answered"
+            )
+            assert answered.direction == "out" and answered.remote == back
+            panel.publish(
+                topics.phone_cmd("main", "phone-a"),
+                PhoneCmd(type="hangup", call_id=answered.call_id, request_id=rid()),
+                qos=1,
+            )
+            assert callee.wait(WAIT) == 0, callee.output()
+            assert anna_phone.lines.busy == 0 or wait_for(
+                "the line is free", lambda: anna_phone.lines.busy == 0, WAIT
+            )
+
+
+def phone_is_online(hub: Hub) -> bool:
+    with hub.sessions() as session:
+        agent = session.get(Device, "phone-a")
+        status = (agent.phone_status or {}) if agent else {}
+        return bool(agent and agent.online and status.get("registered"))

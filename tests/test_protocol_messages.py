@@ -16,6 +16,7 @@ import pytest
 from hub.protocol import topics
 from hub.protocol.errors import ProtocolError
 from hub.protocol.lines import (
+    LineCallback,
     LineConnected,
     LineJob,
     LineJoin,
@@ -223,6 +224,7 @@ SAMPLES: list[tuple[K, Message]] = [
     ),
     (K.LINE_REQ, LinePlace(request_id=rid(), call_id="c-1")),
     (K.LINE_REQ, LineLeft(request_id=rid(), call_id="c-1")),
+    (K.LINE_REQ, LineCallback(request_id=rid(), call_id="c-1")),
     (K.LINE_REQ, LineConnected(request_id=rid(), call_id="c-1", ok=False, reason="no_answer")),
     (
         K.LINE_REPLY,

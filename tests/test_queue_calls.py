@@ -368,3 +368,31 @@ def test_the_board_counts_the_callers_among_those_waiting(hub: Hub) -> None:
 
 def calls_waiting(session: Session, service: int) -> list[bool]:
     return [ticket.caller for ticket in waiting_tickets(session, service)]
+
+
+def test_a_caller_called_back_keeps_their_place_and_the_operators_phone_dials(hub: Hub) -> None:
+    service, anna, bohdan = setup(hub)
+    caller = join(hub, service, 0, "call-1", "0501112233")
+    visitor = issue(hub, service, 1).ticket.id
+    anonymous = join(hub, service, 2, "call-2", "anonymous")
+    with transaction(hub.sessions) as session:
+        kept = calls.callback(session, at(3), line=LINE, call_id="call-1")
+        calls.left(session, at(3.1), line=LINE, call_id="call-1")  # the line hangs up
+        with pytest.raises(Conflict) as refused:
+            calls.callback(session, at(3), line=LINE, call_id="call-2")
+        assert refused.value.code == "line_callback_no_number"
+    assert kept.state == WAITING and kept.position == 1
+    drain(hub)
+    assert taken(hub, bohdan, 4, "2", "panel-b") == visitor  # no phone: not for him
+    assert taken(hub, anna, 5, "1", "panel-1") == caller
+    sent = drain(hub)
+    [dial] = [m.payload for m in sent if m.topic == topics.phone_cmd("main", "phone-a")]
+    assert (dial["type"], dial["target"]) == ("dial", "0501112233")
+    assert not [m for m in sent if m.topic == topics.line_job("main", LINE)]
+    with hub.read_sessions() as session:
+        code = session.scalar(select(EventType.id).where(EventType.code == "callback"))
+        [event] = session.scalars(select(Event).where(Event.type_id == code)).all()
+        assert event.responsible_id == anna.user_id and event.phone == "0501112233"
+        assert "300" in (event.content or "")  # waited 5 minutes
+        left_alone = session.get(QueueTicket, anonymous)
+        assert left_alone is not None and left_alone.state == WAITING

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from hub.protocol.lines import (
+    LineCallback,
     LineConnected,
     LineJoin,
     LineLeft,
@@ -43,6 +44,8 @@ def handle_line(
         ).ticket
     elif isinstance(request, LineLeft):
         info = calls.left(session, ctx, line=line, call_id=request.call_id)
+    elif isinstance(request, LineCallback):
+        info = calls.callback(session, ctx, line=line, call_id=request.call_id)
     elif isinstance(request, LineConnected):
         info = calls.connected(
             session, ctx, line=line, call_id=request.call_id, ok=request.ok, reason=request.reason

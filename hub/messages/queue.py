@@ -158,4 +158,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Дзвінок у черзі, талон {number}: абонент поклав слухавку, прочекавши {waited} с.",
         "Call in the queue, ticket {number}: the caller hung up after waiting {waited} s.",
     ),
+    "line_callback_no_number": (
+        "Талон {number}: номер абонента невідомий, передзвонити неможливо.",
+        "Ticket {number}: the caller's number is unknown, they cannot be called back.",
+    ),
+    "line_event_callback": (
+        "Зворотний дзвінок за талоном {number}: {who} телефонує абоненту, що чекав {waited} с.",
+        "Callback for ticket {number}: {who} calls the caller, who waited {waited} s.",
+    ),
 }

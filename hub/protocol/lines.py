@@ -52,6 +52,14 @@ class LineLeft(Request):
     call_id: CallRef
 
 
+class LineCallback(Request):
+    """Line: the waiting caller pressed the callback key; they keep their place, hang up, and
+    the operator who reaches their ticket has their phone agent dial them back."""
+
+    type: Literal["callback"] = "callback"
+    call_id: CallRef
+
+
 class LineConnected(Request):
     """Line: the operator's phone answered the call it was told to bring (``ok``), or did not
     (``reason``: ``no_answer``, ``busy``, ``failed``, ``caller_gone``)."""
@@ -63,7 +71,7 @@ class LineConnected(Request):
 
 
 LineRequest = Annotated[
-    LineJoin | LinePlace | LineLeft | LineConnected, Field(discriminator="type")
+    LineJoin | LinePlace | LineLeft | LineCallback | LineConnected, Field(discriminator="type")
 ]
 
 

@@ -76,6 +76,7 @@ from hub.protocol.devices import (
 )
 from hub.protocol.errors import ProtocolError
 from hub.protocol.lines import (
+    LineCallback,
     LineConnected,
     LineJob,
     LineJoin,
@@ -113,6 +114,7 @@ __all__ = [
     "KioskReply",
     "KioskRequest",
     "Lang",
+    "LineCallback",
     "LineConnected",
     "LineJob",
     "LineJoin",
@@ -501,6 +503,7 @@ AnyMessage = (
     | PhoneCall
     | PhoneCmd
     | PhoneRecording
+    | LineCallback
     | LineJoin
     | LinePlace
     | LineLeft

@@ -30,6 +30,7 @@ from hub.protocol.base import Request
 from hub.protocol.client import DeviceClient
 from hub.protocol.devices import Fault
 from hub.protocol.lines import (
+    LineCallback,
     LineConnected,
     LineJob,
     LineJoin,
@@ -61,6 +62,18 @@ TEXTS: dict[str, dict[str, str]] = {
         "uk": "Ваше місце в черзі: {place}. Орієнтовне очікування: {minutes} хв.",
         "en": "You are number {place} in line. The estimated wait is {minutes} minutes.",
     },
+    "callback_hint": {
+        "uk": "Щоб ми передзвонили вам, зберігши ваше місце, натисніть {key}.",
+        "en": "To be called back keeping your place, press {key}.",
+    },
+    "callback": {
+        "uk": "Дякуємо! Оператор передзвонить вам, коли надійде ваша черга. До побачення.",
+        "en": "Thank you! An operator will call you back when your turn comes. Goodbye.",
+    },
+    "callback_unavailable": {
+        "uk": "На жаль, передзвонити вам неможливо. Будь ласка, залишайтеся на лінії.",
+        "en": "Sorry, we cannot call you back. Please stay on the line.",
+    },
     "connecting": {
         "uk": "З'єднуємо вас з оператором.",
         "en": "Connecting you to an operator.",
@@ -86,6 +99,7 @@ class Caller:
     dialled_at: float = 0.0
     job: LineJob | None = None
     digits: list[str] = field(default_factory=list)
+    callback: bool = False
 
 
 class LineAgent:
@@ -218,7 +232,15 @@ class LineAgent:
 
     def _dtmf(self, call_id: str, digit: str) -> None:
         caller = self.callers.get(call_id)
-        if caller is None or caller.state != "menu":
+        if caller is None:
+            return
+        if caller.state == "waiting" and digit == self.settings.callback_key:
+            self._ask(
+                LineCallback(request_id=uuid.uuid4(), call_id=call_id),
+                lambda reply: self._called_back(call_id, reply),
+            )
+            return
+        if caller.state != "menu":
             return
         caller.digits.append(digit)
         if digit.isdigit() and 1 <= int(digit) <= len(self.settings.menu):
@@ -249,13 +271,30 @@ class LineAgent:
             caller.state = "waiting"
             self._announce(caller)
 
+    def _called_back(self, call_id: str, reply: LineReply | None) -> None:
+        caller = self.callers.get(call_id)
+        if caller is None or caller.state != "waiting":
+            return
+        if reply is None or not reply.ok:
+            self._say(caller, "callback_unavailable")
+            return
+        # They keep their place; the line says goodbye and hangs up (housekeeping).
+        caller.callback, caller.state = True, "ended"
+        self._say(caller, "callback")
+
     def _announce(self, caller: Caller) -> None:
         ticket = caller.ticket
         caller.next_place = time.monotonic() + self.settings.place_every_s
         if ticket is None or ticket.position is None:
             return
         minutes = max(1, round((ticket.estimated_wait_s or 0) / 60))
-        self._say(caller, "place", place=ticket.position, minutes=minutes)
+        lang, key = self.settings.lang, self.settings.callback_key
+        text = TEXTS["place"][lang].format(place=ticket.position, minutes=minutes)
+        if key is not None:
+            spoken = {"*": {"uk": "зірочку", "en": "star"}, "#": {"uk": "решітку", "en": "hash"}}
+            name = spoken.get(key, {}).get(lang, key)
+            text = " ".join([text, TEXTS["callback_hint"][lang].format(key=name)])
+        self.media.play(caller.call.id, self.speech.say(lang, text))
 
     def _job(self, job: LineJob, received: float) -> None:
         caller = self.callers.get(job.call_id)
@@ -310,7 +349,8 @@ class LineAgent:
             self._operators.pop(caller.operator.id, None)
             self.media.remove(caller.operator.id)
             self._hang_up(caller.operator)
-        if caller.state in ("joining", "waiting", "connecting") or caller.ticket is not None:
+        gone = caller.state in ("joining", "waiting", "connecting") or caller.ticket is not None
+        if gone and not caller.callback:
             self._ask(LineLeft(request_id=uuid.uuid4(), call_id=call.id), lambda _reply: None)
         self._forget(caller)
 

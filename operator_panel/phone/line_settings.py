@@ -60,6 +60,12 @@ class LineSettings(_Strict):
         title="Place announcements",
         description="Seconds between two announcements of the place and estimated wait.",
     )
+    callback_key: Literal["*", "#", "0", "9"] | None = Field(
+        "*",
+        title="Callback key",
+        description="A waiting caller who presses it is called back keeping their place "
+        "(none: no callbacks).",
+    )
     connect_timeout_s: Annotated[float, Field(gt=0, le=300)] = Field(
         30.0,
         title="Operator ring timeout",

@@ -182,8 +182,8 @@ def assign(
     """Call ``ticket`` to the operator's window: the task (Q-5), the busy status, the outbox."""
     if operator.window is None:
         raise Invalid("queue_window_required", field="window")
-    phone = lines.operator_phone(session, operator) if ticket.line_device else None
-    if ticket.line_device and phone is None:
+    agent = lines.operator_agent(session, operator) if ticket.line_device else None
+    if ticket.line_device and agent is None:
         raise Conflict("queue_caller_needs_phone", number=ticket.number)
     targeted = ticket.target_operator_id == operator.user_id
     reason_front = ticket.lane == FRONT
@@ -217,10 +217,13 @@ def assign(
         by_hand=by_hand,
     )
     lang = user.lang if user is not None else "uk"
-    if phone is not None:
+    if agent is not None and ticket.call_outcome == lines.CALLBACK:
+        # A caller who asked to be called back: the operator's phone agent dials them.
+        lines.dial_back(session, ctx, ticket=ticket, agent=agent[0], operator=user)
+    elif agent is not None:
         # A caller is not in the hall: their line agent brings them to the operator's phone.
         name = user.name if user is not None else None
-        lines.send_job(session, ctx, ticket=ticket, target=phone, operator=name)
+        lines.send_job(session, ctx, ticket=ticket, target=agent[1], operator=name)
     else:
         queue_publish.announce(session, ctx, ticket, recall=False)
     queue_publish.publish_assignment(

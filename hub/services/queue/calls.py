@@ -39,6 +39,7 @@ from hub.services.queue.core import (
     describe,
     queue_service,
 )
+from hub.services.queue.lines import CALLBACK
 from hub.services.queue.tickets import ClientDetails, _new_ticket
 from hub.services.stats import facts
 
@@ -133,6 +134,8 @@ def left(session: Session, ctx: QueueContext, *, line: str, call_id: str) -> Tic
     a missed call is recorded (PH-8). Called but not yet answered: the call is marked abandoned
     for the operator, who closes the ticket. Otherwise nothing changes (the talk is over)."""
     ticket = _known(session, line, call_id)
+    if ticket.call_outcome == CALLBACK:
+        return describe(session, ticket)  # they hung up to be called back: the place is kept
     if ticket.state == WAITING:
         ticket.state, ticket.finished_at, ticket.call_outcome = CANCELLED, ctx.now, ABANDONED
         session.flush()
@@ -146,6 +149,21 @@ def left(session: Session, ctx: QueueContext, *, line: str, call_id: str) -> Tic
         operator = session.get(QueueOperator, ticket.operator_id) if ticket.operator_id else None
         if operator is not None:
             queue_publish.publish_assignment(session, ctx, operator)
+    return describe(session, ticket)
+
+
+def callback(session: Session, ctx: QueueContext, *, line: str, call_id: str) -> TicketInfo:
+    """The waiting caller asked to be called back: the ticket keeps its place, and the operator
+    who reaches it has their phone agent dial the caller's number (``lines.dial_back``)."""
+    ticket = _known(session, line, call_id)
+    if ticket.state != WAITING:
+        raise Conflict("queue_ticket_not_waiting", number=ticket.number, state=ticket.state)
+    if not ticket.phone:
+        raise Conflict("line_callback_no_number", number=ticket.number)
+    if ticket.call_outcome != CALLBACK:
+        ticket.call_outcome = CALLBACK
+        session.flush()
+        queue_publish.publish_board(session, ctx)
     return describe(session, ticket)
 
 

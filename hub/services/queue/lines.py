@@ -9,6 +9,7 @@ agent brings the caller. A service may cap the share of callers among the visito
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import datetime
 
 from sqlalchemy import bindparam, case, func, select
@@ -17,17 +18,30 @@ from sqlalchemy.orm import Session
 from hub.db.base import core_connection, table_of
 from hub.db.models import Device, Project
 from hub.db.models.queue import QueueOperator, QueueTicket
+from hub.i18n import translate
 from hub.protocol import topics
+from hub.protocol.devices import PhoneCmd
 from hub.protocol.lines import LineJob
+from hub.services.access.rights import Person
 from hub.services.common import outbox
+from hub.services.phone.calls import new_phone_event
+from hub.services.phone.numbers import digits
 from hub.services.queue.core import QueueContext
 
+CALLBACK = "callback"
+"""A waiting caller's ticket whose caller asked to be called back (``call_outcome``)."""
 _TARGET = re.compile(r"[A-Za-z0-9+*#._-]{1,64}")
 
 
 def operator_phone(session: Session, operator: QueueOperator) -> str | None:
     """The SIP number of the operator's phone agent (the one linked to their panel) when it is
     online and registered; None when the operator may not be given a caller."""
+    agent = operator_agent(session, operator)
+    return None if agent is None else agent[1]
+
+
+def operator_agent(session: Session, operator: QueueOperator) -> tuple[str, str] | None:
+    """(device id, SIP number) of the operator's phone agent when it is online and registered."""
     if not operator.device_id:
         return None
     panel = session.get(Device, operator.device_id)
@@ -40,7 +54,7 @@ def operator_phone(session: Session, operator: QueueOperator) -> str | None:
     number = str(status.get("number") or "")
     if not agent.online or not status.get("registered") or not _TARGET.fullmatch(number):
         return None
-    return number
+    return agent.id, number
 
 
 _T = table_of(QueueTicket).c
@@ -63,6 +77,31 @@ def share_reached(session: Session, ctx: QueueContext, project_id: int) -> bool:
         .one()
     )
     return (int(callers or 0) + 1) * 100 > cap * (int(total or 0) + 1)
+
+
+def dial_back(
+    session: Session, ctx: QueueContext, *, ticket: QueueTicket, agent: str, operator: Person | None
+) -> None:
+    """A callback ticket reached: the operator's phone agent dials the caller (sent after the
+    commit), and the callback is recorded as the operator's event (PH-8)."""
+    assert ticket.phone is not None
+    command = PhoneCmd(type="dial", target=ticket.phone[:128], request_id=uuid.uuid4())
+    topic = topics.phone_cmd(ctx.site, agent)
+    outbox.enqueue(session, topic, command.model_dump(mode="json", exclude_none=True), False)
+    arrived = ticket.arrived_at or ticket.effective_at
+    waited = max(0, int((ctx.now - arrived).total_seconds()))
+    lang = operator.lang if operator is not None else "uk"
+    who = (operator.name or operator.username) if operator is not None else ""
+    text = translate("line_event_callback", lang, number=ticket.number, waited=waited, who=who)
+    new_phone_event(
+        session,
+        code="callback",
+        user_id=operator.id if operator is not None else None,
+        starts_at=ctx.now,
+        ends_at=None,
+        today=ctx.today,
+        values={"phone": ticket.phone, "phone_digits": digits(ticket.phone), "content": text},
+    )
 
 
 def send_job(

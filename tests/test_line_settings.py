@@ -29,7 +29,8 @@ def settings(**extra: Any) -> dict[str, Any]:
 def test_the_menu_is_built_from_services_and_their_spoken_names() -> None:
     parsed = parse_line_settings(settings(lang="en"))
     assert [(e.service_id, e.name) for e in parsed.menu] == [(3, "паспорти"), (5, "податки")]
-    assert (parsed.max_callers, parsed.place_every_s) == (20, 30.0)
+    assert (parsed.max_callers, parsed.place_every_s, parsed.callback_key) == (20, 30.0, "*")
+    assert parse_line_settings(settings(callback_key="none")).callback_key is None
 
 
 @pytest.mark.parametrize(
@@ -41,6 +42,7 @@ def test_the_menu_is_built_from_services_and_their_spoken_names() -> None:
         ({"max_callers": 0}, "settings.max_callers"),
         ({"services": []}, "settings.services"),
         ({"colour": "red"}, "settings.colour"),
+        ({"callback_key": "5"}, "settings.callback_key"),
     ],
 )
 def test_wrong_settings_are_named_in_one_line(extra: dict[str, Any], said: str) -> None:

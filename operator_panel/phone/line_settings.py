@@ -5,7 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from firmware_config.device_config import wrong_setting
 from operator_panel.phone.settings import PhoneSettingsError, SipSettings
@@ -63,14 +70,19 @@ class LineSettings(_Strict):
     callback_key: Literal["*", "#", "0", "9"] | None = Field(
         "*",
         title="Callback key",
-        description="A waiting caller who presses it is called back keeping their place "
-        "(none: no callbacks).",
+        description='A waiting caller who presses it is called back keeping their place ("none": '
+        "no callbacks).",
     )
     connect_timeout_s: Annotated[float, Field(gt=0, le=300)] = Field(
         30.0,
         title="Operator ring timeout",
         description="An operator's phone that does not answer in this time is reported.",
     )
+
+    @field_validator("callback_key", mode="before")
+    @classmethod
+    def _no_callbacks(cls, value: object) -> object:
+        return None if isinstance(value, str) and value.strip().lower() == "none" else value
 
     @model_validator(mode="after")
     def _menu(self) -> LineSettings:

@@ -99,6 +99,10 @@ class BoardView:
     ticker: str
 
 
+def _count(waiting: int, callers: int | None) -> str:
+    return f"{waiting} ({callers})" if callers else str(waiting)
+
+
 class BoardModel:
     """The display's state: the last committed board, the link state and the call being spoken."""
 
@@ -144,8 +148,9 @@ class BoardModel:
         waiting = self.board.waiting if self.board else {}
         headline = self._row(calls[0], lang) if calls else None
         recent = [self._row(call, lang) for call in calls[1 : 1 + self.settings.recent]]
+        callers = self.board.callers if self.board else {}
         rows = [
-            WaitingRow(self.service_name(service_id, lang), str(count))
+            WaitingRow(self.service_name(service_id, lang), _count(count, callers.get(service_id)))
             for service_id, count in sorted(waiting.items())
         ]
         if not self.connected:
@@ -165,7 +170,8 @@ class BoardModel:
             recent_label=t.text(lang, "board.recent"),
             recent=recent,
             recent_empty=t.text(lang, "board.recent_none"),
-            waiting_label=t.text(lang, "board.waiting"),
+            # "7 (2)": seven wait, two of them on the phone (the label says so).
+            waiting_label=t.text(lang, "board.waiting_callers" if callers else "board.waiting"),
             waiting=rows,
             waiting_empty=t.text(lang, "board.waiting_none"),
             ticker=ticker,

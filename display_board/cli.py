@@ -159,6 +159,7 @@ def sample_board() -> object:
             for i, (n, w, s) in enumerate(calls)
         ],
         waiting={1: 7, 2: 3, 3: 0, 4: 12},
+        callers={1: 2, 4: 5},
     )
 
 

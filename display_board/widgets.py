@@ -241,7 +241,9 @@ class BoardScreen(BoxLayout):  # type: ignore[misc]
         self.waiting.clear_widgets()
         # At most six services: the board is read from afar, not scrolled.
         cells = [(w.service, w.count) for w in view.waiting[:6]]
-        name_font, count_w = u * 4.2, u * 10
+        # A count with its callers in brackets ("7 (2)") needs a wider cell.
+        wide = any("(" in count for _service, count in cells)
+        name_font, count_w = u * 4.2, u * (15 if wide else 10)
         for service, count in cells or [(view.waiting_empty, "")]:
             cell = BoxLayout(padding=(u * 1.5, 0), spacing=u)
             cell.add_widget(text(text=service, font_size=name_font, halign="left", valign="middle"))

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, m
 from hub.protocol.tls import ClientTls, TlsSetupError, client_context
 
 SafeId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
-Role = Literal["kiosk", "printer", "panel", "display", "phone"]
+Role = Literal["kiosk", "printer", "panel", "display", "phone", "line"]
 
 
 class DeviceConfigError(Exception):

@@ -32,6 +32,7 @@ APPLIANCES: dict[str, tuple[str, str]] = {
     "display": ("display_board.cli", "run the waiting-room display board (Kivy)"),
     "printer": ("printers.cli", "run a ticket printer agent, or preview a ticket"),
     "phone": ("operator_panel.phone.cli", "run a phone agent: an operator's SIP lines (rfcvoip)"),
+    "line": ("operator_panel.phone.line_cli", "run a line agent: the office's number, its callers"),
 }
 
 
@@ -208,7 +209,7 @@ def _device_parser(sub: Any) -> None:
     add = device_sub.add_parser("add", help="register a device and print its MQTT credentials")
     _common(add)
     add.add_argument(
-        "--role", required=True, choices=("kiosk", "printer", "panel", "display", "phone")
+        "--role", required=True, choices=("kiosk", "printer", "panel", "display", "phone", "line")
     )
     add.add_argument("--name", required=True, help="a name people recognise")
     add.add_argument("--window", type=int, help="window number (panels only)")

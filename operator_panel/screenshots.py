@@ -195,6 +195,22 @@ def _serving(model: PanelModel) -> None:
     )
 
 
+def _caller(model: PanelModel) -> None:
+    """Free gave a caller on the office line: the line agent rings the operator's phone."""
+    phone = _phone(model)
+    _serving(model)
+    assert model.assignment is not None and model.assignment.ticket is not None
+    ticket = model.assignment.ticket.model_copy(
+        update={
+            "id": 43, "number": "A-043", "caller": True, "booked_at": None, "recalls": 0,
+            "state": "called", "waited_s": 312,
+            "client": ClientInfo(name="Ігор Шевчук", phone="+380501234567"),
+        }
+    )  # fmt: skip
+    model.assignment = model.assignment.model_copy(update={"ticket": ticket})
+    phone.call_received(_report("c1", "1", "100", "ringing", 0.1))
+
+
 def _long(model: PanelModel) -> None:
     """Long names everywhere: cut with an ellipsis, nothing pushed off the screen."""
     _serving(model)
@@ -312,6 +328,7 @@ STATES: dict[str, Callable[[PanelModel], None]] = {
     "called": _called,
     "serving": _serving,
     "serving-long": _long,
+    "caller": _caller,
     "transfer": _transfer,
     "offline": _offline,
     "phone-idle": _phone_idle,

@@ -327,6 +327,9 @@ def _ticket(model: PanelModel) -> TicketView:
     assert model.assignment is not None and model.assignment.ticket is not None
     held = model.assignment.ticket
     lines: list[str] = []
+    if held.caller:
+        # On the phone, not in the hall: the line agent brings them to the operator's phone.
+        lines.append(model.text("work.caller"))
     card = _card(model, held.card) if held.card is not None else None
     if card is not None:
         # The client as the CRM knows it; its lists go below the details.

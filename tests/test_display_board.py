@@ -152,3 +152,18 @@ def test_a_wrong_setting_is_named(data: dict[str, object], expected: str) -> Non
     with pytest.raises(DisplaySettingsError) as caught:
         parse_settings(data)
     assert str(caught.value).startswith(expected) and "\n" not in str(caught.value)
+
+
+def test_callers_on_the_phone_are_shown_beside_the_services_line() -> None:
+    model = BoardModel(
+        parse_settings({"services": {"1": {"uk": "Паспорти", "en": "Passports"}}}), catalogue()
+    )
+    model.connected = True
+    waiting = board(waiting={1: 7, 2: 3})
+    model.apply_board(waiting.model_copy(update={"callers": {1: 2}, "names": {2: "Податки"}}))
+    uk, en = model.view("uk"), model.view("en")
+    assert [(w.service, w.count) for w in uk.waiting] == [("Паспорти", "7 (2)"), ("Податки", "3")]
+    assert uk.waiting_label == "У черзі (у дужках — з них телефоном)"
+    assert en.waiting_label == "Waiting (in brackets: of them on the phone)"
+    model.apply_board(waiting)
+    assert model.view("en").waiting_label == "Waiting"

@@ -120,6 +120,23 @@ def test_texts_of_the_serving_screen_in_both_languages() -> None:
     assert catalogue().missing("en") == []
 
 
+def test_a_caller_on_the_line_is_marked_with_their_number() -> None:
+    for lang, said in (("uk", "Абонент на лінії"), ("en", "A caller on the line")):
+        model = serving_model(Wire(), lang=lang)
+        model.assignment_received(
+            PanelAssignment(
+                ticket=AssignedTicket(
+                    id=8, number="A-008", service_id=3, caller=True,
+                    client=ClientInfo(phone="0501110001"),
+                ),
+                task_id=10, window="2", status="busy",
+            )
+        )  # fmt: skip
+        details = model.view().ticket.details  # type: ignore[union-attr]
+        assert details[0].startswith(said)
+        assert any("0501110001" in line for line in details)
+
+
 # What the hub sends after login (OperatorInfo): the operator's language, their statuses in that
 # language and in the hub's order (a user-defined one among them), the services they work in.
 OPERATOR = {

@@ -15,6 +15,16 @@ import pytest
 
 from hub.protocol import topics
 from hub.protocol.errors import ProtocolError
+from hub.protocol.lines import (
+    LineCallback,
+    LineConnected,
+    LineJob,
+    LineJoin,
+    LineLeft,
+    LinePlace,
+    LineReply,
+    LineTicket,
+)
 from hub.protocol.messages import (
     MAX_PAYLOAD,
     AssignedTicket,
@@ -227,6 +237,43 @@ SAMPLES: list[tuple[K, Message]] = [
         ),
     ),
     (K.DEVICE_STATE, DeviceState(state="offline")),
+    (
+        K.LINE_REQ,
+        LineJoin(request_id=rid(), call_id="c-1", service_id=3, remote="sip:0501234567@pbx"),
+    ),
+    (K.LINE_REQ, LinePlace(request_id=rid(), call_id="c-1")),
+    (K.LINE_REQ, LineLeft(request_id=rid(), call_id="c-1")),
+    (K.LINE_REQ, LineCallback(request_id=rid(), call_id="c-1")),
+    (K.LINE_REQ, LineConnected(request_id=rid(), call_id="c-1", ok=False, reason="no_answer")),
+    (
+        K.LINE_REPLY,
+        LineReply(
+            request_id=rid(),
+            ok=True,
+            ticket=LineTicket(
+                id=7,
+                number="A-007",
+                service_id=3,
+                state="waiting",
+                position=2,
+                estimated_wait_s=300,
+            ),
+        ),
+    ),
+    (
+        K.LINE_JOB,
+        LineJob(
+            job_id=7,
+            call_id="c-1",
+            ticket_id=7,
+            number="A-007",
+            target="1001",
+            operator="Ґудзь Олена",
+            window="3",
+            at=NOW,
+            remote="0501234567",
+        ),
+    ),
 ]
 
 
@@ -441,6 +488,13 @@ def test_acl_rules_per_role() -> None:
         ("read", f"{p}/display/#"),
     }
     assert ("write", f"{p}/phone/f9/cmd") in rules("panel", phone_device="f9")
+    assert rules("line") == {
+        ("write", f"{p}/devices/d1/state"),
+        ("write", f"{p}/line/d1/req"),
+        ("read", f"{p}/line/d1/reply"),
+        ("read", f"{p}/line/d1/job"),
+        ("read", f"{p}/display/#"),
+    }
 
 
 def test_acl_never_lets_a_device_write_hub_topics_or_touch_others() -> None:
@@ -451,6 +505,8 @@ def test_acl_never_lets_a_device_write_hub_topics_or_touch_others() -> None:
         K.PANEL_OPERATORS,
         K.PRINTER_JOB,
         K.PHONE_CMD,
+        K.LINE_REPLY,
+        K.LINE_JOB,
     }
     for role in topics.Role:
         for access, topic in topics.acl_rules("hq", role, "d1"):

@@ -28,6 +28,17 @@ CREDENTIAL = "%d/device.toml"
 SCREENS = ("kiosk", "panel", "display")
 ROLE_SETTINGS: dict[str, dict[str, object]] = {
     "printer": {"connection": {"kind": "network", "host": "127.0.0.1", "port": 9100}},
+    "line": {
+        "sip": {
+            "server": "127.0.0.1",
+            "user": "100",
+            "password": "x",
+            "local_ip": "127.0.0.1",
+            "local_port": 5070,
+        },
+        "services": [1],
+        "service_names": ["паспорти"],
+    },
 }
 
 

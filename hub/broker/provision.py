@@ -19,7 +19,7 @@ from hub.config import Settings
 from hub.db.models.devices import Device
 from hub.protocol.tls import ClientTls
 from hub.services.devices.certificates import issue_certificate
-from hub.services.devices.devices import phone_device
+from hub.services.devices.devices import device_role, phone_device
 from hub.tls.authority import IssuedCertificate
 from hub.tls.office import office_authority
 
@@ -91,7 +91,7 @@ def device_config(session: Session, device: Device, credentials: Credentials) ->
     """The device's config file's content."""
     return DeviceConfig(
         device_id=device.id,
-        role=device.role,  # type: ignore[arg-type]
+        role=device_role(device),  # type: ignore[arg-type]
         site=device.site,
         name=device.name,
         window=device.window,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from hub.broker.passwords import hash_password
 from hub.db.models.devices import Device
 from hub.protocol.topics import HUB_RULES, AclRule, acl_rules
-from hub.services.devices.devices import HUB_MQTT_USER
+from hub.services.devices.devices import HUB_MQTT_USER, device_role
 
 
 @dataclass(frozen=True)
@@ -41,14 +41,14 @@ def render_acl(devices: Iterable[Device], hub_user: str = HUB_MQTT_USER) -> str:
     active = [device for device in devices if device.revoked_at is None]
     # A panel commands, and reads the calls of, the phone agent linked to it (PH) while that
     # agent is active at the panel's site.
-    agents = {(d.site, d.id) for d in active if d.role == "phone"}
+    agents = {(d.site, d.id) for d in active if d.role == "phone" and not d.line}
     lines = ["# Written by Cherga from the device registry: do not edit.", ""]
     lines += _block(hub_user, HUB_RULES, "the hub")
     for device in active:
         phone = device.phone_id if device.role == "panel" else None
         rules = acl_rules(
             device.site,
-            device.role,
+            device_role(device),
             device.id,
             phone_device=phone if (device.site, phone) in agents else None,
         )

@@ -85,7 +85,8 @@ class Speaker:
     @classmethod
     def of(cls, device: Device) -> Speaker:
         """A detached copy of the registry row."""
-        return cls(device.id, device.role, device.site, device.window, device.printer_id)
+        role = "line" if device.line else device.role
+        return cls(device.id, role, device.site, device.window, device.printer_id)
 
 
 def registered(session: Session, device_id: str) -> Speaker | None:

@@ -47,6 +47,7 @@ from hub.broker.embedded import hub_tls_context
 from hub.broker.urls import MqttEndpoint
 from hub.clock import ControlledClock
 from hub.coordinator import handlers
+from hub.coordinator import lines as line_handler
 from hub.coordinator.handlers import Speaker
 from hub.coordinator.lanes import Lanes, is_urgent
 from hub.coordinator.sender import BATCH, OutboxSender
@@ -61,6 +62,7 @@ from hub.protocol.base import Reply
 from hub.protocol.client import no_delay
 from hub.protocol.devices import DeviceState, PhoneCall, PhoneRecording, PrinterResult
 from hub.protocol.errors import ProtocolError
+from hub.protocol.lines import LineReply
 from hub.protocol.messages import (
     AnyMessage,
     KioskReply,
@@ -84,12 +86,21 @@ logger = logging.getLogger(__name__)
 
 SHARE_GROUP = "cherga-hub"
 """The shared subscription's group when the hub has no broker password (an open test broker)."""
-REQUEST_KINDS = {TopicKind.KIOSK_REQ: "kiosk", TopicKind.PANEL_REQ: "panel"}
+REQUEST_KINDS = {
+    TopicKind.KIOSK_REQ: "kiosk",
+    TopicKind.PANEL_REQ: "panel",
+    TopicKind.LINE_REQ: "line",
+}
 REPLY_MODELS: dict[TopicKind, type[Reply]] = {
     TopicKind.KIOSK_REQ: KioskReply,
     TopicKind.PANEL_REQ: PanelReply,
+    TopicKind.LINE_REQ: LineReply,
 }
-REPLY_TOPICS = {TopicKind.KIOSK_REQ: topics.kiosk_reply, TopicKind.PANEL_REQ: topics.panel_reply}
+REPLY_TOPICS = {
+    TopicKind.KIOSK_REQ: topics.kiosk_reply,
+    TopicKind.PANEL_REQ: topics.panel_reply,
+    TopicKind.LINE_REQ: topics.line_reply,
+}
 ATTEMPTS = 4
 KEEP_REQUESTS = timedelta(days=1)
 KEEP_SENT = timedelta(days=1)
@@ -315,6 +326,7 @@ class Coordinator:
             [
                 (f"{share}/kiosk/+/req", 1),
                 (f"{share}/panel/+/req", 1),
+                (f"{share}/line/+/req", 1),
                 (f"{share}/printer/+/result", 1),
                 (f"{share}/phone/+/call", 1),
                 (f"{share}/phone/+/recording", 1),
@@ -490,6 +502,8 @@ class Coordinator:
                 speaker = self._speaker(session, where, role)
                 if role == "kiosk":
                     reply: Reply = handlers.handle_kiosk(session, ctx, speaker, request)
+                elif role == "line":
+                    reply = line_handler.handle_line(session, ctx, speaker.id, request)
                 else:
                     reply = handlers.handle_panel(
                         session, ctx, speaker, request, hasher=self.hub.hasher

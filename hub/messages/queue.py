@@ -142,4 +142,36 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Час {time} уже минув: оберіть пізніший або залиште поле порожнім (зараз).",
         "{time} has passed: choose a later time, or leave the field empty (now).",
     ),
+    "queue_caller_needs_phone": (
+        "Талон {number} — абонент на лінії: його може взяти лише оператор із увімкненим телефоном.",
+        "Ticket {number} is a caller on a line: only an operator with a phone online may take it.",
+    ),
+    "line_not_a_line": (
+        "Пристрій {device} не є агентом лінії.",
+        "Device {device} is not a line agent.",
+    ),
+    "line_call_unknown": (
+        "Дзвінок {call_id} не стоїть у черзі.",
+        "Call {call_id} is not in the queue.",
+    ),
+    "line_call_invalid": (
+        "Ідентифікатор дзвінка: від 1 до 128 символів.",
+        "The call id: 1 to 128 characters.",
+    ),
+    "line_event_answered": (
+        "Дзвінок у черзі, талон {number}: чекав {waited} с, відповів {who} о {at}.",
+        "Call in the queue, ticket {number}: waited {waited} s, answered by {who} at {at}.",
+    ),
+    "line_event_abandoned": (
+        "Дзвінок у черзі, талон {number}: абонент поклав слухавку, прочекавши {waited} с.",
+        "Call in the queue, ticket {number}: the caller hung up after waiting {waited} s.",
+    ),
+    "line_callback_no_number": (
+        "Талон {number}: номер абонента невідомий, передзвонити неможливо.",
+        "Ticket {number}: the caller's number is unknown, they cannot be called back.",
+    ),
+    "line_event_callback": (
+        "Зворотний дзвінок за талоном {number}: {who} телефонує абоненту, що чекав {waited} с.",
+        "Callback for ticket {number}: {who} calls the caller, who waited {waited} s.",
+    ),
 }

@@ -14,7 +14,7 @@ from pydantic import (
 )
 
 Lang = Literal["uk", "en"]
-DeviceRole = Literal["kiosk", "panel", "display", "printer", "phone"]
+DeviceRole = Literal["kiosk", "panel", "display", "printer", "phone", "line"]
 
 Code = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=500)]

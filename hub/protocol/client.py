@@ -335,7 +335,12 @@ class DeviceClient:
 
     def _ensure_reply_subscription(self, reply_topic: str) -> None:
         kind = topics.parse(reply_topic).kind
-        if kind not in (topics.TopicKind.KIOSK_REPLY, topics.TopicKind.PANEL_REPLY):
+        replies = (
+            topics.TopicKind.KIOSK_REPLY,
+            topics.TopicKind.PANEL_REPLY,
+            topics.TopicKind.LINE_REPLY,
+        )
+        if kind not in replies:
             raise ProtocolError("bad_topic", f"{reply_topic!r} is not a reply topic")
         with self._lock:
             if reply_topic in self._reply_topics:

@@ -53,6 +53,8 @@ class DisplayBoard(Message):
     at: AwareDatetime | None = None
     # The services' names (one per service: the CRM keeps a single name).
     names: dict[PositiveInt, Name] = Field(default_factory=dict)
+    # Of ``waiting``, the callers on the office lines (services with none are left out).
+    callers: dict[PositiveInt, NonNegativeInt] = Field(default_factory=dict)
 
 
 def _both() -> list[Lang]:

@@ -77,6 +77,16 @@ from hub.protocol.devices import (
     PrintTicket,
 )
 from hub.protocol.errors import ProtocolError
+from hub.protocol.lines import (
+    LineCallback,
+    LineConnected,
+    LineJob,
+    LineJoin,
+    LineLeft,
+    LinePlace,
+    LineReply,
+    LineRequest,
+)
 
 __all__ = [
     "MAX_PAYLOAD",
@@ -106,6 +116,13 @@ __all__ = [
     "KioskReply",
     "KioskRequest",
     "Lang",
+    "LineCallback",
+    "LineConnected",
+    "LineJob",
+    "LineJoin",
+    "LineLeft",
+    "LinePlace",
+    "LineReply",
     "ListServices",
     "Login",
     "Logout",
@@ -370,6 +387,9 @@ class AssignedTicket(Part):
     # The visitor follows the ticket on their phone's live page; they said they run late until.
     remote: bool | None = None
     late_until: AwareDatetime | None = None
+    # A caller on an office line (not at the hall): the line agent brings them to the
+    # operator's phone, which rings; ``phone`` is their number (the card is found by it).
+    caller: bool | None = None
 
 
 class ServiceAlert(Part):
@@ -472,6 +492,9 @@ _MODELS: dict[str, Any] = {
     "phone_call": PhoneCall,
     "phone_cmd": PhoneCmd,
     "phone_recording": PhoneRecording,
+    "line_req": LineRequest,
+    "line_reply": LineReply,
+    "line_job": LineJob,
 }
 _ADAPTERS: dict[str, TypeAdapter[Any]] = {kind: TypeAdapter(t) for kind, t in _MODELS.items()}
 
@@ -504,6 +527,13 @@ AnyMessage = (
     | PhoneCall
     | PhoneCmd
     | PhoneRecording
+    | LineCallback
+    | LineJoin
+    | LinePlace
+    | LineLeft
+    | LineConnected
+    | LineReply
+    | LineJob
 )
 
 M = TypeVar("M", bound=Message)

@@ -29,6 +29,7 @@ class Role(StrEnum):
     DISPLAY = "display"
     PRINTER = "printer"
     PHONE = "phone"
+    LINE = "line"
 
 
 class TopicKind(StrEnum):
@@ -49,6 +50,9 @@ class TopicKind(StrEnum):
     PHONE_CALL = "phone_call"
     PHONE_CMD = "phone_cmd"
     PHONE_RECORDING = "phone_recording"
+    LINE_REQ = "line_req"
+    LINE_REPLY = "line_reply"
+    LINE_JOB = "line_job"
 
 
 # (first segment after the site, last segment) -> kind, for the per-device topics.
@@ -66,6 +70,9 @@ _DEVICE_TOPICS: dict[tuple[str, str], TopicKind] = {
     ("phone", "call"): TopicKind.PHONE_CALL,
     ("phone", "cmd"): TopicKind.PHONE_CMD,
     ("phone", "recording"): TopicKind.PHONE_RECORDING,
+    ("line", "req"): TopicKind.LINE_REQ,
+    ("line", "reply"): TopicKind.LINE_REPLY,
+    ("line", "job"): TopicKind.LINE_JOB,
 }
 _SEGMENTS: dict[TopicKind, tuple[str, str]] = {kind: seg for seg, kind in _DEVICE_TOPICS.items()}
 _SITE_TOPICS: dict[str, TopicKind] = {
@@ -203,6 +210,21 @@ def phone_recording(site: str, device: str) -> str:
     return build(TopicKind.PHONE_RECORDING, site, device)
 
 
+def line_req(site: str, device: str) -> str:
+    """Requests from a line agent to the hub: a caller joins, leaves, asks their place."""
+    return build(TopicKind.LINE_REQ, site, device)
+
+
+def line_reply(site: str, device: str) -> str:
+    """Replies from the hub to a line agent."""
+    return build(TopicKind.LINE_REPLY, site, device)
+
+
+def line_job(site: str, device: str) -> str:
+    """Jobs from the hub to a line agent: bring this caller to that operator's phone."""
+    return build(TopicKind.LINE_JOB, site, device)
+
+
 def display_all(site: str) -> str:
     """Subscription filter for every display topic of a site."""
     check_id(site, "site")
@@ -236,6 +258,7 @@ _ROLE_WRITES: dict[Role, tuple[TopicKind, ...]] = {
     Role.DISPLAY: (),
     Role.PRINTER: (TopicKind.PRINTER_RESULT,),
     Role.PHONE: (TopicKind.PHONE_CALL, TopicKind.PHONE_RECORDING),
+    Role.LINE: (TopicKind.LINE_REQ,),
 }
 _ROLE_READS: dict[Role, tuple[TopicKind, ...]] = {
     Role.KIOSK: (TopicKind.KIOSK_REPLY,),
@@ -248,6 +271,7 @@ _ROLE_READS: dict[Role, tuple[TopicKind, ...]] = {
     Role.DISPLAY: (),
     Role.PRINTER: (TopicKind.PRINTER_JOB,),
     Role.PHONE: (TopicKind.PHONE_CMD,),
+    Role.LINE: (TopicKind.LINE_REPLY, TopicKind.LINE_JOB),
 }
 
 

@@ -118,6 +118,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     # The hall console.
     "remote": ("стежить з телефона", "following remotely"),
+    "caller": ("на лінії", "on the phone"),
+    "callers_waiting": ("З них на телефонній лінії: {count}", "Of them on the phone line: {count}"),
     "remote_hint": (
         "Відвідувач стежить за талоном на своєму телефоні",
         "The visitor follows this ticket on their phone",

@@ -15,8 +15,6 @@ import logging
 import queue
 import re
 import threading
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 from firmware_config.device_config import DeviceConfig
@@ -31,6 +29,7 @@ from hub.protocol.devices import (
     PhoneStatus,
 )
 from hub.protocol.messages import AnyMessage
+from operator_panel.phone.jobs import Job, run_jobs
 from operator_panel.phone.lines import LineError, LineManager
 from operator_panel.phone.media import Media, recording_name
 from operator_panel.phone.settings import PhoneSettings
@@ -41,8 +40,6 @@ logger = logging.getLogger(__name__)
 
 VERSION = "1"
 DIALABLE = re.compile(r"^[A-Za-z0-9*#+._-]{1,64}$")
-
-Job = Callable[[], None]
 
 
 class PhoneAgent:
@@ -140,26 +137,7 @@ class PhoneAgent:
     # ---- worker -----------------------------------------------------------------------------
 
     def _work(self) -> None:
-        interval = self.settings.status_interval_s
-        due = time.monotonic() + interval
-        while True:
-            try:
-                job = self._jobs.get(timeout=max(0.0, due - time.monotonic()))
-            except queue.Empty:
-                job = self._housekeeping
-            if job is None:
-                break
-            # Ring timeouts are checked on time even while events keep coming.
-            jobs = [job]
-            if job is not self._housekeeping and time.monotonic() >= due:
-                jobs.append(self._housekeeping)
-            for each in jobs:
-                if each == self._housekeeping:
-                    due = time.monotonic() + interval
-                try:
-                    each()
-                except Exception:
-                    logger.exception("phone agent job failed")
+        run_jobs(self._jobs, self._housekeeping, self.settings.status_interval_s, "phone agent")
         for call_id in list(self._calls):
             self._ended(call_id, "local")
 

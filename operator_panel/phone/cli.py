@@ -10,6 +10,7 @@ import argparse
 import logging
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from firmware_config.device_config import DeviceConfig, DeviceConfigError, read_config
@@ -19,10 +20,9 @@ from operator_panel.phone.settings import PhoneSettings, PhoneSettingsError, par
 logger = logging.getLogger("operator_panel.phone")
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="cherga phone", description="The phone agent: an operator's SIP lines."
-    )
+def device_parser(prog: str, description: str) -> argparse.ArgumentParser:
+    """The arguments every SIP agent takes: its device config and ``--validate-config``."""
+    parser = argparse.ArgumentParser(prog=prog, description=description)
     parser.add_argument(
         "--config",
         metavar="FILE",
@@ -32,6 +32,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--validate-config", action="store_true", help="check the config file and exit"
     )
+    return parser
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = device_parser("cherga phone", "The phone agent: an operator's SIP lines.")
     parser.add_argument(
         "--sip-library",
         choices=("rfcvoip", "pyVoIP"),
@@ -77,18 +82,28 @@ def _run(args: argparse.Namespace, path: Path) -> int:
     return run_until_stopped(agent, f"phone agent {config.device_id}")
 
 
-def main(argv: list[str]) -> int:
-    """Entry point of ``cherga phone``; returns the exit status."""
-    args = _parser().parse_args(argv)
+def run_agent(
+    parser: argparse.ArgumentParser,
+    argv: list[str],
+    run: Callable[[argparse.Namespace, Path], int],
+) -> int:
+    """Parse ``argv``, log to stdout, and ``run`` with the config's path; a wrong config is one
+    line on stderr and status 2."""
+    args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     if not args.config:
-        print("cherga phone: give --config FILE (or CHERGA_DEVICE_CONFIG)", file=sys.stderr)  # noqa: T201
+        print(f"{parser.prog}: give --config FILE (or CHERGA_DEVICE_CONFIG)", file=sys.stderr)  # noqa: T201
         return 2
     try:
-        return _run(args, Path(args.config))
+        return run(args, Path(args.config))
     except (DeviceConfigError, PhoneSettingsError) as exc:
-        print(f"cherga phone: {exc}", file=sys.stderr)  # noqa: T201
+        print(f"{parser.prog}: {exc}", file=sys.stderr)  # noqa: T201
         return 2
+
+
+def main(argv: list[str]) -> int:
+    """Entry point of ``cherga phone``; returns the exit status."""
+    return run_agent(_parser(), argv, _run)
 
 
 if __name__ == "__main__":

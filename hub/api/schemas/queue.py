@@ -112,6 +112,7 @@ class TicketRead(Output):
     position: int | None
     estimated_wait_s: int | None
     booking_code: str | None
+    caller: bool = Field(False, description="A caller on an office line, not a visitor")
 
 
 class ReasonRead(Output):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.db.base import Base, utcnow
@@ -51,6 +51,9 @@ class Device(Base):
     faults: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     # A phone agent's own state from its device state: registered, number, lines, busy.
     phone_status: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # A phone agent that takes the office's numbers: the contract's "line" role (migration 0023
+    # says why it is a flag on role "phone").
+    line: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class DeviceCertificate(Base):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from hub.db.base import Base, TimestampMixin, utcnow
@@ -44,6 +44,10 @@ class Project(TimestampMixin, Base):
     uses_queue: Mapped[bool] = mapped_column(default=False, index=True)
     # The service level's target (STAT-1): a visitor called within this many seconds counts.
     target_wait_s: Mapped[int] = mapped_column(default=900, server_default="900")
+    # Callers on the office's lines (hub.services.queue.calls): at the front of the line, or at
+    # most this share (whole percent) of the visitors called today; both off by default.
+    callers_first: Mapped[bool] = mapped_column(default=False, server_default=false())
+    caller_share_percent: Mapped[int | None]
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     @validates("name")

@@ -45,6 +45,8 @@ class QueueTicket(Base):
         Index("ix_queue_tickets_history", "project_id", "state", "finished_at"),
         # Bookings kept and missed by day (STAT-1).
         Index("ix_queue_tickets_day", "service_day", "origin_project_id"),
+        # A call delivered twice by its line agent makes one ticket.
+        Index("ix_queue_tickets_line_call", "line_device", "line_call", unique=True),
         CheckConstraint(_one_of("kind", TICKET_KINDS), name="kind"),
         CheckConstraint(_one_of("state", TICKET_STATES), name="state"),
         CheckConstraint("lane IN (0, 1)", name="lane"),
@@ -98,6 +100,12 @@ class QueueTicket(Base):
     remote_seen_at: Mapped[datetime | None]
     # "I am running late": Free passes the ticket over, and no automatic no-show, until then.
     late_until: Mapped[datetime | None]
+    # A caller on an office line: the line agent and its call (hub.services.queue.calls).
+    line_device: Mapped[str | None] = mapped_column(String(64))
+    line_call: Mapped[str | None] = mapped_column(String(128))
+    # answered (the operator's phone took the call) or abandoned (hung up while waiting).
+    call_outcome: Mapped[str | None] = mapped_column(String(16))
+    answered_at: Mapped[datetime | None]
 
 
 class TicketLink(Base):

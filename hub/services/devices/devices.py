@@ -25,6 +25,7 @@ from hub.services.devices.certificates import revoke_certificates
 HUB_MQTT_USER = "cherga-hub"
 """The hub's own MQTT user; no device may take this id."""
 MAX_WINDOW = 9999
+LINE_ROLE = "line"
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,13 @@ def add_device(
     device_id: str | None = None,
     phone_id: str | None = None,
 ) -> NewDevice:
-    """Register a device and give it fresh MQTT credentials; checks every field first."""
+    """Register a device and give it fresh MQTT credentials; checks every field first.
+
+    Role ``line`` (a phone agent that takes the office's numbers) is kept as a phone agent
+    with ``line`` set (migration 0023 says why); ``device_role`` gives it back."""
+    line = role == LINE_ROLE
+    if line:
+        role = "phone"
     if role not in DEVICE_ROLES:
         raise Invalid("device_role_unknown", role=role, field="role")
     clean_name = name.strip() if isinstance(name, str) else ""
@@ -109,7 +116,11 @@ def add_device(
             )
     if phone_id is not None:
         _check_phone(session, role=role, site=site, phone_id=phone_id)
-    chosen = _check_id(device_id) if device_id is not None else _next_id(session, role)
+    chosen = (
+        _check_id(device_id)
+        if device_id is not None
+        else _next_id(session, LINE_ROLE if line else role)
+    )
     if session.get(Device, chosen) is not None:
         raise Conflict("device_id_taken", device_id=chosen)
     password = new_password()
@@ -121,6 +132,7 @@ def add_device(
         window=window,
         printer_id=printer_id,
         phone_id=phone_id,
+        line=line,
         mqtt_password_hash=hash_password(password),
         created_at=utcnow(),
         online=False,
@@ -139,13 +151,24 @@ def _check_phone(session: Session, *, role: str, site: str, phone_id: str) -> No
     if role != "panel":
         raise Invalid("device_phone_panel_only", field="phone")
     agent = session.get(Device, phone_id) if isinstance(phone_id, str) else None
-    if agent is None or agent.role != "phone" or agent.site != site or agent.revoked_at is not None:
+    if (
+        agent is None
+        or agent.role != "phone"
+        or agent.line
+        or agent.site != site
+        or agent.revoked_at is not None
+    ):
         raise Invalid("device_phone_invalid", phone_id=phone_id, site=site, field="phone")
     holder = session.scalar(
         select(Device.id).where(Device.phone_id == phone_id, Device.revoked_at.is_(None))
     )
     if holder is not None:
         raise Conflict("device_phone_taken", phone_id=phone_id, device_id=holder)
+
+
+def device_role(device: Device) -> str:
+    """The device's role in the MQTT contract: ``line`` for a line agent, else its role."""
+    return LINE_ROLE if device.line else device.role
 
 
 def phone_device(session: Session, device: Device) -> str | None:

@@ -123,7 +123,7 @@ def responsible_user(session: Session, agent: Device) -> User | None:
     return _user_by_sip(session, (agent.phone_status or {}).get("number"))
 
 
-def _new_event(
+def new_phone_event(
     session: Session,
     *,
     code: str,
@@ -298,7 +298,7 @@ def _finish(
         code = "missed_incoming_call" if row.direction == "in" else "missed_outgoing_call"
     else:
         row.outcome, code = "answered", _answered_type(session, row, now)
-    event = _new_event(
+    event = new_phone_event(
         session,
         code=code,
         user_id=row.user_id,
@@ -407,7 +407,7 @@ def record_phone_state(
     if agent.role != "phone" or is_on == was_on:
         return None
     user = responsible_user(session, agent)
-    return _new_event(
+    return new_phone_event(
         session,
         code="phone_on" if is_on else "phone_off",
         user_id=user.id if user is not None else None,

@@ -28,6 +28,7 @@ from hub.errors import Conflict, Invalid, NotFound
 from hub.protocol.topics import is_safe_id
 from hub.services.access import rights as access
 from hub.services.access.rights import AccessProfile, Action, DocType
+from hub.services.queue import lines
 from hub.services.queue import publish as queue_publish
 from hub.services.queue.core import (
     BUSY,
@@ -148,11 +149,25 @@ _NEAREST = (
 )
 
 
+# An operator without a phone agent online is never given a caller: the nearest visitor instead.
+_NEAREST_VISITOR = _NEAREST.where(QueueTicket.line_device.is_(None))
+
+
 def _pick(
-    session: Session, ctx: QueueContext, user_id: int, project_ids: Sequence[int]
+    session: Session, ctx: QueueContext, operator: QueueOperator, project_ids: Sequence[int]
 ) -> QueueTicket | None:
-    where = {"user": user_id, "projects": list(project_ids), "now": ctx.now}
-    return session.scalars(_NEAREST, where).first()
+    where = {"user": operator.user_id, "projects": list(project_ids), "now": ctx.now}
+    phone = lines.operator_phone(session, operator) is not None
+    ticket = session.scalars(_NEAREST if phone else _NEAREST_VISITOR, where).first()
+    if (
+        ticket is not None
+        and ticket.line_device
+        and lines.share_reached(session, ctx, ticket.project_id)
+    ):
+        # The service's callers are at their cap today: a visitor first, if one waits.
+        visitor = session.scalars(_NEAREST_VISITOR, where).first()
+        return visitor or ticket
+    return ticket
 
 
 def assign(
@@ -167,6 +182,9 @@ def assign(
     """Call ``ticket`` to the operator's window: the task (Q-5), the busy status, the outbox."""
     if operator.window is None:
         raise Invalid("queue_window_required", field="window")
+    agent = lines.operator_agent(session, operator) if ticket.line_device else None
+    if ticket.line_device and agent is None:
+        raise Conflict("queue_caller_needs_phone", number=ticket.number)
     targeted = ticket.target_operator_id == operator.user_id
     reason_front = ticket.lane == FRONT
     user = access.person(session, operator.user_id)
@@ -199,7 +217,15 @@ def assign(
         by_hand=by_hand,
     )
     lang = user.lang if user is not None else "uk"
-    queue_publish.announce(session, ctx, ticket, recall=False)
+    if agent is not None and ticket.call_outcome == lines.CALLBACK:
+        # A caller who asked to be called back: the operator's phone agent dials them.
+        lines.dial_back(session, ctx, ticket=ticket, agent=agent[0], operator=user)
+    elif agent is not None:
+        # A caller is not in the hall: their line agent brings them to the operator's phone.
+        name = user.name if user is not None else None
+        lines.send_job(session, ctx, ticket=ticket, target=agent[1], operator=name)
+    else:
+        queue_publish.announce(session, ctx, ticket, recall=False)
     queue_publish.publish_assignment(
         session, ctx, operator, reason=queue_publish.reason_text(reason, ctx, lang)
     )
@@ -240,7 +266,7 @@ def free(
     )
     _ready(session, operator)
     facts.status_changed(session, ctx, operator, FREE)
-    ticket = _pick(session, ctx, profile.user_id, project_ids)
+    ticket = _pick(session, ctx, operator, project_ids)
     if ticket is None:
         session.flush()
         queue_publish.publish_assignment(session, ctx, operator)
@@ -354,7 +380,7 @@ def offer(session: Session, ctx: QueueContext, ticket: QueueTicket) -> Assignmen
             ).first()
         if operator is None:
             continue
-        chosen = _pick(session, ctx, operator.user_id, operator_projects(session, operator.user_id))
+        chosen = _pick(session, ctx, operator, operator_projects(session, operator.user_id))
         if chosen is None:
             continue
         return assign(session, ctx, ticket=chosen, operator=operator, profile=profile)

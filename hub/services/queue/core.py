@@ -95,6 +95,8 @@ class TicketInfo:
     booking_code: str | None = None
     remote_seen_at: datetime | None = None
     late_until: datetime | None = None
+    # A caller on an office line (hub.services.queue.calls), not a visitor in the hall.
+    caller: bool = False
 
 
 @dataclass(frozen=True)
@@ -378,6 +380,7 @@ def describe(
         booking_code=ticket.booking_code if with_code else None,
         remote_seen_at=ticket.remote_seen_at,
         late_until=ticket.late_until,
+        caller=ticket.line_device is not None,
     )
 
 
@@ -405,8 +408,9 @@ def _with_place(info: TicketInfo, place: int, wait: int) -> TicketInfo:
     return replace(info, position=place, estimated_wait_s=wait)
 
 
-def waiting_counts(session: Session) -> dict[int, int]:
-    """How many tickets wait in each service (every service using the queue, zeros included)."""
+def waiting_counts(session: Session, *, callers: bool = False) -> dict[int, int]:
+    """How many tickets wait in each service (every service using the queue, zeros included);
+    with ``callers``, only the callers on the office lines."""
     counts = {
         project_id: 0
         for project_id in session.scalars(select(Project.id).where(Project.uses_queue.is_(True)))
@@ -416,6 +420,8 @@ def waiting_counts(session: Session) -> dict[int, int]:
         .where(QueueTicket.state == WAITING)
         .group_by(QueueTicket.project_id)
     )
+    if callers:
+        query = query.where(QueueTicket.line_device.is_not(None))
     for project_id, count in session.execute(query):
         if project_id in counts:
             counts[project_id] = int(count)

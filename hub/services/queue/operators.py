@@ -20,8 +20,10 @@ from hub.db.models import Event, Task, User, UserStatus
 from hub.db.models.queue import QueueOperator, QueueTicket
 from hub.db.refcache import cached
 from hub.errors import AccessDenied, Conflict, Invalid, NotFound
+from hub.services.access import rights as access
 from hub.services.access.rights import AccessProfile, Action
 from hub.services.common import audit
+from hub.services.queue import lines
 from hub.services.queue import publish as queue_publish
 from hub.services.queue.assign import check_device, check_window, free, lock_operator, offer
 from hub.services.queue.core import (
@@ -232,13 +234,24 @@ def recall(
     limit = params(session).no_show_after_recalls
     if limit is not None and ticket.recalls >= limit:
         return _no_show(session, ctx, ticket, profile, "no_show_after_recalls")
+    operator = session.get(QueueOperator, ticket.operator_id)
+    phone = lines.operator_phone(session, operator) if ticket.line_device and operator else None
+    if ticket.line_device and phone is None:
+        raise Conflict("queue_caller_needs_phone", number=ticket.number)
     ticket.recalls += 1
     ticket.last_called_at = ctx.now
     session.flush()
     facts.visit_changed(session, ctx, ticket)
-    queue_publish.announce(session, ctx, ticket, recall=True)
+    if phone is not None:
+        # A caller whose operator's phone did not answer: the line agent dials it again.
+        ticket.call_outcome = None
+        who = access.person(session, ticket.operator_id) if ticket.operator_id else None
+        lines.send_job(
+            session, ctx, ticket=ticket, target=phone, operator=who.name if who else None
+        )
+    else:
+        queue_publish.announce(session, ctx, ticket, recall=True)
     queue_publish.publish_board(session, ctx)
-    operator = session.get(QueueOperator, ticket.operator_id)
     if operator is not None:
         queue_publish.publish_assignment(session, ctx, operator)
     return TicketChange(ticket=describe(session, ticket))

@@ -67,7 +67,9 @@ def board_payload(session: Session, ctx: QueueContext) -> dict[str, Any]:
             .order_by(Project.id)
         ).all()
     )
-    return _plain(DisplayBoard(calls=calls, waiting=waiting, at=ctx.now, names=names))
+    callers = {k: v for k, v in waiting_counts(session, callers=True).items() if v}
+    board = DisplayBoard(calls=calls, waiting=waiting, at=ctx.now, names=names, callers=callers)
+    return _plain(board)
 
 
 def _aware(moment: datetime) -> datetime:
@@ -211,6 +213,7 @@ def assignment_payload(
             card=card_of(session, ticket, operator, now or datetime.now(UTC)),
             remote=links.following(ticket.remote_seen_at, now or datetime.now(UTC)) or None,
             late_until=ticket.late_until,
+            caller=True if ticket.line_device else None,
         )
     task_id = ticket.task_id if ticket is not None else None
     task = session.get(Task, task_id) if task_id is not None else None

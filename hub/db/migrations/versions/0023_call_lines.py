@@ -1,0 +1,64 @@
+"""Call-centre lines: callers wait in the services' queues as phone tickets
+
+Revision ID: 0023
+Revises: 0018
+Create Date: 2026-12-05 19:10:00
+
+- ``devices.line``: a phone agent that takes the office's numbers (the "line" role of the MQTT
+  contract). A flag rather than a new value of ``devices.role``: changing that CHECK would make
+  SQLite copy the devices table, and dropping the old copy cascades into print jobs and calls.
+- ``queue_tickets.line_device`` / ``line_call``: a caller's ticket, by the line agent and its call
+  (unique: a join delivered twice makes one ticket); ``call_outcome`` (``answered``,
+  ``abandoned``) and ``answered_at`` for the phone event (PH-8). A caller's ticket keeps the
+  ticket kinds and states of a walk-in (an abandoned call is ``cancelled``), for the same reason.
+- ``projects.callers_first`` and ``projects.caller_share_percent``: a service may put callers at
+  the front of its line, or cap the share of callers among the visitors it calls (off by default).
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+import hub.db.base
+
+revision: str = "0023"
+down_revision: str | None = "0018"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("devices") as batch_op:
+        batch_op.add_column(
+            sa.Column("line", sa.Boolean(), server_default=sa.false(), nullable=False)
+        )
+    with op.batch_alter_table("projects") as batch_op:
+        batch_op.add_column(
+            sa.Column("callers_first", sa.Boolean(), server_default=sa.false(), nullable=False)
+        )
+        batch_op.add_column(sa.Column("caller_share_percent", sa.Integer(), nullable=True))
+    with op.batch_alter_table("queue_tickets") as batch_op:
+        batch_op.add_column(sa.Column("line_device", sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column("line_call", sa.String(length=128), nullable=True))
+        batch_op.add_column(sa.Column("call_outcome", sa.String(length=16), nullable=True))
+        batch_op.add_column(
+            sa.Column("answered_at", hub.db.base.UTCDateTime(timezone=True), nullable=True)
+        )
+    op.create_index(
+        "ix_queue_tickets_line_call", "queue_tickets", ["line_device", "line_call"], unique=True
+    )
+
+
+def downgrade() -> None:
+    op.drop_index("ix_queue_tickets_line_call", table_name="queue_tickets")
+    with op.batch_alter_table("queue_tickets") as batch_op:
+        batch_op.drop_column("answered_at")
+        batch_op.drop_column("call_outcome")
+        batch_op.drop_column("line_call")
+        batch_op.drop_column("line_device")
+    with op.batch_alter_table("projects") as batch_op:
+        batch_op.drop_column("caller_share_percent")
+        batch_op.drop_column("callers_first")
+    with op.batch_alter_table("devices") as batch_op:
+        batch_op.drop_column("line")

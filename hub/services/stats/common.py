@@ -97,25 +97,21 @@ def nearest_rank(values: Sequence[int], p: int) -> int | None:
     return sorted(values)[rank(p, len(values)) - 1]
 
 
-def durations(values: list[int]) -> Durations:
-    """Count, mean, median and p90 of ``values`` (sorted here, in place)."""
-    if not values:
+def durations(values: list[int], count: int | None = None, total: int | None = None) -> Durations:
+    """Count, mean, median and p90 of ``values`` (sorted here, in place); the count and the sum
+    may be given (from the summary), else they are the values'."""
+    if not values and not count:
         return Durations()
     values.sort()
     n = len(values)
+    count = n if count is None else count
+    total = sum(values) if total is None else total
     return Durations(
-        n,
-        round(sum(values) / n, 1),
-        values[rank(PERCENTILES[0], n) - 1],
-        values[rank(PERCENTILES[1], n) - 1],
+        count,
+        round(total / count, 1) if count else None,
+        values[rank(PERCENTILES[0], n) - 1] if n else None,
+        values[rank(PERCENTILES[1], n) - 1] if n else None,
     )
-
-
-def seconds_between(session: Session, later: Any, earlier: Any) -> ColumnElement[Any]:
-    """SQL for the seconds from ``earlier`` to ``later`` in the session's dialect."""
-    if session.get_bind().dialect.name == "postgresql":
-        return func.extract("epoch", later - earlier)
-    return (func.julianday(later) - func.julianday(earlier)) * 86400.0
 
 
 def key_names(session: Session, by: By, keys: Iterable[object], period: Period) -> dict[Any, str]:
@@ -151,8 +147,3 @@ def key_text(by: By, key: object) -> str:
 def count_if(condition: ColumnElement[bool]) -> ColumnElement[Any]:
     """SQL counting the rows where ``condition`` holds (0 without rows)."""
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
-
-def rounded(value: object) -> float | None:
-    """A mean from SQL as a float to 0.1, None without cases."""
-    return round(float(value), 1) if value is not None else None  # type: ignore[arg-type]

@@ -8,8 +8,8 @@ Read from ``queue_visits`` (one row per stay of a ticket in a service) and, for 
   joined; in a whole-desk group it counts once);
 - waiting time: from joining the line to the first call there; service time: from the start of
   service (or the call) to done;
-- service level: the share of visits called within their service's target (``target_wait_s``)
-  among the visits called;
+- service level: the share of visits called within their service's target (``target_wait_s``
+  when called) among the visits called;
 - no-shows, transfers (out of the group) and recalls count as their visits ended or were called.
 """
 
@@ -24,9 +24,9 @@ from sqlalchemy import ColumnElement, Select, and_, func, literal_column, or_, s
 from sqlalchemy.orm import Session
 
 from hub.db.base import core_connection, table_of
-from hub.db.models import Project
 from hub.db.models.queue import QueueTicket
-from hub.db.models.stats import QueueVisit
+from hub.db.models.stats import QueueVisit, VisitDay
+from hub.services.stats import summary
 from hub.services.stats.common import (
     By,
     Durations,
@@ -42,7 +42,7 @@ QUEUE_GROUPS = (By.SERVICE, By.OPERATOR, By.WINDOW, By.HOUR, By.DAY, By.PERIOD)
 BOOKING_GROUPS = (By.SERVICE, By.DAY, By.PERIOD)
 
 _V = table_of(QueueVisit).c
-_P = table_of(Project).c
+_D = table_of(VisitDay).c
 _T = table_of(QueueTicket).c
 
 
@@ -95,6 +95,27 @@ _VISIT_KEYS: dict[By, ColumnElement[Any]] = {
     By.HOUR: _V.hour,
     By.DAY: _V.day,
 }
+_SUMMARY_KEYS: dict[By, ColumnElement[Any]] = {
+    By.SERVICE: _D.service_id,
+    By.OPERATOR: _D.operator_id,
+    By.WINDOW: _D.window,
+    By.HOUR: _D.hour,
+    By.DAY: _D.day,
+}
+_SUMS = (
+    "visits",
+    "served",
+    "no_shows",
+    "transfers",
+    "recalls",
+    "cancelled",
+    "waiting",
+    "waits",
+    "wait_sum_s",
+    "within_target",
+    "services",
+    "service_sum_s",
+)
 
 
 def _visits(period: Period, scope: Scope, by: By) -> Select[Any]:
@@ -114,78 +135,108 @@ def _visits(period: Period, scope: Scope, by: By) -> Select[Any]:
     return query
 
 
+def _summed(session: Session, period: Period, scope: Scope, by: By) -> dict[Any, dict[str, int]]:
+    """Per key, the summary's counts and sums (``stats_visit_days``)."""
+    key = _SUMMARY_KEYS.get(by)
+    query = select(
+        key if key is not None else literal_column("0"),
+        *(func.sum(_D[name]) for name in _SUMS),
+    ).where(_D.day.between(period.first, period.last))
+    if scope.services is not None:
+        query = query.where(_D.service_id.in_(list(scope.services)))
+    if scope.operators is not None:
+        query = query.where(_D.operator_id.in_(list(scope.operators)))
+    if by is By.OPERATOR:
+        query = query.where(_D.operator_id != summary.NOBODY)
+    if by is By.WINDOW:
+        query = query.where(_D.window != summary.NO_WINDOW)
+    if key is not None:
+        query = query.group_by(key)
+    return {
+        row[0]: dict(zip(_SUMS, (int(value or 0) for value in row[1:]), strict=True))
+        for row in session.execute(query)
+        if row[1]
+    }
+
+
 def queue_figures(
     session: Session, period: Period, by: By, scope: Scope | None = None
 ) -> list[QueueFigures]:
-    """The hall's figures for ``period`` grouped ``by``, in key order."""
+    """The hall's figures for ``period`` grouped ``by``, in key order.
+
+    Counts, means and the service level come from the summary; the visitors are its visits
+    less the second visits of transferred tickets in the same group, and the percentiles are
+    ranked from the visits' waits and service times.
+    """
     key = key_column(by, QUEUE_GROUPS, _VISIT_KEYS)
     scope = scope or Scope()
+    sums = _summed(session, period, scope, by)
     base = _visits(period, scope, by)
-    shown_key = key if key is not None else func.min(0)
-    query = base.with_only_columns(
-        shown_key,
-        func.count(func.distinct(_V.ticket_id)),
-        count_if(_V.outcome == "done"),
-        count_if(_V.outcome == "no_show"),
-        count_if(_V.outcome == "transferred"),
-        func.coalesce(func.sum(_V.recalls), 0),
-        count_if(_V.outcome == "cancelled"),
-        count_if(and_(_V.outcome == "open", _V.called_at.is_(None))),
-    )
-    if key is not None:
-        query = query.group_by(key).order_by(key)
-    rows = [row for row in session.execute(query) if row[1]]
+    repeated = _repeated(session, key, base)
     spread = _spread(session, key, base)
-    names = key_names(session, by, [row[0] for row in rows], period)
+    names = key_names(session, by, list(sums), period)
     result = []
-    for row in rows:
-        k = row[0] if key is not None else 0
-        waits, services, within = spread.get(k, ([], [], 0))
-        wait = durations(waits)
+    for k in sorted(sums):
+        row = sums[k]
+        waits, services = spread.get(k, ([], []))
         result.append(
             QueueFigures(
                 key=key_text(by, k),
                 name=names.get(k, str(k)),
-                visitors=int(row[1]),
-                served=int(row[2]),
-                no_shows=int(row[3]),
-                transfers=int(row[4]),
-                recalls=int(row[5]),
-                cancelled=int(row[6]),
-                waiting_now=int(row[7]),
-                wait=wait,
-                service=durations(services),
-                within_target=within,
-                service_level=round(within / wait.count, 4) if wait.count else None,
+                visitors=row["visits"] - repeated.get(k, 0),
+                served=row["served"],
+                no_shows=row["no_shows"],
+                transfers=row["transfers"],
+                recalls=row["recalls"],
+                cancelled=row["cancelled"],
+                waiting_now=row["waiting"],
+                wait=durations(waits, row["waits"], row["wait_sum_s"]),
+                service=durations(services, row["services"], row["service_sum_s"]),
+                within_target=row["within_target"],
+                service_level=round(row["within_target"] / row["waits"], 4)
+                if row["waits"]
+                else None,
             )
         )
     return result
 
 
-Spread = dict[Any, tuple[list[int], list[int], int]]
+def _repeated(
+    session: Session, key: ColumnElement[Any] | None, base: Select[Any]
+) -> dict[Any, int]:
+    """Per key, the visits of a ticket beyond its first in the group: only a transferred
+    ticket has more than one, and then one of its visits in the group was transferred."""
+    moved = base.with_only_columns(_V.ticket_id).where(_V.outcome == "transferred")
+    query = base.with_only_columns(
+        key if key is not None else literal_column("0"), _V.ticket_id
+    ).where(_V.ticket_id.in_(moved.scalar_subquery()))
+    seen: set[tuple[Any, int]] = set()
+    result: dict[Any, int] = defaultdict(int)
+    for k, ticket in core_connection(session).execute(query):
+        if (k, ticket) in seen:
+            result[k] += 1
+        seen.add((k, ticket))
+    return result
+
+
+Spread = dict[Any, tuple[list[int], list[int]]]
 
 
 def _spread(session: Session, key: ColumnElement[Any] | None, base: Select[Any]) -> Spread:
-    """Per key: the waits, the service times and how many waits met their service's target."""
-    targets = {
-        row.id: row.target_wait_s for row in session.execute(select(_P.id, _P.target_wait_s))
-    }
+    """Per key: the waits and the service times, for their percentiles."""
     query = base.with_only_columns(
-        key if key is not None else literal_column("0"), _V.service_id, _V.wait_s, _V.service_s
+        key if key is not None else literal_column("0"), _V.wait_s, _V.service_s
     ).where(or_(_V.wait_s.is_not(None), _V.service_s.is_not(None)))
     result: Spread = {}
-    within: dict[Any, int] = defaultdict(int)
-    for k, service, wait, length in core_connection(session).execute(query):
+    for k, wait, length in core_connection(session).execute(query):
         found = result.get(k)
         if found is None:
-            found = result[k] = ([], [], 0)
+            found = result[k] = ([], [])
         if wait is not None:
             found[0].append(wait)
-            if wait <= targets.get(service, 0):
-                within[k] += 1
         if length is not None:
             found[1].append(length)
-    return {k: (waits, lengths, within[k]) for k, (waits, lengths, _) in result.items()}
+    return result
 
 
 def booking_figures(

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, tzinfo
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, literal_column, or_, select
@@ -39,7 +40,7 @@ from hub.services.stats.common import (
 )
 
 QUEUE_GROUPS = (By.SERVICE, By.OPERATOR, By.WINDOW, By.HOUR, By.DAY, By.PERIOD)
-BOOKING_GROUPS = (By.SERVICE, By.DAY, By.PERIOD)
+BOOKING_GROUPS = (By.SERVICE, By.OPERATOR, By.WINDOW, By.HOUR, By.DAY, By.PERIOD)
 
 _V = table_of(QueueVisit).c
 _D = table_of(VisitDay).c
@@ -239,11 +240,25 @@ def _spread(session: Session, key: ColumnElement[Any] | None, base: Select[Any])
     return result
 
 
+_BOOKING_KEYS: dict[By, ColumnElement[Any]] = {
+    By.SERVICE: _T.origin_project_id,
+    By.OPERATOR: _T.operator_id,
+    By.WINDOW: _T.window,
+    By.HOUR: _T.booked_at,  # folded into the office's local hours below
+    By.DAY: _T.service_day,
+}
+
+
 def booking_figures(
-    session: Session, period: Period, by: By, scope: Scope | None = None
+    session: Session, period: Period, by: By, scope: Scope | None = None, *, tz: tzinfo = UTC
 ) -> list[BookingFigures]:
-    """Bookings of ``period`` (by their booked day) kept, kept late, missed, cancelled, pending."""
-    key = key_column(by, BOOKING_GROUPS, {By.SERVICE: _T.origin_project_id, By.DAY: _T.service_day})
+    """Bookings of ``period`` (by their booked day) kept, kept late, missed, cancelled, pending.
+
+    By hour: the local hour (in ``tz``, the office's) of the booked time; by operator and
+    window: who called the booking and where (a booking nobody called is in neither, nor in
+    a report narrowed to some operators).
+    """
+    key = key_column(by, BOOKING_GROUPS, _BOOKING_KEYS)
     scope = scope or Scope()
     arrived = _T.arrived_at.is_not(None)
     query = select(
@@ -261,20 +276,18 @@ def booking_figures(
     )
     if scope.services is not None:
         query = query.where(_T.origin_project_id.in_(list(scope.services)))
+    if scope.operators is not None:
+        query = query.where(_T.operator_id.in_(list(scope.operators)))
+    if by in (By.OPERATOR, By.WINDOW):
+        query = query.where(_BOOKING_KEYS[by].is_not(None))
     if key is not None:
         query = query.group_by(key).order_by(key)
-    rows = [row for row in session.execute(query) if row[1]]
-    names = key_names(session, by, [row[0] for row in rows], period)
-    return [
-        BookingFigures(
-            key=key_text(by, row[0]),
-            name=names.get(row[0], str(row[0])),
-            booked=int(row[1]),
-            kept=int(row[2]),
-            kept_late=int(row[3]),
-            missed=int(row[4]),
-            cancelled=int(row[5]),
-            pending=int(row[6]),
-        )
-        for row in rows
-    ]
+    counted: dict[Any, list[int]] = {}
+    for row in session.execute(query):
+        k = row[0].astimezone(tz).hour if by is By.HOUR else row[0]
+        found = counted.setdefault(k, [0] * 6)
+        for index, value in enumerate(row[1:]):
+            found[index] += int(value)
+    rows = [(k, counts) for k, counts in sorted(counted.items()) if counts[0]]
+    names = key_names(session, by, [k for k, _ in rows], period)
+    return [BookingFigures(key_text(by, k), names.get(k, str(k)), *counts) for k, counts in rows]

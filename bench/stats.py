@@ -54,6 +54,7 @@ INDEXES: tuple[Index, ...] = tuple(
     if index.name
     in (
         "ix_queue_visits_day",
+        "ix_queue_visits_moved",
         "ix_operator_spans_day",
         "ix_phone_calls_day",
         "ix_queue_tickets_day",
@@ -286,9 +287,12 @@ def _calls(
     days: list[date], lines: list[str], users: list[int], sizes: Sizes, rng: random.Random
 ) -> Iterator[dict[str, Any]]:
     per_day = sizes.calls // len(days)
+    # A line is an operator's desk phone: its calls are its responsible user's.
+    line_user = {line: users[n * (len(users) // len(lines))] for n, line in enumerate(lines)}
     for day in days:
         for n in range(per_day):
             started = _local(day, rng.uniform(0, 9 * 3600))
+            device = rng.choice(lines)
             incoming = rng.random() < 0.8
             fate = rng.random()
             answered = started + timedelta(seconds=rng.randrange(3, 40)) if fate < 0.8 else None
@@ -296,7 +300,7 @@ def _calls(
             ended = (answered or started) + timedelta(seconds=talk or rng.randrange(5, 30))
             local = started.astimezone(TZ)
             yield {
-                "device_id": rng.choice(lines),
+                "device_id": device,
                 "call_id": f"{day}-{n}",
                 "line": "1",
                 "direction": "in" if incoming else "out",
@@ -310,7 +314,7 @@ def _calls(
                 "duration_s": talk,
                 "reason": None if answered else ("cancelled" if fate < 0.9 else "no_answer"),
                 "outcome": "answered" if answered else "missed",
-                "user_id": rng.choice(users),
+                "user_id": line_user[device],
                 "answers_event_id": None,
                 "local_day": day,
                 "local_hour": local.hour,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -65,10 +66,11 @@ def test_reports_answer_with_the_hand_worked_figures(
 def test_bookings_by_hour_operator_and_window_in_the_api(
     client: TestClient, admin_headers: dict[str, str], worked: Day
 ) -> None:
-    def rows(by: str) -> list[dict]:
+    def rows(by: str) -> list[dict[str, Any]]:
         reply = client.get("/api/v1/stats/bookings", params=DAY | {"by": by}, headers=admin_headers)
         assert reply.status_code == 200, reply.text
-        return reply.json()["rows"]
+        found: list[dict[str, Any]] = reply.json()["rows"]
+        return found
 
     hours = {row["key"]: row for row in rows("hour")}  # the office's hours (Kyiv)
     assert (hours["9"]["kept_late"], hours["10"]["missed"]) == (1, 1)

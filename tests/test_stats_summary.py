@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from alembic import command
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
 from hub.bootstrap import Hub
 from hub.db import refcache
@@ -19,7 +19,7 @@ from hub.db.migrate import alembic_config, upgrade
 from hub.db.models import Project
 from hub.db.models.stats import CallDay, QueueVisit, VisitDay
 from hub.services.stats import summary
-from hub.services.stats.common import By
+from hub.services.stats.common import PERCENTILES, By, rank
 from hub.services.stats.queue import queue_figures
 from tests.test_queue import KYIV
 from tests.test_stats import DAY, Day, _call, _worked_day
@@ -27,7 +27,7 @@ from tests.test_stats import DAY, Day, _call, _worked_day
 pytestmark = pytest.mark.timeout(180)
 
 
-def _agree(hub: Hub) -> tuple[dict, dict]:
+def _agree(hub: Hub) -> tuple[summary.Summed, summary.Summed]:
     """The kept summary, after checking it equals the one recomputed from the facts."""
     with hub.engine.connect() as connection:
         kept = summary.stored(connection)
@@ -81,6 +81,22 @@ def test_the_migration_fills_the_summary_from_the_facts(hub: Hub) -> None:
         flags = session.scalars(
             select(QueueVisit.within_target).where(QueueVisit.wait_s.is_not(None))
         ).all()
-        assert sorted(flags) == [False, True, True, True, True]
+        assert sorted(bool(flag) for flag in flags) == [False, True, True, True, True]
         assert session.scalar(select(VisitDay.day).limit(1)) is not None
         assert session.scalar(select(CallDay.day).limit(1)) is not None
+
+
+@pytest.mark.parametrize("backend", ["postgres"])
+def test_postgresql_ranks_percentiles_by_nearest_rank_exactly(hub: Hub) -> None:
+    """The fraction hub.services.stats.queue gives percentile_disc picks rank ceil(p * n / 100)
+    for every count up to 1,000, as SQLite's ranking in Python does."""
+    fraction = {p: p / 100 - 1e-9 for p in PERCENTILES}
+    query = text(
+        "SELECT n, percentile_disc(:median) WITHIN GROUP (ORDER BY g),"
+        " percentile_disc(:p90) WITHIN GROUP (ORDER BY g)"
+        " FROM generate_series(1, 1000) AS n, generate_series(1, n) AS g GROUP BY n"
+    )
+    with hub.engine.connect() as connection:
+        found = connection.execute(query, {"median": fraction[50], "p90": fraction[90]}).all()
+    assert len(found) == 1000
+    assert all((median, p90) == (rank(50, n), rank(90, n)) for n, median, p90 in found)

@@ -97,20 +97,17 @@ def nearest_rank(values: Sequence[int], p: int) -> int | None:
     return sorted(values)[rank(p, len(values)) - 1]
 
 
-def durations(values: list[int], count: int | None = None, total: int | None = None) -> Durations:
-    """Count, mean, median and p90 of ``values`` (sorted here, in place); the count and the sum
-    may be given (from the summary), else they are the values'."""
-    if not values and not count:
+def durations(values: list[int]) -> Durations:
+    """Count, mean, median and p90 of ``values`` (sorted here, in place)."""
+    if not values:
         return Durations()
     values.sort()
     n = len(values)
-    count = n if count is None else count
-    total = sum(values) if total is None else total
     return Durations(
-        count,
-        round(total / count, 1) if count else None,
-        values[rank(PERCENTILES[0], n) - 1] if n else None,
-        values[rank(PERCENTILES[1], n) - 1] if n else None,
+        n,
+        round(sum(values) / n, 1),
+        values[rank(PERCENTILES[0], n) - 1],
+        values[rank(PERCENTILES[1], n) - 1],
     )
 
 

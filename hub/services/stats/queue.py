@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, tzinfo
+from datetime import UTC, date, tzinfo
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, literal_column, or_, select
@@ -29,14 +29,16 @@ from hub.db.models.queue import QueueTicket
 from hub.db.models.stats import QueueVisit, VisitDay
 from hub.services.stats import summary
 from hub.services.stats.common import (
+    PERCENTILES,
     By,
     Durations,
     Period,
+    check_by,
     count_if,
-    durations,
     key_column,
     key_names,
     key_text,
+    rank,
 )
 
 QUEUE_GROUPS = (By.SERVICE, By.OPERATOR, By.WINDOW, By.HOUR, By.DAY, By.PERIOD)
@@ -89,20 +91,16 @@ class Scope:
     operators: Sequence[int] | None = None
 
 
-_VISIT_KEYS: dict[By, ColumnElement[Any]] = {
-    By.SERVICE: _V.service_id,
-    By.OPERATOR: _V.operator_id,
-    By.WINDOW: _V.window,
-    By.HOUR: _V.hour,
-    By.DAY: _V.day,
+# The column of each grouping, by the same name in the visits and in their summary.
+_KEY_NAMES = {
+    By.SERVICE: "service_id",
+    By.OPERATOR: "operator_id",
+    By.WINDOW: "window",
+    By.HOUR: "hour",
+    By.DAY: "day",
 }
-_SUMMARY_KEYS: dict[By, ColumnElement[Any]] = {
-    By.SERVICE: _D.service_id,
-    By.OPERATOR: _D.operator_id,
-    By.WINDOW: _D.window,
-    By.HOUR: _D.hour,
-    By.DAY: _D.day,
-}
+_VISIT_KEYS: dict[By, ColumnElement[Any]] = {by: _V[name] for by, name in _KEY_NAMES.items()}
+_SUMMARY_KEYS: dict[By, ColumnElement[Any]] = {by: _D[name] for by, name in _KEY_NAMES.items()}
 _SUMS = (
     "visits",
     "served",
@@ -120,20 +118,19 @@ _SUMS = (
 
 
 def _visits(period: Period, scope: Scope, by: By) -> Select[Any]:
-    query = (
-        select(_V.id)
-        .select_from(table_of(QueueVisit))
-        .where(_V.day.between(period.first, period.last))
-    )
+    return select(_V.id).select_from(table_of(QueueVisit)).where(*_within(_V, period, scope, by))
+
+
+def _within(visits: Any, period: Period, scope: Scope, by: By) -> list[ColumnElement[bool]]:
+    """Which visits (columns ``visits`` of ``queue_visits`` or an alias) a report counts."""
+    found = [visits.day.between(period.first, period.last)]
     if scope.services is not None:
-        query = query.where(_V.service_id.in_(list(scope.services)))
+        found.append(visits.service_id.in_(list(scope.services)))
     if scope.operators is not None:
-        query = query.where(_V.operator_id.in_(list(scope.operators)))
-    if by in (By.OPERATOR, By.WINDOW):
-        query = query.where(
-            _VISIT_KEYS[by].is_not(None)
-        )  # visits never called have no operator or window
-    return query
+        found.append(visits.operator_id.in_(list(scope.operators)))
+    if by in (By.OPERATOR, By.WINDOW):  # visits never called have no operator or window
+        found.append(visits[_KEY_NAMES[by]].is_not(None))
+    return found
 
 
 def _summed(session: Session, period: Period, scope: Scope, by: By) -> dict[Any, dict[str, int]]:
@@ -169,17 +166,17 @@ def queue_figures(
     less the second visits of transferred tickets in the same group, and the percentiles are
     ranked from the visits' waits and service times.
     """
-    key = key_column(by, QUEUE_GROUPS, _VISIT_KEYS)
+    check_by(by, QUEUE_GROUPS)
     scope = scope or Scope()
     sums = _summed(session, period, scope, by)
     base = _visits(period, scope, by)
-    repeated = _repeated(session, key, base)
-    spread = _spread(session, key, base)
+    repeated = _repeated(session, by, period, scope)
+    ranks = _ranks(session, by, base)
     names = key_names(session, by, list(sums), period)
     result = []
     for k in sorted(sums):
         row = sums[k]
-        waits, services = spread.get(k, ([], []))
+        wait_median, wait_p90, service_median, service_p90 = ranks.get(k, (None,) * 4)
         result.append(
             QueueFigures(
                 key=key_text(by, k),
@@ -191,8 +188,10 @@ def queue_figures(
                 recalls=row["recalls"],
                 cancelled=row["cancelled"],
                 waiting_now=row["waiting"],
-                wait=durations(waits, row["waits"], row["wait_sum_s"]),
-                service=durations(services, row["services"], row["service_sum_s"]),
+                wait=_durations(row["waits"], row["wait_sum_s"], wait_median, wait_p90),
+                service=_durations(
+                    row["services"], row["service_sum_s"], service_median, service_p90
+                ),
                 within_target=row["within_target"],
                 service_level=round(row["within_target"] / row["waits"], 4)
                 if row["waits"]
@@ -202,42 +201,112 @@ def queue_figures(
     return result
 
 
-def _repeated(
-    session: Session, key: ColumnElement[Any] | None, base: Select[Any]
-) -> dict[Any, int]:
+def _durations(count: int, total: int, median: int | None, p90: int | None) -> Durations:
+    if not count:
+        return Durations()
+    return Durations(count, round(total / count, 1), median, p90)
+
+
+def _repeated(session: Session, by: By, period: Period, scope: Scope) -> dict[Any, int]:
     """Per key, the visits of a ticket beyond its first in the group: only a transferred
-    ticket has more than one, and then one of its visits in the group was transferred."""
-    moved = base.with_only_columns(_V.ticket_id).where(_V.outcome == "transferred")
-    query = base.with_only_columns(
-        key if key is not None else literal_column("0"), _V.ticket_id
-    ).where(_V.ticket_id.in_(moved.scalar_subquery()))
+    ticket has more than one, and then one of its visits in the group was transferred (read
+    from those through ``ix_queue_visits_moved``)."""
+    moved, visit = table_of(QueueVisit).alias("moved"), table_of(QueueVisit).alias("visit")
+    key = visit.c[_KEY_NAMES[by]] if by in _KEY_NAMES else literal_column("0")
+    query = (
+        select(visit.c.id, key, visit.c.ticket_id)
+        .select_from(moved.join(visit, visit.c.ticket_id == moved.c.ticket_id))
+        .where(moved.c.outcome == "transferred", *_within(moved.c, period, scope, by))
+        .where(*_within(visit.c, period, scope, by))
+        .distinct()  # a ticket transferred twice joins each of its visits twice
+    )
     seen: set[tuple[Any, int]] = set()
     result: dict[Any, int] = defaultdict(int)
-    for k, ticket in core_connection(session).execute(query):
+    for _visit, k, ticket in core_connection(session).execute(query):
         if (k, ticket) in seen:
             result[k] += 1
         seen.add((k, ticket))
     return result
 
 
-Spread = dict[Any, tuple[list[int], list[int]]]
+# Per key: the median and p90 of the waits, then of the service times.
+Ranks = dict[Any, tuple[int | None, int | None, int | None, int | None]]
 
 
-def _spread(session: Session, key: ColumnElement[Any] | None, base: Select[Any]) -> Spread:
-    """Per key: the waits and the service times, for their percentiles."""
-    query = base.with_only_columns(
-        key if key is not None else literal_column("0"), _V.wait_s, _V.service_s
-    ).where(or_(_V.wait_s.is_not(None), _V.service_s.is_not(None)))
-    result: Spread = {}
-    for k, wait, length in core_connection(session).execute(query):
-        found = result.get(k)
+def _ranks(session: Session, by: By, base: Select[Any]) -> Ranks:
+    """Per key, the nearest-rank percentiles of the waits and the service times.
+
+    PostgreSQL ranks them itself with ``percentile_disc``, which returns the row at
+    ceil(f * n) for a fraction f, in floating point. f = p/100 - 1e-9 keeps that exactly
+    ceil(p * n / 100) for any n below 10**7, whatever the rounding of the product: p * n / 100
+    is a whole number, or at least 0.01 above one, and the 1e-9 * n taken off stays below both
+    (a test compares the two for every n up to 1,000). SQLite has no such aggregate: its values
+    are read (through a covering index) and ranked here.
+    """
+    key = _VISIT_KEYS.get(by)
+    shown = key if key is not None else literal_column("0")
+    if session.get_bind().dialect.name == "postgresql":
+        ranked = [
+            func.percentile_disc(p / 100 - 1e-9).within_group(column)
+            for column in (_V.wait_s, _V.service_s)
+            for p in PERCENTILES
+        ]
+        query = base.with_only_columns(shown, *ranked)
+        if key is not None:
+            query = query.group_by(key)
+        return {row[0]: tuple(row[1:]) for row in session.execute(query)}
+    query = base.with_only_columns(shown, _V.wait_s, _V.service_s).where(
+        or_(_V.wait_s.is_not(None), _V.service_s.is_not(None))
+    )
+    values: dict[Any, tuple[list[int], list[int]]] = {}
+    for k, wait, length in _plain_rows(session, query):
+        found = values.get(k)
         if found is None:
-            found = result[k] = ([], [])
+            found = values[k] = ([], [])
         if wait is not None:
             found[0].append(wait)
         if length is not None:
             found[1].append(length)
+    result: Ranks = {}
+    for k, (waits, lengths) in values.items():
+        if by is By.DAY:
+            k = date.fromisoformat(k)
+        waits.sort()
+        lengths.sort()
+        result[k] = (
+            _at(waits, PERCENTILES[0]),
+            _at(waits, PERCENTILES[1]),
+            _at(lengths, PERCENTILES[0]),
+            _at(lengths, PERCENTILES[1]),
+        )
     return result
+
+
+def _plain_rows(session: Session, query: Select[Any]) -> list[tuple[Any, ...]]:
+    """The rows of ``query`` as plain tuples from SQLite's own cursor: building a Row for each
+    of a year's 300,000 visits took three times as long as reading them (bench/stats.py).
+    Days are bound and read as ISO text, as SQLAlchemy stores them in SQLite."""
+    connection = core_connection(session)
+    compiled = query.compile(
+        dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
+    )
+    bound = compiled.construct_params()
+    names = compiled.positiontup or []
+    params = [_plain(bound[name]) for name in names]
+    cursor = connection.connection.cursor()
+    try:
+        rows: list[tuple[Any, ...]] = cursor.execute(str(compiled), params).fetchall()
+    finally:
+        cursor.close()
+    return rows
+
+
+def _plain(value: object) -> object:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def _at(ordered: list[int], p: int) -> int | None:
+    return ordered[rank(p, len(ordered)) - 1] if ordered else None
 
 
 _BOOKING_KEYS: dict[By, ColumnElement[Any]] = {

@@ -30,6 +30,8 @@ CALL_KEYS = ("day", "hour", "device_id", "user_id")
 
 Key = tuple[Any, ...]
 Share = tuple[Key, Counter[str]]
+# The summary's rows: key to counts and sums.
+Summed = dict[Key, Counter[str]]
 # A row of facts by column name (a dict or a row's mapping).
 Fact = Mapping[Any, Any]
 
@@ -145,7 +147,7 @@ def call_moved(session: Session, before: Fact | None, call: PhoneCallRecord) -> 
 def _move(
     session: Session, model: type[Any], keys: tuple[str, ...], old: Share | None, new: Share | None
 ) -> None:
-    changes: dict[Key, Counter[str]] = {}
+    changes: Summed = {}
     if old is not None:
         changes.setdefault(old[0], Counter()).subtract(old[1])
     if new is not None:
@@ -175,18 +177,18 @@ def _add(
 # ---- rebuilding --------------------------------------------------------------------------------
 
 
-def shares_of_visits(rows: Iterable[Fact]) -> dict[Key, Counter[str]]:
+def shares_of_visits(rows: Iterable[Fact]) -> Summed:
     """The summary's rows that ``rows`` of visits add up to."""
-    result: dict[Key, Counter[str]] = {}
+    result: Summed = {}
     for row in rows:
         key, counts = visit_share(row)
         result.setdefault(key, Counter()).update(counts)
     return result
 
 
-def shares_of_calls(rows: Iterable[Fact]) -> dict[Key, Counter[str]]:
+def shares_of_calls(rows: Iterable[Fact]) -> Summed:
     """The summary's rows that ``rows`` of calls add up to."""
-    result: dict[Key, Counter[str]] = {}
+    result: Summed = {}
     for row in rows:
         share = call_share(row)
         if share is not None:
@@ -194,7 +196,7 @@ def shares_of_calls(rows: Iterable[Fact]) -> dict[Key, Counter[str]]:
     return result
 
 
-def recomputed(connection: Connection) -> tuple[dict[Key, Counter[str]], dict[Key, Counter[str]]]:
+def recomputed(connection: Connection) -> tuple[Summed, Summed]:
     """The visits' and the calls' summaries as the facts give them now."""
     visits = table_of(QueueVisit)
     calls = table_of(PhoneCallRecord)
@@ -207,11 +209,11 @@ def recomputed(connection: Connection) -> tuple[dict[Key, Counter[str]], dict[Ke
     )
 
 
-def stored(connection: Connection) -> tuple[dict[Key, Counter[str]], dict[Key, Counter[str]]]:
+def stored(connection: Connection) -> tuple[Summed, Summed]:
     """The visits' and the calls' summaries as kept (rows of zeros left out)."""
     result = []
     for model, keys in ((VisitDay, VISIT_KEYS), (CallDay, CALL_KEYS)):
-        found: dict[Key, Counter[str]] = {}
+        found: Summed = {}
         for row in connection.execute(select(table_of(model))):
             values = row._mapping
             counts = Counter({name: values[name] for name in _counts(model) if values[name]})

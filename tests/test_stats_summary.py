@@ -6,7 +6,8 @@ after a service's target changed, and after the migration is taken down and up a
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import threading
+from datetime import date, datetime, timedelta
 
 import pytest
 from alembic import command
@@ -21,7 +22,7 @@ from hub.db.models.stats import CallDay, QueueVisit, VisitDay
 from hub.services.stats import summary
 from hub.services.stats.common import PERCENTILES, By, rank
 from hub.services.stats.queue import queue_figures
-from tests.test_queue import KYIV
+from tests.test_queue import KYIV, make_service
 from tests.test_stats import DAY, Day, _call, _worked_day
 
 pytestmark = pytest.mark.timeout(180)
@@ -100,3 +101,30 @@ def test_postgresql_ranks_percentiles_by_nearest_rank_exactly(hub: Hub) -> None:
         found = connection.execute(query, {"median": fraction[50], "p90": fraction[90]}).all()
     assert len(found) == 1000
     assert all((median, p90) == (rank(50, n), rank(90, n)) for n, median, p90 in found)
+
+
+def test_concurrent_transactions_lose_no_count(hub: Hub) -> None:
+    """Four threads, each moving 25 visits' shares into the same summary row in transactions of
+    their own: the row adds up to all 100 (the addition is the database's, not read-then-write)."""
+    with transaction(hub.sessions) as session:
+        service = make_service(session, "Паспорти")
+    visit = {
+        "day": date(2026, 11, 30), "hour": 9, "service_id": service, "operator_id": None,
+        "window": None, "outcome": "open", "called_at": None, "recalls": 0, "wait_s": None,
+        "service_s": None, "within_target": None,
+    }  # fmt: skip
+
+    def worker() -> None:
+        for _ in range(25):
+            with transaction(hub.sessions) as session:
+                summary.visit_moved(session, None, visit)
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    with hub.read_sessions() as session:
+        row = session.get(VisitDay, (date(2026, 11, 30), 9, service, 0, ""))
+        assert row is not None
+        assert (row.visits, row.waiting) == (100, 100)

@@ -59,19 +59,9 @@ _CALL_KEYS: dict[By, ColumnElement[Any]] = {
     By.HOUR: _D.hour,
     By.DAY: _D.day,
 }
-_SUMS = (
-    "offered",
-    "answered",
-    "missed",
-    "abandoned",
-    "forwarded",
-    "answers",
-    "answer_sum_ms",
-    "talks",
-    "talk_sum_ms",
-    "outgoing",
-    "callbacks",
-)
+_SUMS = tuple(summary.count_columns(CallDay))
+# A group is shown when some call in it counts in one of these.
+_SHOWN = ("offered", "answered", "missed", "abandoned", "forwarded", "outgoing")
 
 
 def phone_figures(
@@ -92,7 +82,7 @@ def phone_figures(
     rows = []
     for row in session.execute(query):
         sums = dict(zip(_SUMS, (int(value or 0) for value in row[1:]), strict=True))
-        if any(sums[name] for name in _SUMS[:5]) or sums["outgoing"]:
+        if any(sums[name] for name in _SHOWN):
             rows.append((row[0], sums))
     names = key_names(session, by, [k for k, _ in rows], period)
     return [

@@ -101,20 +101,7 @@ _KEY_NAMES = {
 }
 _VISIT_KEYS: dict[By, ColumnElement[Any]] = {by: _V[name] for by, name in _KEY_NAMES.items()}
 _SUMMARY_KEYS: dict[By, ColumnElement[Any]] = {by: _D[name] for by, name in _KEY_NAMES.items()}
-_SUMS = (
-    "visits",
-    "served",
-    "no_shows",
-    "transfers",
-    "recalls",
-    "cancelled",
-    "waiting",
-    "waits",
-    "wait_sum_s",
-    "within_target",
-    "services",
-    "service_sum_s",
-)
+_SUMS = tuple(summary.count_columns(VisitDay))
 
 
 def _visits(period: Period, scope: Scope, by: By) -> Select[Any]:

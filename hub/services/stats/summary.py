@@ -152,13 +152,12 @@ def _move(
         changes.setdefault(old[0], Counter()).subtract(old[1])
     if new is not None:
         changes.setdefault(new[0], Counter()).update(new[1])
-    rows = []
-    for key, counts in changes.items():
-        values = {name: int(value) for name, value in counts.items() if value}
+    # In key order, so two transactions moving shares between the same two rows lock them in
+    # the same order (PostgreSQL would otherwise be free to deadlock them).
+    for key in sorted(changes):
+        values = {name: int(value) for name, value in changes[key].items() if value}
         if values:
-            rows.append((key, values))
-    for key, values in rows:
-        _add(session, model, keys, key, values)
+            _add(session, model, keys, key, values)
 
 
 def _add(
@@ -216,14 +215,15 @@ def stored(connection: Connection) -> tuple[Summed, Summed]:
         found: Summed = {}
         for row in connection.execute(select(table_of(model))):
             values = row._mapping
-            counts = Counter({name: values[name] for name in _counts(model) if values[name]})
+            counts = Counter({name: values[name] for name in count_columns(model) if values[name]})
             if counts:
                 found[tuple(values[name] for name in keys)] = counts
         result.append(found)
     return result[0], result[1]
 
 
-def _counts(model: type[Any]) -> list[str]:
+def count_columns(model: type[Any]) -> list[str]:
+    """The names of a summary table's counts and sums (every column but its key), in order."""
     keys = VISIT_KEYS if model is VisitDay else CALL_KEYS
     return [column.name for column in table_of(model).c if column.name not in keys]
 
@@ -234,7 +234,7 @@ def rebuild(connection: Connection) -> None:
     for model, keys, rows in ((VisitDay, VISIT_KEYS, visits), (CallDay, CALL_KEYS, calls)):
         table = table_of(model)
         connection.execute(delete(table))
-        names = _counts(model)
+        names = count_columns(model)
         values = [
             dict(zip(keys, key, strict=True)) | {name: int(counts[name]) for name in names}
             for key, counts in rows.items()

@@ -209,7 +209,7 @@ def _repeated(session: Session, by: By, period: Period, scope: Scope) -> dict[An
     )
     seen: set[tuple[Any, int]] = set()
     result: dict[Any, int] = defaultdict(int)
-    for _visit, k, ticket in core_connection(session).execute(query):
+    for _visit, k, ticket in core_connection(session).execute(query).all():
         if (k, ticket) in seen:
             result[k] += 1
         seen.add((k, ticket))

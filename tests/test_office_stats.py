@@ -44,6 +44,7 @@ from tests.coordinator_site import Inbox, running_site
 from tests.stats_week import NOW, ctx, office_week
 from tests.test_office_projects import grant_journal, journal, web_login
 from tests.test_queue import make_operator, make_service
+from tests.test_stats import _worked_day
 from tests.test_web_browser import console_login
 
 SQLITE_ONLY = pytest.mark.parametrize("backend", ["sqlite"])
@@ -131,6 +132,36 @@ def test_a_report_exports_as_csv_xlsx_and_pdf_with_the_pages_figures(hub: Hub) -
             assert english.content.decode("utf-8-sig").split(";")[0] in (
                 "Service", "Operator", "Line", "Day",
             )  # fmt: skip
+
+
+def test_the_bookings_report_groups_by_hour_operator_and_window(hub: Hub) -> None:
+    """The hand-worked day's bookings on the page and in its CSV export (tests/test_stats.py:
+    B1 booked 09:30, kept late, called by Petro at window 2; B2 booked 10:00, missed)."""
+    day = _worked_day(hub)
+    asked = "?kind=bookings&from=2026-11-30&to=2026-11-30&lang=en"
+    with TestClient(create_app(hub)) as web:
+        web_login(web, "admin", ADMIN_PASSWORD)
+        page = web.get(f"/office/stats/report{asked}&by=operator")
+        assert page.status_code == 200
+        for by in ("hour", "operator", "window"):
+            assert f'<option value="{by}"' in page.text, by
+
+        def exported(by: str, more: str = "") -> list[list[str]]:
+            reply = web.get(f"/office/stats/report.csv{asked}&by={by}{more}")
+            assert reply.status_code == 200, reply.text
+            text = reply.content.decode("utf-8-sig")
+            return list(csv.reader(io.StringIO(text), delimiter=";"))
+
+        hours = exported("hour")
+        assert hours[0][:5] == ["Hour", "Booked", "Kept", "Kept late", "Missed"]
+        assert [row[:5] for row in hours[1:]] == [
+            ["09:00", "1", "1", "1", "0"],
+            ["10:00", "1", "0", "0", "1"],
+        ]
+        assert [row[:3] for row in exported("operator")[1:]] == [["petro", "1", "1"]]
+        assert [row[:3] for row in exported("window")[1:]] == [["2", "1", "1"]]
+        olena = f"&operator={day.olena.user_id}"
+        assert exported("period", olena)[1:] == []  # no booking was called by Olena
 
 
 @SQLITE_ONLY

@@ -44,7 +44,7 @@ from hub.services.stats.common import By, Period, nearest_rank, rank
 from hub.services.stats.desk import desk_figures
 from hub.services.stats.operators import operator_time
 from hub.services.stats.phone import phone_figures
-from hub.services.stats.queue import booking_figures, queue_figures
+from hub.services.stats.queue import Scope, booking_figures, queue_figures
 from tests.test_queue import KYIV, T0, at, issue, make_operator, make_service, press_free
 
 pytestmark = pytest.mark.timeout(120)
@@ -236,6 +236,30 @@ def test_bookings_kept_late_and_missed(hub: Hub, worked: Day) -> None:
     assert (total.booked, total.kept, total.missed, total.cancelled, total.pending) == (
         2, 1, 1, 0, 0,
     )  # fmt: skip
+
+
+def test_bookings_by_hour_operator_and_window(hub: Hub, worked: Day) -> None:
+    """B1 (booked 09:30, checked in late at 09:45, called by Petro at window 2) and B2 (booked
+    10:00, missed: nobody called it) by the local hour of their booked time, and by who called
+    them and where; narrowed to Olena, no booking is hers."""
+    with hub.read_sessions() as session:
+        hours = _by(booking_figures(session, DAY, By.HOUR, tz=KYIV))
+        people = booking_figures(session, DAY, By.OPERATOR, tz=KYIV)
+        windows = booking_figures(session, DAY, By.WINDOW, tz=KYIV)
+        hers = booking_figures(
+            session, DAY, By.PERIOD, Scope(operators=[worked.olena.user_id]), tz=KYIV
+        )
+    assert sorted(hours) == ["10", "9"]  # 07:30 and 08:00 in UTC
+    nine, ten = hours["9"], hours["10"]
+    assert (nine.name, nine.booked, nine.kept, nine.kept_late, nine.missed) == (
+        "09:00", 1, 1, 1, 0,
+    )  # fmt: skip
+    assert (ten.name, ten.booked, ten.kept, ten.missed) == ("10:00", 1, 0, 1)
+    assert [(row.key, row.name, row.booked, row.kept_late) for row in people] == [
+        (str(worked.petro.user_id), "petro", 1, 1)
+    ]
+    assert [(row.key, row.booked, row.kept) for row in windows] == [("2", 1, 1)]
+    assert hers == []
 
 
 def test_operators_time_free_busy_and_on_break(hub: Hub, worked: Day) -> None:

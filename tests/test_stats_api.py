@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -60,6 +61,22 @@ def test_reports_answer_with_the_hand_worked_figures(
         assert reply.json()["rows"], path
     desk = client.get("/api/v1/stats/desk", params=DAY, headers=admin_headers).json()
     assert (desk["rows"][0]["contacts"], desk["rows"][0]["phone"]["offered"]) == (8, 3)
+
+
+def test_bookings_by_hour_operator_and_window_in_the_api(
+    client: TestClient, admin_headers: dict[str, str], worked: Day
+) -> None:
+    def rows(by: str) -> list[dict[str, Any]]:
+        reply = client.get("/api/v1/stats/bookings", params=DAY | {"by": by}, headers=admin_headers)
+        assert reply.status_code == 200, reply.text
+        found: list[dict[str, Any]] = reply.json()["rows"]
+        return found
+
+    hours = {row["key"]: row for row in rows("hour")}  # the office's hours (Kyiv)
+    assert (hours["9"]["kept_late"], hours["10"]["missed"]) == (1, 1)
+    (petro,) = rows("operator")
+    assert (petro["key"], petro["name"], petro["kept"]) == (str(worked.petro.user_id), "petro", 1)
+    assert [(row["key"], row["booked"]) for row in rows("window")] == [("2", 1)]
 
 
 def test_reports_check_rights_and_parameters(

@@ -45,6 +45,7 @@ from hub.services.events.system import new_system_event
 from hub.services.phone.numbers import digits
 from hub.services.queue import card as queue_card
 from hub.services.settings.parameters import get_global, get_user_parameters
+from hub.services.stats import summary
 from hub.services.tasks import tasks
 
 FINAL_STATES = frozenset({"ended", "missed", "rejected", "transferred"})
@@ -346,7 +347,8 @@ def record_call(
     """
     if agent.role != "phone":
         raise Invalid("call_not_a_phone", device=agent.id)
-    row, _created = _call_row(session, agent, report)
+    row, created = _call_row(session, agent, report)
+    before = None if created else summary.call_facts(row)
     _merge(row, report)
     began = row.started_at.astimezone(tz)
     row.local_day, row.local_hour = began.date(), began.hour
@@ -356,6 +358,7 @@ def record_call(
     elif row.outcome in ("answered", "missed", "forwarded"):
         _amend(session, row, now=now)
     session.flush()
+    summary.call_moved(session, before, row)
     return CallResult(
         call=row.id,
         outcome=row.outcome,
@@ -376,12 +379,15 @@ def expire_lost(session: Session, *, now: datetime, today: date) -> int:
     ).all()
     for row in rows:
         agent = session.get(Device, row.device_id)
+        before = summary.call_facts(row)
         row.state, row.reason = "ended", row.reason or "lost"
         row.ended_at = row.ended_at or row.state_at
         if agent is not None:
             _finish(session, agent, row, today=today, now=now)
         else:  # pragma: no cover - the foreign key cascades
             row.outcome = "skipped"
+        session.flush()
+        summary.call_moved(session, before, row)
     session.flush()
     return len(rows)
 

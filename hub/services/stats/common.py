@@ -111,13 +111,6 @@ def durations(values: list[int]) -> Durations:
     )
 
 
-def seconds_between(session: Session, later: Any, earlier: Any) -> ColumnElement[Any]:
-    """SQL for the seconds from ``earlier`` to ``later`` in the session's dialect."""
-    if session.get_bind().dialect.name == "postgresql":
-        return func.extract("epoch", later - earlier)
-    return (func.julianday(later) - func.julianday(earlier)) * 86400.0
-
-
 def key_names(session: Session, by: By, keys: Iterable[object], period: Period) -> dict[Any, str]:
     """How a page names each key: a service's or operator's name, a day, an hour."""
     found = [key for key in keys if key is not None]
@@ -151,8 +144,3 @@ def key_text(by: By, key: object) -> str:
 def count_if(condition: ColumnElement[bool]) -> ColumnElement[Any]:
     """SQL counting the rows where ``condition`` holds (0 without rows)."""
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
-
-def rounded(value: object) -> float | None:
-    """A mean from SQL as a float to 0.1, None without cases."""
-    return round(float(value), 1) if value is not None else None  # type: ignore[arg-type]

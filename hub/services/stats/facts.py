@@ -8,14 +8,17 @@ is written, split by local hour, when the status changes (``operator_spans``).
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, tzinfo
+from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from hub.db.base import core_connection, insert_row, table_of
+from hub.db.models import Project
 from hub.db.models.queue import QueueOperator, QueueTicket
 from hub.db.models.stats import OperatorSpan, QueueVisit
 from hub.services.queue.core import QueueContext
+from hub.services.stats import summary
 
 OPEN, TRANSFERRED = "open", "transferred"
 # Statuses whose time is not worth a row: the operator is not at work.
@@ -55,8 +58,10 @@ def split_by_hour(start: datetime, end: datetime, tz: tzinfo) -> list[tuple[date
 # ---- visits ------------------------------------------------------------------------------------
 
 _V = table_of(QueueVisit).c
+_P = table_of(Project).c
 _OPEN_VISIT = (
-    select(_V.id, _V.joined_at)
+    select(table_of(QueueVisit), _P.target_wait_s)
+    .join(table_of(Project), _P.id == _V.service_id)
     .where(_V.ticket_id == bindparam("ticket"), _V.outcome == OPEN)
     .order_by(_V.id.desc())
     .limit(1)
@@ -73,9 +78,21 @@ _UPDATE_VISIT = (
         recalls=bindparam("recall_count"),
         wait_s=bindparam("waited"),
         service_s=bindparam("served"),
+        within_target=bindparam("within"),
         outcome=bindparam("result"),
     )
 )
+
+
+# What a visit not called yet holds besides what ``visit_joined`` writes.
+_NEW_VISIT: dict[str, Any] = {
+    "called_at": None,
+    "operator_id": None,
+    "window": None,
+    "wait_s": None,
+    "service_s": None,
+    "within_target": None,
+}
 
 
 def visit_joined(session: Session, ctx: QueueContext, ticket: QueueTicket) -> None:
@@ -87,18 +104,18 @@ def visit_joined(session: Session, ctx: QueueContext, ticket: QueueTicket) -> No
     arrived = ticket.arrived_at or ctx.now
     joined = max(arrived, ticket.effective_at) if ticket.transfers == 0 else ctx.now
     day, hour = local_hour(joined, ctx.tz)
-    insert_row(
-        session,
-        QueueVisit,
-        ticket_id=ticket.id,
-        service_id=ticket.project_id,
-        kind=ticket.kind,
-        day=day,
-        hour=hour,
-        joined_at=joined,
-        recalls=0,
-        outcome=OPEN,
-    )
+    visit: dict[str, Any] = {
+        "ticket_id": ticket.id,
+        "service_id": ticket.project_id,
+        "kind": ticket.kind,
+        "day": day,
+        "hour": hour,
+        "joined_at": joined,
+        "recalls": 0,
+        "outcome": OPEN,
+    }
+    insert_row(session, QueueVisit, **visit)
+    summary.visit_moved(session, None, _NEW_VISIT | visit)
 
 
 def visit_changed(
@@ -111,6 +128,9 @@ def visit_changed(
         return  # a ticket from before statistics were kept
     started = ticket.started_at or (ticket.called_at if outcome == "done" else None)
     ended = ctx.now if outcome != OPEN else None
+    waited = seconds_between(ticket.called_at, found.joined_at)
+    served = seconds_between(ended, started) if outcome == "done" else None
+    within = waited <= found.target_wait_s if waited is not None else None
     connection.execute(
         _UPDATE_VISIT,
         {
@@ -121,11 +141,25 @@ def visit_changed(
             "operator": ticket.operator_id,
             "win": ticket.window,
             "recall_count": ticket.recalls,
-            "waited": seconds_between(ticket.called_at, found.joined_at),
-            "served": seconds_between(ended, started) if outcome == "done" else None,
+            "waited": waited,
+            "served": served,
+            "within": within,
             "result": outcome,
         },
     )
+    before = found._mapping
+    after = {
+        **before,
+        "called_at": ticket.called_at,
+        "operator_id": ticket.operator_id,
+        "window": ticket.window,
+        "recalls": ticket.recalls,
+        "wait_s": waited,
+        "service_s": served,
+        "within_target": within,
+        "outcome": outcome,
+    }
+    summary.visit_moved(session, before, after)
 
 
 # ---- operators' time ---------------------------------------------------------------------------

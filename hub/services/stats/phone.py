@@ -17,25 +17,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy import ColumnElement, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from hub.db.base import table_of
-from hub.db.models.calls import PhoneCallRecord
-from hub.services.stats.common import (
-    By,
-    Period,
-    count_if,
-    key_column,
-    key_names,
-    key_text,
-    rounded,
-    seconds_between,
-)
+from hub.db.models.stats import CallDay
+from hub.services.stats import summary
+from hub.services.stats.common import By, Period, key_column, key_names, key_text
 
 PHONE_GROUPS = (By.LINE, By.OPERATOR, By.HOUR, By.DAY, By.PERIOD)
-ABANDON_REASONS = ("cancelled", "remote_hangup")
-_C = table_of(PhoneCallRecord).c
+ABANDON_REASONS = summary.ABANDON_REASONS
+_D = table_of(CallDay).c
 
 
 @dataclass(frozen=True)
@@ -62,59 +54,55 @@ class PhoneFigures:
 
 
 _CALL_KEYS: dict[By, ColumnElement[Any]] = {
-    By.LINE: _C.device_id,
-    By.OPERATOR: _C.user_id,
-    By.HOUR: _C.local_hour,
-    By.DAY: _C.local_day,
+    By.LINE: _D.device_id,
+    By.OPERATOR: _D.user_id,
+    By.HOUR: _D.hour,
+    By.DAY: _D.day,
 }
+_SUMS = tuple(summary.count_columns(CallDay))
+# A group is shown when some call in it counts in one of these.
+_SHOWN = ("offered", "answered", "missed", "abandoned", "forwarded", "outgoing")
 
 
 def phone_figures(
     session: Session, period: Period, by: By, operators: Sequence[int] | None = None
 ) -> list[PhoneFigures]:
     """The phone lines' figures for ``period`` grouped ``by``, in key order (``operators``:
-    only the calls these operators took or made)."""
+    only the calls these operators took or made), summed from ``stats_call_days``."""
     key = key_column(by, PHONE_GROUPS, _CALL_KEYS)
-    incoming, answered = _C.direction == "in", _C.outcome == "answered"
-    unanswered = and_(incoming, _C.outcome == "missed")
-    abandoned = and_(unanswered, _C.reason.in_(ABANDON_REASONS))
-    talk = func.coalesce(_C.duration_s, seconds_between(session, _C.ended_at, _C.answered_at))
-    delay = seconds_between(session, _C.answered_at, _C.started_at)
     query = select(
-        key if key is not None else func.min(0),
-        count_if(and_(incoming, _C.outcome.in_(("answered", "missed", "forwarded")))),
-        count_if(and_(incoming, answered)),
-        count_if(and_(unanswered, ~_C.reason.in_(ABANDON_REASONS) | _C.reason.is_(None))),
-        count_if(abandoned),
-        count_if(and_(incoming, _C.outcome == "forwarded")),
-        func.avg(case((and_(incoming, answered), delay))),
-        func.coalesce(func.sum(case((answered, talk))), 0),
-        func.avg(case((answered, talk))),
-        count_if(and_(_C.direction == "out", _C.outcome.in_(("answered", "missed")))),
-        count_if(and_(_C.direction == "out", answered, _C.answers_event_id.is_not(None))),
-    ).where(_C.local_day.between(period.first, period.last))
+        key if key is not None else literal_column("0"), *(func.sum(_D[name]) for name in _SUMS)
+    ).where(_D.day.between(period.first, period.last))
     if by is By.OPERATOR:
-        query = query.where(_C.user_id.is_not(None))
+        query = query.where(_D.user_id != summary.NOBODY)
     if operators is not None:
-        query = query.where(_C.user_id.in_(list(operators)))
+        query = query.where(_D.user_id.in_(list(operators)))
     if key is not None:
         query = query.group_by(key).order_by(key)
-    rows = [row for row in session.execute(query) if any(row[1:6]) or row[9]]
-    names = key_names(session, by, [row[0] for row in rows], period)
+    rows = []
+    for row in session.execute(query):
+        sums = dict(zip(_SUMS, (int(value or 0) for value in row[1:]), strict=True))
+        if any(sums[name] for name in _SHOWN):
+            rows.append((row[0], sums))
+    names = key_names(session, by, [k for k, _ in rows], period)
     return [
         PhoneFigures(
-            key=key_text(by, row[0]),
-            name=names.get(row[0], str(row[0])),
-            offered=int(row[1]),
-            answered=int(row[2]),
-            missed=int(row[3]),
-            abandoned=int(row[4]),
-            forwarded=int(row[5]),
-            answer_mean_s=rounded(row[6]),
-            talk_total_s=round(float(row[7])),
-            talk_mean_s=rounded(row[8]),
-            outgoing=int(row[9]),
-            callbacks=int(row[10]),
+            key=key_text(by, k),
+            name=names.get(k, str(k)),
+            offered=sums["offered"],
+            answered=sums["answered"],
+            missed=sums["missed"],
+            abandoned=sums["abandoned"],
+            forwarded=sums["forwarded"],
+            answer_mean_s=_mean(sums["answer_sum_ms"], sums["answers"]),
+            talk_total_s=round(sums["talk_sum_ms"] / 1000),
+            talk_mean_s=_mean(sums["talk_sum_ms"], sums["talks"]),
+            outgoing=sums["outgoing"],
+            callbacks=sums["callbacks"],
         )
-        for row in rows
+        for k, sums in rows
     ]
+
+
+def _mean(total_ms: int, count: int) -> float | None:
+    return round(total_ms / count / 1000, 1) if count else None

@@ -293,10 +293,8 @@ def _hall(job: _Job) -> Built:
 
 
 def _bookings(job: _Job) -> Built:
-    scope = Scope(job.scope.services)
-    return _tabled(
-        BOOKINGS, booking_figures(job.session, job.asked.period, job.asked.by, scope), job.say
-    )
+    found = booking_figures(job.session, job.asked.period, job.asked.by, job.scope, tz=job.tz)
+    return _tabled(BOOKINGS, found, job.say)
 
 
 def _phone(job: _Job) -> Built:

@@ -94,9 +94,10 @@ texts.register(
         "stats_show": ("Показати", "Show"),
         "stats_filters_note": (
             "Групування залежать від звіту. Телефонні лінії не належать послугам: фільтр "
-            "послуги до них не застосовується; записи не мають оператора.",
+            "послуги до них не застосовується. Оператор запису — той, хто його викликав.",
             "The groupings depend on the report. Phone lines belong to no service, so the "
-            "service filter does not apply to them; bookings have no operator.",
+            "service filter does not apply to them. A booking's operator is the one who "
+            "called it.",
         ),
         "stats_grouping_wrong": (
             "Цей звіт не групується так; оберіть одне з: {choices}.",

@@ -87,8 +87,9 @@ def hall(
 def bookings(
     session: SessionDep, hub: HubDep, ask: AskedDep, by: By = By.SERVICE
 ) -> Report[BookingRowRead]:
-    """Bookings by their booked day: kept, kept late, missed, cancelled, pending."""
-    rows = queue.booking_figures(session, ask.period, by, ask.scope)
+    """Bookings by their booked day: kept, kept late, missed, cancelled, pending; by service,
+    operator or window (who called them), local hour of the booked time, day or period."""
+    rows = queue.booking_figures(session, ask.period, by, ask.scope, tz=hub.settings.tz)
     return Report[BookingRowRead].model_validate(_report(hub, ask, by, rows))
 
 

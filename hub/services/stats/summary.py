@@ -1,0 +1,243 @@
+"""The per-day summary of the facts (``stats_visit_days``, ``stats_call_days``), kept right by
+the transactions that record the facts.
+
+A visit's or a call's *share* is what its row adds to the summary: one row of counts and sums
+under its key (local day, hour, and service, operator, window; or line and operator). When a
+fact changes, its old share is taken out and its new one put in, with one
+``INSERT ... ON CONFLICT DO UPDATE`` per key that adds to the counts in place, so concurrent
+transactions on SQLite and PostgreSQL never lose an update. The reports sum the summary; the
+summary is also rebuilt from the facts by ``rebuild`` (the migration, and the tests' check).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, delete, select
+from sqlalchemy.orm import Session
+
+from hub.db.base import core_connection, dialect_insert, table_of
+from hub.db.models.calls import PhoneCallRecord
+from hub.db.models.stats import CallDay, QueueVisit, VisitDay
+
+NOBODY, NO_WINDOW = 0, ""
+ABANDON_REASONS = ("cancelled", "remote_hangup")
+VISIT_KEYS = ("day", "hour", "service_id", "operator_id", "window")
+CALL_KEYS = ("day", "hour", "device_id", "user_id")
+
+Key = tuple[Any, ...]
+Share = tuple[Key, Counter[str]]
+# The summary's rows: key to counts and sums.
+Summed = dict[Key, Counter[str]]
+# A row of facts by column name (a dict or a row's mapping).
+Fact = Mapping[Any, Any]
+
+# ---- visits ------------------------------------------------------------------------------------
+
+
+def visit_share(visit: Fact) -> Share:
+    """What one visit (a row of ``queue_visits`` as a mapping) adds to ``stats_visit_days``."""
+    outcome, wait, length = visit["outcome"], visit["wait_s"], visit["service_s"]
+    counts: Counter[str] = Counter(
+        visits=1,
+        served=outcome == "done",
+        no_shows=outcome == "no_show",
+        transfers=outcome == "transferred",
+        recalls=visit["recalls"] or 0,
+        cancelled=outcome == "cancelled",
+        waiting=outcome == "open" and visit["called_at"] is None,
+    )
+    if wait is not None:
+        counts.update(waits=1, wait_sum_s=wait, within_target=bool(visit["within_target"]))
+    if length is not None:
+        counts.update(services=1, service_sum_s=length)
+    key = (
+        visit["day"],
+        visit["hour"],
+        visit["service_id"],
+        visit["operator_id"] or NOBODY,
+        visit["window"] or NO_WINDOW,
+    )
+    return key, counts
+
+
+def visit_moved(session: Session, before: Fact | None, after: Fact) -> None:
+    """Move a visit's share in the summary from ``before`` (None: a new visit) to ``after``."""
+    old = visit_share(before) if before is not None else None
+    _move(session, VisitDay, VISIT_KEYS, old, visit_share(after))
+
+
+# ---- calls -------------------------------------------------------------------------------------
+
+
+def _ms(later: datetime | None, earlier: datetime | None) -> int | None:
+    if later is None or earlier is None:
+        return None
+    return round((later - earlier).total_seconds() * 1000)
+
+
+def call_share(call: Fact) -> Share | None:
+    """What one call (a row of ``phone_calls`` as a mapping) adds to ``stats_call_days``; None
+    while it has no local day."""
+    if call["local_day"] is None:
+        return None
+    incoming, outcome = call["direction"] == "in", call["outcome"]
+    answered = outcome == "answered"
+    unanswered = incoming and outcome == "missed"
+    abandoned = unanswered and call["reason"] in ABANDON_REASONS
+    counts: Counter[str] = Counter(
+        offered=incoming and outcome in ("answered", "missed", "forwarded"),
+        answered=incoming and answered,
+        missed=unanswered and not abandoned,
+        abandoned=abandoned,
+        forwarded=incoming and outcome == "forwarded",
+        outgoing=call["direction"] == "out" and outcome in ("answered", "missed"),
+        callbacks=call["direction"] == "out" and answered and call["answers_event_id"] is not None,
+    )
+    if incoming and answered:
+        delay = _ms(call["answered_at"], call["started_at"])
+        if delay is not None:
+            counts.update(answers=1, answer_sum_ms=delay)
+    if answered:
+        duration = call["duration_s"]
+        talk = (
+            duration * 1000 if duration is not None else _ms(call["ended_at"], call["answered_at"])
+        )
+        if talk is not None:
+            counts.update(talks=1, talk_sum_ms=talk)
+    key = (call["local_day"], call["local_hour"], call["device_id"], call["user_id"] or NOBODY)
+    return key, counts
+
+
+CALL_FIELDS = (
+    "local_day",
+    "local_hour",
+    "device_id",
+    "user_id",
+    "direction",
+    "outcome",
+    "reason",
+    "started_at",
+    "answered_at",
+    "ended_at",
+    "duration_s",
+    "answers_event_id",
+)
+
+
+def call_facts(call: PhoneCallRecord) -> dict[str, Any]:
+    """The fields of a call the summary reads, as they are now."""
+    return {name: getattr(call, name) for name in CALL_FIELDS}
+
+
+def call_moved(session: Session, before: Fact | None, call: PhoneCallRecord) -> None:
+    """Move a call's share from ``before`` (its ``call_facts`` before the change; None: a new
+    call) to what the call says now."""
+    old = call_share(before) if before is not None else None
+    new = call_share(call_facts(call))
+    _move(session, CallDay, CALL_KEYS, old, new)
+
+
+# ---- writing -----------------------------------------------------------------------------------
+
+
+def _move(
+    session: Session, model: type[Any], keys: tuple[str, ...], old: Share | None, new: Share | None
+) -> None:
+    changes: Summed = {}
+    if old is not None:
+        changes.setdefault(old[0], Counter()).subtract(old[1])
+    if new is not None:
+        changes.setdefault(new[0], Counter()).update(new[1])
+    # In key order, so two transactions moving shares between the same two rows lock them in
+    # the same order (PostgreSQL would otherwise be free to deadlock them).
+    for key in sorted(changes):
+        values = {name: int(value) for name, value in changes[key].items() if value}
+        if values:
+            _add(session, model, keys, key, values)
+
+
+def _add(
+    session: Session, model: type[Any], keys: tuple[str, ...], key: Key, values: dict[str, int]
+) -> None:
+    """Add ``values`` to the summary's row ``key`` (made at zero if it is not there)."""
+    table = table_of(model)
+    statement = dialect_insert(session, model).values(**dict(zip(keys, key, strict=True)), **values)
+    statement = statement.on_conflict_do_update(
+        index_elements=list(keys),
+        set_={name: table.c[name] + statement.excluded[name] for name in values},
+    )
+    core_connection(session).execute(statement)
+
+
+# ---- rebuilding --------------------------------------------------------------------------------
+
+
+def shares_of_visits(rows: Iterable[Fact]) -> Summed:
+    """The summary's rows that ``rows`` of visits add up to."""
+    result: Summed = {}
+    for row in rows:
+        key, counts = visit_share(row)
+        result.setdefault(key, Counter()).update(counts)
+    return result
+
+
+def shares_of_calls(rows: Iterable[Fact]) -> Summed:
+    """The summary's rows that ``rows`` of calls add up to."""
+    result: Summed = {}
+    for row in rows:
+        share = call_share(row)
+        if share is not None:
+            result.setdefault(share[0], Counter()).update(share[1])
+    return result
+
+
+def recomputed(connection: Connection) -> tuple[Summed, Summed]:
+    """The visits' and the calls' summaries as the facts give them now."""
+    visits = table_of(QueueVisit)
+    calls = table_of(PhoneCallRecord)
+    return (
+        shares_of_visits(row._mapping for row in connection.execute(select(visits))),
+        shares_of_calls(
+            row._mapping
+            for row in connection.execute(select(*(calls.c[name] for name in CALL_FIELDS)))
+        ),
+    )
+
+
+def stored(connection: Connection) -> tuple[Summed, Summed]:
+    """The visits' and the calls' summaries as kept (rows of zeros left out)."""
+    result = []
+    for model, keys in ((VisitDay, VISIT_KEYS), (CallDay, CALL_KEYS)):
+        found: Summed = {}
+        for row in connection.execute(select(table_of(model))):
+            values = row._mapping
+            counts = Counter({name: values[name] for name in count_columns(model) if values[name]})
+            if counts:
+                found[tuple(values[name] for name in keys)] = counts
+        result.append(found)
+    return result[0], result[1]
+
+
+def count_columns(model: type[Any]) -> list[str]:
+    """The names of a summary table's counts and sums (every column but its key), in order."""
+    keys = VISIT_KEYS if model is VisitDay else CALL_KEYS
+    return [column.name for column in table_of(model).c if column.name not in keys]
+
+
+def rebuild(connection: Connection) -> None:
+    """Write the whole summary again from the facts."""
+    visits, calls = recomputed(connection)
+    for model, keys, rows in ((VisitDay, VISIT_KEYS, visits), (CallDay, CALL_KEYS, calls)):
+        table = table_of(model)
+        connection.execute(delete(table))
+        names = count_columns(model)
+        values = [
+            dict(zip(keys, key, strict=True)) | {name: int(counts[name]) for name in names}
+            for key, counts in rows.items()
+        ]
+        if values:
+            connection.execute(table.insert(), values)

@@ -1,7 +1,7 @@
 """Call-centre lines: callers wait in the services' queues as phone tickets
 
 Revision ID: 0023
-Revises: 0018
+Revises: 0019
 Create Date: 2026-12-05 19:10:00
 
 - ``devices.line``: a phone agent that takes the office's numbers (the "line" role of the MQTT
@@ -23,28 +23,29 @@ from alembic import op
 import hub.db.base
 
 revision: str = "0023"
-down_revision: str | None = "0018"
+down_revision: str | None = "0019"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("devices") as batch_op:
-        batch_op.add_column(
-            sa.Column("line", sa.Boolean(), server_default=sa.false(), nullable=False)
-        )
-    with op.batch_alter_table("projects") as batch_op:
-        batch_op.add_column(
-            sa.Column("callers_first", sa.Boolean(), server_default=sa.false(), nullable=False)
-        )
-        batch_op.add_column(sa.Column("caller_share_percent", sa.Integer(), nullable=True))
-    with op.batch_alter_table("queue_tickets") as batch_op:
-        batch_op.add_column(sa.Column("line_device", sa.String(length=64), nullable=True))
-        batch_op.add_column(sa.Column("line_call", sa.String(length=128), nullable=True))
-        batch_op.add_column(sa.Column("call_outcome", sa.String(length=16), nullable=True))
-        batch_op.add_column(
-            sa.Column("answered_at", hub.db.base.UTCDateTime(timezone=True), nullable=True)
-        )
+    # Plain ALTER TABLE ... ADD COLUMN on both databases: a batch copy of projects or devices
+    # on SQLite would have to drop the old table, which the rows referring to it forbid.
+    op.add_column(
+        "devices", sa.Column("line", sa.Boolean(), server_default=sa.false(), nullable=False)
+    )
+    op.add_column(
+        "projects",
+        sa.Column("callers_first", sa.Boolean(), server_default=sa.false(), nullable=False),
+    )
+    op.add_column("projects", sa.Column("caller_share_percent", sa.Integer(), nullable=True))
+    op.add_column("queue_tickets", sa.Column("line_device", sa.String(length=64), nullable=True))
+    op.add_column("queue_tickets", sa.Column("line_call", sa.String(length=128), nullable=True))
+    op.add_column("queue_tickets", sa.Column("call_outcome", sa.String(length=16), nullable=True))
+    op.add_column(
+        "queue_tickets",
+        sa.Column("answered_at", hub.db.base.UTCDateTime(timezone=True), nullable=True),
+    )
     op.create_index(
         "ix_queue_tickets_line_call", "queue_tickets", ["line_device", "line_call"], unique=True
     )
@@ -52,13 +53,15 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_queue_tickets_line_call", table_name="queue_tickets")
-    with op.batch_alter_table("queue_tickets") as batch_op:
-        batch_op.drop_column("answered_at")
-        batch_op.drop_column("call_outcome")
-        batch_op.drop_column("line_call")
-        batch_op.drop_column("line_device")
-    with op.batch_alter_table("projects") as batch_op:
-        batch_op.drop_column("caller_share_percent")
-        batch_op.drop_column("callers_first")
-    with op.batch_alter_table("devices") as batch_op:
-        batch_op.drop_column("line")
+    # SQLite (3.35+) drops plain columns in place; a batch copy of projects or devices would
+    # have to drop the old table, which the rows referring to it forbid.
+    for table, column in (
+        ("queue_tickets", "answered_at"),
+        ("queue_tickets", "call_outcome"),
+        ("queue_tickets", "line_call"),
+        ("queue_tickets", "line_device"),
+        ("projects", "caller_share_percent"),
+        ("projects", "callers_first"),
+        ("devices", "line"),
+    ):
+        op.drop_column(table, column)

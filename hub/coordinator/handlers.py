@@ -108,7 +108,7 @@ def handle_kiosk(
             ServiceInfo(
                 id=row.id, name=row.name, waiting=row.waiting, estimated_wait_s=row.estimated_wait_s
             )
-            for row in queue.list_services(session)
+            for row in queue.list_services(session, ctx)
         ]
         return KioskReply(request_id=request.request_id, ok=True, services=services)
     if isinstance(request, IssueTicket):

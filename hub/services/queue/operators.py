@@ -241,7 +241,7 @@ def recall(
     operator = session.get(QueueOperator, ticket.operator_id)
     if operator is not None:
         queue_publish.publish_assignment(session, ctx, operator)
-    return TicketChange(ticket=describe(session, ticket))
+    return TicketChange(ticket=describe(session, ticket, ctx=ctx))
 
 
 def start_serving(
@@ -257,7 +257,7 @@ def start_serving(
         operator = session.get(QueueOperator, ticket.operator_id)
         if operator is not None:
             queue_publish.publish_assignment(session, ctx, operator)
-    return TicketChange(ticket=describe(session, ticket))
+    return TicketChange(ticket=describe(session, ticket, ctx=ctx))
 
 
 def _no_show(
@@ -276,7 +276,7 @@ def _no_show(
     facts.visit_changed(session, ctx, ticket, outcome=NO_SHOW)
     _release(session, ctx, ticket)
     queue_publish.publish_board(session, ctx)
-    return TicketChange(ticket=describe(session, ticket))
+    return TicketChange(ticket=describe(session, ticket, ctx=ctx))
 
 
 def no_show(
@@ -318,7 +318,7 @@ def done(
     facts.visit_changed(session, ctx, ticket, outcome=DONE)
     _release(session, ctx, ticket)
     queue_publish.publish_board(session, ctx)
-    return TicketChange(ticket=describe(session, ticket))
+    return TicketChange(ticket=describe(session, ticket, ctx=ctx))
 
 
 def transfer(
@@ -381,7 +381,7 @@ def transfer(
     assignment = offer(session, ctx, ticket)
     if assignment is None:
         queue_publish.publish_board(session, ctx)
-    return TicketChange(ticket=describe(session, ticket), assignment=assignment)
+    return TicketChange(ticket=describe(session, ticket, ctx=ctx), assignment=assignment)
 
 
 def cancel_in_hand(session: Session, ctx: QueueContext, ticket: QueueTicket, note: str) -> None:

@@ -67,7 +67,7 @@ class VisitorTicket:
 def view(session: Session, ctx: QueueContext, token: str) -> VisitorTicket:
     """The ticket a live token opens (NotFound for any other token)."""
     ticket = links.find(session, ctx, token)
-    info = describe(session, ticket)
+    info = describe(session, ticket, ctx=ctx)
     lang = None
     if ticket.booked_at is not None:  # only a public booking has a language of its own
         lang = session.scalar(

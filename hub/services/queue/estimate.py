@@ -1,0 +1,281 @@
+"""When will a waiting visitor be called, and how sure is that (QQ-1): the wait estimate.
+
+The estimate replays the calling order forward from ``now`` on plain data, with every visit
+taking its expected length, instead of dividing a line by a head count:
+
+- **Operators and their work groups.** Each operator at work is a desk serving every service of
+  their work groups (Q-1). A desk takes, whenever it comes free, the ticket Free would give it
+  (``queue_calling.choose``: the nearest-in-time rule Q-5, or the service's fair mode), so an
+  operator shared by two services splits their time between the two lines exactly as far as the
+  other line's tickets come first, and a transfer to one operator waits for that operator.
+- **Visits in progress.** A busy desk comes free after the *remaining* length of its visit: the
+  mean, over the service's recent visits longer than the time already run, of what was left
+  (a visit that has run long is expected to end soon, not in a whole mean visit).
+- **Breaks.** An operator on another status (a break, lunch...) is not counted until back: at the
+  status's start plus that operator's usual length of it (the median of their last spans of that
+  status), never earlier than a minute from now; with no such history, not at all. Offline
+  operators are not at work.
+- **Bookings due.** Bookings not checked in yet whose slot is within reach are expected at their
+  slot and join the line then (a booking that has checked in is already in it), so under Q-5 they
+  come before walk-ins who arrived after their time, and in the fair mode from 5 minutes before
+  it. A visitor who said "I am running late" is passed over until their time is up.
+- **Hour of day.** A visit is expected to last the mean of the service's recent visits called in
+  that local hour (at least ``MIN_HOUR_SAMPLES`` of them), else of its last ``HISTORY`` visits,
+  else the configured default.
+- **Nobody at work** for the service: as if one operator came in half a visit from now (the
+  estimate is then only as good as that guess, and its range says so).
+
+The range is about an 80 % interval: the visitor's wait is the sum of the ``k`` visits started
+before theirs, shared by the desks, so its relative spread is the services' coefficient of
+variation over the square root of ``k``, plus ``BASE_SPREAD`` for what the replay does not know
+(visitors who never come, transfers, bookings made meanwhile): ``low, high = W (1 -+ 1.28 r)``
+with ``r = sqrt(cv**2 / k + BASE_SPREAD**2)``. Without any operator at work the high end adds a
+whole visit more.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import statistics
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, tzinfo
+
+from hub.services.queue.calling import Candidate, choose
+
+HISTORY = 20
+MIN_HOUR_SAMPLES = 5
+DEFAULT_CV = 0.5
+BASE_SPREAD = 0.1
+Z_80 = 1.28
+MIN_BACK = timedelta(minutes=1)
+MIN_REMAINING_S = 30.0
+MAX_STEPS = 5000
+UNSTAFFED = -1
+DEFAULT_VISIT_S = 600.0
+"""The desk standing for "someone will come" when nobody serves the service."""
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A wait in seconds with its range; ``ahead`` visits start before this one, ``staffed`` is
+    false when nobody serving the service is at work."""
+
+    seconds: int
+    low_s: int
+    high_s: int
+    ahead: int = 0
+    staffed: bool = True
+
+
+@dataclass(frozen=True)
+class Ticket:
+    """A ticket in the replay: waiting, or a booking expected at its slot (``ready_at``)."""
+
+    id: int
+    service_id: int
+    lane: int
+    effective_at: datetime
+    kind: str
+    ready_at: datetime | None = None
+    """Not to be called before this (running late; a booking not yet arrived)."""
+    target_operator_id: int | None = None
+
+    @property
+    def candidate(self) -> Candidate:
+        """The ticket as the calling rule sees it."""
+        return Candidate(self.id, self.service_id, self.lane, self.effective_at, self.kind)
+
+
+@dataclass(frozen=True)
+class Desk:
+    """An operator at work: the services of their work groups, when they can next call."""
+
+    user_id: int
+    services: frozenset[int]
+    back_at: datetime | None
+    """When the desk can call the next visitor; None: not back (a break of unknown length)."""
+
+
+@dataclass(frozen=True)
+class ServiceTimes:
+    """A service's recent visit lengths in seconds, newest first, with the local hour each was
+    called in, and the configured default for a service without history."""
+
+    default_s: float
+    samples: tuple[tuple[int, float], ...] = ()
+    _hours: dict[int, float] = field(default_factory=dict, compare=False, repr=False)
+
+    def mean(self, hour: int | None = None) -> float:
+        """The expected length of a visit called in ``hour`` (any hour when None)."""
+        if hour is not None:
+            if hour not in self._hours:
+                lengths = [s for h, s in self.samples if h == hour]
+                found = sum(lengths) / len(lengths) if len(lengths) >= MIN_HOUR_SAMPLES else 0.0
+                self._hours[hour] = found
+            if self._hours[hour]:
+                return self._hours[hour]
+        recent = [s for _h, s in self.samples[:HISTORY]]
+        return sum(recent) / len(recent) if recent else self.default_s
+
+    def cv(self) -> float:
+        """The coefficient of variation of visit lengths (``DEFAULT_CV`` with under 3 visits)."""
+        lengths = [s for _h, s in self.samples]
+        mean = sum(lengths) / len(lengths) if lengths else 0.0
+        if len(lengths) < 3 or mean <= 0:
+            return DEFAULT_CV
+        return statistics.pstdev(lengths) / mean
+
+    def remaining(self, elapsed: float) -> float:
+        """The expected rest of a visit that has run ``elapsed`` seconds."""
+        left = [s - elapsed for _h, s in self.samples if s > elapsed]
+        if left:
+            return max(MIN_REMAINING_S, sum(left) / len(left))
+        return max(MIN_REMAINING_S, self.mean() - elapsed, 0.2 * self.mean())
+
+
+def typical_length(lengths: Iterable[float]) -> float | None:
+    """The median of past lengths (a break's usual length), None without any."""
+    found = sorted(length for length in lengths if length > 0)
+    return statistics.median(found) if found else None
+
+
+def back_from_break(now: datetime, since: datetime, usual_s: float | None) -> datetime | None:
+    """When an operator on a break is expected back: ``since`` plus their usual break, at least a
+    minute from now; None when their usual break is unknown."""
+    if usual_s is None:
+        return None
+    return max(since + timedelta(seconds=usual_s), now + MIN_BACK)
+
+
+def _can_serve(desk: Desk, ticket: Ticket) -> bool:
+    if ticket.target_operator_id is not None:
+        return ticket.target_operator_id == desk.user_id
+    return desk.user_id == UNSTAFFED or ticket.service_id in desk.services
+
+
+def replay(
+    tickets: Sequence[Ticket],
+    desks: Sequence[Desk],
+    times: Mapping[int, ServiceTimes],
+    *,
+    now: datetime,
+    tz: tzinfo,
+    modes: Mapping[int, str],
+    until: int | None = None,
+) -> dict[int, tuple[datetime, int]]:
+    """When each ticket is called (and how many visits start before it) if everyone calls by the
+    rules and every visit takes its expected length; tickets no desk reaches are left out.
+
+    Stops once ``until`` (a ticket id) is called.
+    """
+    pool = list(tickets)
+    called: dict[int, tuple[datetime, int]] = {}
+    free_at = [(d.back_at, n, d) for n, d in enumerate(desks) if d.back_at is not None]
+    heapq.heapify(free_at)
+    started = 0
+    for _step in range(MAX_STEPS):
+        if not free_at or not pool:
+            break
+        at, n, desk = heapq.heappop(free_at)
+        at = max(at, now)
+        mine = [t for t in pool if _can_serve(desk, t)]
+        ready = [t for t in mine if t.ready_at is None or t.ready_at <= at]
+        if not ready:
+            later = [t.ready_at for t in mine if t.ready_at is not None]
+            if later:
+                heapq.heappush(free_at, (min(later), n, desk))
+            continue
+        choice = choose([t.candidate for t in ready], now=at, modes=modes)
+        assert choice is not None  # ready is not empty
+        ticket = next(t for t in ready if t.id == choice.ticket_id)
+        pool.remove(ticket)
+        called[ticket.id] = (at, started)
+        started += 1
+        if ticket.id == until:
+            break
+        service = _times(times, ticket.service_id)
+        length = service.mean(at.astimezone(tz).hour)
+        heapq.heappush(free_at, (at + timedelta(seconds=length), n, desk))
+    return called
+
+
+def with_range(
+    seconds: float, ahead: int, cv: float, *, staffed: bool = True, visit_s: float = 0.0
+) -> Estimate:
+    """A wait of ``seconds`` after ``ahead`` visits, with its range (see the module's note)."""
+    wait = max(0.0, seconds)
+    spread = Z_80 * math.sqrt(cv * cv / max(ahead, 1) + BASE_SPREAD * BASE_SPREAD)
+    low, high = wait * (1 - spread), wait * (1 + spread)
+    if not staffed:
+        high += visit_s
+    return Estimate(
+        seconds=math.ceil(wait),
+        low_s=max(0, math.floor(low)),
+        high_s=math.ceil(high),
+        ahead=ahead,
+        staffed=staffed,
+    )
+
+
+def estimate(
+    target: Ticket,
+    tickets: Sequence[Ticket],
+    desks: Sequence[Desk],
+    times: Mapping[int, ServiceTimes],
+    *,
+    now: datetime,
+    tz: tzinfo,
+    modes: Mapping[int, str],
+) -> Estimate:
+    """The wait of ``target`` (which ``tickets`` may or may not hold already) from ``now``."""
+    line = [t for t in tickets if t.id != target.id] + [target]
+    return estimate_all(line, desks, times, now=now, tz=tz, modes=modes, only=target)[target.id]
+
+
+def estimate_all(
+    tickets: Sequence[Ticket],
+    desks: Sequence[Desk],
+    times: Mapping[int, ServiceTimes],
+    *,
+    now: datetime,
+    tz: tzinfo,
+    modes: Mapping[int, str],
+    only: Ticket | None = None,
+) -> dict[int, Estimate]:
+    """Estimates of every ticket in ``tickets`` (or of ``only``) in one replay."""
+    wanted = {t.id: t for t in ([only] if only is not None else tickets)}
+    until = only.id if only is not None else None
+    called = replay(tickets, desks, times, now=now, tz=tz, modes=modes, until=until)
+    result: dict[int, Estimate] = {}
+    for ticket_id, (at, ahead) in called.items():
+        if ticket_id in wanted:
+            service = _times(times, wanted[ticket_id].service_id)
+            result[ticket_id] = with_range((at - now).total_seconds(), ahead, service.cv())
+    missing = [t for t in wanted.values() if t.id not in result]
+    # Nobody at work for these services (or only on breaks of unknown length): as if one
+    # operator came half a visit from now and served each of those lines alone.
+    for service_id in sorted({t.service_id for t in missing}):
+        service = _times(times, service_id)
+        ghost = Desk(
+            UNSTAFFED, frozenset({service_id}), now + timedelta(seconds=service.mean() / 2)
+        )
+        line = [t for t in tickets if t.service_id == service_id and t.target_operator_id is None]
+        line += [t for t in missing if t.service_id == service_id and t not in line]
+        for ticket_id, (at, ahead) in replay(
+            line, [ghost], times, now=now, tz=tz, modes=modes
+        ).items():
+            if ticket_id in wanted and ticket_id not in result:
+                result[ticket_id] = with_range(
+                    (at - now).total_seconds(),
+                    ahead,
+                    service.cv(),
+                    staffed=False,
+                    visit_s=service.mean(),
+                )
+    return result
+
+
+def _times(times: Mapping[int, ServiceTimes], service_id: int) -> ServiceTimes:
+    return times.get(service_id) or ServiceTimes(default_s=DEFAULT_VISIT_S)

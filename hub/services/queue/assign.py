@@ -28,6 +28,7 @@ from hub.errors import Conflict, Invalid, NotFound
 from hub.protocol.topics import is_safe_id
 from hub.services.access import rights as access
 from hub.services.access.rights import AccessProfile, Action, DocType
+from hub.services.queue import calling, fair
 from hub.services.queue import publish as queue_publish
 from hub.services.queue.core import (
     BUSY,
@@ -44,6 +45,7 @@ from hub.services.queue.core import (
     line_order,
     operator_info,
     operator_projects,
+    service_info,
 )
 from hub.services.stats import facts
 from hub.services.tasks import tasks
@@ -150,9 +152,15 @@ _NEAREST = (
 
 def _pick(
     session: Session, ctx: QueueContext, user_id: int, project_ids: Sequence[int]
-) -> QueueTicket | None:
+) -> tuple[QueueTicket, str] | None:
+    """The ticket Free gives (locked) and the rule that chose it (``queue_calling``)."""
+    modes = {p: found.calling_mode for p in project_ids if (found := service_info(session, p))}
+    if any(calling.is_fair(modes, p) for p in project_ids):
+        picked = fair.pick(session, ctx, user_id, project_ids, modes)
+        return (picked[0], picked[1].rule) if picked is not None else None
     where = {"user": user_id, "projects": list(project_ids), "now": ctx.now}
-    return session.scalars(_NEAREST, where).first()
+    ticket = session.scalars(_NEAREST, where).first()
+    return (ticket, calling.RULE_NEAREST) if ticket is not None else None
 
 
 def assign(
@@ -163,6 +171,7 @@ def assign(
     operator: QueueOperator,
     profile: AccessProfile,
     by_hand: bool = False,
+    rule: str = calling.RULE_NEAREST,
 ) -> Assignment:
     """Call ``ticket`` to the operator's window: the task (Q-5), the busy status, the outbox."""
     if operator.window is None:
@@ -197,6 +206,7 @@ def assign(
         front=reason_front,
         for_this_operator=targeted,
         by_hand=by_hand,
+        rule=rule,
     )
     lang = user.lang if user is not None else "uk"
     queue_publish.announce(session, ctx, ticket, recall=False)
@@ -240,12 +250,13 @@ def free(
     )
     _ready(session, operator)
     facts.status_changed(session, ctx, operator, FREE)
-    ticket = _pick(session, ctx, profile.user_id, project_ids)
-    if ticket is None:
+    picked = _pick(session, ctx, profile.user_id, project_ids)
+    if picked is None:
         session.flush()
         queue_publish.publish_assignment(session, ctx, operator)
         return FreeResult(operator=operator_info(operator))
-    assignment = assign(session, ctx, ticket=ticket, operator=operator, profile=profile)
+    ticket, rule = picked
+    assignment = assign(session, ctx, ticket=ticket, operator=operator, profile=profile, rule=rule)
     return FreeResult(operator=operator_info(operator), assignment=assignment)
 
 
@@ -354,8 +365,9 @@ def offer(session: Session, ctx: QueueContext, ticket: QueueTicket) -> Assignmen
             ).first()
         if operator is None:
             continue
-        chosen = _pick(session, ctx, operator.user_id, operator_projects(session, operator.user_id))
-        if chosen is None:
+        picked = _pick(session, ctx, operator.user_id, operator_projects(session, operator.user_id))
+        if picked is None:
             continue
-        return assign(session, ctx, ticket=chosen, operator=operator, profile=profile)
+        chosen, rule = picked
+        return assign(session, ctx, ticket=chosen, operator=operator, profile=profile, rule=rule)
     return None

@@ -107,6 +107,8 @@ class Reason:
     front: bool
     for_this_operator: bool
     by_hand: bool = False
+    # The calling rule that chose it (``queue_calling.RULE_*``): nearest, booking due, waited...
+    rule: str = "nearest"
 
 
 @dataclass(frozen=True)

@@ -295,7 +295,18 @@ def reason_text(reason: Reason, ctx: QueueContext, lang: str) -> str:
         if reason.for_this_operator
         else "queue_reason_front"
         if reason.front
-        else "queue_reason_nearest"
+        else _RULE_REASONS.get(reason.rule, "queue_reason_nearest")
     )
     moment = _aware(reason.effective_at).astimezone(ctx.tz)
-    return translate(code, lang, service=reason.service_name, time=moment.strftime("%H:%M"))
+    waited = max(0, int((ctx.now - moment).total_seconds() // 60))
+    return translate(
+        code, lang, service=reason.service_name, time=moment.strftime("%H:%M"), minutes=waited
+    )
+
+
+# The fair mode's rules (``queue_calling``) explained on the panel.
+_RULE_REASONS = {
+    "booking_due": "queue_reason_booking_due",
+    "early": "queue_reason_booking_early",
+    "waited": "queue_reason_waited",
+}

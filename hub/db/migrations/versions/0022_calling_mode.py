@@ -27,9 +27,7 @@ def upgrade() -> None:
                 "calling_mode", sa.String(length=16), server_default="nearest", nullable=False
             )
         )
-        batch_op.create_check_constraint(
-            "calling_mode", "calling_mode IN ('nearest', 'fair')"
-        )
+        batch_op.create_check_constraint("calling_mode", "calling_mode IN ('nearest', 'fair')")
 
 
 def downgrade() -> None:

@@ -157,3 +157,20 @@ def test_the_replay_follows_the_hour_of_day() -> None:
     found = model.estimate_all(line, [desk], times, now=start, tz=kyiv, modes={})
     # 09:50 (5 min), 09:55 (5 min), 10:00 (15 min), 10:15.
     assert [found[n].seconds // 60 for n in range(1, 5)] == [0, 5, 10, 25]
+
+
+def test_a_ticket_transferred_to_one_operator_waits_for_that_operator() -> None:
+    """Desk 7 is free now, desk 8 comes back at 20 minutes: the ticket transferred to 8 in
+    person waits for 8; with 8 not at work, it is estimated as if someone came (unstaffed)."""
+    kyiv, now = at(0).tz, T0
+    times = {1: ServiceTimes(600.0)}
+    mine = Ticket(1, 1, 1, now, "walk_in", target_operator_id=8)
+    seven, eight = (
+        Desk(7, frozenset({1}), now),
+        Desk(8, frozenset({1}), now + timedelta(minutes=20)),
+    )
+    assert (
+        model.estimate(mine, [], [seven, eight], times, now=now, tz=kyiv, modes={}).seconds == 1200
+    )
+    alone = model.estimate(mine, [], [seven], times, now=now, tz=kyiv, modes={})
+    assert (alone.seconds, alone.staffed) == (300, False)

@@ -88,6 +88,8 @@ class PrintTicket(Part):
     lang: Lang = "uk"
     position: NonNegativeInt | None = None
     estimated_wait_s: NonNegativeInt | None = None
+    estimated_wait_low_s: NonNegativeInt | None = None
+    estimated_wait_high_s: NonNegativeInt | None = None
     booking_code: BookingCode | None = None
     # The ticket's live page: the QR code holds it (printers' qr = "page").
     page_url: Url | None = None

@@ -150,6 +150,8 @@ def back_from_break(now: datetime, since: datetime, usual_s: float | None) -> da
 
 
 def _can_serve(desk: Desk, ticket: Ticket) -> bool:
+    if desk.user_id == UNSTAFFED:
+        return True  # the stand-in serves whatever line it is given
     if ticket.target_operator_id is not None:
         return ticket.target_operator_id == desk.user_id
     return desk.user_id == UNSTAFFED or ticket.service_id in desk.services
@@ -274,6 +276,13 @@ def estimate_all(
                     staffed=False,
                     visit_s=service.mean(),
                 )
+    for ticket in wanted.values():
+        if ticket.id not in result:  # past the replay's steps: a whole visit per place ahead
+            service = _times(times, ticket.service_id)
+            ahead = sum(1 for t in tickets if t.service_id == ticket.service_id)
+            result[ticket.id] = with_range(
+                ahead * service.mean(), ahead, service.cv(), staffed=False, visit_s=service.mean()
+            )
     return result
 
 

@@ -110,6 +110,8 @@ def send(
             lang=lang,
             position=info.position,
             estimated_wait_s=info.estimated_wait_s,
+            estimated_wait_low_s=info.estimated_wait_low_s,
+            estimated_wait_high_s=info.estimated_wait_high_s,
             # A booked visitor's ticket carries their code (printed and in the QR code).
             booking_code=ticket.booking_code,
             page_url=links.page_url(ctx, page_token),
@@ -156,6 +158,8 @@ def _tell_kiosk(session: Session, ctx: QueueContext, job: PrintJob, *, printed: 
             service_id=info.service_id,
             position=info.position or 0,
             estimated_wait_s=info.estimated_wait_s,
+            estimated_wait_low_s=info.estimated_wait_low_s,
+            estimated_wait_high_s=info.estimated_wait_high_s,
             printed=printed,
         ),
     )

@@ -185,17 +185,22 @@ def _desk(session: Session, ctx: QueueContext, row: _AtWork, services: set[int])
     return Desk(user_id=user_id, services=frozenset(services), back_at=back)
 
 
-def inputs(session: Session, ctx: QueueContext, service_ids: Iterable[int]) -> Inputs:
-    """What the replay needs for these services and every one sharing an operator with them."""
+def inputs(
+    session: Session, ctx: QueueContext, service_ids: Iterable[int], operator: int | None = None
+) -> Inputs:
+    """What the replay needs for these services and every one sharing an operator with them
+    (and with ``operator``, to whom a ticket was transferred in person)."""
     connection = core_connection(session)
     groups: dict[int, set[int]] = {}
     for user_id, project_id in connection.execute(_GROUPS):
         groups.setdefault(user_id, set()).add(project_id)
     at_work = [_AtWork(*row) for row in connection.execute(_AT_WORK)]
     serving = {row[0]: groups.get(row[0], set()) for row in at_work}
-    services = _closure(service_ids, serving)
+    services = _closure([*service_ids, *serving.get(operator or 0, ())], serving)
     desks = [
-        _desk(session, ctx, row, serving[row[0]]) for row in at_work if serving[row[0]] & services
+        _desk(session, ctx, row, serving[row[0]])
+        for row in at_work
+        if serving[row[0]] & services or row[0] == operator
     ]
     tickets = [
         Ticket(
@@ -227,11 +232,16 @@ def for_ticket(session: Session, ctx: QueueContext, ticket: QueueTicket) -> Esti
     """The estimate of a waiting ticket (None when it is not waiting)."""
     if ticket.state != WAITING:
         return None
-    found = inputs(session, ctx, [ticket.project_id])
+    found = inputs(session, ctx, [ticket.project_id], ticket.target_operator_id)
     target = next((t for t in found.tickets if t.id == ticket.id), None)
     if target is None:  # past the first MAX_LINE of the line
         target = Ticket(
-            ticket.id, ticket.project_id, ticket.lane, _aware(ticket.effective_at), ticket.kind
+            ticket.id,
+            ticket.project_id,
+            ticket.lane,
+            _aware(ticket.effective_at),
+            ticket.kind,
+            target_operator_id=ticket.target_operator_id,
         )
     return model.estimate(
         target, found.tickets, found.desks, found.times, now=ctx.now, tz=ctx.tz, modes=found.modes

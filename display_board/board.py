@@ -14,7 +14,8 @@ from pathlib import Path
 
 from display_board.settings import DisplaySettings
 from firmware_config.i18n import Catalogue
-from hub.protocol.devices import BoardCall, DisplayAnnounce, DisplayBoard
+from hub.protocol.devices import BoardCall, BoardWait, DisplayAnnounce, DisplayBoard
+from hub.protocol.waits import say_wait
 
 LOCALE = Path(__file__).with_name("locale")
 
@@ -76,6 +77,8 @@ class WaitingRow:
 
     service: str
     count: str
+    wait: str = ""
+    """The wait of a visitor joining now, as said (``hub.protocol.waits``); empty: unknown."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +137,12 @@ class BoardModel:
             name = self.board.names.get(service_id)
         return name or self.texts.text(lang, "board.service", id=service_id)
 
+    @staticmethod
+    def _wait(wait: BoardWait | None, lang: str) -> str:
+        if wait is None:
+            return ""
+        return say_wait(wait.s, lang, wait.low_s, wait.high_s) or ""
+
     def _row(self, call: BoardCall, lang: str) -> CallRow:
         return CallRow(call.number, self.texts.text(lang, "board.window", window=call.window))
 
@@ -144,8 +153,13 @@ class BoardModel:
         waiting = self.board.waiting if self.board else {}
         headline = self._row(calls[0], lang) if calls else None
         recent = [self._row(call, lang) for call in calls[1 : 1 + self.settings.recent]]
+        waits = self.board.waits if self.board else {}
         rows = [
-            WaitingRow(self.service_name(service_id, lang), str(count))
+            WaitingRow(
+                self.service_name(service_id, lang),
+                str(count),
+                self._wait(waits.get(service_id), lang) if count else "",
+            )
             for service_id, count in sorted(waiting.items())
         ]
         if not self.connected:

@@ -69,6 +69,7 @@ from hub.protocol.messages import (
     request_id_of,
 )
 from hub.protocol.topics import Topic, TopicKind
+from hub.protocol.waits import say_wait
 from hub.services.common import outbox
 from hub.services.devices import devices
 from hub.services.phone import call_work, calls
@@ -95,6 +96,9 @@ KEEP_SENT = timedelta(days=1)
 PURGE_EVERY = 600.0
 CHECKPOINT_EVERY = 0.5
 ALERTS_EVERY = 2.0
+WAITS_EVERY = 30.0
+"""How often the board's waits are redrawn as time passes (bookings falling due, visits
+running long); the board is published again only when a wait as said to visitors changed."""
 """Seconds between two checks of the service-level alerts (STAT-3)."""
 """Seconds between two checkpoints of SQLite's write-ahead log (a few MB at most under load)."""
 SHARDS = 4
@@ -178,6 +182,7 @@ class Coordinator:
         self._down_since = time.monotonic()
         self._stopping = threading.Event()
         self._wake = threading.Event()
+        self._waits_said: dict[int, str | None] | None = None
         # One thread at a time publishes the outbox: the sender, or a worker that just committed.
         self._sending = threading.Lock()
         self._worker = threading.local()
@@ -762,8 +767,14 @@ class Coordinator:
                 logger.exception("checkpointing the database failed; will retry")
 
     def _housekeep_loop(self) -> None:
-        next_purge = next_alerts = time.monotonic()
+        next_purge = next_alerts = next_waits = time.monotonic()
         while not self._stopping.wait(self._tick):
+            if time.monotonic() >= next_waits:
+                next_waits = time.monotonic() + WAITS_EVERY
+                try:
+                    self.refresh_waits()
+                except Exception:
+                    logger.exception("redrawing the waits failed; will retry")
             try:
                 purge = time.monotonic() >= next_purge
                 self.housekeep(purge=purge)
@@ -777,6 +788,24 @@ class Coordinator:
                     self.check_alerts()
                 except Exception:
                     logger.exception("checking the service-level alerts failed; will retry")
+
+    def refresh_waits(self) -> bool:
+        """Publish the board again when the wait of some service, as said to visitors, changed
+        since the last look (time passing changes waits without any request: a booking falls
+        due, a visit runs long). Changes made by requests publish the board themselves."""
+        ctx = self.context()
+        with transaction(self.hub.sessions) as session:
+            said = {
+                service: say_wait(wait.s, "en", wait.low_s, wait.high_s)
+                for service, wait in queue_publish.board_waits(session, ctx).items()
+            }
+            changed = self._waits_said is not None and said != self._waits_said
+            if changed:
+                queue_publish.publish_board(session, ctx)
+        self._waits_said = said
+        if changed:
+            self._wake.set()
+        return changed
 
     def check_alerts(self) -> None:
         """Raise and clear the service-level alerts (STAT-3); the panels of the operators of a

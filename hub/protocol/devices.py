@@ -45,6 +45,14 @@ class BoardCall(Part):
     ticket_id: PositiveInt | None = None
 
 
+class BoardWait(Part):
+    """The wait of a visitor who would join a service's line now, with its range (seconds)."""
+
+    s: NonNegativeInt
+    low_s: NonNegativeInt | None = None
+    high_s: NonNegativeInt | None = None
+
+
 class DisplayBoard(Message):
     """Retained on ``display/board``: the last calls (newest first) and waiting counts."""
 
@@ -53,6 +61,8 @@ class DisplayBoard(Message):
     at: AwareDatetime | None = None
     # The services' names (one per service: the CRM keeps a single name).
     names: dict[PositiveInt, Name] = Field(default_factory=dict)
+    # Each service's wait for a visitor joining now (issue 20); older hubs leave it out.
+    waits: dict[PositiveInt, BoardWait] = Field(default_factory=dict)
 
 
 def _both() -> list[Lang]:

@@ -141,6 +141,8 @@ def set_status(
     facts.status_changed(session, ctx, operator, status)
     session.flush()
     queue_publish.publish_assignment(session, ctx, operator)
+    # A break (or the end of one) changes the waits the board shows.
+    queue_publish.publish_board(session, ctx)
     return FreeResult(operator=operator_info(operator))
 
 

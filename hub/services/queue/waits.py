@@ -43,8 +43,9 @@ BREAK_SAMPLES = 10
 BREAK_DAYS = 30
 BOOKING_HORIZON = timedelta(hours=4)
 MAX_LINE = 1000
-NEW_VISITOR = 0
-"""The id standing for a visitor who would take a ticket now (ticket ids start at 1)."""
+NEW_VISITOR = 2**62
+"""The id standing for a visitor who would take a ticket now: after every real ticket, as the
+line's order breaks ties of time by id."""
 
 _O = table_of(QueueOperator).c
 _M = table_of(ProjectMember).c

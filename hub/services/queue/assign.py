@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from sqlalchemy import and_, bindparam, or_, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from hub.db.base import core_connection, insert_row_unless_taken, table_of
@@ -132,18 +132,7 @@ _LOCK_OPERATOR = (
 )
 _NEAREST = (
     select(QueueTicket)
-    .where(
-        QueueTicket.state == WAITING,
-        or_(
-            and_(
-                QueueTicket.project_id.in_(bindparam("projects", expanding=True)),
-                QueueTicket.target_operator_id.is_(None),
-            ),
-            QueueTicket.target_operator_id == bindparam("user"),
-        ),
-        # A visitor running late keeps their place but is passed over until their time is up.
-        or_(QueueTicket.late_until.is_(None), QueueTicket.late_until <= bindparam("now")),
-    )
+    .where(fair.ELIGIBLE)
     .order_by(*line_order())  # type: ignore[arg-type]
     .limit(1)
     .with_for_update(skip_locked=True)

@@ -24,7 +24,7 @@ READ = 20
 ATTEMPTS = 5
 
 _T = table_of(QueueTicket).c
-_ELIGIBLE = and_(
+ELIGIBLE = and_(
     _T.state == WAITING,
     or_(
         and_(
@@ -33,9 +33,11 @@ _ELIGIBLE = and_(
         ),
         _T.target_operator_id == bindparam("user"),
     ),
+    # A visitor running late keeps their place but is passed over until their time is up.
     or_(_T.late_until.is_(None), _T.late_until <= bindparam("now")),
-    _T.id.not_in(bindparam("skip", expanding=True)),
 )
+"""The tickets Free may give an operator now (parameters ``projects``, ``user``, ``now``)."""
+_ELIGIBLE = and_(ELIGIBLE, _T.id.not_in(bindparam("skip", expanding=True)))
 _COLUMNS = (_T.id, _T.project_id, _T.lane, _T.effective_at, _T.kind)
 _HEAD = select(*_COLUMNS).where(_ELIGIBLE).order_by(_T.lane, _T.effective_at, _T.id).limit(READ)
 _BOOKINGS = (

@@ -174,3 +174,23 @@ def test_a_ticket_transferred_to_one_operator_waits_for_that_operator() -> None:
     )
     alone = model.estimate(mine, [], [seven], times, now=now, tz=kyiv, modes={})
     assert (alone.seconds, alone.staffed) == (300, False)
+
+
+def test_a_line_longer_than_the_replay_is_extrapolated(
+    hub: Hub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the replay cut at 3 tickets, the 6th in line gets the 3rd's wait plus a visit per
+    place beyond: one operator, visits of 10 minutes, the first at 0 done at 10."""
+    with transaction(hub.sessions) as session:
+        service = make_service(session, "Паспорти")
+        olena = make_operator(session, "olena", [service])
+    issue(hub, service, 0)
+    assert press_free(hub, olena, 0).assignment is not None
+    line = [issue(hub, service, 1 + n / 10).ticket for n in range(6)]
+    full = [wait_of(hub, t.id, 2).seconds for t in line]
+    assert full == [480 + 600 * n for n in range(6)]
+    monkeypatch.setattr(waits, "MAX_LINE", 3)
+    assert [wait_of(hub, t.id, 2).seconds for t in line] == full
+    with transaction(hub.sessions) as session:
+        new = waits.for_new_visitor(session, at(2), service)
+    assert new.seconds == 480 + 600 * 6

@@ -38,6 +38,7 @@ from __future__ import annotations
 import heapq
 import math
 import statistics
+from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
@@ -157,6 +158,44 @@ def _can_serve(desk: Desk, ticket: Ticket) -> bool:
     return desk.user_id == UNSTAFFED or ticket.service_id in desk.services
 
 
+class _Line:
+    """The replayed line, kept so that a desk's candidates are found without scanning it all.
+
+    The calling rule's order follows the line order (lane, effective time, id) within one kind
+    of one service, so only the head of each (service, kind) queue can be chosen; tickets with a
+    time before which they cannot be called, or meant for one operator, are few and kept apart.
+    """
+
+    def __init__(self, tickets: Iterable[Ticket]) -> None:
+        self.queues: dict[tuple[int, str], deque[Ticket]] = {}
+        self.special: list[Ticket] = []
+        for t in sorted(tickets, key=lambda t: (t.lane, t.effective_at, t.id)):
+            if t.ready_at is not None or t.target_operator_id is not None:
+                self.special.append(t)
+            else:
+                self.queues.setdefault((t.service_id, t.kind), deque()).append(t)
+
+    def __bool__(self) -> bool:
+        return bool(self.special) or any(self.queues.values())
+
+    def mine(self, desk: Desk) -> list[Ticket]:
+        """The heads of the desk's queues and the set-apart tickets it may serve."""
+        heads = [
+            q[0]
+            for (service, _kind), q in self.queues.items()
+            if q and (desk.user_id == UNSTAFFED or service in desk.services)
+        ]
+        return heads + [t for t in self.special if _can_serve(desk, t)]
+
+    def remove(self, ticket: Ticket) -> None:
+        """Take a chosen ticket out (a head, or one set apart)."""
+        queue = self.queues.get((ticket.service_id, ticket.kind))
+        if queue and queue[0] is ticket:
+            queue.popleft()
+        else:
+            self.special.remove(ticket)
+
+
 def replay(
     tickets: Sequence[Ticket],
     desks: Sequence[Desk],
@@ -172,17 +211,17 @@ def replay(
 
     Stops once ``until`` (a ticket id) is called.
     """
-    pool = list(tickets)
+    line = _Line(tickets)
     called: dict[int, tuple[datetime, int]] = {}
     free_at = [(d.back_at, n, d) for n, d in enumerate(desks) if d.back_at is not None]
     heapq.heapify(free_at)
     started = 0
     for _step in range(MAX_STEPS):
-        if not free_at or not pool:
+        if not free_at or not line:
             break
         at, n, desk = heapq.heappop(free_at)
         at = max(at, now)
-        mine = [t for t in pool if _can_serve(desk, t)]
+        mine = line.mine(desk)
         ready = [t for t in mine if t.ready_at is None or t.ready_at <= at]
         if not ready:
             later = [t.ready_at for t in mine if t.ready_at is not None]
@@ -192,7 +231,7 @@ def replay(
         choice = choose([t.candidate for t in ready], now=at, modes=modes)
         assert choice is not None  # ready is not empty
         ticket = next(t for t in ready if t.id == choice.ticket_id)
-        pool.remove(ticket)
+        line.remove(ticket)
         called[ticket.id] = (at, started)
         started += 1
         if ticket.id == until:
@@ -264,9 +303,10 @@ def estimate_all(
             UNSTAFFED, frozenset({service_id}), now + timedelta(seconds=service.mean() / 2)
         )
         line = [t for t in tickets if t.service_id == service_id and t.target_operator_id is None]
-        line += [t for t in missing if t.service_id == service_id and t not in line]
+        known = {t.id for t in line}
+        line += [t for t in missing if t.service_id == service_id and t.id not in known]
         for ticket_id, (at, ahead) in replay(
-            line, [ghost], times, now=now, tz=tz, modes=modes
+            line, [ghost], times, now=now, tz=tz, modes=modes, until=until
         ).items():
             if ticket_id in wanted and ticket_id not in result:
                 result[ticket_id] = with_range(

@@ -11,7 +11,7 @@ again. ``now`` always comes from the caller's context: no clock is read here.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
@@ -32,6 +32,7 @@ from hub.services.queue.core import (
     WALK_IN,
     QueueContext,
     params,
+    position,
     service_info,
 )
 from hub.services.queue.estimate import Desk, Estimate, ServiceTimes, Ticket
@@ -42,7 +43,9 @@ HISTORY_ROWS = 300
 BREAK_SAMPLES = 10
 BREAK_DAYS = 30
 BOOKING_HORIZON = timedelta(hours=4)
-MAX_LINE = 1000
+MAX_LINE = 300
+"""Tickets replayed at most; a place beyond them is estimated from the last replayed one plus a
+visit per place, shared by the service's operators (a line that long is said in hours)."""
 NEW_VISITOR = 2**62
 """The id standing for a visitor who would take a ticket now: after every real ticket, as the
 line's order breaks ties of time by id."""
@@ -70,8 +73,9 @@ _LINE = (
     )
     .where(_T.state == WAITING, _T.project_id.in_(bindparam("services", expanding=True)))
     .order_by(_T.lane, _T.effective_at, _T.id)
-    .limit(MAX_LINE)
+    .limit(bindparam("limit"))
 )  # fmt: skip
+_COUNT = select(func.count(_T.id)).where(_T.project_id == bindparam("service"), _T.state == WAITING)
 _EXPECTED = (
     select(_T.id, _T.project_id, _T.booked_at)
     .where(
@@ -116,6 +120,10 @@ class Inputs:
     desks: list[Desk]
     times: dict[int, ServiceTimes]
     modes: dict[int, str]
+    truncated: bool = False
+    """The line was longer than ``MAX_LINE``: only its first tickets are here."""
+    seen: dict[int, int] = field(default_factory=dict)
+    """Waiting tickets read, by service."""
 
 
 def _aware(moment: datetime) -> datetime:
@@ -203,6 +211,7 @@ def inputs(
         for row in at_work
         if serving[row[0]] & services or row[0] == operator
     ]
+    line = list(connection.execute(_LINE, {"services": sorted(services), "limit": MAX_LINE}))
     tickets = [
         Ticket(
             id=row.id,
@@ -215,7 +224,7 @@ def inputs(
             else None,
             target_operator_id=row.target_operator_id,
         )
-        for row in connection.execute(_LINE, {"services": sorted(services)})
+        for row in line
     ]
     window = {"services": sorted(services), "since": ctx.now, "until": ctx.now + BOOKING_HORIZON}
     for row in connection.execute(_EXPECTED, window):
@@ -226,7 +235,28 @@ def inputs(
     for s in services:
         found = service_info(session, s)
         modes[s] = found.calling_mode if found is not None else "nearest"
-    return Inputs(tickets=tickets, desks=desks, times=times, modes=modes)
+    seen: dict[int, int] = {}
+    for waiting in line:
+        seen[waiting.project_id] = seen.get(waiting.project_id, 0) + 1
+    return Inputs(tickets, desks, times, modes, truncated=len(line) >= MAX_LINE, seen=seen)
+
+
+def _beyond(found: Inputs, service_id: int, places: int, last: Estimate) -> Estimate:
+    """``last`` (the estimate at the end of the replayed line) plus ``places`` more visits of
+    the service shared by its operators at work."""
+    if places <= 0:
+        return last
+    service = found.times.get(service_id) or ServiceTimes(default_s=model.DEFAULT_VISIT_S)
+    desks = sum(1 for d in found.desks if service_id in d.services and d.back_at is not None)
+    more = places * service.mean() / max(1, desks)
+    return model.with_range(
+        last.seconds + more, last.ahead + places, service.cv(), staffed=last.staffed
+    )
+
+
+def _unseen(found: Inputs, service_id: int, ahead: int) -> int:
+    """How many of the ``ahead`` waiting tickets of the service the replay did not see."""
+    return max(0, ahead - found.seen.get(service_id, 0))
 
 
 def for_ticket(session: Session, ctx: QueueContext, ticket: QueueTicket) -> Estimate | None:
@@ -235,7 +265,9 @@ def for_ticket(session: Session, ctx: QueueContext, ticket: QueueTicket) -> Esti
         return None
     found = inputs(session, ctx, [ticket.project_id], ticket.target_operator_id)
     target = next((t for t in found.tickets if t.id == ticket.id), None)
+    beyond = 0
     if target is None:  # past the first MAX_LINE of the line
+        beyond = _unseen(found, ticket.project_id, (position(session, ticket) or 1) - 1)
         target = Ticket(
             ticket.id,
             ticket.project_id,
@@ -244,18 +276,24 @@ def for_ticket(session: Session, ctx: QueueContext, ticket: QueueTicket) -> Esti
             ticket.kind,
             target_operator_id=ticket.target_operator_id,
         )
-    return model.estimate(
+    found_wait = model.estimate(
         target, found.tickets, found.desks, found.times, now=ctx.now, tz=ctx.tz, modes=found.modes
     )
+    return _beyond(found, ticket.project_id, beyond, found_wait)
 
 
 def for_new_visitor(session: Session, ctx: QueueContext, service_id: int) -> Estimate:
     """The wait of a visitor who would take a ticket for the service now."""
     found = inputs(session, ctx, [service_id])
     target = Ticket(NEW_VISITOR, service_id, NORMAL, ctx.now, WALK_IN)
-    return model.estimate(
+    wait = model.estimate(
         target, found.tickets, found.desks, found.times, now=ctx.now, tz=ctx.tz, modes=found.modes
     )
+    beyond = 0
+    if found.truncated:
+        waiting = core_connection(session).execute(_COUNT, {"service": service_id}).scalar()
+        beyond = _unseen(found, service_id, int(waiting or 0))
+    return _beyond(found, service_id, beyond, wait)
 
 
 def for_line(session: Session, ctx: QueueContext, service_id: int) -> dict[int, Estimate]:

@@ -51,7 +51,7 @@ class FairRule:
 FAIR = FairRule()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Candidate:
     """A waiting ticket Free could give: what the choice needs of it."""
 

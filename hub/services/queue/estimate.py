@@ -70,23 +70,14 @@ class Estimate:
     staffed: bool = True
 
 
-@dataclass(frozen=True)
-class Ticket:
-    """A ticket in the replay: waiting, or a booking expected at its slot (``ready_at``)."""
+@dataclass(frozen=True, slots=True)
+class Ticket(Candidate):
+    """A ticket in the replay: waiting, or a booking expected at its slot (``ready_at``); the
+    calling rule sees it as the candidate it is."""
 
-    id: int
-    service_id: int
-    lane: int
-    effective_at: datetime
-    kind: str
     ready_at: datetime | None = None
     """Not to be called before this (running late; a booking not yet arrived)."""
     target_operator_id: int | None = None
-
-    @property
-    def candidate(self) -> Candidate:
-        """The ticket as the calling rule sees it."""
-        return Candidate(self.id, self.service_id, self.lane, self.effective_at, self.kind)
 
 
 @dataclass(frozen=True)
@@ -228,7 +219,7 @@ def replay(
             if later:
                 heapq.heappush(free_at, (min(later), n, desk))
             continue
-        choice = choose([t.candidate for t in ready], now=at, modes=modes)
+        choice = choose(ready, now=at, modes=modes)
         assert choice is not None  # ready is not empty
         ticket = next(t for t in ready if t.id == choice.ticket_id)
         line.remove(ticket)
@@ -288,7 +279,11 @@ def estimate_all(
     """Estimates of every ticket in ``tickets`` (or of ``only``) in one replay."""
     wanted = {t.id: t for t in ([only] if only is not None else tickets)}
     until = only.id if only is not None else None
-    called = replay(tickets, desks, times, now=now, tz=tz, modes=modes, until=until)
+    called = (
+        replay(tickets, desks, times, now=now, tz=tz, modes=modes, until=until)
+        if any(d.back_at is not None for d in desks)
+        else {}
+    )
     result: dict[int, Estimate] = {}
     for ticket_id, (at, ahead) in called.items():
         if ticket_id in wanted:

@@ -43,7 +43,7 @@ HISTORY_ROWS = 300
 BREAK_SAMPLES = 10
 BREAK_DAYS = 30
 BOOKING_HORIZON = timedelta(hours=4)
-MAX_LINE = 300
+MAX_LINE = 120
 """Tickets replayed at most; a place beyond them is estimated from the last replayed one plus a
 visit per place, shared by the service's operators (a line that long is said in hours)."""
 NEW_VISITOR = 2**62

@@ -22,6 +22,7 @@ from hub.db.base import core_connection, table_of
 from hub.db.models import Project, ProjectMember
 from hub.db.models.queue import QueueOperator, QueueTicket
 from hub.db.models.stats import OperatorSpan, QueueVisit
+from hub.db.refcache import cached
 from hub.services.queue import estimate as model
 from hub.services.queue.core import (
     BOOKED,
@@ -110,6 +111,11 @@ _BREAKS = (
     .order_by(_S.started_at.desc())
     .limit(BREAK_SAMPLES)
 )
+
+
+def _work_groups(session: Session) -> tuple[tuple[int, int], ...]:
+    """(operator, service) of every queue service's work group (kept in ``hub.db.refcache``)."""
+    return tuple((row[0], row[1]) for row in core_connection(session).execute(_GROUPS))
 
 
 @dataclass(frozen=True)
@@ -201,7 +207,7 @@ def inputs(
     (and with ``operator``, to whom a ticket was transferred in person)."""
     connection = core_connection(session)
     groups: dict[int, set[int]] = {}
-    for user_id, project_id in connection.execute(_GROUPS):
+    for user_id, project_id in cached(session, ("queue_work_groups",), _work_groups):
         groups.setdefault(user_id, set()).add(project_id)
     at_work = [_AtWork(*row) for row in connection.execute(_AT_WORK)]
     serving = {row[0]: groups.get(row[0], set()) for row in at_work}

@@ -154,7 +154,7 @@ def test_the_replay_follows_the_hour_of_day() -> None:
     times = {1: ServiceTimes(600.0, tuple([(9, 300.0)] * 5 + [(10, 900.0)] * 5))}
     line = [Ticket(n, 1, 1, start, "walk_in") for n in range(1, 5)]
     desk = Desk(7, frozenset({1}), start)
-    found = model.estimate_all(line, [desk], times, now=start, tz=kyiv, modes={})
+    found = model.estimate_all(model.Office(line, [desk], times), now=start, tz=kyiv)
     # 09:50 (5 min), 09:55 (5 min), 10:00 (15 min), 10:15.
     assert [found[n].seconds // 60 for n in range(1, 5)] == [0, 5, 10, 25]
 
@@ -169,10 +169,9 @@ def test_a_ticket_transferred_to_one_operator_waits_for_that_operator() -> None:
         Desk(7, frozenset({1}), now),
         Desk(8, frozenset({1}), now + timedelta(minutes=20)),
     )
-    assert (
-        model.estimate(mine, [], [seven, eight], times, now=now, tz=kyiv, modes={}).seconds == 1200
-    )
-    alone = model.estimate(mine, [], [seven], times, now=now, tz=kyiv, modes={})
+    both = model.Office([], [seven, eight], times)
+    assert model.estimate(mine, both, now=now, tz=kyiv).seconds == 1200
+    alone = model.estimate(mine, model.Office([], [seven], times), now=now, tz=kyiv)
     assert (alone.seconds, alone.staffed) == (300, False)
 
 

@@ -30,6 +30,7 @@ import time
 import uuid
 import zlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, NamedTuple, TypeVar
@@ -140,6 +141,26 @@ def _answered(session: Session, request_id: uuid.UUID) -> Answered | None:
     every request asks)."""
     row = core_connection(session).execute(_ANSWERED, {"request": str(request_id)}).first()
     return Answered(row.device_id, row.reply) if row is not None else None
+
+
+@dataclass
+class _Periodic:
+    """A job of the housekeeping thread run every ``every`` seconds; its failure is logged."""
+
+    what: str
+    every: float
+    run: Callable[[], object]
+    due: float = 0.0
+
+    def run_if_due(self) -> None:
+        """Run the job when its time has come (then not again for ``every`` seconds)."""
+        if time.monotonic() < self.due:
+            return
+        self.due = time.monotonic() + self.every
+        try:
+            self.run()
+        except Exception:
+            logger.exception("%s failed; will retry", self.what)
 
 
 class Coordinator:
@@ -767,14 +788,12 @@ class Coordinator:
                 logger.exception("checkpointing the database failed; will retry")
 
     def _housekeep_loop(self) -> None:
-        next_purge = next_alerts = next_waits = time.monotonic()
+        next_purge = time.monotonic()
+        periodic = [
+            _Periodic("checking the service-level alerts", ALERTS_EVERY, self.check_alerts),
+            _Periodic("redrawing the waits", WAITS_EVERY, self.refresh_waits),
+        ]
         while not self._stopping.wait(self._tick):
-            if time.monotonic() >= next_waits:
-                next_waits = time.monotonic() + WAITS_EVERY
-                try:
-                    self.refresh_waits()
-                except Exception:
-                    logger.exception("redrawing the waits failed; will retry")
             try:
                 purge = time.monotonic() >= next_purge
                 self.housekeep(purge=purge)
@@ -782,12 +801,8 @@ class Coordinator:
                     next_purge = time.monotonic() + PURGE_EVERY
             except Exception:
                 logger.exception("housekeeping failed; will retry")
-            if time.monotonic() >= next_alerts:
-                next_alerts = time.monotonic() + ALERTS_EVERY
-                try:
-                    self.check_alerts()
-                except Exception:
-                    logger.exception("checking the service-level alerts failed; will retry")
+            for job in periodic:
+                job.run_if_due()
 
     def refresh_waits(self) -> bool:
         """Publish the board again when the wait of some service, as said to visitors, changed

@@ -40,7 +40,7 @@ import math
 import statistics
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, tzinfo
 
 from hub.services.queue.calling import Candidate, choose
@@ -88,6 +88,17 @@ class Desk:
     services: frozenset[int]
     back_at: datetime | None
     """When the desk can call the next visitor; None: not back (a break of unknown length)."""
+
+
+@dataclass(frozen=True)
+class Office:
+    """What a replay starts from: the line, the desks, each service's visit lengths and calling
+    mode (``nearest`` when not given)."""
+
+    tickets: Sequence[Ticket]
+    desks: Sequence[Desk]
+    times: Mapping[int, ServiceTimes]
+    modes: Mapping[int, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -188,23 +199,16 @@ class _Line:
 
 
 def replay(
-    tickets: Sequence[Ticket],
-    desks: Sequence[Desk],
-    times: Mapping[int, ServiceTimes],
-    *,
-    now: datetime,
-    tz: tzinfo,
-    modes: Mapping[int, str],
-    until: int | None = None,
+    office: Office, *, now: datetime, tz: tzinfo, until: int | None = None
 ) -> dict[int, tuple[datetime, int]]:
     """When each ticket is called (and how many visits start before it) if everyone calls by the
     rules and every visit takes its expected length; tickets no desk reaches are left out.
 
     Stops once ``until`` (a ticket id) is called.
     """
-    line = _Line(tickets)
+    line = _Line(office.tickets)
     called: dict[int, tuple[datetime, int]] = {}
-    free_at = [(d.back_at, n, d) for n, d in enumerate(desks) if d.back_at is not None]
+    free_at = [(d.back_at, n, d) for n, d in enumerate(office.desks) if d.back_at is not None]
     heapq.heapify(free_at)
     started = 0
     for _step in range(MAX_STEPS):
@@ -219,7 +223,7 @@ def replay(
             if later:
                 heapq.heappush(free_at, (min(later), n, desk))
             continue
-        choice = choose(ready, now=at, modes=modes)
+        choice = choose(ready, now=at, modes=office.modes)
         assert choice is not None  # ready is not empty
         ticket = next(t for t in ready if t.id == choice.ticket_id)
         line.remove(ticket)
@@ -227,7 +231,7 @@ def replay(
         started += 1
         if ticket.id == until:
             break
-        service = _times(times, ticket.service_id)
+        service = _times(office.times, ticket.service_id)
         length = service.mean(at.astimezone(tz).hour)
         heapq.heappush(free_at, (at + timedelta(seconds=length), n, desk))
     return called
@@ -251,39 +255,22 @@ def with_range(
     )
 
 
-def estimate(
-    target: Ticket,
-    tickets: Sequence[Ticket],
-    desks: Sequence[Desk],
-    times: Mapping[int, ServiceTimes],
-    *,
-    now: datetime,
-    tz: tzinfo,
-    modes: Mapping[int, str],
-) -> Estimate:
-    """The wait of ``target`` (which ``tickets`` may or may not hold already) from ``now``."""
-    line = [t for t in tickets if t.id != target.id] + [target]
-    return estimate_all(line, desks, times, now=now, tz=tz, modes=modes, only=target)[target.id]
+def estimate(target: Ticket, office: Office, *, now: datetime, tz: tzinfo) -> Estimate:
+    """The wait of ``target`` (which the office's line may or may not hold already) from now."""
+    line = [t for t in office.tickets if t.id != target.id] + [target]
+    with_target = replace(office, tickets=line)
+    return estimate_all(with_target, now=now, tz=tz, only=target)[target.id]
 
 
 def estimate_all(
-    tickets: Sequence[Ticket],
-    desks: Sequence[Desk],
-    times: Mapping[int, ServiceTimes],
-    *,
-    now: datetime,
-    tz: tzinfo,
-    modes: Mapping[int, str],
-    only: Ticket | None = None,
+    office: Office, *, now: datetime, tz: tzinfo, only: Ticket | None = None
 ) -> dict[int, Estimate]:
-    """Estimates of every ticket in ``tickets`` (or of ``only``) in one replay."""
+    """Estimates of every ticket of the office's line (or of ``only``) in one replay."""
+    tickets, times = office.tickets, office.times
     wanted = {t.id: t for t in ([only] if only is not None else tickets)}
     until = only.id if only is not None else None
-    called = (
-        replay(tickets, desks, times, now=now, tz=tz, modes=modes, until=until)
-        if any(d.back_at is not None for d in desks)
-        else {}
-    )
+    staffed = any(d.back_at is not None for d in office.desks)
+    called = replay(office, now=now, tz=tz, until=until) if staffed else {}
     result: dict[int, Estimate] = {}
     for ticket_id, (at, ahead) in called.items():
         if ticket_id in wanted:
@@ -300,9 +287,8 @@ def estimate_all(
         line = [t for t in tickets if t.service_id == service_id and t.target_operator_id is None]
         known = {t.id for t in line}
         line += [t for t in missing if t.service_id == service_id and t.id not in known]
-        for ticket_id, (at, ahead) in replay(
-            line, [ghost], times, now=now, tz=tz, modes=modes, until=until
-        ).items():
+        alone = Office(line, [ghost], times, office.modes)
+        for ticket_id, (at, ahead) in replay(alone, now=now, tz=tz, until=until).items():
             if ticket_id in wanted and ticket_id not in result:
                 result[ticket_id] = with_range(
                     (at - now).total_seconds(),

@@ -119,13 +119,9 @@ def _work_groups(session: Session) -> tuple[tuple[int, int], ...]:
 
 
 @dataclass(frozen=True)
-class Inputs:
-    """Everything the replay needs for a set of services."""
+class Inputs(model.Office):
+    """Everything the replay needs for a set of services, and how much of the line was read."""
 
-    tickets: list[Ticket]
-    desks: list[Desk]
-    times: dict[int, ServiceTimes]
-    modes: dict[int, str]
     truncated: bool = False
     """The line was longer than ``MAX_LINE``: only its first tickets are here."""
     seen: dict[int, int] = field(default_factory=dict)
@@ -282,9 +278,7 @@ def for_ticket(session: Session, ctx: QueueContext, ticket: QueueTicket) -> Esti
             ticket.kind,
             target_operator_id=ticket.target_operator_id,
         )
-    found_wait = model.estimate(
-        target, found.tickets, found.desks, found.times, now=ctx.now, tz=ctx.tz, modes=found.modes
-    )
+    found_wait = model.estimate(target, found, now=ctx.now, tz=ctx.tz)
     return _beyond(found, ticket.project_id, beyond, found_wait)
 
 
@@ -292,9 +286,7 @@ def for_new_visitor(session: Session, ctx: QueueContext, service_id: int) -> Est
     """The wait of a visitor who would take a ticket for the service now."""
     found = inputs(session, ctx, [service_id])
     target = Ticket(NEW_VISITOR, service_id, NORMAL, ctx.now, WALK_IN)
-    wait = model.estimate(
-        target, found.tickets, found.desks, found.times, now=ctx.now, tz=ctx.tz, modes=found.modes
-    )
+    wait = model.estimate(target, found, now=ctx.now, tz=ctx.tz)
     beyond = 0
     if found.truncated:
         waiting = core_connection(session).execute(_COUNT, {"service": service_id}).scalar()
@@ -305,11 +297,4 @@ def for_new_visitor(session: Session, ctx: QueueContext, service_id: int) -> Est
 def for_line(session: Session, ctx: QueueContext, service_id: int) -> dict[int, Estimate]:
     """The estimates of every waiting ticket of the service, by ticket id, in one replay."""
     found = inputs(session, ctx, [service_id])
-    return model.estimate_all(
-        [t for t in found.tickets],
-        found.desks,
-        found.times,
-        now=ctx.now,
-        tz=ctx.tz,
-        modes=found.modes,
-    )
+    return model.estimate_all(found, now=ctx.now, tz=ctx.tz)

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from display_board.settings import DisplaySettings
 from firmware_config.i18n import Catalogue
-from hub.protocol.devices import BoardCall, DisplayAnnounce, DisplayBoard
+from hub.protocol.devices import BoardCall, BoardWait, DisplayAnnounce, DisplayBoard
+from hub.protocol.waits import say_wait
 
 LOCALE = Path(__file__).with_name("locale")
 
@@ -76,6 +77,8 @@ class WaitingRow:
 
     service: str
     count: str
+    wait: str = ""
+    """The wait of a visitor joining now, as said (``hub.protocol.waits``); empty: unknown."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +141,12 @@ class BoardModel:
             name = self.board.names.get(service_id)
         return name or self.texts.text(lang, "board.service", id=service_id)
 
+    @staticmethod
+    def _wait(wait: BoardWait | None, lang: str) -> str:
+        if wait is None:
+            return ""
+        return say_wait(wait.s, lang, wait.low_s, wait.high_s) or ""
+
     def _row(self, call: BoardCall, lang: str) -> CallRow:
         return CallRow(call.number, self.texts.text(lang, "board.window", window=call.window))
 
@@ -149,8 +158,13 @@ class BoardModel:
         headline = self._row(calls[0], lang) if calls else None
         recent = [self._row(call, lang) for call in calls[1 : 1 + self.settings.recent]]
         callers = self.board.callers if self.board else {}
+        waits = self.board.waits if self.board else {}
         rows = [
-            WaitingRow(self.service_name(service_id, lang), _count(count, callers.get(service_id)))
+            WaitingRow(
+                self.service_name(service_id, lang),
+                _count(count, callers.get(service_id)),
+                self._wait(waits.get(service_id), lang) if count else "",
+            )
             for service_id, count in sorted(waiting.items())
         ]
         if not self.connected:

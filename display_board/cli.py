@@ -142,7 +142,7 @@ def sample_settings() -> DisplaySettings:
 
 def sample_board() -> object:
     """A busy morning's board: six calls, four services."""
-    from hub.protocol.devices import BoardCall, DisplayBoard
+    from hub.protocol.devices import BoardCall, BoardWait, DisplayBoard
 
     start = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
     calls = [
@@ -160,6 +160,12 @@ def sample_board() -> object:
         ],
         waiting={1: 7, 2: 3, 3: 0, 4: 12},
         callers={1: 2, 4: 5},
+        waits={
+            1: BoardWait(s=2400, low_s=1560, high_s=3240),
+            2: BoardWait(s=900, low_s=540, high_s=1260),
+            3: BoardWait(s=0, low_s=0, high_s=0),
+            4: BoardWait(s=5400, low_s=3900, high_s=6900),
+        },
     )
 
 

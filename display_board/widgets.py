@@ -240,13 +240,21 @@ class BoardScreen(BoxLayout):  # type: ignore[misc]
         self.recent.height = row_h * len(rows)
         self.waiting.clear_widgets()
         # At most six services: the board is read from afar, not scrolled.
-        cells = [(w.service, w.count) for w in view.waiting[:6]]
+        cells = [(w.service, w.count, w.wait) for w in view.waiting[:6]]
         # A count with its callers in brackets ("7 (2)") needs a wider cell.
-        wide = any("(" in count for _service, count in cells)
+        wide = any("(" in count for _service, count, _wait in cells)
         name_font, count_w = u * 4.2, u * (15 if wide else 10)
-        for service, count in cells or [(view.waiting_empty, "")]:
+        for service, count, wait in cells or [(view.waiting_empty, "", "")]:
             cell = BoxLayout(padding=(u * 1.5, 0), spacing=u)
-            cell.add_widget(text(text=service, font_size=name_font, halign="left", valign="middle"))
+            names = BoxLayout(orientation="vertical")
+            names.add_widget(
+                text(text=service, font_size=name_font, halign="left", valign="middle")
+            )
+            if wait:
+                names.add_widget(
+                    text(text=wait, font_size=u * 3.4, halign="left", valign="top", color=MUTED)
+                )
+            cell.add_widget(names)
             cell.add_widget(
                 Label(
                     text=count,
@@ -262,7 +270,8 @@ class BoardScreen(BoxLayout):  # type: ignore[misc]
             )
             self.waiting.add_widget(cell)
         lines = max(1, -(-len(cells) // self.waiting.cols))
-        self.waiting_box.height = u * (6 + 7 * lines)
+        with_waits = any(wait for _service, _count, wait in cells)
+        self.waiting_box.height = u * (6 + (11 if with_waits else 7) * lines)
         self.ticker.set_text(view.ticker, u * 5)
         self.ticker.height = u * 8 if view.ticker else 0
         self.ticker.opacity = 1 if view.ticker else 0

@@ -25,6 +25,7 @@ from hub.protocol.messages import (
     ServiceInfo,
     TicketInfo,
 )
+from hub.protocol.waits import say_wait
 from kiosk.settings import Detail, KioskSettings
 
 logger = logging.getLogger(__name__)
@@ -173,16 +174,18 @@ class KioskFlow:
         """A text of the catalogue in the visitor's language."""
         return self.texts.text(self.lang, key, **params)
 
-    def wait_text(self, seconds: int | None) -> str:
-        """The estimated wait as a person says it."""
-        if seconds is None:
+    def wait_text(self, shown: ServiceInfo | TicketInfo) -> str:
+        """The estimated wait of a service or a ticket as a person says it, with its range
+        ("about 25 min (15–35)", ``hub.protocol.waits``); a wait of nothing is "no wait"."""
+        said = say_wait(
+            shown.estimated_wait_s,
+            self.lang,
+            shown.estimated_wait_low_s,
+            shown.estimated_wait_high_s,
+        )
+        if said is None:
             return self.t("wait.unknown")
-        minutes = round(seconds / 60)
-        if minutes < 1:
-            return self.t("wait.none")
-        if minutes < 120:
-            return self.t("wait.minutes", minutes=minutes)
-        return self.t("wait.hours", hours=minutes // 60, minutes=minutes % 60)
+        return self.t("wait.none") if shown.estimated_wait_s == 0 else said
 
     def service_name(self, service_id: int) -> str:
         """The name of a service the kiosk knows, else its number."""

@@ -96,10 +96,7 @@ def start(flow: KioskFlow, s: Style, act: Act) -> Widget:
         grid = GridLayout(cols=1 if s.portrait else 2, spacing=2.5 * s.u, size_hint_y=None)
         grid.bind(minimum_height=grid.setter("height"))
         for service in flow.services:
-            line = (
-                f"{flow.t('start.waiting', count=service.waiting)}"
-                f"  ·  {flow.wait_text(service.estimated_wait_s)}"
-            )
+            line = f"{flow.t('start.waiting', count=service.waiting)}  ·  {flow.wait_text(service)}"
             label = (
                 f"[b]{escape_markup(service.name)}[/b]\n"
                 f"[size={int(s.font(3.4))}]{escape_markup(line)}[/size]"
@@ -229,9 +226,7 @@ def confirm(flow: KioskFlow, s: Style, act: Act) -> Widget:
         facts.add_widget(shown)
     page.add_widget(facts)
     if service is not None:
-        line = flow.t(
-            "confirm.line", count=service.waiting, wait=flow.wait_text(service.estimated_wait_s)
-        )
+        line = flow.t("confirm.line", count=service.waiting, wait=flow.wait_text(service))
         page.add_widget(text(line, s.font(4), color=MUTED))
     page.add_widget(spacer())
     page.add_widget(
@@ -291,7 +286,7 @@ def ticket(flow: KioskFlow, s: Style, act: Act) -> Widget:
     facts.add_widget(text(info.number, s.font(26), bold=True, height=28 * s.u))
     facts.add_widget(text(flow.ticket_service, s.font(4.6), bold=True))
     ahead = f"{flow.t('ticket.ahead', count=max(0, info.position - 1))}"
-    wait = flow.t("ticket.wait", wait=flow.wait_text(info.estimated_wait_s))
+    wait = flow.t("ticket.wait", wait=flow.wait_text(info))
     facts.add_widget(text(f"{ahead}   ·   {wait}", s.font(4)))
     if info.printed is False:
         note = column(spacing=s.u, padding=2 * s.u)

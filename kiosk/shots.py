@@ -48,6 +48,8 @@ class SampleHub:
                     name=name,
                     waiting=(3, 0, 7, 12)[n],
                     estimated_wait_s=(900, 0, 2400, 5400)[n],
+                    estimated_wait_low_s=(540, 0, 1560, 3900)[n],
+                    estimated_wait_high_s=(1260, 0, 3240, 6900)[n],
                 )
                 for n, name in enumerate(names)
             ]
@@ -63,7 +65,9 @@ def _ticket(printed: bool | None) -> KioskReply:
             number="042",
             service_id=1,
             position=4,
-            estimated_wait_s=900,
+            estimated_wait_s=1500,
+            estimated_wait_low_s=940,
+            estimated_wait_high_s=2050,
             printed=printed,
             page_url=PAGE_URL,
         ),

@@ -46,6 +46,8 @@ def ticket_data(job: PrinterJob) -> TicketData:
         ticket_id=t.id,
         people_ahead=None if t.position is None else max(0, t.position - 1),
         estimated_wait_s=t.estimated_wait_s,
+        estimated_wait_low_s=t.estimated_wait_low_s,
+        estimated_wait_high_s=t.estimated_wait_high_s,
         booking_code=t.booking_code,
         page_url=t.page_url,
     )

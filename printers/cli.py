@@ -53,7 +53,9 @@ def _parser() -> argparse.ArgumentParser:
     preview.add_argument("--number", default="A-042", help="ticket number")
     preview.add_argument("--service", help="service name (default: a sample per language)")
     preview.add_argument("--ahead", type=int, default=4, help="people ahead")
-    preview.add_argument("--wait", type=int, default=1200, help="estimated wait in seconds")
+    preview.add_argument("--wait", type=int, default=1500, help="estimated wait in seconds")
+    preview.add_argument("--wait-low", type=int, default=940, help="the range's low end (s)")
+    preview.add_argument("--wait-high", type=int, default=2050, help="the range's high end (s)")
     preview.add_argument("--booking", help="booking code (printed, and in the QR code)")
     preview.add_argument("--bytes", metavar="FILE", help="preview these ESC/POS bytes instead")
     preview.add_argument("--save-bytes", metavar="FILE", help="also write the ESC/POS bytes")
@@ -107,6 +109,8 @@ def _preview(args: argparse.Namespace) -> int:
             ticket_id=42,
             people_ahead=args.ahead,
             estimated_wait_s=args.wait,
+            estimated_wait_low_s=args.wait_low,
+            estimated_wait_high_s=args.wait_high,
             booking_code=args.booking,
         )
         data = render_ticket(ticket, layout)

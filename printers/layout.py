@@ -21,6 +21,7 @@ from escpos.printer import Dummy
 from PIL import Image
 
 from firmware_config.i18n import Catalogue
+from hub.protocol.waits import say_wait
 from printers.settings import Lang, TicketLayout
 
 LOCALE = Path(__file__).with_name("locale")
@@ -64,6 +65,9 @@ class TicketData:
     estimated_wait_s: int | None = None
     booking_code: str | None = None
     page_url: str | None = None
+    # The estimate's range (issue 20): the ticket says "about 25 min (15–35)".
+    estimated_wait_low_s: int | None = None
+    estimated_wait_high_s: int | None = None
 
 
 class Texts:
@@ -133,13 +137,13 @@ def printable(text: str, codepage: str) -> str:
     return "".join(out)
 
 
-def _wait_text(t: Texts, seconds: int) -> str:
-    minutes = max(1, round(seconds / 60))
-    if seconds < 60:
+def _wait_text(t: Texts, data: TicketData) -> str:
+    said = say_wait(
+        data.estimated_wait_s, data.lang, data.estimated_wait_low_s, data.estimated_wait_high_s
+    )
+    if said is None or not data.estimated_wait_s:
         return t("wait_none")
-    if minutes < 60:
-        return t("wait_minutes", minutes=minutes)
-    return t("wait_hours", hours=minutes // 60, minutes=minutes % 60)
+    return t("wait", wait=said)
 
 
 def _qr_payload(data: TicketData, layout: TicketLayout) -> tuple[str, str] | None:
@@ -208,7 +212,7 @@ def render_ticket(
         else:
             line(t("ahead", count=data.people_ahead))
     if data.estimated_wait_s is not None:
-        line(_wait_text(t, data.estimated_wait_s))
+        line(_wait_text(t, data))
     local = data.issued_at.astimezone(ZoneInfo(layout.timezone))
     line(t("issued", time=local.strftime("%d.%m.%Y %H:%M")))
     if data.booking_code:

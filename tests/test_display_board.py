@@ -15,7 +15,7 @@ from display_board.board import (
     spoken_number,
 )
 from display_board.settings import DisplaySettingsError, parse_settings
-from hub.protocol.devices import BoardCall, DisplayAnnounce, DisplayBoard
+from hub.protocol.devices import BoardCall, BoardWait, DisplayAnnounce, DisplayBoard
 
 AT = datetime(2026, 11, 27, 9, 41, 5, tzinfo=UTC)
 
@@ -89,6 +89,12 @@ def test_the_newest_call_is_the_headline_and_earlier_ones_are_listed() -> None:
         ("Податки", "3"),
         ("Послуга 5", "0"),
     ]
+    assert [w.wait for w in uk.waiting] == ["", "", ""]  # an older hub sends no waits
+    # The hub's waits (issue 20) are said as visitors read them; an empty line says none.
+    waits = {1: BoardWait(s=1500, low_s=940, high_s=2050), 5: BoardWait(s=0, low_s=0, high_s=0)}
+    model.apply_board(model.board.model_copy(update={"waits": waits}))  # type: ignore[union-attr]
+    assert [w.wait for w in model.view("uk").waiting] == ["близько 25 хв (15–35)", "", ""]
+    assert model.view("en").waiting[0].wait == "about 25 min (15–35)"
     # A name given only in Ukrainian is shown in English too, rather than a bare number.
     assert [w.service for w in en.waiting] == ["Passports", "Податки", "Service 5"]
     assert uk.status == "" and not uk.announcing

@@ -28,7 +28,7 @@ def _columns(url: str) -> dict[str, set[str]]:
 
 def test_0023_adds_and_removes_its_columns_and_keeps_the_rows(empty_db_url: str) -> None:
     engine = make_engine(empty_db_url)
-    upgrade(engine, "0018")
+    upgrade(engine, "0022")
     with engine.begin() as connection:
         connection.execute(
             text(
@@ -46,7 +46,7 @@ def test_0023_adds_and_removes_its_columns_and_keeps_the_rows(empty_db_url: str)
     with engine.begin() as connection:
         refcache.quiet(connection)
         config.attributes["connection"] = connection
-        command.downgrade(config, "0018")
+        command.downgrade(config, "0022")
     columns = _columns(empty_db_url)
     assert not any(ADDED[table] & columns[table] for table in ADDED)
     with engine.connect() as connection:

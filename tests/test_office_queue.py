@@ -347,8 +347,10 @@ def test_bad_input_saves_nothing_and_a_conflicting_save_is_refused(hub: Hub) -> 
         set_time(driver, "f-day_1_closes", "18:00")
         set_time(driver, "f-day_2_opens", "09:00")
         driver.find_element(By.ID, "f-slot-linear").click()
+        driver.find_element(By.ID, "f-calling-fair").click()  # issue 20: fair calling
         driver.find_element(By.ID, "save").click()
         wait_for(driver, lambda d: d.find_elements(By.ID, "saved"), "saved")
+        assert driver.find_element(By.ID, "f-calling-fair").is_selected()
         service = driver.current_url.split("/office/services/")[1].split("?")[0]
         token = httpx.post(
             f"{base}/api/v1/auth/token", data={"username": "admin", "password": ADMIN_PASSWORD}
@@ -367,6 +369,7 @@ def test_bad_input_saves_nothing_and_a_conflicting_save_is_refused(hub: Hub) -> 
         project = session.get(Project, int(service))
         assert project is not None
         assert project.name == "Довідки і виписки" and not project.description
+        assert project.calling_mode == "fair"
 
 
 @sqlite_only

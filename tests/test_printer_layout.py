@@ -111,9 +111,20 @@ def test_english_ticket_reads_in_english() -> None:
     )
     text = paper.text
     assert "Electronic queue" in text and "Service: Passport office" in text
-    assert "You are next in line" in text and "Estimated wait: 1 h 7 min" in text
+    assert "You are next in line" in text and "Estimated wait: about an hour" in text
     assert "Issued: 09.03.2026 09:05" in text
     assert not any("\u0400" <= ch <= "\u04ff" for ch in text)
+
+
+def test_the_wait_is_printed_with_its_range_in_both_languages() -> None:
+    """Issue 20: "about 25 min (15–35)"; the en dash is in both code pages."""
+    range_ = {"estimated_wait_s": 1500, "estimated_wait_low_s": 940, "estimated_wait_high_s": 2050}
+    uk = interpret(render_ticket(ticket("uk", **range_), TicketLayout())).text
+    en = interpret(render_ticket(ticket("en", **range_), TicketLayout())).text
+    assert "Орієнтовне очікування: близько 25 хв (15–35)" in uk
+    assert "Estimated wait: about 25 min (15–35)" in en
+    none = interpret(render_ticket(ticket("en", estimated_wait_s=0), TicketLayout())).text
+    assert "Wait: almost none" in none
 
 
 def test_texts_come_from_the_settings_over_the_catalogue() -> None:

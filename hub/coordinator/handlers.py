@@ -109,9 +109,14 @@ def handle_kiosk(
     if isinstance(request, ListServices):
         services = [
             ServiceInfo(
-                id=row.id, name=row.name, waiting=row.waiting, estimated_wait_s=row.estimated_wait_s
+                id=row.id,
+                name=row.name,
+                waiting=row.waiting,
+                estimated_wait_s=row.estimated_wait_s,
+                estimated_wait_low_s=row.estimated_wait_low_s,
+                estimated_wait_high_s=row.estimated_wait_high_s,
             )
-            for row in queue.list_services(session)
+            for row in queue.list_services(session, ctx)
         ]
         return KioskReply(request_id=request.request_id, ok=True, services=services)
     if isinstance(request, IssueTicket):
@@ -135,6 +140,8 @@ def handle_kiosk(
         service_id=info.service_id,
         position=info.position or 0,
         estimated_wait_s=info.estimated_wait_s,
+        estimated_wait_low_s=info.estimated_wait_low_s,
+        estimated_wait_high_s=info.estimated_wait_high_s,
         printed=printed,
         page_url=links.page_url(ctx, result.page_token),
     )

@@ -30,6 +30,7 @@ import time
 import uuid
 import zlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, NamedTuple, TypeVar
@@ -72,6 +73,7 @@ from hub.protocol.messages import (
     request_id_of,
 )
 from hub.protocol.topics import Topic, TopicKind
+from hub.protocol.waits import say_wait
 from hub.services.common import outbox
 from hub.services.devices import devices
 from hub.services.phone import call_work, calls
@@ -107,6 +109,9 @@ KEEP_SENT = timedelta(days=1)
 PURGE_EVERY = 600.0
 CHECKPOINT_EVERY = 0.5
 ALERTS_EVERY = 2.0
+WAITS_EVERY = 30.0
+"""How often the board's waits are redrawn as time passes (bookings falling due, visits
+running long); the board is published again only when a wait as said to visitors changed."""
 """Seconds between two checks of the service-level alerts (STAT-3)."""
 """Seconds between two checkpoints of SQLite's write-ahead log (a few MB at most under load)."""
 SHARDS = 4
@@ -148,6 +153,26 @@ def _answered(session: Session, request_id: uuid.UUID) -> Answered | None:
     every request asks)."""
     row = core_connection(session).execute(_ANSWERED, {"request": str(request_id)}).first()
     return Answered(row.device_id, row.reply) if row is not None else None
+
+
+@dataclass
+class _Periodic:
+    """A job of the housekeeping thread run every ``every`` seconds; its failure is logged."""
+
+    what: str
+    every: float
+    run: Callable[[], object]
+    due: float = 0.0
+
+    def run_if_due(self) -> None:
+        """Run the job when its time has come (then not again for ``every`` seconds)."""
+        if time.monotonic() < self.due:
+            return
+        self.due = time.monotonic() + self.every
+        try:
+            self.run()
+        except Exception:
+            logger.exception("%s failed; will retry", self.what)
 
 
 class Coordinator:
@@ -192,6 +217,7 @@ class Coordinator:
         self._stopping = threading.Event()
         self._wake = threading.Event()
         self._moved = threading.Event()  # a controlled clock moved: housekeep now
+        self._waits_said: dict[int, str | None] | None = None
         # One thread at a time publishes the outbox: the sender, or a worker that just committed.
         self._sending = threading.Lock()
         self._worker = threading.local()
@@ -785,7 +811,11 @@ class Coordinator:
                 logger.exception("checkpointing the database failed; will retry")
 
     def _housekeep_loop(self) -> None:
-        next_purge = next_alerts = time.monotonic()
+        next_purge = time.monotonic()
+        periodic = [
+            _Periodic("checking the service-level alerts", ALERTS_EVERY, self.check_alerts),
+            _Periodic("redrawing the waits", WAITS_EVERY, self.refresh_waits),
+        ]
         while True:
             self._moved.wait(self._tick)
             self._moved.clear()
@@ -798,12 +828,26 @@ class Coordinator:
                     next_purge = time.monotonic() + PURGE_EVERY
             except Exception:
                 logger.exception("housekeeping failed; will retry")
-            if time.monotonic() >= next_alerts:
-                next_alerts = time.monotonic() + ALERTS_EVERY
-                try:
-                    self.check_alerts()
-                except Exception:
-                    logger.exception("checking the service-level alerts failed; will retry")
+            for job in periodic:
+                job.run_if_due()
+
+    def refresh_waits(self) -> bool:
+        """Publish the board again when the wait of some service, as said to visitors, changed
+        since the last look (time passing changes waits without any request: a booking falls
+        due, a visit runs long). Changes made by requests publish the board themselves."""
+        ctx = self.context()
+        with transaction(self.hub.sessions) as session:
+            said = {
+                service: say_wait(wait.s, "en", wait.low_s, wait.high_s)
+                for service, wait in queue_publish.board_waits(session, ctx).items()
+            }
+            changed = self._waits_said is not None and said != self._waits_said
+            if changed:
+                queue_publish.publish_board(session, ctx)
+        self._waits_said = said
+        if changed:
+            self._wake.set()
+        return changed
 
     def check_alerts(self) -> None:
         """Raise and clear the service-level alerts (STAT-3); the panels of the operators of a

@@ -13,6 +13,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Переданий саме вам, послуга «{service}» (час {time}).",
         "Transferred to you in person, service '{service}' (time {time}).",
     ),
+    "queue_reason_booking_due": (
+        "Запис на {time}, послуга «{service}»: його час настав (справедливий виклик).",
+        "Booked for {time}, service '{service}': its time has come (fair calling).",
+    ),
+    "queue_reason_booking_early": (
+        "Запис на {time}, послуга «{service}»: раніше часу, бо більше ніхто не чекає.",
+        "Booked for {time}, service '{service}': early, as nobody else is waiting.",
+    ),
+    "queue_reason_waited": (
+        "Чекає найдовше ({minutes} хв, з {time}), послуга «{service}» (справедливий виклик).",
+        "Waited longest ({minutes} min, since {time}), service '{service}' (fair calling).",
+    ),
     "queue_reason_by_hand": (
         "Викликаний вручну, послуга «{service}» (час {time}).",
         "Called by hand, service '{service}' (time {time}).",

@@ -45,6 +45,14 @@ class BoardCall(Part):
     ticket_id: PositiveInt | None = None
 
 
+class BoardWait(Part):
+    """The wait of a visitor who would join a service's line now, with its range (seconds)."""
+
+    s: NonNegativeInt
+    low_s: NonNegativeInt | None = None
+    high_s: NonNegativeInt | None = None
+
+
 class DisplayBoard(Message):
     """Retained on ``display/board``: the last calls (newest first) and waiting counts."""
 
@@ -55,6 +63,8 @@ class DisplayBoard(Message):
     names: dict[PositiveInt, Name] = Field(default_factory=dict)
     # Of ``waiting``, the callers on the office lines (services with none are left out).
     callers: dict[PositiveInt, NonNegativeInt] = Field(default_factory=dict)
+    # Each service's wait for a visitor joining now (issue 20); older hubs leave it out.
+    waits: dict[PositiveInt, BoardWait] = Field(default_factory=dict)
 
 
 def _both() -> list[Lang]:
@@ -90,6 +100,8 @@ class PrintTicket(Part):
     lang: Lang = "uk"
     position: NonNegativeInt | None = None
     estimated_wait_s: NonNegativeInt | None = None
+    estimated_wait_low_s: NonNegativeInt | None = None
+    estimated_wait_high_s: NonNegativeInt | None = None
     booking_code: BookingCode | None = None
     # The ticket's live page: the QR code holds it (printers' qr = "page").
     page_url: Url | None = None

@@ -210,6 +210,9 @@ class ServiceInfo(Part):
     name: Name
     waiting: NonNegativeInt
     estimated_wait_s: NonNegativeInt | None = None
+    # The estimate's range (about an 80 % interval); older hubs leave it out.
+    estimated_wait_low_s: NonNegativeInt | None = None
+    estimated_wait_high_s: NonNegativeInt | None = None
 
 
 class TicketInfo(Part):
@@ -221,6 +224,8 @@ class TicketInfo(Part):
     position: NonNegativeInt
     estimated_wait_s: NonNegativeInt | None = None
     printed: bool | None = None
+    estimated_wait_low_s: NonNegativeInt | None = None
+    estimated_wait_high_s: NonNegativeInt | None = None
     # The ticket's live page for the visitor's phone (kiosks may show it as a QR code).
     page_url: Url | None = None
 

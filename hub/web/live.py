@@ -126,7 +126,7 @@ def snapshot(session: Session, ctx: QueueContext, *, user_id: int) -> Live:
             id=project.id,
             name=project.name,
             on=project.uses_queue,
-            waiting=waiting_tickets(session, project.id) if project.uses_queue else [],
+            waiting=waiting_tickets(session, project.id, ctx) if project.uses_queue else [],
             booked_later=later.get(project.id, 0),
         )
         for project in _services(session)

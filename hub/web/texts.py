@@ -61,7 +61,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "You are number {place} in line ({ahead} ahead of you)",
     ),
     "tp_next": ("Ви наступні в черзі", "You are next in line"),
-    "tp_wait": ("Орієнтовне очікування: {minutes} хв", "Estimated wait: {minutes} min"),
+    "tp_wait": ("Орієнтовне очікування: {wait}", "Estimated wait: {wait}"),
     "tp_wait_now": ("Вас от-от викличуть", "You will be called any moment"),
     "tp_state_waiting": ("Ви в черзі", "You are in line"),
     "tp_state_booked": ("Ви записані", "You are booked"),

@@ -10,7 +10,6 @@ per token in this process.
 
 from __future__ import annotations
 
-import math
 import threading
 import time
 from collections import OrderedDict
@@ -23,6 +22,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from hub.db.engine import transaction
 from hub.errors import DomainError, NotFound
 from hub.i18n import LANGUAGES, negotiate
+from hub.protocol.waits import say_wait
 from hub.services.queue import booking, links
 from hub.services.queue import ticket_page as pages
 from hub.services.queue.ticket_page import VisitorTicket
@@ -105,10 +105,6 @@ def _view(request: Request, token: str) -> VisitorTicket:
     return ticket
 
 
-def _minutes(seconds: int | None) -> int | None:
-    return None if seconds is None else max(1, math.ceil(seconds / 60))
-
-
 def lines(ticket: VisitorTicket, lang: str, tz: Any) -> dict[str, str]:
     """The page's sentences for the ticket's state, in ``lang``."""
 
@@ -125,11 +121,16 @@ def lines(ticket: VisitorTicket, lang: str, tz: Any) -> dict[str, str]:
             headline = t("tp_next")
         elif ticket.place is not None:
             headline = t("tp_place", place=ticket.place, ahead=ticket.place - 1)
-        minutes = _minutes(ticket.estimated_wait_s)
+        said = say_wait(
+            ticket.estimated_wait_s,
+            lang,
+            ticket.estimated_wait_low_s,
+            ticket.estimated_wait_high_s,
+        )
         if ticket.estimated_wait_s == 0:
             detail = t("tp_wait_now")
-        elif minutes is not None:
-            detail = t("tp_wait", minutes=minutes)
+        elif said is not None:
+            detail = t("tp_wait", wait=said)
     elif state in ("called", "serving"):
         headline = t(f"tp_state_{state}", window=ticket.window or "")
         if state == "called" and ticket.recalls:
@@ -150,6 +151,8 @@ def state_body(ticket: VisitorTicket, lang: str, tz: Any) -> dict[str, Any]:
         "service": ticket.service_name,
         "place": ticket.place,
         "wait_s": ticket.estimated_wait_s,
+        "wait_low_s": ticket.estimated_wait_low_s,
+        "wait_high_s": ticket.estimated_wait_high_s,
         "window": ticket.window,
         "recalls": ticket.recalls,
         "late_until": ticket.late_until.isoformat() if ticket.late_until else None,

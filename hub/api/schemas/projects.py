@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, StringConstraints
 
@@ -53,6 +53,15 @@ TargetWait = Annotated[
         description="Seconds within which a visitor of this service should be called (STAT-1).",
     ),
 ]
+CallingMode = Annotated[
+    Literal["nearest", "fair"],
+    Field(
+        title="Calling order",
+        description="How Free chooses among the service's waiting tickets: nearest (the "
+        "manual's nearest-in-time rule Q-5) or fair (bookings called from 5 minutes before their "
+        "slot, but not before walk-ins who have waited over half an hour).",
+    ),
+]
 Role = Annotated[
     str, StringConstraints(strip_whitespace=True, max_length=100), AfterValidator(single_line)
 ]
@@ -72,6 +81,7 @@ class ProjectCreate(Input):
     description: LongText | None = None
     uses_queue: bool = False
     target_wait_s: TargetWait = 900
+    calling_mode: CallingMode = "nearest"
 
 
 class ProjectUpdate(Input):
@@ -88,6 +98,7 @@ class ProjectUpdate(Input):
     description: LongText | None = None
     uses_queue: Annotated[bool | None, NotNull] = None
     target_wait_s: Annotated[TargetWait | None, NotNull] = None
+    calling_mode: Annotated[CallingMode | None, NotNull] = None
 
 
 class ProjectRead(Output):
@@ -106,6 +117,7 @@ class ProjectRead(Output):
     description: str | None
     uses_queue: bool
     target_wait_s: int
+    calling_mode: str
     created_by: int | None
     created_at: datetime
     updated_at: datetime

@@ -111,6 +111,8 @@ class TicketRead(Output):
     target_operator_id: int | None
     position: int | None
     estimated_wait_s: int | None
+    estimated_wait_low_s: int | None = None
+    estimated_wait_high_s: int | None = None
     booking_code: str | None
     caller: bool = Field(False, description="A caller on an office line, not a visitor")
 
@@ -124,6 +126,7 @@ class ReasonRead(Output):
     front: bool
     for_this_operator: bool
     by_hand: bool
+    rule: str = "nearest"
 
 
 class AssignmentRead(Output):
@@ -176,6 +179,8 @@ class ServiceRead(Output):
     waiting: int
     operators: int
     estimated_wait_s: int
+    estimated_wait_low_s: int | None = None
+    estimated_wait_high_s: int | None = None
 
 
 class PrintIn(Input):

@@ -22,6 +22,7 @@ class Project(TimestampMixin, Base):
         CheckConstraint(
             "end_date IS NULL OR start_date IS NULL OR end_date >= start_date", name="period"
         ),
+        CheckConstraint("calling_mode IN ('nearest', 'fair')", name="calling_mode"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -48,6 +49,11 @@ class Project(TimestampMixin, Base):
     # most this share (whole percent) of the visitors called today; both off by default.
     callers_first: Mapped[bool] = mapped_column(default=False, server_default=false())
     caller_share_percent: Mapped[int | None]
+    # How Free chooses among the service's waiting tickets (``hub.services.queue.calling``):
+    # "nearest" (the manual's Q-5) or "fair" (bookings on time, walk-ins' extra wait bounded).
+    calling_mode: Mapped[str] = mapped_column(
+        String(16), default="nearest", server_default="nearest"
+    )
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     @validates("name")

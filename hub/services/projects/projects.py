@@ -53,6 +53,7 @@ CARD_FIELDS = (
     "description",
     "uses_queue",
     "target_wait_s",
+    "calling_mode",
 )
 # Statuses after which a task is no longer overdue (TSK-14).
 FINISHED_STATUS_CODES = frozenset({"done", "accepted"})

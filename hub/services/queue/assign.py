@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from sqlalchemy import and_, bindparam, or_, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from hub.db.base import core_connection, insert_row_unless_taken, table_of
@@ -28,7 +28,7 @@ from hub.errors import Conflict, Invalid, NotFound
 from hub.protocol.topics import is_safe_id
 from hub.services.access import rights as access
 from hub.services.access.rights import AccessProfile, Action, DocType
-from hub.services.queue import lines
+from hub.services.queue import calling, fair, lines
 from hub.services.queue import publish as queue_publish
 from hub.services.queue.core import (
     BUSY,
@@ -45,6 +45,7 @@ from hub.services.queue.core import (
     line_order,
     operator_info,
     operator_projects,
+    service_info,
 )
 from hub.services.stats import facts
 from hub.services.tasks import tasks
@@ -131,18 +132,7 @@ _LOCK_OPERATOR = (
 )
 _NEAREST = (
     select(QueueTicket)
-    .where(
-        QueueTicket.state == WAITING,
-        or_(
-            and_(
-                QueueTicket.project_id.in_(bindparam("projects", expanding=True)),
-                QueueTicket.target_operator_id.is_(None),
-            ),
-            QueueTicket.target_operator_id == bindparam("user"),
-        ),
-        # A visitor running late keeps their place but is passed over until their time is up.
-        or_(QueueTicket.late_until.is_(None), QueueTicket.late_until <= bindparam("now")),
-    )
+    .where(fair.ELIGIBLE)
     .order_by(*line_order())  # type: ignore[arg-type]
     .limit(1)
     .with_for_update(skip_locked=True)
@@ -155,9 +145,18 @@ _NEAREST_VISITOR = _NEAREST.where(QueueTicket.line_device.is_(None))
 
 def _pick(
     session: Session, ctx: QueueContext, operator: QueueOperator, project_ids: Sequence[int]
-) -> QueueTicket | None:
-    where = {"user": operator.user_id, "projects": list(project_ids), "now": ctx.now}
+) -> tuple[QueueTicket, str] | None:
+    """The ticket Free gives (locked) and the rule that chose it (``queue_calling``).
+
+    An operator without a phone agent online is never given a caller. Under the nearest rule,
+    a service whose callers reached their share today gives a visitor first, if one waits.
+    """
     phone = lines.operator_phone(session, operator) is not None
+    modes = {p: found.calling_mode for p in project_ids if (found := service_info(session, p))}
+    if any(calling.is_fair(modes, p) for p in project_ids):
+        picked = fair.pick(session, ctx, operator.user_id, project_ids, modes, callers=phone)
+        return (picked[0], picked[1].rule) if picked is not None else None
+    where = {"user": operator.user_id, "projects": list(project_ids), "now": ctx.now}
     ticket = session.scalars(_NEAREST if phone else _NEAREST_VISITOR, where).first()
     if (
         ticket is not None
@@ -165,9 +164,8 @@ def _pick(
         and lines.share_reached(session, ctx, ticket.project_id)
     ):
         # The service's callers are at their cap today: a visitor first, if one waits.
-        visitor = session.scalars(_NEAREST_VISITOR, where).first()
-        return visitor or ticket
-    return ticket
+        ticket = session.scalars(_NEAREST_VISITOR, where).first() or ticket
+    return (ticket, calling.RULE_NEAREST) if ticket is not None else None
 
 
 def assign(
@@ -178,6 +176,7 @@ def assign(
     operator: QueueOperator,
     profile: AccessProfile,
     by_hand: bool = False,
+    rule: str = calling.RULE_NEAREST,
 ) -> Assignment:
     """Call ``ticket`` to the operator's window: the task (Q-5), the busy status, the outbox."""
     if operator.window is None:
@@ -215,6 +214,7 @@ def assign(
         front=reason_front,
         for_this_operator=targeted,
         by_hand=by_hand,
+        rule=rule,
     )
     lang = user.lang if user is not None else "uk"
     if agent is not None and ticket.call_outcome == lines.CALLBACK:
@@ -266,12 +266,13 @@ def free(
     )
     _ready(session, operator)
     facts.status_changed(session, ctx, operator, FREE)
-    ticket = _pick(session, ctx, operator, project_ids)
-    if ticket is None:
+    picked = _pick(session, ctx, operator, project_ids)
+    if picked is None:
         session.flush()
         queue_publish.publish_assignment(session, ctx, operator)
         return FreeResult(operator=operator_info(operator))
-    assignment = assign(session, ctx, ticket=ticket, operator=operator, profile=profile)
+    ticket, rule = picked
+    assignment = assign(session, ctx, ticket=ticket, operator=operator, profile=profile, rule=rule)
     return FreeResult(operator=operator_info(operator), assignment=assignment)
 
 
@@ -380,8 +381,9 @@ def offer(session: Session, ctx: QueueContext, ticket: QueueTicket) -> Assignmen
             ).first()
         if operator is None:
             continue
-        chosen = _pick(session, ctx, operator, operator_projects(session, operator.user_id))
-        if chosen is None:
+        picked = _pick(session, ctx, operator, operator_projects(session, operator.user_id))
+        if picked is None:
             continue
-        return assign(session, ctx, ticket=chosen, operator=operator, profile=profile)
+        chosen, rule = picked
+        return assign(session, ctx, ticket=chosen, operator=operator, profile=profile, rule=rule)
     return None

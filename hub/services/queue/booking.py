@@ -290,7 +290,7 @@ def cancel_ticket(
     if ticket.state not in (BOOKED, WAITING, EXPIRED):
         raise Conflict("booking_ticket_not_cancellable", number=ticket.number, state=ticket.state)
     mark_cancelled(session, ctx, ticket, user_id=profile.user_id, action="queue_cancel")
-    return describe(session, ticket)
+    return describe(session, ticket, ctx=ctx)
 
 
 def mark_cancelled(
@@ -316,7 +316,7 @@ def mark_cancelled(
     if previous in (WAITING, CALLED):
         queue_publish.publish_board(session, ctx)
     # A booking's visitor is told by e-mail (nothing for a walk-in or a booking without one).
-    booking_mail.cancelled(session, ctx, describe(session, ticket))
+    booking_mail.cancelled(session, ctx, describe(session, ticket, ctx=ctx))
 
 
 def switch_queue(

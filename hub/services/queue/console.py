@@ -136,7 +136,7 @@ def later_bookings(
         .order_by(QueueTicket.booked_at, QueueTicket.id)
         .limit(limit)
     )
-    return [describe(session, row, with_code=True) for row in rows]
+    return [describe(session, row, ctx=ctx, with_code=True) for row in rows]
 
 
 def check_in_at_desk(

@@ -9,7 +9,6 @@ and the MQTT coordinator call the same code.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import partial
@@ -32,8 +31,6 @@ FRONT, NORMAL = 0, 1
 FREE, BUSY = "free", "busy"
 # Operators counted as serving a service for estimates.
 ACTIVE_STATUSES = frozenset({FREE, BUSY})
-# How many finished visits of a service the estimate averages.
-HISTORY = 20
 
 
 @dataclass(frozen=True)
@@ -93,6 +90,9 @@ class TicketInfo:
     position: int | None = None
     estimated_wait_s: int | None = None
     booking_code: str | None = None
+    # The estimate's range (``queue_estimate``): about an 80 % interval around it.
+    estimated_wait_low_s: int | None = None
+    estimated_wait_high_s: int | None = None
     remote_seen_at: datetime | None = None
     late_until: datetime | None = None
     # A caller on an office line (hub.services.queue.calls), not a visitor in the hall.
@@ -109,6 +109,8 @@ class Reason:
     front: bool
     for_this_operator: bool
     by_hand: bool = False
+    # The calling rule that chose it (``queue_calling.RULE_*``): nearest, booking due, waited...
+    rule: str = "nearest"
 
 
 @dataclass(frozen=True)
@@ -161,6 +163,8 @@ class ServiceInfo:
     waiting: int
     operators: int
     estimated_wait_s: int
+    estimated_wait_low_s: int | None = None
+    estimated_wait_high_s: int | None = None
 
 
 @dataclass(frozen=True)
@@ -193,6 +197,7 @@ class Service:
     name: str
     journal_id: int | None
     uses_queue: bool
+    calling_mode: str = "nearest"
 
 
 def queue_service(session: Session, project_id: int, *, field: str = "service_id") -> Service:
@@ -214,7 +219,9 @@ def _service(session: Session, project_id: int) -> Service | None:
     project = session.get(Project, project_id)
     if project is None:
         return None
-    return Service(project.id, project.name, project.journal_id, project.uses_queue)
+    return Service(
+        project.id, project.name, project.journal_id, project.uses_queue, project.calling_mode
+    )
 
 
 def operator_services(session: Session, user_id: int) -> list[tuple[int, str]]:
@@ -266,12 +273,6 @@ _AHEAD = select(func.count(_T.id)).where(
         ),
     ),
 )
-_RECENT_VISITS = (
-    select(_T.called_at, _T.started_at, _T.finished_at)
-    .where(_T.project_id == bindparam("project"), _T.state == DONE, _T.finished_at.is_not(None))
-    .order_by(_T.finished_at.desc(), _T.id.desc())
-    .limit(HISTORY)
-)
 _AT_WORK = (
     select(_O.status, _O.ticket_id)
     .join_from(
@@ -307,19 +308,6 @@ def position(session: Session, ticket: QueueTicket) -> int | None:
     return int(ahead or 0) + 1
 
 
-def average_service_seconds(session: Session, project_id: int, default_minutes: int) -> float:
-    """The mean length of the service's last visits, or the configured default without any."""
-    lengths: list[float] = []
-    visits = core_connection(session).execute(_RECENT_VISITS, {"project": project_id})
-    for called, started, finished in visits:
-        begun = started or called
-        if finished is not None and begun is not None and finished >= begun:
-            lengths.append((finished - begun).total_seconds())
-    if not lengths:
-        return float(default_minutes * 60)
-    return sum(lengths) / len(lengths)
-
-
 def operators_now(session: Session, project_id: int) -> tuple[int, int]:
     """(operators of the service at work, of whom free with empty hands)."""
     rows = list(core_connection(session).execute(_AT_WORK, {"project": project_id}))
@@ -327,33 +315,22 @@ def operators_now(session: Session, project_id: int) -> tuple[int, int]:
     return len(rows), free
 
 
-def estimate_wait(session: Session, project_id: int, place: int, settings: QueueParameters) -> int:
-    """Seconds until the visitor at ``place`` is called, from the service's recent visits.
-
-    With ``n`` operators at work, the visitor waits for ``place - 1`` visits ahead shared among
-    them, plus on average half a visit for a window to come free; nothing when one is free now.
-    """
-    working, free = operators_now(session, project_id)
-    if free >= place:
-        return 0
-    mean = average_service_seconds(session, project_id, settings.default_service_minutes)
-    return math.ceil(mean * (place - 0.5) / max(working, 1))
-
-
 def describe(
     session: Session,
     ticket: QueueTicket,
     *,
-    settings: QueueParameters | None = None,
+    ctx: QueueContext | None = None,
     with_estimate: bool = True,
     with_code: bool = False,
 ) -> TicketInfo:
-    """The ticket as a TicketInfo, with its place in line and estimated wait while waiting."""
+    """The ticket as a TicketInfo, with its place in line while waiting, and its estimated wait
+    when the context (the moment it is estimated from) is given."""
+    # The estimate reads this module's parts: imported here, not at the top.
+    from hub.services.queue import waits
+
     project = service_info(session, ticket.project_id)
     place = position(session, ticket) if with_estimate else None
-    wait = None
-    if place is not None:
-        wait = estimate_wait(session, ticket.project_id, place, settings or params(session))
+    wait = waits.for_ticket(session, ctx, ticket) if place is not None and ctx else None
     return TicketInfo(
         id=ticket.id,
         event_id=ticket.event_id,
@@ -376,7 +353,9 @@ def describe(
         front=ticket.lane == FRONT,
         target_operator_id=ticket.target_operator_id,
         position=place,
-        estimated_wait_s=wait,
+        estimated_wait_s=wait.seconds if wait else None,
+        estimated_wait_low_s=wait.low_s if wait else None,
+        estimated_wait_high_s=wait.high_s if wait else None,
         booking_code=ticket.booking_code if with_code else None,
         remote_seen_at=ticket.remote_seen_at,
         late_until=ticket.late_until,
@@ -384,8 +363,13 @@ def describe(
     )
 
 
-def waiting_tickets(session: Session, project_id: int, *, limit: int = 200) -> list[TicketInfo]:
-    """The waiting tickets of one service in the order they will be served."""
+def waiting_tickets(
+    session: Session, project_id: int, ctx: QueueContext | None = None, *, limit: int = 200
+) -> list[TicketInfo]:
+    """The waiting tickets of one service in the order they will be served, with their
+    estimates when the context is given."""
+    from hub.services.queue import waits
+
     queue_service(session, project_id, field="service_id")
     rows = session.scalars(
         select(QueueTicket)
@@ -393,19 +377,20 @@ def waiting_tickets(session: Session, project_id: int, *, limit: int = 200) -> l
         .order_by(*line_order())  # type: ignore[arg-type]
         .limit(max(1, min(limit, 1000)))
     )
-    settings = params(session)
-    working, free = operators_now(session, project_id)
-    mean = average_service_seconds(session, project_id, settings.default_service_minutes)
+    estimates = waits.for_line(session, ctx, project_id) if ctx is not None else {}
     result = []
     for place, row in enumerate(rows, start=1):
-        wait = 0 if free >= place else math.ceil(mean * (place - 0.5) / max(working, 1))
-        info = describe(session, row, with_estimate=False)
-        result.append(_with_place(info, place, wait))
+        info = replace(describe(session, row, with_estimate=False), position=place)
+        found = estimates.get(row.id)
+        if found is not None:
+            info = replace(
+                info,
+                estimated_wait_s=found.seconds,
+                estimated_wait_low_s=found.low_s,
+                estimated_wait_high_s=found.high_s,
+            )
+        result.append(info)
     return result
-
-
-def _with_place(info: TicketInfo, place: int, wait: int) -> TicketInfo:
-    return replace(info, position=place, estimated_wait_s=wait)
 
 
 def waiting_counts(session: Session, *, callers: bool = False) -> dict[int, int]:
@@ -428,24 +413,28 @@ def waiting_counts(session: Session, *, callers: bool = False) -> dict[int, int]
     return counts
 
 
-def list_services(session: Session) -> list[ServiceInfo]:
-    """Every service using the queue, by name, with its line, operators and estimated wait."""
-    settings = params(session)
+def list_services(session: Session, ctx: QueueContext) -> list[ServiceInfo]:
+    """Every service using the queue, by name, with its line, operators and the wait of a
+    visitor who would join it now."""
+    from hub.services.queue import waits
+
     counts = waiting_counts(session)
     projects = session.scalars(
         select(Project).where(Project.uses_queue.is_(True)).order_by(Project.name, Project.id)
     )
     result = []
     for project in projects:
-        waiting = counts.get(project.id, 0)
         working, _free = operators_now(session, project.id)
+        wait = waits.for_new_visitor(session, ctx, project.id)
         result.append(
             ServiceInfo(
                 id=project.id,
                 name=project.name,
-                waiting=waiting,
+                waiting=counts.get(project.id, 0),
                 operators=working,
-                estimated_wait_s=estimate_wait(session, project.id, waiting + 1, settings),
+                estimated_wait_s=wait.seconds,
+                estimated_wait_low_s=wait.low_s,
+                estimated_wait_high_s=wait.high_s,
             )
         )
     return result

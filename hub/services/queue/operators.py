@@ -143,6 +143,8 @@ def set_status(
     facts.status_changed(session, ctx, operator, status)
     session.flush()
     queue_publish.publish_assignment(session, ctx, operator)
+    # A break (or the end of one) changes the waits the board shows.
+    queue_publish.publish_board(session, ctx)
     return FreeResult(operator=operator_info(operator))
 
 
@@ -254,7 +256,7 @@ def recall(
     queue_publish.publish_board(session, ctx)
     if operator is not None:
         queue_publish.publish_assignment(session, ctx, operator)
-    return TicketChange(ticket=describe(session, ticket))
+    return TicketChange(ticket=describe(session, ticket, ctx=ctx))
 
 
 def start_serving(
@@ -270,7 +272,7 @@ def start_serving(
         operator = session.get(QueueOperator, ticket.operator_id)
         if operator is not None:
             queue_publish.publish_assignment(session, ctx, operator)
-    return TicketChange(ticket=describe(session, ticket))
+    return TicketChange(ticket=describe(session, ticket, ctx=ctx))
 
 
 def _no_show(
@@ -289,7 +291,7 @@ def _no_show(
     facts.visit_changed(session, ctx, ticket, outcome=NO_SHOW)
     _release(session, ctx, ticket)
     queue_publish.publish_board(session, ctx)
-    return TicketChange(ticket=describe(session, ticket))
+    return TicketChange(ticket=describe(session, ticket, ctx=ctx))
 
 
 def no_show(
@@ -331,7 +333,7 @@ def done(
     facts.visit_changed(session, ctx, ticket, outcome=DONE)
     _release(session, ctx, ticket)
     queue_publish.publish_board(session, ctx)
-    return TicketChange(ticket=describe(session, ticket))
+    return TicketChange(ticket=describe(session, ticket, ctx=ctx))
 
 
 def transfer(
@@ -394,7 +396,7 @@ def transfer(
     assignment = offer(session, ctx, ticket)
     if assignment is None:
         queue_publish.publish_board(session, ctx)
-    return TicketChange(ticket=describe(session, ticket), assignment=assignment)
+    return TicketChange(ticket=describe(session, ticket, ctx=ctx), assignment=assignment)
 
 
 def cancel_in_hand(session: Session, ctx: QueueContext, ticket: QueueTicket, note: str) -> None:

@@ -80,7 +80,7 @@ def send(
         raise Invalid("print_copies_invalid", field="copies", max=MAX_COPIES)
     printer = _printer(session, printer_id, ctx.site)
     ticket = get_ticket(session, ticket_id)
-    info = describe(session, ticket)
+    info = describe(session, ticket, ctx=ctx)
     if page_token is None and ctx.visitor_url:
         page_token = links.mint(session, ctx, ticket)
     job_id = uuid.uuid4()
@@ -110,6 +110,8 @@ def send(
             lang=lang,
             position=info.position,
             estimated_wait_s=info.estimated_wait_s,
+            estimated_wait_low_s=info.estimated_wait_low_s,
+            estimated_wait_high_s=info.estimated_wait_high_s,
             # A booked visitor's ticket carries their code (printed and in the QR code).
             booking_code=ticket.booking_code,
             page_url=links.page_url(ctx, page_token),
@@ -146,7 +148,7 @@ def _tell_kiosk(session: Session, ctx: QueueContext, job: PrintJob, *, printed: 
     ticket = session.get(QueueTicket, job.ticket_id)
     if ticket is None or job.kiosk_id is None or job.request_id is None:
         return
-    info = describe(session, ticket)
+    info = describe(session, ticket, ctx=ctx)
     reply = KioskReply(
         request_id=uuid.UUID(job.request_id),
         ok=True,
@@ -156,6 +158,8 @@ def _tell_kiosk(session: Session, ctx: QueueContext, job: PrintJob, *, printed: 
             service_id=info.service_id,
             position=info.position or 0,
             estimated_wait_s=info.estimated_wait_s,
+            estimated_wait_low_s=info.estimated_wait_low_s,
+            estimated_wait_high_s=info.estimated_wait_high_s,
             printed=printed,
         ),
     )

@@ -19,14 +19,14 @@ from hub.i18n import translate
 from hub.protocol import topics
 from hub.protocol.base import ClientInfo, Lang, Message
 from hub.protocol.cards import CardEvent, CardTask, ClientCard
-from hub.protocol.devices import BoardCall, DisplayAnnounce, DisplayBoard
+from hub.protocol.devices import BoardCall, BoardWait, DisplayAnnounce, DisplayBoard
 from hub.protocol.messages import AssignedTicket, PanelAssignment, ServiceAlert
 from hub.services.access import rights as access
 from hub.services.common import outbox
 from hub.services.phone.numbers import digits
 from hub.services.queue import card as queue_card
 from hub.services.queue import core as queue
-from hub.services.queue import links
+from hub.services.queue import links, waits
 from hub.services.queue import presence as queue_presence
 from hub.services.queue.core import QueueContext, Reason, waiting_counts
 from hub.services.stats import watch
@@ -68,8 +68,26 @@ def board_payload(session: Session, ctx: QueueContext) -> dict[str, Any]:
         ).all()
     )
     callers = {k: v for k, v in waiting_counts(session, callers=True).items() if v}
-    board = DisplayBoard(calls=calls, waiting=waiting, at=ctx.now, names=names, callers=callers)
+    board = DisplayBoard(
+        calls=calls,
+        waiting=waiting,
+        at=ctx.now,
+        names=names,
+        callers=callers,
+        waits=board_waits(session, ctx),
+    )
     return _plain(board)
+
+
+def board_waits(session: Session, ctx: QueueContext) -> dict[int, BoardWait]:
+    """Each service's wait for a visitor who would join it now (the board shows it)."""
+    found = {}
+    for service in session.scalars(
+        select(Project.id).where(Project.uses_queue.is_(True)).order_by(Project.id)
+    ):
+        wait = waits.for_new_visitor(session, ctx, service)
+        found[service] = BoardWait(s=wait.seconds, low_s=wait.low_s, high_s=wait.high_s)
+    return found
 
 
 def _aware(moment: datetime) -> datetime:
@@ -298,7 +316,18 @@ def reason_text(reason: Reason, ctx: QueueContext, lang: str) -> str:
         if reason.for_this_operator
         else "queue_reason_front"
         if reason.front
-        else "queue_reason_nearest"
+        else _RULE_REASONS.get(reason.rule, "queue_reason_nearest")
     )
     moment = _aware(reason.effective_at).astimezone(ctx.tz)
-    return translate(code, lang, service=reason.service_name, time=moment.strftime("%H:%M"))
+    waited = max(0, int((ctx.now - moment).total_seconds() // 60))
+    return translate(
+        code, lang, service=reason.service_name, time=moment.strftime("%H:%M"), minutes=waited
+    )
+
+
+# The fair mode's rules (``queue_calling``) explained on the panel.
+_RULE_REASONS = {
+    "booking_due": "queue_reason_booking_due",
+    "early": "queue_reason_booking_early",
+    "waited": "queue_reason_waited",
+}

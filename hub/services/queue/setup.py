@@ -24,6 +24,7 @@ from hub.services.access.rights import AccessProfile, Action, DocType, SettingsT
 from hub.services.common.edits import check_unchanged, fingerprint
 from hub.services.projects import projects
 from hub.services.queue import booking, hours
+from hub.services.queue.calling import CALLING_MODES
 from hub.services.queue.core import params
 from hub.services.queue.hours import DayHours
 from hub.services.queue.slots import (
@@ -86,6 +87,8 @@ class ServiceValues:
     slot_mode: str
     slot_minutes: int
     steps: tuple[tuple[int, int], ...] = field(default=())
+    calling_mode: str = "nearest"
+    """How Free chooses among the waiting (``queue_calling``): nearest (Q-5) or fair."""
 
     def fingerprint(self) -> str:
         """What the card's form carries to refuse a save over someone else's change."""
@@ -115,6 +118,7 @@ def current_values(session: Session, project: Project) -> ServiceValues:
         slot_mode=slot.mode,
         slot_minutes=slot.minutes,
         steps=tuple((s.companies, s.minutes) for s in slot.steps),
+        calling_mode=project.calling_mode,
     )
 
 
@@ -143,6 +147,8 @@ def may_number(profile: AccessProfile) -> bool:
 def problems(values: ServiceValues) -> list[Invalid]:
     """Every rule the values break (each day's hours, the slot rule), each naming its field."""
     found = hours.problems(values.days)
+    if values.calling_mode not in CALLING_MODES:
+        found.append(Invalid("qs_calling_mode_invalid", field="calling_mode"))
     try:
         check_slot_rule(_rule_of(values))
     except Invalid as error:
@@ -198,6 +204,7 @@ def save_service(
         "name": values.name,
         "description": values.description or None,
         "uses_queue": values.uses_queue,
+        "calling_mode": values.calling_mode,
     }
     if service_id is None:
         project = projects.create_project(session, profile=profile, values=card, today=today)

@@ -62,12 +62,14 @@ class VisitorTicket:
     expires_at: datetime
     seen_at: datetime | None
     late_minutes: int
+    estimated_wait_low_s: int | None = None
+    estimated_wait_high_s: int | None = None
 
 
 def view(session: Session, ctx: QueueContext, token: str) -> VisitorTicket:
     """The ticket a live token opens (NotFound for any other token)."""
     ticket = links.find(session, ctx, token)
-    info = describe(session, ticket)
+    info = describe(session, ticket, ctx=ctx)
     lang = None
     if ticket.booked_at is not None:  # only a public booking has a language of its own
         lang = session.scalar(
@@ -93,6 +95,8 @@ def view(session: Session, ctx: QueueContext, token: str) -> VisitorTicket:
         expires_at=ctx.day_end(ticket.service_day),
         seen_at=ticket.remote_seen_at,
         late_minutes=params(session).running_late_minutes,
+        estimated_wait_low_s=info.estimated_wait_low_s,
+        estimated_wait_high_s=info.estimated_wait_high_s,
     )
 
 

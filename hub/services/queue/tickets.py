@@ -200,7 +200,9 @@ def _after_arrival(session: Session, ctx: QueueContext, ticket: QueueTicket) -> 
     if assignment is None:
         queue_publish.publish_board(session, ctx)
     return IssueResult(
-        ticket=describe(session, ticket, with_code=True), assignment=assignment, page_token=token
+        ticket=describe(session, ticket, ctx=ctx, with_code=True),
+        assignment=assignment,
+        page_token=token,
     )
 
 
@@ -231,7 +233,7 @@ def create_booking(
         client=details,
         booked_at=booked_at,
     )
-    return describe(session, ticket, with_code=True)
+    return describe(session, ticket, ctx=ctx, with_code=True)
 
 
 def find_booking(session: Session, code: str) -> QueueTicket:
@@ -296,4 +298,4 @@ def cancel_booking(session: Session, ctx: QueueContext, *, code: str) -> TicketI
         raise Conflict("queue_booking_checked_in", number=ticket.number)
     ticket.state, ticket.finished_at = CANCELLED, ctx.now
     session.flush()
-    return describe(session, ticket)
+    return describe(session, ticket, ctx=ctx)

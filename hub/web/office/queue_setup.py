@@ -60,6 +60,7 @@ FIELD_ORDER = (
     "width",
     "start",
     "slot_minutes",
+    "calling_mode",
     *(
         f"step_{n}_{part}"
         for n in range(1, setup.MAX_STEPS + 1)
@@ -89,6 +90,7 @@ class ServiceForm(BaseModel):
     daily_reset: bool = False
     slot_mode: Literal["linear", "graded"] = "linear"
     slot_minutes: Annotated[int, Field(ge=1, le=24 * 60)]
+    calling_mode: Literal["nearest", "fair"] = "nearest"
     step_1_companies: Optional = None
     step_1_minutes: Optional = None
     step_2_companies: Optional = None
@@ -121,6 +123,7 @@ class ServiceForm(BaseModel):
             slot_mode=self.slot_mode,
             slot_minutes=self.slot_minutes,
             steps=tuple(steps),
+            calling_mode=self.calling_mode,
         )
 
 
@@ -149,6 +152,7 @@ def _shown(values: ServiceValues) -> dict[str, Any]:
         "daily_reset": "on" if values.daily_reset else "",
         "slot_mode": values.slot_mode,
         "slot_minutes": values.slot_minutes,
+        "calling_mode": values.calling_mode,
         "fp": values.fingerprint(),
     }
     for index, (companies, minutes) in enumerate(values.steps, start=1):

@@ -81,6 +81,25 @@ register(
         "qs_step": ("Крок {n}", "Step {n}"),
         "qs_step_companies": ("До компаній (включно)", "Up to companies"),
         "qs_step_minutes": ("Хвилин", "Minutes"),
+        "qs_calling": ("Порядок виклику", "Calling order"),
+        "qs_calling_hint": (
+            "Як кнопка «Вільний» обирає серед тих, хто чекає.",
+            "How Free chooses among those waiting.",
+        ),
+        "qs_calling_nearest": (
+            "Найближчий за часом (як у посібнику, Q-5): записані стають у чергу за часом запису",
+            "Nearest in time (the manual's Q-5): bookings join the line at their booked time",
+        ),
+        "qs_calling_fair": (
+            "Справедливий: записаних викликають вчасно (з 5 хв до їхнього часу), але не раніше "
+            "за тих, хто прийшов без запису і чекає понад пів години",
+            "Fair: bookings are called on time (from 5 min before their slot), but not before "
+            "walk-ins who have waited over half an hour",
+        ),
+        "qs_calling_mode_invalid": (
+            "Оберіть один із порядків виклику.",
+            "Choose one of the calling orders.",
+        ),
         "qs_members": ("Робоча група", "Work group"),
         "qs_members_empty": ("У робочій групі нікого немає.", "Nobody is in the work group."),
         "qs_member": ("Оператор", "Operator"),

@@ -80,9 +80,9 @@ def _view(session: SessionDep, ticket: TicketInfo) -> PublicBooking:
 
 
 @routes.get("/services", summary="Services that take bookings", response_model=list[PublicService])
-def services(session: SessionDep) -> list[PublicService]:
+def services(session: SessionDep, request: Request) -> list[PublicService]:
     result = []
-    for service in queue.list_services(session):
+    for service in queue.list_services(session, _context(request)):
         week = hours.opening_hours(session, service.id)
         result.append(
             PublicService(

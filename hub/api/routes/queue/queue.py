@@ -68,8 +68,8 @@ def _client(body: Any) -> queue_tickets.ClientDetails | None:
 
 
 @router.get("/services", summary="Services with their lines", response_model=list[ServiceRead])
-def list_services(session: SessionDep, principal: CrmUser) -> list[ServiceRead]:
-    return [ServiceRead.model_validate(row) for row in queue.list_services(session)]
+def list_services(session: SessionDep, principal: CrmUser, hub: HubDep) -> list[ServiceRead]:
+    return [ServiceRead.model_validate(row) for row in queue.list_services(session, context(hub))]
 
 
 @router.get(
@@ -77,8 +77,11 @@ def list_services(session: SessionDep, principal: CrmUser) -> list[ServiceRead]:
     summary="Waiting tickets of a service, in order",
     response_model=list[TicketRead],
 )
-def waiting(session: SessionDep, principal: CrmUser, service_id: PathId) -> list[TicketRead]:
-    return [TicketRead.model_validate(row) for row in queue.waiting_tickets(session, service_id)]
+def waiting(
+    session: SessionDep, principal: CrmUser, hub: HubDep, service_id: PathId
+) -> list[TicketRead]:
+    rows = queue.waiting_tickets(session, service_id, context(hub))
+    return [TicketRead.model_validate(row) for row in rows]
 
 
 @router.post(
@@ -119,8 +122,11 @@ def check_in(session: SessionDep, principal: EventChanger, hub: HubDep, body: Ch
 
 
 @router.get("/tickets/{ticket_id:int}", summary="A ticket", response_model=TicketRead)
-def get_ticket(session: SessionDep, principal: CrmUser, ticket_id: PathId) -> TicketRead:
-    return TicketRead.model_validate(queue.describe(session, queue.get_ticket(session, ticket_id)))
+def get_ticket(
+    session: SessionDep, principal: CrmUser, hub: HubDep, ticket_id: PathId
+) -> TicketRead:
+    ticket = queue.get_ticket(session, ticket_id)
+    return TicketRead.model_validate(queue.describe(session, ticket, ctx=context(hub)))
 
 
 @router.get("/board", summary="The display board as displays receive it")

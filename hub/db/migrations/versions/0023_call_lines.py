@@ -1,7 +1,7 @@
 """Call-centre lines: callers wait in the services' queues as phone tickets
 
 Revision ID: 0023
-Revises: 0019
+Revises: 0022
 Create Date: 2026-12-05 19:10:00
 
 - ``devices.line``: a phone agent that takes the office's numbers (the "line" role of the MQTT
@@ -23,7 +23,7 @@ from alembic import op
 import hub.db.base
 
 revision: str = "0023"
-down_revision: str | None = "0019"
+down_revision: str | None = "0022"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,300 @@
+"""The wait estimate's inputs read from the database (``queue_estimate`` holds the model).
+
+One read gathers what the replay needs for a service and every service sharing an operator with
+it (the closure over work groups): the operators at work and what they hold, the waiting
+tickets, the bookings expected soon, each service's recent visit lengths and calling mode, and
+the usual length of each operator's current break. Reads are made once per transaction and
+kept in ``Session.info``; a change in the transaction (a flush) makes the next estimate read
+again. ``now`` always comes from the caller's context: no clock is read here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
+
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import Session
+
+from hub.db.base import core_connection, table_of
+from hub.db.models import Project, ProjectMember
+from hub.db.models.queue import QueueOperator, QueueTicket
+from hub.db.models.stats import OperatorSpan, QueueVisit
+from hub.db.refcache import cached
+from hub.services.queue import estimate as model
+from hub.services.queue.core import (
+    BOOKED,
+    BUSY,
+    FREE,
+    NORMAL,
+    WAITING,
+    WALK_IN,
+    QueueContext,
+    params,
+    position,
+    service_info,
+)
+from hub.services.queue.estimate import Desk, Estimate, ServiceTimes, Ticket
+
+OFFLINE = "offline"
+HISTORY_DAYS = 14
+HISTORY_ROWS = 300
+BREAK_SAMPLES = 10
+BREAK_DAYS = 30
+BOOKING_HORIZON = timedelta(hours=4)
+MAX_LINE = 120
+"""Tickets replayed at most; a place beyond them is estimated from the last replayed one plus a
+visit per place, shared by the service's operators (a line that long is said in hours)."""
+NEW_VISITOR = 2**62
+"""The id standing for a visitor who would take a ticket now: after every real ticket, as the
+line's order breaks ties of time by id."""
+
+_O = table_of(QueueOperator).c
+_M = table_of(ProjectMember).c
+_P = table_of(Project).c
+_T = table_of(QueueTicket).c
+_V = table_of(QueueVisit).c
+_S = table_of(OperatorSpan).c
+_AT_WORK = (
+    select(_O.user_id, _O.status, _O.status_since, _T.project_id, _T.called_at, _T.started_at)
+    .outerjoin_from(table_of(QueueOperator), table_of(QueueTicket), _T.id == _O.ticket_id)
+    .where(_O.status != OFFLINE)
+)
+_GROUPS = (
+    select(_M.user_id, _M.project_id)
+    .join_from(table_of(ProjectMember), table_of(Project), _P.id == _M.project_id)
+    .where(_P.uses_queue.is_(True))
+)
+_LINE = (
+    select(
+        _T.id, _T.project_id, _T.lane, _T.effective_at, _T.kind, _T.late_until,
+        _T.target_operator_id,
+    )
+    .where(_T.state == WAITING, _T.project_id.in_(bindparam("services", expanding=True)))
+    .order_by(_T.lane, _T.effective_at, _T.id)
+    .limit(bindparam("limit"))
+)  # fmt: skip
+_COUNT = select(func.count(_T.id)).where(_T.project_id == bindparam("service"), _T.state == WAITING)
+_EXPECTED = (
+    select(_T.id, _T.project_id, _T.booked_at)
+    .where(
+        _T.state == BOOKED,
+        _T.project_id.in_(bindparam("services", expanding=True)),
+        _T.booked_at >= bindparam("since"),
+        _T.booked_at <= bindparam("until"),
+    )
+    .order_by(_T.booked_at, _T.id)
+    .limit(MAX_LINE)
+)
+_VISITS = (
+    select(_V.called_at, _V.service_s)
+    .where(
+        _V.service_id == bindparam("service"),
+        _V.day >= bindparam("since"),
+        _V.outcome == "done",
+        _V.service_s.is_not(None),
+        _V.called_at.is_not(None),
+    )
+    .order_by(_V.ended_at.desc(), _V.id.desc())
+    .limit(HISTORY_ROWS)
+)
+_BREAKS = (
+    select(func.sum(_S.seconds))
+    .where(
+        _S.user_id == bindparam("user"),
+        _S.status == bindparam("status"),
+        _S.day >= bindparam("since"),
+    )
+    .group_by(_S.started_at)
+    .order_by(_S.started_at.desc())
+    .limit(BREAK_SAMPLES)
+)
+
+
+def _work_groups(session: Session) -> tuple[tuple[int, int], ...]:
+    """(operator, service) of every queue service's work group (kept in ``hub.db.refcache``)."""
+    return tuple((row[0], row[1]) for row in core_connection(session).execute(_GROUPS))
+
+
+@dataclass(frozen=True)
+class Inputs(model.Office):
+    """Everything the replay needs for a set of services, and how much of the line was read."""
+
+    truncated: bool = False
+    """The line was longer than ``MAX_LINE``: only its first tickets are here."""
+    seen: dict[int, int] = field(default_factory=dict)
+    """Waiting tickets read, by service."""
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _closure(start: Iterable[int], groups: dict[int, set[int]]) -> set[int]:
+    """The services reachable from ``start`` through operators serving several."""
+    found, grew = set(start), True
+    while grew:
+        grew = False
+        for services in groups.values():
+            if services & found and not services <= found:
+                found |= services
+                grew = True
+    return found
+
+
+def service_times(session: Session, ctx: QueueContext, service_id: int) -> ServiceTimes:
+    """A service's recent visit lengths with the local hour each was called in."""
+    cache: dict[int, ServiceTimes] = session.info.setdefault("cherga_service_times", {})
+    if service_id not in cache:
+        since = ctx.today - timedelta(days=HISTORY_DAYS)
+        rows = core_connection(session).execute(_VISITS, {"service": service_id, "since": since})
+        samples = tuple(
+            (_aware(called).astimezone(ctx.tz).hour, float(seconds)) for called, seconds in rows
+        )
+        default = params(session).default_service_minutes * 60.0
+        cache[service_id] = ServiceTimes(default_s=default, samples=samples)
+    return cache[service_id]
+
+
+def _usual_break(session: Session, ctx: QueueContext, user_id: int, status: str) -> float | None:
+    since = ctx.today - timedelta(days=BREAK_DAYS)
+    lengths = core_connection(session).execute(
+        _BREAKS, {"user": user_id, "status": status, "since": since}
+    )
+    return model.typical_length(float(n or 0) for n in lengths.scalars())
+
+
+class _AtWork(NamedTuple):
+    user_id: int
+    status: str
+    since: datetime
+    held_service: int | None
+    called: datetime | None
+    started: datetime | None
+
+
+def _desk(session: Session, ctx: QueueContext, row: _AtWork, services: set[int]) -> Desk:
+    user_id, status, since, held_service, called, started = row
+    since = _aware(since)
+    if status == FREE and held_service is None:
+        back: datetime | None = ctx.now
+    elif held_service is not None:
+        begun = _aware(started or called or since)
+        elapsed = max(0.0, (ctx.now - begun).total_seconds())
+        rest = service_times(session, ctx, held_service).remaining(elapsed)
+        back = ctx.now + timedelta(seconds=rest)
+    elif status in (FREE, BUSY):
+        # Busy with nothing in hand (a panel's Free not pressed yet, work off the queue): on
+        # average half a visit of their services away.
+        means = [service_times(session, ctx, s).mean() for s in sorted(services)] or [0.0]
+        back = ctx.now + timedelta(seconds=sum(means) / len(means) / 2)
+    else:
+        usual = _usual_break(session, ctx, user_id, status)
+        back = model.back_from_break(ctx.now, since, usual)
+    return Desk(user_id=user_id, services=frozenset(services), back_at=back)
+
+
+def inputs(
+    session: Session, ctx: QueueContext, service_ids: Iterable[int], operator: int | None = None
+) -> Inputs:
+    """What the replay needs for these services and every one sharing an operator with them
+    (and with ``operator``, to whom a ticket was transferred in person)."""
+    connection = core_connection(session)
+    groups: dict[int, set[int]] = {}
+    for user_id, project_id in cached(session, ("queue_work_groups",), _work_groups):
+        groups.setdefault(user_id, set()).add(project_id)
+    at_work = [_AtWork(*row) for row in connection.execute(_AT_WORK)]
+    serving = {row[0]: groups.get(row[0], set()) for row in at_work}
+    services = _closure([*service_ids, *serving.get(operator or 0, ())], serving)
+    desks = [
+        _desk(session, ctx, row, serving[row[0]])
+        for row in at_work
+        if serving[row[0]] & services or row[0] == operator
+    ]
+    line = list(connection.execute(_LINE, {"services": sorted(services), "limit": MAX_LINE}))
+    tickets = [
+        Ticket(
+            id=row.id,
+            service_id=row.project_id,
+            lane=row.lane,
+            effective_at=_aware(row.effective_at),
+            kind=row.kind,
+            ready_at=_aware(row.late_until)
+            if row.late_until and _aware(row.late_until) > ctx.now
+            else None,
+            target_operator_id=row.target_operator_id,
+        )
+        for row in line
+    ]
+    window = {"services": sorted(services), "since": ctx.now, "until": ctx.now + BOOKING_HORIZON}
+    for row in connection.execute(_EXPECTED, window):
+        slot = _aware(row.booked_at)
+        tickets.append(Ticket(row.id, row.project_id, NORMAL, slot, "booking", ready_at=slot))
+    times = {s: service_times(session, ctx, s) for s in services}
+    modes = {}
+    for s in services:
+        found = service_info(session, s)
+        modes[s] = found.calling_mode if found is not None else "nearest"
+    seen: dict[int, int] = {}
+    for waiting in line:
+        seen[waiting.project_id] = seen.get(waiting.project_id, 0) + 1
+    return Inputs(tickets, desks, times, modes, truncated=len(line) >= MAX_LINE, seen=seen)
+
+
+def _beyond(found: Inputs, service_id: int, places: int, last: Estimate) -> Estimate:
+    """``last`` (the estimate at the end of the replayed line) plus ``places`` more visits of
+    the service shared by its operators at work."""
+    if places <= 0:
+        return last
+    service = found.times.get(service_id) or ServiceTimes(default_s=model.DEFAULT_VISIT_S)
+    desks = sum(1 for d in found.desks if service_id in d.services and d.back_at is not None)
+    more = places * service.mean() / max(1, desks)
+    return model.with_range(
+        last.seconds + more, last.ahead + places, service.cv(), staffed=last.staffed
+    )
+
+
+def _unseen(found: Inputs, service_id: int, ahead: int) -> int:
+    """How many of the ``ahead`` waiting tickets of the service the replay did not see."""
+    return max(0, ahead - found.seen.get(service_id, 0))
+
+
+def for_ticket(session: Session, ctx: QueueContext, ticket: QueueTicket) -> Estimate | None:
+    """The estimate of a waiting ticket (None when it is not waiting)."""
+    if ticket.state != WAITING:
+        return None
+    found = inputs(session, ctx, [ticket.project_id], ticket.target_operator_id)
+    target = next((t for t in found.tickets if t.id == ticket.id), None)
+    beyond = 0
+    if target is None:  # past the first MAX_LINE of the line
+        beyond = _unseen(found, ticket.project_id, (position(session, ticket) or 1) - 1)
+        target = Ticket(
+            ticket.id,
+            ticket.project_id,
+            ticket.lane,
+            _aware(ticket.effective_at),
+            ticket.kind,
+            target_operator_id=ticket.target_operator_id,
+        )
+    found_wait = model.estimate(target, found, now=ctx.now, tz=ctx.tz)
+    return _beyond(found, ticket.project_id, beyond, found_wait)
+
+
+def for_new_visitor(session: Session, ctx: QueueContext, service_id: int) -> Estimate:
+    """The wait of a visitor who would take a ticket for the service now."""
+    found = inputs(session, ctx, [service_id])
+    target = Ticket(NEW_VISITOR, service_id, NORMAL, ctx.now, WALK_IN)
+    wait = model.estimate(target, found, now=ctx.now, tz=ctx.tz)
+    beyond = 0
+    if found.truncated:
+        waiting = core_connection(session).execute(_COUNT, {"service": service_id}).scalar()
+        beyond = _unseen(found, service_id, int(waiting or 0))
+    return _beyond(found, service_id, beyond, wait)
+
+
+def for_line(session: Session, ctx: QueueContext, service_id: int) -> dict[int, Estimate]:
+    """The estimates of every waiting ticket of the service, by ticket id, in one replay."""
+    found = inputs(session, ctx, [service_id])
+    return model.estimate_all(found, now=ctx.now, tz=ctx.tz)

@@ -1,0 +1,195 @@
+"""The wait estimate (issue 20, QQ-1) on small cases worked out by hand, SQLite and PostgreSQL.
+
+Every case has no history (a visit is expected to last the default 10 minutes) unless it says
+otherwise, and is estimated from a context given to it (no clock is read). Times are minutes
+after 09:00 Kyiv time.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import update
+
+from hub.bootstrap import Hub
+from hub.db.engine import transaction
+from hub.db.models import Project
+from hub.db.models.queue import QueueTicket
+from hub.db.models.stats import OperatorSpan
+from hub.services.queue import estimate as model
+from hub.services.queue import operators as queue_operators
+from hub.services.queue import tickets as queue_tickets
+from hub.services.queue import waits
+from hub.services.queue.core import list_services
+from hub.services.queue.estimate import Desk, ServiceTimes, Ticket
+from hub.services.settings.parameters import update_user_parameters
+from tests.test_queue import T0, at, issue, make_operator, make_service, press_free
+
+
+def wait_of(hub: Hub, ticket_id: int, minutes: float) -> model.Estimate:
+    """The estimate of a waiting ticket at ``minutes``."""
+    with transaction(hub.sessions) as session:
+        ticket = session.get(QueueTicket, ticket_id)
+        assert ticket is not None
+        found = waits.for_ticket(session, at(minutes), ticket)
+    assert found is not None
+    assert found.low_s <= found.seconds <= found.high_s
+    return found
+
+
+def fair(hub: Hub, service: int) -> None:
+    with transaction(hub.sessions) as session:
+        session.execute(update(Project).where(Project.id == service).values(calling_mode="fair"))
+
+
+def test_two_services_sharing_an_operator(hub: Hub) -> None:
+    """Olena serves A and B, Petro only B. Both took a visitor at 0 and 0.2 (done at 10 and
+    10.2); then A2 (1.0), B2 (1.1), B3 (1.2), A3 (1.3) wait. Free by Free: Olena takes A2 at
+    10, Petro B2 at 10.2, Olena B3 at 20 (nearer than A3), Olena A3 at 30."""
+    with transaction(hub.sessions) as session:
+        a, b = make_service(session, "Паспорти"), make_service(session, "Каса")
+        olena = make_operator(session, "olena", [a, b])
+        petro = make_operator(session, "petro", [b])
+    issue(hub, a, 0)
+    issue(hub, b, 0.1)
+    assert press_free(hub, olena, 0, window="1").assignment is not None
+    assert press_free(hub, petro, 0.2, window="2").assignment is not None
+    a2, b2, b3, a3 = (issue(hub, s, m).ticket for s, m in ((a, 1), (b, 1.1), (b, 1.2), (a, 1.3)))
+    assert [wait_of(hub, t.id, 2).seconds for t in (a2, b2, b3, a3)] == [480, 492, 1080, 1680]
+    # The old estimate (A's mean x places / A's operators) promised A3 15 minutes. Three
+    # visits start before A3's (the two in progress are not counted).
+    assert wait_of(hub, a3.id, 2).ahead == 3
+
+
+def test_a_booking_due_in_ten_minutes(hub: Hub) -> None:
+    """Olena took a visitor at 0 (done at 10); W1 came at 1, W2 at 3; a booking is due at 10.
+
+    Q-5 (nearest): the booking's time is after W2's arrival, so W2 goes second: 20 - 3 = 17
+    minutes. Fair: the booking is due from 5 and counts 30 minutes of waiting, so it goes first
+    at 10, then W1 at 20, W2 at 30: 27 minutes."""
+    with transaction(hub.sessions) as session:
+        service = make_service(session, "Паспорти")
+        olena = make_operator(session, "olena", [service])
+    issue(hub, service, 0)
+    assert press_free(hub, olena, 0).assignment is not None
+    issue(hub, service, 1)
+    with transaction(hub.sessions) as session:
+        queue_tickets.create_booking(
+            session, at(2), service_id=service, booked_at=T0 + timedelta(minutes=10)
+        )
+    w2 = issue(hub, service, 3).ticket
+    assert wait_of(hub, w2.id, 3).seconds == 17 * 60
+    fair(hub, service)
+    assert wait_of(hub, w2.id, 3).seconds == 27 * 60
+
+
+def test_an_operator_on_break(hub: Hub) -> None:
+    """Olena took a visitor at 0 (done at 10); Petro went on a break at 0. W1..W3 came at 1.
+
+    Petro's breaks last 15 minutes: he is back at 15, so W1 goes at 10 (Olena), W2 at 15
+    (Petro), W3 at 20 (Olena): 19 minutes. With no known length of his breaks he is not counted:
+    W3 goes at 30, 29 minutes."""
+    with transaction(hub.sessions) as session:
+        service = make_service(session, "Паспорти")
+        olena = make_operator(session, "olena", [service])
+        petro = make_operator(session, "petro", [service])
+    issue(hub, service, 0)
+    assert press_free(hub, olena, 0).assignment is not None
+    with transaction(hub.sessions) as session:
+        update_user_parameters(session, petro.user_id, {"use_user_statuses": True})
+    with transaction(hub.sessions) as session:
+        queue_operators.set_status(session, at(0), profile=petro, status="break", window="2")
+    w1, w2, w3 = (issue(hub, service, 1).ticket for _n in range(3))
+    assert wait_of(hub, w3.id, 1).seconds == 29 * 60
+    with transaction(hub.sessions) as session:
+        for day_back in (1, 2):
+            started = datetime(2026, 11, 30 - day_back, 11, 0, tzinfo=UTC)
+            session.add(
+                OperatorSpan(
+                    user_id=petro.user_id,
+                    status="break",
+                    window="2",
+                    day=started.date(),
+                    hour=13,
+                    started_at=started,
+                    seconds=900,
+                )
+            )
+    assert [wait_of(hub, t.id, 1).seconds for t in (w1, w2, w3)] == [540, 840, 1140]
+
+
+def test_a_free_operator_means_no_wait_and_nobody_at_work_half_a_visit(hub: Hub) -> None:
+    with transaction(hub.sessions) as session:
+        served, empty = make_service(session, "Паспорти"), make_service(session, "Довідки")
+        olena = make_operator(session, "olena", [served])
+    press_free(hub, olena, 0)
+    with transaction(hub.sessions) as session:
+        shown = {s.id: s for s in list_services(session, at(1))}
+    assert (shown[served].estimated_wait_s, shown[served].estimated_wait_high_s) == (0, 0)
+    # Nobody serves "Довідки": as if someone came in half a visit, the range says how unsure.
+    assert shown[empty].estimated_wait_s == 300
+    assert shown[empty].estimated_wait_high_s is not None
+    assert shown[empty].estimated_wait_high_s >= 300 + 600
+
+
+def test_service_times_by_hour_visits_in_progress_and_the_range() -> None:
+    times = ServiceTimes(
+        default_s=600.0, samples=tuple([(9, 300.0)] * 5 + [(10, 900.0)] * 5 + [(11, 600.0)] * 2)
+    )
+    assert (times.mean(9), times.mean(10)) == (300.0, 900.0)
+    assert times.mean(11) == pytest.approx((5 * 300 + 5 * 900 + 2 * 600) / 12)  # too few at 11
+    assert ServiceTimes(default_s=480.0).mean(9) == 480.0
+    # A visit that has run 400 s: the visits longer than that had 200 and 500 s left.
+    assert ServiceTimes(600.0, ((9, 300.0), (9, 600.0), (9, 900.0))).remaining(400) == 350.0
+    # cv 0.5 over 4 visits: r = sqrt(0.25 / 4 + 0.01), times 1.28.
+    found = model.with_range(1200, 4, 0.5)
+    assert (found.low_s, found.seconds, found.high_s) == (786, 1200, 1614)
+
+
+def test_the_replay_follows_the_hour_of_day() -> None:
+    """One desk free at 09:50 local; visits at 9 take 5 minutes, at 10 fifteen."""
+    kyiv = at(0).tz
+    start = T0 + timedelta(minutes=50)
+    times = {1: ServiceTimes(600.0, tuple([(9, 300.0)] * 5 + [(10, 900.0)] * 5))}
+    line = [Ticket(n, 1, 1, start, "walk_in") for n in range(1, 5)]
+    desk = Desk(7, frozenset({1}), start)
+    found = model.estimate_all(model.Office(line, [desk], times), now=start, tz=kyiv)
+    # 09:50 (5 min), 09:55 (5 min), 10:00 (15 min), 10:15.
+    assert [found[n].seconds // 60 for n in range(1, 5)] == [0, 5, 10, 25]
+
+
+def test_a_ticket_transferred_to_one_operator_waits_for_that_operator() -> None:
+    """Desk 7 is free now, desk 8 comes back at 20 minutes: the ticket transferred to 8 in
+    person waits for 8; with 8 not at work, it is estimated as if someone came (unstaffed)."""
+    kyiv, now = at(0).tz, T0
+    times = {1: ServiceTimes(600.0)}
+    mine = Ticket(1, 1, 1, now, "walk_in", target_operator_id=8)
+    seven, eight = (
+        Desk(7, frozenset({1}), now),
+        Desk(8, frozenset({1}), now + timedelta(minutes=20)),
+    )
+    both = model.Office([], [seven, eight], times)
+    assert model.estimate(mine, both, now=now, tz=kyiv).seconds == 1200
+    alone = model.estimate(mine, model.Office([], [seven], times), now=now, tz=kyiv)
+    assert (alone.seconds, alone.staffed) == (300, False)
+
+
+def test_a_line_longer_than_the_replay_is_extrapolated(
+    hub: Hub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the replay cut at 3 tickets, the 6th in line gets the 3rd's wait plus a visit per
+    place beyond: one operator, visits of 10 minutes, the first at 0 done at 10."""
+    with transaction(hub.sessions) as session:
+        service = make_service(session, "Паспорти")
+        olena = make_operator(session, "olena", [service])
+    issue(hub, service, 0)
+    assert press_free(hub, olena, 0).assignment is not None
+    line = [issue(hub, service, 1 + n / 10).ticket for n in range(6)]
+    full = [wait_of(hub, t.id, 2).seconds for t in line]
+    assert full == [480 + 600 * n for n in range(6)]
+    monkeypatch.setattr(waits, "MAX_LINE", 3)
+    assert [wait_of(hub, t.id, 2).seconds for t in line] == full
+    with transaction(hub.sessions) as session:
+        new = waits.for_new_visitor(session, at(2), service)
+    assert new.seconds == 480 + 600 * 6

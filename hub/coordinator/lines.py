@@ -51,5 +51,5 @@ def handle_line(
             session, ctx, line=line, call_id=request.call_id, ok=request.ok, reason=request.reason
         )
     else:
-        info = calls.place(session, line=line, call_id=request.call_id)
+        info = calls.place(session, ctx, line=line, call_id=request.call_id)
     return LineReply(request_id=request.request_id, ok=True, ticket=_ticket(info))

@@ -89,7 +89,7 @@ def join(
         raise Invalid("line_call_invalid", field="call_id")
     known = _ticket_of(session, line, call_id)
     if known is not None:
-        return IssueResult(ticket=describe(session, known))
+        return IssueResult(ticket=describe(session, known, ctx=ctx))
     project = queue_service(session, service_id)
     number = number_of(remote or "")
     phone = number if _PHONE.fullmatch(number) and digits(number) else None
@@ -111,7 +111,7 @@ def join(
     assignment = offer(session, ctx, ticket)
     if assignment is None:
         queue_publish.publish_board(session, ctx)
-    return IssueResult(ticket=describe(session, ticket), assignment=assignment)
+    return IssueResult(ticket=describe(session, ticket, ctx=ctx), assignment=assignment)
 
 
 def _callers_first(session: Session, project_id: int) -> bool:
@@ -119,14 +119,14 @@ def _callers_first(session: Session, project_id: int) -> bool:
     return bool(project is not None and project.callers_first)
 
 
-def place(session: Session, *, line: str, call_id: str) -> TicketInfo:
+def place(session: Session, ctx: QueueContext, *, line: str, call_id: str) -> TicketInfo:
     """The caller's ticket with their place in line and estimated wait (while waiting)."""
     ticket = session.scalars(
         select(QueueTicket).where(QueueTicket.line_device == line, QueueTicket.line_call == call_id)
     ).first()
     if ticket is None:
         raise NotFound("line_call_unknown", call_id=call_id)
-    return describe(session, ticket)
+    return describe(session, ticket, ctx=ctx)
 
 
 def left(session: Session, ctx: QueueContext, *, line: str, call_id: str) -> TicketInfo:
@@ -135,7 +135,7 @@ def left(session: Session, ctx: QueueContext, *, line: str, call_id: str) -> Tic
     for the operator, who closes the ticket. Otherwise nothing changes (the talk is over)."""
     ticket = _known(session, line, call_id)
     if ticket.call_outcome == CALLBACK:
-        return describe(session, ticket)  # they hung up to be called back: the place is kept
+        return describe(session, ticket, ctx=ctx)  # they hung up to be called back: the place is kept
     if ticket.state == WAITING:
         ticket.state, ticket.finished_at, ticket.call_outcome = CANCELLED, ctx.now, ABANDONED
         session.flush()
@@ -149,7 +149,7 @@ def left(session: Session, ctx: QueueContext, *, line: str, call_id: str) -> Tic
         operator = session.get(QueueOperator, ticket.operator_id) if ticket.operator_id else None
         if operator is not None:
             queue_publish.publish_assignment(session, ctx, operator)
-    return describe(session, ticket)
+    return describe(session, ticket, ctx=ctx)
 
 
 def callback(session: Session, ctx: QueueContext, *, line: str, call_id: str) -> TicketInfo:
@@ -164,7 +164,7 @@ def callback(session: Session, ctx: QueueContext, *, line: str, call_id: str) ->
         ticket.call_outcome = CALLBACK
         session.flush()
         queue_publish.publish_board(session, ctx)
-    return describe(session, ticket)
+    return describe(session, ticket, ctx=ctx)
 
 
 def connected(
@@ -176,11 +176,11 @@ def connected(
     if ticket.state not in (CALLED, SERVING) or ticket.operator_id is None:
         raise Conflict("queue_ticket_not_waiting", number=ticket.number, state=ticket.state)
     if ticket.call_outcome == ANSWERED:
-        return describe(session, ticket)
+        return describe(session, ticket, ctx=ctx)
     if not ok:
         ticket.call_outcome = (reason or "failed")[:16]
         session.flush()
-        return describe(session, ticket)
+        return describe(session, ticket, ctx=ctx)
     ticket.call_outcome, ticket.answered_at = ANSWERED, ctx.now
     if ticket.state == CALLED:
         ticket.state, ticket.started_at = SERVING, ctx.now
@@ -191,7 +191,7 @@ def connected(
     if operator is not None:
         queue_publish.publish_assignment(session, ctx, operator)
     queue_publish.publish_board(session, ctx)
-    return describe(session, ticket)
+    return describe(session, ticket, ctx=ctx)
 
 
 def _phone_event(

@@ -245,17 +245,11 @@ class BoardScreen(BoxLayout):  # type: ignore[misc]
         wide = any("(" in count for _service, count, _wait in cells)
         name_font, count_w = u * 4.2, u * (15 if wide else 10)
         for service, count, wait in cells or [(view.waiting_empty, "", "")]:
-            cell = BoxLayout(padding=(u * 1.5, 0), spacing=u)
-            names = BoxLayout(orientation="vertical")
-            names.add_widget(
-                text(text=service, font_size=name_font, halign="left", valign="middle")
-            )
-            if wait:
-                names.add_widget(
-                    text(text=wait, font_size=u * 3.4, halign="left", valign="top", color=MUTED)
-                )
-            cell.add_widget(names)
-            cell.add_widget(
+            # The name and the count on one line, the wait under both (it may be long).
+            cell = BoxLayout(orientation="vertical", padding=(u * 1.5, 0))
+            top = BoxLayout(spacing=u)
+            top.add_widget(text(text=service, font_size=name_font, halign="left", valign="middle"))
+            top.add_widget(
                 Label(
                     text=count,
                     font_size=u * 5,
@@ -268,6 +262,18 @@ class BoardScreen(BoxLayout):  # type: ignore[misc]
                     text_size=(count_w, None),
                 )
             )
+            cell.add_widget(top)
+            if wait:
+                cell.add_widget(
+                    text(
+                        text=wait,
+                        font_size=u * 3.4,
+                        halign="left",
+                        valign="top",
+                        color=MUTED,
+                        size_hint_y=0.7,
+                    )
+                )
             self.waiting.add_widget(cell)
         lines = max(1, -(-len(cells) // self.waiting.cols))
         with_waits = any(wait for _service, _count, wait in cells)

@@ -135,7 +135,8 @@ def left(session: Session, ctx: QueueContext, *, line: str, call_id: str) -> Tic
     for the operator, who closes the ticket. Otherwise nothing changes (the talk is over)."""
     ticket = _known(session, line, call_id)
     if ticket.call_outcome == CALLBACK:
-        return describe(session, ticket, ctx=ctx)  # they hung up to be called back: the place is kept
+        # They hung up to be called back: the place is kept.
+        return describe(session, ticket, ctx=ctx)
     if ticket.state == WAITING:
         ticket.state, ticket.finished_at, ticket.call_outcome = CANCELLED, ctx.now, ABANDONED
         session.flush()

@@ -19,17 +19,28 @@ median 150, p90 480 by nearest rank), callbacks 1 of which called back 1, waitin
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date
 
+import pytest
 from fastapi.testclient import TestClient
+from selenium.webdriver.common.by import By as Find
 
+from hub.api.app import create_app
 from hub.bootstrap import Hub
 from hub.db.engine import transaction
 from hub.services.queue import calls
 from hub.services.stats.callers import caller_figures
 from hub.services.stats.common import By, Durations, Period
+from hub.services.stats.desk import desk_figures
 from hub.services.stats.phone import phone_figures
 from hub.services.stats.queue import Scope
+from tests import browser as browsers
+from tests.accessibility import assert_accessible
+from tests.browser import DESKTOP, browser, serve, text_of, wait_for
+from tests.conftest import ADMIN_PASSWORD
+from tests.test_office_projects import web_login
 from tests.test_queue import at, issue, make_service
 from tests.test_queue_calls import LINE, finish, join, setup, taken
 
@@ -118,3 +129,62 @@ def test_the_callers_on_the_api(
     assert wrong.status_code == 422 and "by" in wrong.text
     anonymous = client.get("/api/v1/stats/callers", params={"from": str(DAY), "to": str(DAY)})
     assert anonymous.status_code == 401
+
+
+def test_the_desk_shows_the_callers_beside_the_phones_without_counting_them_twice(
+    hub: Hub,
+) -> None:
+    worked_day(hub)
+    with hub.read_sessions() as session:
+        [row] = desk_figures(session, PERIOD, By.DAY)
+    assert row.callers is not None and (row.callers.offered, row.callers.answered) == (5, 1)
+    assert row.hall is not None and row.phone is None
+    # Seven visitors in the hall (five callers, one walk-in in Податки, one in Паспорти): the
+    # callers are visitors of their service already, so the contacts are the hall's.
+    assert (row.hall.visitors, row.contacts) == (7, 7)
+
+
+def _csv(web: TestClient, query: str) -> list[list[str]]:
+    reply = web.get(f"/office/stats/report.csv?{query}")
+    assert reply.status_code == 200, reply.text
+    return list(csv.reader(io.StringIO(reply.content.decode("utf-8-sig")), delimiter=";"))
+
+
+def test_the_callers_report_on_the_page_and_in_its_exports(hub: Hub) -> None:
+    worked_day(hub)
+    asked = f"kind=callers&from={DAY}&to={DAY}"
+    with TestClient(create_app(hub)) as web:
+        web_login(web, "admin", ADMIN_PASSWORD)
+        page = web.get(f"/office/stats/report?{asked}&lang=en")
+        assert page.status_code == 200 and 'id="report-table"' in page.text
+        assert "Call centre: callers in the services&#39; lines" in page.text
+        english = _csv(web, f"{asked}&lang=en")
+        assert english[0][:6] == [
+            "Service", "Offered", "Answered", "Speed of answer, s", "Speed of answer, p90, s",
+            "Abandoned",
+        ]  # fmt: skip
+        assert english[1][:3] == ["Податки", "5", "1"] and len(english) == 2
+        ukrainian = _csv(web, f"{asked}&by=hour&lang=uk")
+        assert ukrainian[0][:3] == ["Година", "Вхідні", "Прийнято"]
+        assert ukrainian[1][:3] == ["09:00", "5", "1"]
+        desk = _csv(web, f"kind=desk&from={DAY}&to={DAY}&lang=en")
+        column = desk[0].index("Call centre: callers")
+        assert desk[1][column] == "5"
+        for fmt in ("xlsx", "pdf"):
+            assert web.get(f"/office/stats/report.{fmt}?{asked}&lang=en").status_code == 200
+        wrong = web.get(f"/office/stats/report?{asked}&by=line&lang=en").text
+        assert 'id="f-by-error"' in wrong
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+@pytest.mark.timeout(240)
+def test_the_callers_report_in_a_browser_in_both_languages(hub: Hub) -> None:
+    worked_day(hub)
+    with serve(create_app(hub)) as base, browser(DESKTOP) as driver:
+        browsers.office_log_in(driver, base, "/office/stats", "admin", ADMIN_PASSWORD)
+        for lang, heading in (("uk", "Вхідні"), ("en", "Offered")):
+            driver.get(f"{base}/office/stats/report?kind=callers&from={DAY}&to={DAY}&lang={lang}")
+            wait_for(driver, lambda d: d.find_elements(Find.ID, "report-table"), "the report")
+            assert heading in text_of(driver, "#report-table thead")
+            assert "Податки" in text_of(driver, "#report-table tbody")
+            assert_accessible(driver, f"the call-centre report ({lang})")

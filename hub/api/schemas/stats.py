@@ -102,6 +102,7 @@ class DeskRowRead(Output):
     name: str
     hall: HallRowRead | None
     phone: PhoneRowRead | None
+    callers: CallerRowRead | None
     contacts: int
     handled: int
 

@@ -9,10 +9,14 @@ from selenium.webdriver.common.by import By
 
 from hub.api.app import create_app
 from hub.bootstrap import Hub
+from hub.db.engine import transaction
 from hub.db.models import Project
 from tests.accessibility import assert_accessible
 from tests.browser import DESKTOP, browser, serve, text_of, wait_for
 from tests.test_office_queue import fill, login, sqlite_only
+from tests.test_queue import issue
+from tests.test_queue_calls import finish, join, taken
+from tests.test_queue_calls import setup as calls_setup
 
 
 def test_the_caller_options_on_the_api(client: TestClient, admin_headers: dict[str, str]) -> None:
@@ -115,3 +119,39 @@ def test_the_caller_options_on_the_service_card(hub: Hub) -> None:
         driver.get(f"{base}/office/services/{service}?lang=uk")
         assert "Частка дзвінків" in text_of(driver, "label[for=f-caller_share_percent]")
         assert_accessible(driver, "the service card (uk)")
+
+
+@pytest.mark.parametrize("mode", ["nearest", "fair"])
+@pytest.mark.parametrize(
+    ("first", "share", "expected"),
+    [
+        # Visitors came first (v1 at 0, v2 at 1), callers after (c1 at 2, c2 at 3).
+        (False, None, ["v1", "v2", "c1", "c2"]),
+        (True, None, ["c1", "c2", "v1", "v2"]),
+        # First, but only up to half of those called: a caller whenever that keeps them at
+        # most half (1 of 2, 2 of 4), else the nearest visitor.
+        (True, 50, ["v1", "c1", "v2", "c2"]),
+    ],
+)
+def test_callers_first_and_a_share_together_in_either_calling_mode(
+    hub: Hub, mode: str, first: bool, share: int | None, expected: list[str]
+) -> None:
+    service, anna, _bohdan = calls_setup(hub)
+    with transaction(hub.sessions) as session:
+        project = session.get(Project, service)
+        assert project is not None
+        project.callers_first, project.caller_share_percent = first, share
+        project.calling_mode = mode
+    names = {
+        issue(hub, service, 0).ticket.id: "v1",
+        issue(hub, service, 1).ticket.id: "v2",
+        join(hub, service, 2, "call-1"): "c1",
+        join(hub, service, 3, "call-2"): "c2",
+    }
+    order = []
+    for minute in (4, 5, 6, 7):
+        got = taken(hub, anna, minute, "1", "panel-1")
+        assert got is not None
+        order.append(names[got])
+        finish(hub, anna, minute + 0.5, got)
+    assert order == expected

@@ -19,19 +19,36 @@ the visitors, so the desk's contacts do not add these again. Definitions, per ca
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    and_,
+    case,
+    cast,
+    func,
+    literal_column,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from hub.db.base import table_of
 from hub.db.models.queue import QueueTicket
 from hub.db.models.stats import QueueVisit
-from hub.services.stats.common import By, Durations, Period, check_by, durations, key_names
-from hub.services.stats.facts import seconds_between
+from hub.services.stats.common import (
+    By,
+    Durations,
+    Period,
+    check_by,
+    count_if,
+    durations,
+    key_names,
+)
 from hub.services.stats.queue import Scope
 
 CALLER_GROUPS = (By.SERVICE, By.DAY, By.HOUR, By.PERIOD)
@@ -64,107 +81,130 @@ class CallerFigures:
         return round(self.answered / self.offered, 4) if self.offered else None
 
 
-@dataclass
-class _Counts:
-    offered: int = 0
-    answered: int = 0
-    abandoned: int = 0
-    callbacks: int = 0
-    called_back: int = 0
-    waiting: int = 0
-
-    def __post_init__(self) -> None:
-        self.answers: list[int] = []
-        self.abandon_waits: list[int] = []
-        self.talks: list[int] = []
+_ANSWERED, _ABANDONED, _CALLBACK = (
+    and_(
+        or_(_T.call_outcome.is_(None), _T.call_outcome.not_in([ABANDONED, CALLBACK])),
+        _V.started_at.is_not(None),
+    ),
+    _T.call_outcome == ABANDONED,
+    _T.call_outcome == CALLBACK,
+)
+_TALKED = and_(_ANSWERED, _V.outcome == "done", _V.service_s.is_not(None))
+_KEYS: dict[By, ColumnElement[Any]] = {By.SERVICE: _V.service_id, By.DAY: _V.day, By.HOUR: _V.hour}
 
 
-def caller_visits(session: Session, period: Period, scope: Scope | None = None) -> list[Any]:
-    """The callers' visits joined in ``period`` (in the ``scope``'s services), with their
-    ticket's call outcome."""
-    query = (
-        select(
-            _V.service_id,
-            _V.day,
-            _V.hour,
-            _V.joined_at,
-            _V.called_at,
-            _V.started_at,
-            _V.ended_at,
-            _V.service_s,
-            _V.outcome,
-            _T.call_outcome,
-            _T.finished_at,
-        )
-        .join(table_of(QueueTicket), _T.id == _V.ticket_id)
-        .where(_V.day.between(period.first, period.last), _T.line_device.is_not(None))
+def _seconds(dialect: str, later: ColumnElement[Any], earlier: ColumnElement[Any]) -> Any:
+    """Whole seconds from ``earlier`` to ``later``, in SQL (SQLite keeps UTC text)."""
+    if dialect == "postgresql":
+        span: Any = func.extract("epoch", later - earlier)
+    else:
+        span = (func.julianday(later) - func.julianday(earlier)) * 86400.0
+    return cast(func.round(span), Integer)
+
+
+def _measures(dialect: str) -> dict[str, tuple[ColumnElement[bool], Any]]:
+    """Each duration: the visits it is taken over and its seconds."""
+    gone = func.coalesce(_V.called_at, _T.finished_at, _V.ended_at)
+    return {
+        "answer": (_ANSWERED, _seconds(dialect, _V.started_at, _V.joined_at)),
+        "abandon_wait": (
+            and_(_ABANDONED, gone.is_not(None)),
+            _seconds(dialect, gone, _V.joined_at),
+        ),
+        "talk": (_TALKED, _V.service_s),
+    }
+
+
+def _joined(query: Select[Any], period: Period, scope: Scope | None) -> Select[Any]:
+    query = query.join(table_of(QueueTicket), _T.id == _V.ticket_id).where(
+        _V.day.between(period.first, period.last), _T.line_device.is_not(None)
     )
     if scope is not None and scope.services is not None:
         query = query.where(_V.service_id.in_(list(scope.services)))
-    return list(session.execute(query))
-
-
-def _count(counts: _Counts, visit: Any) -> None:
-    counts.offered += 1
-    outcome = visit.call_outcome
-    if outcome == CALLBACK:
-        counts.callbacks += 1
-        counts.called_back += visit.called_at is not None
-    elif outcome == ABANDONED:
-        counts.abandoned += 1
-        gone = visit.called_at or visit.finished_at or visit.ended_at
-        waited = seconds_between(gone, visit.joined_at)
-        if waited is not None:
-            counts.abandon_waits.append(waited)
-    elif visit.started_at is not None:
-        counts.answered += 1
-        waited = seconds_between(visit.started_at, visit.joined_at)
-        if waited is not None:
-            counts.answers.append(waited)
-        if visit.outcome == "done" and visit.service_s is not None:
-            counts.talks.append(visit.service_s)
-    if visit.outcome == "open" and visit.called_at is None:
-        counts.waiting += 1
-
-
-def _key(by: By, visit: Any) -> object:
-    if by is By.SERVICE:
-        return visit.service_id
-    if by is By.DAY:
-        return visit.day
-    if by is By.HOUR:
-        return visit.hour
-    return 0
+    return query
 
 
 def caller_figures(
-    session: Session, period: Period, by: By, scope: Scope | None = None
+    session: Session,
+    period: Period,
+    by: By,
+    scope: Scope | None = None,
+    *,
+    spread: bool = True,
 ) -> list[CallerFigures]:
     """The call-centre's figures for ``period`` grouped ``by`` (service, day, hour, period), in
-    key order; only groups with callers."""
+    key order; only groups with callers. Counts and means are summed in the database; the
+    medians and 90th percentiles (``spread``) read the durations themselves."""
     check_by(by, CALLER_GROUPS)
-    grouped: dict[object, _Counts] = {}
-    for visit in caller_visits(session, period, scope):
-        _count(grouped.setdefault(_key(by, visit), _Counts()), visit)
-    names = key_names(session, by, grouped, period)
-    return [_row(by, key, names.get(key, str(key)), grouped[key]) for key in _ordered(grouped)]
-
-
-def _ordered(keys: Iterable[Any]) -> list[Any]:
-    return sorted(keys, key=lambda k: (k.toordinal() if isinstance(k, date) else k))
-
-
-def _row(by: By, key: object, name: str, counts: _Counts) -> CallerFigures:
-    return CallerFigures(
-        key="all" if by is By.PERIOD else str(key),
-        name=name,
-        offered=counts.offered,
-        answered=counts.answered,
-        abandoned=counts.abandoned,
-        callbacks=counts.callbacks,
-        called_back=counts.called_back,
-        waiting=counts.waiting,
-        answer=durations(counts.answers),
-        abandon_wait=durations(counts.abandon_waits),
-        talk=durations(counts.talks),
+    dialect = session.get_bind().dialect.name
+    grouped = _KEYS.get(by)
+    key = grouped if grouped is not None else literal_column("0")
+    measures = _measures(dialect)
+    sums = []
+    for where, seconds in measures.values():
+        sums += [count_if(where), func.coalesce(func.sum(case((where, seconds))), 0)]
+    query = select(
+        key,
+        func.count(),
+        count_if(_ANSWERED),
+        count_if(_ABANDONED),
+        count_if(_CALLBACK),
+        count_if(and_(_CALLBACK, _V.called_at.is_not(None))),
+        count_if(and_(_V.outcome == "open", _V.called_at.is_(None))),
+        *sums,
     )
+    if grouped is not None:
+        query = query.group_by(grouped)
+    rows = {row[0]: row for row in session.execute(_joined(query, period, scope))}
+    values = _spread(session, period, scope, key, measures) if spread else {}
+    names = key_names(session, by, rows, period)
+    found = []
+    for k in sorted(rows, key=_order):
+        row = rows[k]
+        lasting = {
+            name: _durations(row[7 + 2 * n], row[8 + 2 * n], values.get((k, name)))
+            for n, name in enumerate(measures)
+        }
+        found.append(
+            CallerFigures(
+                key="all" if by is By.PERIOD else str(k),
+                name=names.get(k, str(k)),
+                offered=row[1],
+                answered=int(row[2]),
+                abandoned=int(row[3]),
+                callbacks=int(row[4]),
+                called_back=int(row[5]),
+                waiting=int(row[6]),
+                **lasting,
+            )
+        )
+    return found
+
+
+def _spread(
+    session: Session,
+    period: Period,
+    scope: Scope | None,
+    key: ColumnElement[Any],
+    measures: dict[str, tuple[ColumnElement[bool], Any]],
+) -> dict[tuple[Any, str], list[int]]:
+    """Each group's durations, for the percentiles."""
+    found: dict[tuple[Any, str], list[int]] = {}
+    for name, (where, seconds) in measures.items():
+        query = _joined(select(key, seconds).where(where), period, scope)
+        for k, value in session.execute(query):
+            if value is not None:
+                found.setdefault((k, name), []).append(max(0, int(value)))
+    return found
+
+
+def _durations(count: int, total: int, values: list[int] | None) -> Durations:
+    if values is not None:
+        return durations(values)
+    if not count:
+        return Durations()
+    return Durations(count=int(count), mean_s=round(int(total) / int(count), 1))
+
+
+def _order(key: Any) -> Any:
+    return key.toordinal() if isinstance(key, date) else key

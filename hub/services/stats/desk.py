@@ -44,7 +44,8 @@ def desk_figures(
     hall = {row.key: row for row in queue_figures(session, period, by, scope)}
     operators = scope.operators if scope is not None else None
     phone = {row.key: row for row in phone_figures(session, period, by, operators)}
-    callers = {row.key: row for row in caller_figures(session, period, by, scope)}
+    found = caller_figures(session, period, by, scope, spread=False)  # means are enough here
+    callers = {row.key: row for row in found}
     keys = sorted(set(hall) | set(phone) | set(callers), key=lambda k: (len(k), k))
     rows = []
     for key in keys:

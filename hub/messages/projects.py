@@ -11,6 +11,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Немає запису «{what_uk}» з id {id}.",
         "There is no {what_en} with id {id}.",
     ),
+    "prj_caller_share_invalid": (
+        "Частка дзвінків — ціле число відсотків від 1 до 100, або порожньо (без обмеження).",
+        "The callers' share is a whole percent from 1 to 100, or empty (no cap).",
+    ),
     "prj_client_deleted": (
         "Клієнта «{name}» видалено; оберіть іншого замовника.",
         "The client '{name}' is deleted; choose another customer.",

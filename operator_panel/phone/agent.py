@@ -12,14 +12,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
-import queue
 import re
-import threading
 from pathlib import Path
 
 from firmware_config.device_config import DeviceConfig
 from hub.protocol import topics
-from hub.protocol.client import DeviceClient
 from hub.protocol.devices import (
     MAX_RECORDING_BYTES,
     Fault,
@@ -29,7 +26,8 @@ from hub.protocol.devices import (
     PhoneStatus,
 )
 from hub.protocol.messages import AnyMessage
-from operator_panel.phone.jobs import Job, run_jobs
+from operator_panel.phone.device import SipDevice
+from operator_panel.phone.jobs import run_jobs
 from operator_panel.phone.lines import LineError, LineManager
 from operator_panel.phone.media import Media, recording_name
 from operator_panel.phone.settings import PhoneSettings
@@ -38,11 +36,10 @@ from operator_panel.phone.sound import SoundDevice
 
 logger = logging.getLogger(__name__)
 
-VERSION = "1"
 DIALABLE = re.compile(r"^[A-Za-z0-9*#+._-]{1,64}$")
 
 
-class PhoneAgent:
+class PhoneAgent(SipDevice):
     """One operator's phone; ``start()`` it, ``stop()`` it."""
 
     def __init__(
@@ -54,20 +51,11 @@ class PhoneAgent:
         recordings: Path,
         sound: SoundDevice | None = None,
     ) -> None:
-        if config.role != "phone":
-            raise ValueError(f"{config.device_id} is a {config.role}, not a phone")
-        self.config, self.settings, self.sip = config, settings, sip
+        super().__init__(config, "phone", "phone-agent")
+        self.settings, self.sip = settings, sip
         lines = 5 if settings.sip is None else settings.sip.lines
         self.lines = LineManager(lines, settings.ring_timeout_s)
         self.media = Media(recordings, sound)
-        self._faults: list[Fault] | None = None
-        self.client = DeviceClient(
-            **config.mqtt.client_options(),
-            site=config.site,
-            device=config.device_id,
-            role="phone",
-            version=VERSION,
-        )
         self.call_topic = topics.phone_call(config.site, config.device_id)
         self.recording_topic = topics.phone_recording(config.site, config.device_id)
         self.cmd_topic = topics.phone_cmd(config.site, config.device_id)
@@ -78,11 +66,9 @@ class PhoneAgent:
         self._transfers: dict[str, tuple[str, str]] = {}
         self._bridged: dict[str, str] = {}
         self._hidden: set[str] = set()
-        self._jobs: queue.Queue[Job | None] = queue.Queue()
         self._status: PhoneStatus | None = None
         self.second_ring = True
         """PH-4: a line ringing while the operator talks is heard (False: kept quiet)."""
-        self._worker = threading.Thread(target=self._work, name="phone-agent", daemon=True)
 
     # ---- lifecycle --------------------------------------------------------------------------
 
@@ -101,30 +87,11 @@ class PhoneAgent:
 
     def stop(self) -> None:
         """End the calls, unregister, publish ``offline`` and disconnect."""
-        self._jobs.put(None)
-        if self._worker.is_alive():
-            self._worker.join(10)
+        self._stop_worker()
         self.media.stop()
         if self.sip is not None:
             self.sip.stop()
         self.client.close()
-
-    # ---- SipListener (library threads): queue to the worker -----------------------------------
-
-    def incoming(self, call: SipCall) -> None:
-        self._jobs.put(lambda: self._incoming(call))
-
-    def answered(self, call: SipCall) -> None:
-        self._jobs.put(lambda: self._answered(call))
-
-    def ended(self, call: SipCall, reason: EndReason) -> None:
-        self._jobs.put(lambda: self._ended(call.id, reason))
-
-    def dtmf(self, call: SipCall, digit: str) -> None:
-        self._jobs.put(lambda: self._dtmf(call.id, digit))
-
-    def registration(self, registered: bool) -> None:
-        self._jobs.put(lambda: self._registration(registered))
 
     # ---- MQTT (network thread) -----------------------------------------------------------------
 
@@ -164,9 +131,7 @@ class PhoneAgent:
         sound = self.media.sound.fault
         if sound is not None:
             faults.append(Fault(code="sound_device_failed", message=sound))
-        if faults != self._faults:
-            self._faults = faults
-            self.client.set_faults(faults)
+        self._set_faults(faults)
 
     def _registration(self, registered: bool) -> None:
         # The line's fault goes with it: a state saying registered never carries a stale one.
@@ -242,6 +207,9 @@ class PhoneAgent:
             self._hidden.discard(report.call_id)
             self._publish([report])
             self._hidden.add(report.call_id)
+
+    def _call_ended(self, call: SipCall, reason: EndReason) -> None:
+        self._ended(call.id, reason)
 
     def _ended(self, call_id: str, reason: str) -> None:
         call = self._calls.pop(call_id, None)

@@ -16,8 +16,6 @@ media thread moves 20 ms of audio for every call.
 from __future__ import annotations
 
 import logging
-import queue
-import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -27,7 +25,6 @@ from dataclasses import dataclass, field
 from firmware_config.device_config import DeviceConfig
 from hub.protocol import topics
 from hub.protocol.base import Request
-from hub.protocol.client import DeviceClient
 from hub.protocol.devices import Fault
 from hub.protocol.lines import (
     LineCallback,
@@ -40,7 +37,8 @@ from hub.protocol.lines import (
     LineTicket,
 )
 from hub.protocol.messages import AnyMessage
-from operator_panel.phone.jobs import Job, run_jobs
+from operator_panel.phone.device import SipDevice
+from operator_panel.phone.jobs import run_jobs
 from operator_panel.phone.line_media import LineMedia
 from operator_panel.phone.line_settings import LineSettings
 from operator_panel.phone.sip import EndReason, SipCall, SipError, SipPhone
@@ -48,7 +46,6 @@ from operator_panel.phone.speech import Speech
 
 logger = logging.getLogger(__name__)
 
-VERSION = "1"
 HOUSEKEEPING = 0.25
 REQUEST_TIMEOUT = 10.0
 
@@ -102,7 +99,7 @@ class Caller:
     callback: bool = False
 
 
-class LineAgent:
+class LineAgent(SipDevice):
     """The office's number: ``start()`` it, ``stop()`` it."""
 
     def __init__(
@@ -113,18 +110,10 @@ class LineAgent:
         *,
         speech: Speech | None = None,
     ) -> None:
-        if config.role != "line":
-            raise ValueError(f"{config.device_id} is a {config.role}, not a line")
-        self.config, self.settings, self.sip = config, settings, sip
+        super().__init__(config, "line", "line-agent")
+        self.settings, self.sip = settings, sip
         self.speech = speech or Speech()
         self.media = LineMedia()
-        self.client = DeviceClient(
-            **config.mqtt.client_options(),
-            site=config.site,
-            device=config.device_id,
-            role="line",
-            version=VERSION,
-        )
         self.req_topic = topics.line_req(config.site, config.device_id)
         self.reply_topic = topics.line_reply(config.site, config.device_id)
         self.job_topic = topics.line_job(config.site, config.device_id)
@@ -135,10 +124,7 @@ class LineAgent:
         """Seconds from a job to the operator's phone answering (the bench)."""
         self.job_to_ring: list[float] = []
         """Seconds from a job arriving to the dial to the operator going out (the bench)."""
-        self._jobs: queue.Queue[Job | None] = queue.Queue()
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="line-hub")
-        self._faults: list[Fault] | None = None
-        self._worker = threading.Thread(target=self._work, name="line-agent", daemon=True)
 
     # ---- lifecycle --------------------------------------------------------------------------
 
@@ -153,30 +139,11 @@ class LineAgent:
 
     def stop(self) -> None:
         """Hang up every call, unregister, publish ``offline`` and disconnect."""
-        self._jobs.put(None)
-        if self._worker.is_alive():
-            self._worker.join(10)
+        self._stop_worker()
         self.media.stop()
         self.sip.stop()
         self._pool.shutdown(wait=True, cancel_futures=True)
         self.client.close()
-
-    # ---- SipListener (library threads): queue to the worker -----------------------------------
-
-    def incoming(self, call: SipCall) -> None:
-        self._jobs.put(lambda: self._incoming(call))
-
-    def answered(self, call: SipCall) -> None:
-        self._jobs.put(lambda: self._answered(call))
-
-    def ended(self, call: SipCall, reason: EndReason) -> None:
-        self._jobs.put(lambda: self._ended(call, reason))
-
-    def dtmf(self, call: SipCall, digit: str) -> None:
-        self._jobs.put(lambda: self._dtmf(call.id, digit))
-
-    def registration(self, registered: bool) -> None:
-        self._jobs.put(self._report_faults)
 
     # ---- MQTT (network thread) ----------------------------------------------------------------
 
@@ -327,7 +294,10 @@ class LineAgent:
         logger.info("caller %s bridged to the operator (%s)", caller.call.id, leg.id)
         self._report(caller.call.id, ok=True, reason=None)
 
-    def _ended(self, call: SipCall, reason: EndReason) -> None:
+    def _registration(self, registered: bool) -> None:
+        self._report_faults()
+
+    def _call_ended(self, call: SipCall, reason: EndReason) -> None:
         self.media.remove(call.id)
         caller_id = self._operators.pop(call.id, None)
         if caller_id is not None:
@@ -425,9 +395,7 @@ class LineAgent:
                 if line is None
                 else Fault(code=line.code, message=line.message)
             )
-        if faults != self._faults:
-            self._faults = faults
-            self.client.set_faults(faults)
+        self._set_faults(faults)
 
     @staticmethod
     def _hang_up(call: SipCall) -> None:

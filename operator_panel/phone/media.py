@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
-import time
 import wave
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from operator_panel.phone.legs import CallMedia
 from operator_panel.phone.mixer import (
     HOLD_TONE,
     SILENT_FRAME,
@@ -27,12 +26,11 @@ from operator_panel.phone.mixer import (
     route,
     with_operator,
 )
-from operator_panel.phone.sip import FRAME, SAMPLE_RATE, SipCall
+from operator_panel.phone.sip import SAMPLE_RATE, SipCall
 from operator_panel.phone.sound import NoSound, SoundDevice
 
 logger = logging.getLogger(__name__)
 
-TICK = FRAME / SAMPLE_RATE
 __all__ = ["HOLD_TONE", "Leg", "Media", "loud", "recording_name"]
 
 
@@ -64,21 +62,18 @@ class Leg:
         return LegRoute(self.held, partner, self.conference, self.recorder is not None)
 
 
-class Media:
+class Media(CallMedia[Leg]):
     """The media thread; ``add`` answered calls, ``remove`` them when they end."""
 
     def __init__(self, recordings: Path, sound: SoundDevice | None = None) -> None:
+        super().__init__(Leg, "phone-media")
         self.recordings = recordings
         self.sound: SoundDevice = sound or NoSound()
         self.speaker_loud = 0
         """Frames the speaker was given that held more than silence (tests, bench)."""
-        self._legs: dict[str, Leg] = {}
         self._ringing = False
         self._second_ring = True
         self._ring_at = 0
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="phone-media", daemon=True)
 
     def start(self) -> None:
         """Open the sound device and start the media thread."""
@@ -87,35 +82,19 @@ class Media:
 
     def stop(self) -> None:
         """Close every recording and stop the thread."""
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(2)
+        self._stop_thread()
         self.sound.close()
         with self._lock:
             legs, self._legs = list(self._legs.values()), {}
         for leg in legs:
             self._close(leg)
 
-    def add(self, call: SipCall) -> None:
-        """Carry this answered call's audio."""
-        with self._lock:
-            self._legs.setdefault(call.id, Leg(call))
-
     def remove(self, call_id: str) -> Leg | None:
         """Stop carrying a call (ended); closes its recording."""
-        with self._lock:
-            leg = self._legs.pop(call_id, None)
-            for other in self._legs.values():
-                if other.partner is not None and other.partner.id == call_id:
-                    other.partner = None
+        leg = super().remove(call_id)
         if leg is not None:
             self._close(leg)
         return leg
-
-    def leg(self, call_id: str) -> Leg | None:
-        """The media state of a call (statistics for tests and the bench)."""
-        with self._lock:
-            return self._legs.get(call_id)
 
     def hold(self, call_id: str, held: bool) -> None:
         """Local hold on or off."""
@@ -127,9 +106,7 @@ class Media:
     def bridge(self, a: SipCall, b: SipCall) -> None:
         """Pass audio between two answered calls (a transfer done in the agent)."""
         with self._lock:
-            leg_a = self._legs.setdefault(a.id, Leg(a))
-            leg_b = self._legs.setdefault(b.id, Leg(b))
-            leg_a.partner, leg_b.partner = b, a
+            leg_a, leg_b = self._pair(a, b)
             leg_a.held = leg_b.held = False
             leg_a.conference = leg_b.conference = False
 
@@ -186,26 +163,11 @@ class Media:
                 logger.exception("closing a recording failed")
             leg.recorder = None
 
-    def _run(self) -> None:
-        due = time.monotonic()
-        while not self._stop.is_set():
-            due += TICK
-            delay = due - time.monotonic()
-            if delay > 0:
-                self._stop.wait(delay)
-            elif delay < -0.5:  # far behind (suspended): do not try to catch up
-                due = time.monotonic()
-            with self._lock:
-                legs = list(self._legs.values())
-                ringing = self._ringing and self.sound.present
-            if not legs and not ringing:  # idle: look again a little later, off the beat
-                self._idle()
-                due = time.monotonic()
-                continue
-            try:
-                self._tick(legs)
-            except Exception:
-                logger.exception("audio of the calls failed")
+    def _snapshot(self) -> tuple[list[Leg], bool]:
+        with self._lock:
+            legs = list(self._legs.values())
+            ringing = self._ringing and self.sound.present
+        return legs, bool(legs) or ringing
 
     def _idle(self) -> None:
         try:
@@ -215,17 +177,7 @@ class Media:
         self._stop.wait(0.1)
 
     def _tick(self, legs: list[Leg]) -> None:
-        heard: dict[str, bytes] = {}
-        for leg in legs:
-            try:
-                frame = leg.call.read_audio()
-            except Exception:
-                logger.exception("reading audio of call %s failed", leg.call.id)
-                frame = b""
-            heard[leg.call.id] = frame
-            leg.frames_in += 1
-            if loud(frame):
-                leg.loud_in += 1
+        heard = self._hear(legs)
         mic = self.sound.read()
         routing = route(
             {leg.call.id: leg.routing() for leg in legs}, heard, mic, speaker=self.sound.present

@@ -62,6 +62,24 @@ CallingMode = Annotated[
         "slot, but not before walk-ins who have waited over half an hour).",
     ),
 ]
+CallersFirst = Annotated[
+    bool,
+    Field(
+        title="Callers first",
+        description="Callers on the office's lines (call-centre lines) go to the front of the "
+        "service's line; with a share cap they do so only up to that share.",
+    ),
+]
+CallerShare = Annotated[
+    int,
+    Field(
+        ge=1,
+        le=100,
+        title="Callers' share cap",
+        description="At most this share (whole percent, 1-100) of the service's tickets called "
+        "today are callers while a visitor waits; null for no cap.",
+    ),
+]
 Role = Annotated[
     str, StringConstraints(strip_whitespace=True, max_length=100), AfterValidator(single_line)
 ]
@@ -82,6 +100,8 @@ class ProjectCreate(Input):
     uses_queue: bool = False
     target_wait_s: TargetWait = 900
     calling_mode: CallingMode = "nearest"
+    callers_first: CallersFirst = False
+    caller_share_percent: CallerShare | None = None
 
 
 class ProjectUpdate(Input):
@@ -99,6 +119,8 @@ class ProjectUpdate(Input):
     uses_queue: Annotated[bool | None, NotNull] = None
     target_wait_s: Annotated[TargetWait | None, NotNull] = None
     calling_mode: Annotated[CallingMode | None, NotNull] = None
+    callers_first: Annotated[CallersFirst | None, NotNull] = None
+    caller_share_percent: CallerShare | None = None
 
 
 class ProjectRead(Output):
@@ -118,6 +140,8 @@ class ProjectRead(Output):
     uses_queue: bool
     target_wait_s: int
     calling_mode: str
+    callers_first: bool
+    caller_share_percent: int | None
     created_by: int | None
     created_at: datetime
     updated_at: datetime

@@ -76,6 +76,25 @@ class PhoneRowRead(Output):
     answered_share: float | None
 
 
+class CallerRowRead(Output):
+    """The call-centre's callers of one service, hour, day or the period (issue 22): offered
+    (joined the line), answered (with the time in the queue), abandoned (with their wait),
+    callbacks asked and made, still waiting, talk time."""
+
+    key: str
+    name: str
+    offered: int
+    answered: int
+    abandoned: int
+    callbacks: int
+    called_back: int
+    waiting: int
+    answer: DurationsRead
+    abandon_wait: DurationsRead
+    talk: DurationsRead
+    answered_share: float | None
+
+
 class DeskRowRead(Output):
     """The hall and the phones side by side for one hour, day or the period."""
 
@@ -83,6 +102,7 @@ class DeskRowRead(Output):
     name: str
     hall: HallRowRead | None
     phone: PhoneRowRead | None
+    callers: CallerRowRead | None
     contacts: int
     handled: int
 

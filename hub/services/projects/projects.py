@@ -54,6 +54,8 @@ CARD_FIELDS = (
     "uses_queue",
     "target_wait_s",
     "calling_mode",
+    "callers_first",
+    "caller_share_percent",
 )
 # Statuses after which a task is no longer overdue (TSK-14).
 FINISHED_STATUS_CODES = frozenset({"done", "accepted"})
@@ -88,6 +90,9 @@ def _check_card(session: Session, values: Mapping[str, Any]) -> None:
     start, end = values.get("start_date"), values.get("end_date")
     if start is not None and end is not None and end < start:
         raise Invalid("period_reversed", field="end_date")
+    share = values.get("caller_share_percent")
+    if share is not None and not (isinstance(share, int) and 1 <= share <= 100):
+        raise Invalid("prj_caller_share_invalid", field="caller_share_percent")
     for field in REFERENCES:
         check_reference(session, field, values.get(field))
 
@@ -149,6 +154,7 @@ def update_project(
     _check_card(
         session,
         {"start_date": start, "end_date": end}
+        | {k: v for k, v in changes.items() if k == "caller_share_percent"}
         | {field: value for field, value in changes.items() if field in REFERENCES},
     )
     for field, value in changes.items():

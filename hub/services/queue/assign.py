@@ -148,13 +148,20 @@ def _pick(
 ) -> tuple[QueueTicket, str] | None:
     """The ticket Free gives (locked) and the rule that chose it (``queue_calling``).
 
-    An operator without a phone agent online is never given a caller. Under the nearest rule,
-    a service whose callers reached their share today gives a visitor first, if one waits.
+    An operator without a phone agent online is never given a caller. Under either rule, a
+    service whose callers reached their share today gives a visitor first, if one waits.
     """
     phone = lines.operator_phone(session, operator) is not None
     modes = {p: found.calling_mode for p in project_ids if (found := service_info(session, p))}
     if any(calling.is_fair(modes, p) for p in project_ids):
         picked = fair.pick(session, ctx, operator.user_id, project_ids, modes, callers=phone)
+        if (
+            picked is not None
+            and picked[0].line_device
+            and lines.share_reached(session, ctx, picked[0].project_id)
+        ):
+            visitor = fair.pick(session, ctx, operator.user_id, project_ids, modes, callers=False)
+            picked = visitor or picked
         return (picked[0], picked[1].rule) if picked is not None else None
     where = {"user": operator.user_id, "projects": list(project_ids), "now": ctx.now}
     ticket = session.scalars(_NEAREST if phone else _NEAREST_VISITOR, where).first()

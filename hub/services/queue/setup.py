@@ -89,6 +89,11 @@ class ServiceValues:
     steps: tuple[tuple[int, int], ...] = field(default=())
     calling_mode: str = "nearest"
     """How Free chooses among the waiting (``queue_calling``): nearest (Q-5) or fair."""
+    callers_first: bool = False
+    """Callers on the office's lines go to the front of the line (``queue.calls``)."""
+    caller_share_percent: int | None = None
+    """At most this share of today's called tickets are callers while a visitor waits; with
+    ``callers_first`` it bounds how far callers go first (``queue.lines.share_reached``)."""
 
     def fingerprint(self) -> str:
         """What the card's form carries to refuse a save over someone else's change."""
@@ -119,6 +124,8 @@ def current_values(session: Session, project: Project) -> ServiceValues:
         slot_minutes=slot.minutes,
         steps=tuple((s.companies, s.minutes) for s in slot.steps),
         calling_mode=project.calling_mode,
+        callers_first=project.callers_first,
+        caller_share_percent=project.caller_share_percent,
     )
 
 
@@ -149,6 +156,9 @@ def problems(values: ServiceValues) -> list[Invalid]:
     found = hours.problems(values.days)
     if values.calling_mode not in CALLING_MODES:
         found.append(Invalid("qs_calling_mode_invalid", field="calling_mode"))
+    share = values.caller_share_percent
+    if share is not None and not 1 <= share <= 100:
+        found.append(Invalid("prj_caller_share_invalid", field="caller_share_percent"))
     try:
         check_slot_rule(_rule_of(values))
     except Invalid as error:
@@ -205,6 +215,8 @@ def save_service(
         "description": values.description or None,
         "uses_queue": values.uses_queue,
         "calling_mode": values.calling_mode,
+        "callers_first": values.callers_first,
+        "caller_share_percent": values.caller_share_percent,
     }
     if service_id is None:
         project = projects.create_project(session, profile=profile, values=card, today=today)

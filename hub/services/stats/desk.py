@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from hub.db.models import Project
 from hub.services.access.rights import AccessProfile, Action, DocType
+from hub.services.stats.callers import CallerFigures, caller_figures
 from hub.services.stats.common import By, Period, check_by
 from hub.services.stats.phone import PhoneFigures, phone_figures
 from hub.services.stats.queue import QueueFigures, Scope, queue_figures
@@ -20,7 +21,11 @@ DESK_GROUPS = (By.HOUR, By.DAY, By.PERIOD)
 @dataclass(frozen=True)
 class DeskRow:
     """One hour, day or period of the desk: the hall's and the phones' figures, and together
-    the contacts (visitors plus calls offered) and how many were handled (served or answered)."""
+    the contacts (visitors plus calls offered) and how many were handled (served or answered).
+
+    ``callers`` are the call-centre's callers in the services' lines (``stats.callers``): they
+    are among the hall's visitors already (a phone ticket is a ticket), so they add nothing to
+    the contacts; the phone side shows how their calls went."""
 
     key: str
     name: str
@@ -28,6 +33,7 @@ class DeskRow:
     phone: PhoneFigures | None
     contacts: int
     handled: int
+    callers: CallerFigures | None = None
 
 
 def desk_figures(
@@ -38,18 +44,21 @@ def desk_figures(
     hall = {row.key: row for row in queue_figures(session, period, by, scope)}
     operators = scope.operators if scope is not None else None
     phone = {row.key: row for row in phone_figures(session, period, by, operators)}
-    keys = sorted(set(hall) | set(phone), key=lambda k: (len(k), k))
+    found = caller_figures(session, period, by, scope, spread=False)  # means are enough here
+    callers = {row.key: row for row in found}
+    keys = sorted(set(hall) | set(phone) | set(callers), key=lambda k: (len(k), k))
     rows = []
     for key in keys:
-        h, p = hall.get(key), phone.get(key)
+        h, p, c = hall.get(key), phone.get(key), callers.get(key)
         rows.append(
             DeskRow(
                 key=key,
-                name=(h or p).name if (h or p) is not None else key,  # type: ignore[union-attr]
+                name=(h or p or c).name if (h or p or c) is not None else key,  # type: ignore[union-attr]
                 hall=h,
                 phone=p,
                 contacts=(h.visitors if h else 0) + (p.offered if p else 0),
                 handled=(h.served if h else 0) + (p.answered if p else 0),
+                callers=c,
             )
         )
     return rows

@@ -61,6 +61,7 @@ FIELD_ORDER = (
     "start",
     "slot_minutes",
     "calling_mode",
+    "caller_share_percent",
     *(
         f"step_{n}_{part}"
         for n in range(1, setup.MAX_STEPS + 1)
@@ -91,6 +92,10 @@ class ServiceForm(BaseModel):
     slot_mode: Literal["linear", "graded"] = "linear"
     slot_minutes: Annotated[int, Field(ge=1, le=24 * 60)]
     calling_mode: Literal["nearest", "fair"] = "nearest"
+    callers_first: bool = False
+    caller_share_percent: Annotated[
+        Annotated[int, Field(ge=1, le=100)] | None, BeforeValidator(_blank)
+    ] = None
     step_1_companies: Optional = None
     step_1_minutes: Optional = None
     step_2_companies: Optional = None
@@ -124,6 +129,8 @@ class ServiceForm(BaseModel):
             slot_minutes=self.slot_minutes,
             steps=tuple(steps),
             calling_mode=self.calling_mode,
+            callers_first=self.callers_first,
+            caller_share_percent=self.caller_share_percent,
         )
 
 
@@ -153,6 +160,10 @@ def _shown(values: ServiceValues) -> dict[str, Any]:
         "slot_mode": values.slot_mode,
         "slot_minutes": values.slot_minutes,
         "calling_mode": values.calling_mode,
+        "callers_first": "on" if values.callers_first else "",
+        "caller_share_percent": (
+            "" if values.caller_share_percent is None else values.caller_share_percent
+        ),
         "fp": values.fingerprint(),
     }
     for index, (companies, minutes) in enumerate(values.steps, start=1):

@@ -100,6 +100,23 @@ register(
             "Оберіть один із порядків виклику.",
             "Choose one of the calling orders.",
         ),
+        "qs_callers": ("Дзвінки на лініях", "Callers on the lines"),
+        "qs_callers_hint": (
+            "Хто телефонує на номер офісу, чекає в тій самій черзі послуги, що й відвідувачі.",
+            "Callers on the office's number wait in the same service line as visitors.",
+        ),
+        "qs_callers_first": (
+            "Дзвінки першими: абонент стає на початок черги",
+            "Callers first: a caller goes to the front of the line",
+        ),
+        "qs_caller_share": ("Частка дзвінків, %", "Callers' share, %"),
+        "qs_caller_share_hint": (
+            "Не більше цієї частки викликаних сьогодні — абоненти, поки чекає відвідувач "
+            "(1–100; порожньо — без обмеження). Разом із «Дзвінки першими»: першими, але лише "
+            "до цієї частки.",
+            "At most this share of today's called tickets are callers while a visitor waits "
+            "(1–100; empty for no cap). With 'Callers first': first, but only up to this share.",
+        ),
         "qs_members": ("Робоча група", "Work group"),
         "qs_members_empty": ("У робочій групі нікого немає.", "Nobody is in the work group."),
         "qs_member": ("Оператор", "Operator"),

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from hub.db.models import Project
 from hub.db.models.queue import QueueOperator
 from hub.errors import Invalid
+from hub.services.stats.callers import CALLER_GROUPS, caller_figures
 from hub.services.stats.common import By, Period, key_names
 from hub.services.stats.desk import DESK_GROUPS, desk_figures
 from hub.services.stats.operators import TIME_GROUPS, operator_time, operators_in, operators_of
@@ -39,6 +40,7 @@ KINDS: dict[str, tuple[By, ...]] = {
     "bookings": BOOKING_GROUPS,
     "operators": TIME_GROUPS,
     "phone": PHONE_GROUPS,
+    "callers": CALLER_GROUPS,
     "desk": DESK_GROUPS,
 }
 DEFAULT_BY = {
@@ -46,6 +48,7 @@ DEFAULT_BY = {
     "bookings": By.SERVICE,
     "operators": By.OPERATOR,
     "phone": By.LINE,
+    "callers": By.SERVICE,
     "desk": By.DAY,
 }
 DEFAULT_DAYS = 7
@@ -246,6 +249,19 @@ PHONE: Spec = (
     ("callbacks", "int", "callbacks"),
     ("answered_share", "share", "answered_share"),
 )
+CALLERS: Spec = (
+    ("offered", "int", "offered"),
+    ("answered", "int", "answered"),
+    ("answer_mean", "seconds", "answer.mean_s"),
+    ("answer_p90", "seconds", "answer.p90_s"),
+    ("abandoned", "int", "abandoned"),
+    ("abandon_wait_mean", "seconds", "abandon_wait.mean_s"),
+    ("callbacks_asked", "int", "callbacks"),
+    ("called_back", "int", "called_back"),
+    ("waiting_now", "int", "waiting"),
+    ("talk_mean", "seconds", "talk.mean_s"),
+    ("answered_share", "share", "answered_share"),
+)
 DESK: Spec = (
     ("contacts", "int", "contacts"),
     ("handled", "int", "handled"),
@@ -255,6 +271,10 @@ DESK: Spec = (
     ("offered", "int", "phone.offered"),
     ("answered", "int", "phone.answered"),
     ("answered_share", "share", "phone.answered_share"),
+    ("callers_offered", "int", "callers.offered"),
+    ("callers_answered", "int", "callers.answered"),
+    ("callers_abandoned", "int", "callers.abandoned"),
+    ("callers_answer_mean", "seconds", "callers.answer.mean_s"),
 )
 
 
@@ -302,6 +322,11 @@ def _phone(job: _Job) -> Built:
     return _tabled(PHONE, found, job.say)
 
 
+def _callers(job: _Job) -> Built:
+    found = caller_figures(job.session, job.asked.period, job.asked.by, job.scope)
+    return _tabled(CALLERS, found, job.say)
+
+
 def _desk(job: _Job) -> Built:
     found = desk_figures(job.session, job.asked.period, job.asked.by, job.scope)
     return _tabled(DESK, found, job.say)
@@ -329,6 +354,7 @@ _BUILDERS: dict[str, Callable[[_Job], Built]] = {
     "bookings": _bookings,
     "operators": _operators,
     "phone": _phone,
+    "callers": _callers,
     "desk": _desk,
 }
 

@@ -76,6 +76,10 @@ texts.register(
         "stats_kind_bookings": ("Попередні записи", "Bookings"),
         "stats_kind_operators": ("Час операторів за статусами", "Operators' time by status"),
         "stats_kind_phone": ("Телефонні лінії", "Phone lines"),
+        "stats_kind_callers": (
+            "Кол-центр: абоненти в черзі послуг",
+            "Call centre: callers in the services' lines",
+        ),
         "stats_kind_desk": ("Зал і телефон разом", "Hall and phones together"),
         "stats_from": ("З", "From"),
         "stats_to": ("По", "To"),
@@ -189,6 +193,17 @@ texts.register(
         "stats_c_outgoing": ("Вихідні", "Outgoing"),
         "stats_c_callbacks": ("Передзвони", "Callbacks"),
         "stats_c_answered_share": ("Частка прийнятих", "Answered share"),
+        "stats_c_answer_p90": ("Швидкість відповіді, 90-й проц.", "Speed of answer, p90"),
+        "stats_c_abandon_wait_mean": ("Чекали до кидання, середнє", "Wait before abandoning, mean"),
+        "stats_c_callbacks_asked": ("Просили передзвонити", "Callbacks asked"),
+        "stats_c_called_back": ("Передзвонили", "Called back"),
+        "stats_c_callers_offered": ("Кол-центр: абоненти", "Call centre: callers"),
+        "stats_c_callers_answered": ("Кол-центр: прийнято", "Call centre: answered"),
+        "stats_c_callers_abandoned": ("Кол-центр: кинуто", "Call centre: abandoned"),
+        "stats_c_callers_answer_mean": (
+            "Кол-центр: швидкість відповіді",
+            "Call centre: speed of answer",
+        ),
         "stats_c_contacts": ("Звернення", "Contacts"),
         "stats_c_handled": ("Оброблено", "Handled"),
     }

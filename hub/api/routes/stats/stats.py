@@ -17,6 +17,7 @@ from fastapi import APIRouter, Depends, Query
 from hub.api.deps import HubDep, Principal, SessionDep, requires
 from hub.api.schemas.stats import (
     BookingRowRead,
+    CallerRowRead,
     DeskRowRead,
     HallRowRead,
     OperatorTimeRead,
@@ -25,7 +26,7 @@ from hub.api.schemas.stats import (
 )
 from hub.bootstrap import Hub
 from hub.services.access.rights import Action, DocType
-from hub.services.stats import desk, operators, phone, queue
+from hub.services.stats import callers, desk, operators, phone, queue
 from hub.services.stats.common import By, Period
 
 router = APIRouter(prefix="/api/v1/stats", tags=["statistics"])
@@ -112,6 +113,16 @@ def phone_lines(
     """Calls offered, answered, missed, abandoned; speed of answer, talk time, callbacks."""
     rows = phone.phone_figures(session, ask.period, by)
     return Report[PhoneRowRead].model_validate(_report(hub, ask, by, rows))
+
+
+@router.get("/callers", summary="The call-centre's callers per service (issue 22, STAT-2)")
+def call_centre(
+    session: SessionDep, hub: HubDep, ask: AskedDep, by: By = By.SERVICE
+) -> Report[CallerRowRead]:
+    """Callers on the office's lines who joined a service's queue: offered, answered and the
+    average speed of answer (time in the queue), abandoned with their wait, callbacks, talk."""
+    rows = callers.caller_figures(session, ask.period, by, ask.scope)
+    return Report[CallerRowRead].model_validate(_report(hub, ask, by, rows))
 
 
 @router.get("/desk", summary="The hall and the phones as one service desk (STAT-1, STAT-2)")

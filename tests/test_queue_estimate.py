@@ -66,7 +66,7 @@ def test_a_booking_due_in_ten_minutes(hub: Hub) -> None:
     """Olena took a visitor at 0 (done at 10); W1 came at 1, W2 at 3; a booking is due at 10.
 
     Q-5 (nearest): the booking's time is after W2's arrival, so W2 goes second: 20 - 3 = 17
-    minutes. Fair: the booking is due from 5 and counts 30 minutes of waiting, so it goes first
+    minutes. Fair: the booking is due from 0 and counts 60 minutes of waiting, so it goes first
     at 10; as one booking in ten is not kept (no history: ``KEPT_PRIOR``), it costs Olena 0.9 of
     a visit: W1 at 19, W2 at 29: 26 minutes."""
     with transaction(hub.sessions) as session:

@@ -18,7 +18,7 @@ taking its expected length, instead of dividing a line by a head count:
   work.
 - **Bookings due.** Bookings not checked in yet whose slot is within reach are expected at their
   slot and join the line then (a booking that has checked in is already in it), so under Q-5 they
-  come before walk-ins who arrived after their time, and in the fair mode from 5 minutes before
+  come before walk-ins who arrived after their time, and in the fair mode from 10 minutes before
   it. As some bookings are never kept, each costs its desk a visit times the share of the
   service's recent bookings that were (its ``weight``). A visitor who said "I am running late"
   is passed over until their time is up.

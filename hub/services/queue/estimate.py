@@ -52,7 +52,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, tzinfo
 
-from hub.services.queue.calling import Candidate, choose
+from hub.services.queue.calling import Candidate, choose, is_fair
 
 HISTORY = 20
 MIN_HOUR_SAMPLES = 5
@@ -168,6 +168,10 @@ def back_from_break(now: datetime, since: datetime, usual_s: float | None) -> da
     return max(since + timedelta(seconds=usual_s), now + MIN_BACK)
 
 
+def _line_order(t: Ticket) -> tuple[int, datetime, int]:
+    return (t.lane, t.effective_at, t.id)
+
+
 def _can_serve(desk: Desk, ticket: Ticket) -> bool:
     if desk.user_id == UNSTAFFED:
         return True  # the stand-in serves whatever line it is given
@@ -187,7 +191,7 @@ class _Line:
     def __init__(self, tickets: Iterable[Ticket]) -> None:
         self.queues: dict[tuple[int, str], deque[Ticket]] = {}
         self.special: list[Ticket] = []
-        for t in sorted(tickets, key=lambda t: (t.lane, t.effective_at, t.id)):
+        for t in sorted(tickets, key=_line_order):
             if t.ready_at is not None or t.target_operator_id is not None:
                 self.special.append(t)
             else:
@@ -223,6 +227,7 @@ def replay(
     Stops once ``until`` (a ticket id) is called.
     """
     line = _Line(office.tickets)
+    any_fair = any(is_fair(office.modes, s) for s in office.modes)
     called: dict[int, tuple[datetime, int]] = {}
     free_at = [(d.back_at, n, d) for n, d in enumerate(office.desks) if d.back_at is not None]
     heapq.heapify(free_at)
@@ -239,9 +244,12 @@ def replay(
             if later:
                 heapq.heappush(free_at, (min(later), n, desk))
             continue
-        choice = choose(ready, now=at, modes=office.modes)
-        assert choice is not None  # ready is not empty
-        ticket = next(t for t in ready if t.id == choice.ticket_id)
+        if any_fair:
+            choice = choose(ready, now=at, modes=office.modes)
+            assert choice is not None  # ready is not empty
+            ticket = next(t for t in ready if t.id == choice.ticket_id)
+        else:  # what ``choose`` gives when no service calls in the fair mode, without its cost
+            ticket = min(ready, key=_line_order)
         line.remove(ticket)
         called[ticket.id] = (at, started)
         started += 1

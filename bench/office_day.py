@@ -40,7 +40,14 @@ import httpx
 from bench.devices import DeviceFleet
 from bench.office_engine import DayResult, Engine, FirstComeLine, Operator, Visit, pooled
 from bench.office_report import figures, table
-from bench.office_scenario import Scenario, Visitor, load, visitors
+from bench.office_scenario import (
+    CALLING_MODES,
+    Scenario,
+    Visitor,
+    load,
+    visitors,
+    with_calling_mode,
+)
 from bench.queue import let_broker_in
 from hub.bootstrap import bootstrap
 from hub.broker.mosquitto import free_port
@@ -71,6 +78,14 @@ ADMIN_PASSWORD = "bench-admin-1"
 OPERATOR_PASSWORD = "operator-pass-1"
 WAIT = 30.0
 START_S = 90.0
+
+
+def _range(reply: KioskReply) -> tuple[int, int] | None:
+    ticket = reply.ticket
+    if ticket is None:
+        return None
+    low, high = ticket.estimated_wait_low_s, ticket.estimated_wait_high_s
+    return None if low is None or high is None else (low, high)
 
 
 class OfficeFleet(DeviceFleet):
@@ -131,6 +146,7 @@ class HubSite:
                         name=service.name,
                         uses_queue=True,
                         target_wait_s=service.target_wait_s,
+                        calling_mode=service.calling_mode,
                     )
                     session.add(project)
                     session.flush()
@@ -305,6 +321,7 @@ class HubLine:
             issued_at=self.now,
             estimate_s=reply.ticket.estimated_wait_s,
             service=visitor.service,
+            estimate_range_s=_range(reply),
         )
         self.visits[visit.ticket] = visit
         return visit, self._offered(visit.ticket)
@@ -402,6 +419,11 @@ def main() -> None:
     )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--database-url", help="an empty PostgreSQL database instead of SQLite")
+    parser.add_argument(
+        "--calling-mode",
+        choices=CALLING_MODES,
+        help="every service calls in this order (else each scenario's calling_mode keys)",
+    )
     args = parser.parse_args()
     paths = _scenario_paths(args.scenarios)
     if args.database_url and (len(paths) != 1 or args.days != 1):
@@ -410,7 +432,10 @@ def main() -> None:
         raise SystemExit("--days: 1 to 100")
     results = []
     for path in paths:
-        result = run_day(load(path), args.seed, days=args.days, database_url=args.database_url)
+        scenario = load(path)
+        if args.calling_mode:
+            scenario = with_calling_mode(scenario, args.calling_mode)
+        result = run_day(scenario, args.seed, days=args.days, database_url=args.database_url)
         results.append(result)
         if not args.json:
             seeds = f"seed {args.seed}" + (f", {args.days} days" if args.days > 1 else "")

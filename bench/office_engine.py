@@ -47,6 +47,7 @@ class Visit:
     issued_at: datetime
     estimate_s: int | None
     service: str
+    estimate_range_s: tuple[int, int] | None = None
     leg: int = 1
     first_called_at: datetime | None = None
     first_operator: str | None = None

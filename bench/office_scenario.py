@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import random
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 MIN_SERVICE_S = 30
 DISTRIBUTIONS = ("lognormal", "gamma", "exponential")
+CALLING_MODES = ("nearest", "fair")
 
 
 class ScenarioError(ValueError):
@@ -39,6 +40,7 @@ class Service:
     slot_minutes: int
     transfer_share: float
     transfer_to: str | None
+    calling_mode: str = "nearest"  # the hub's calling order for the service: nearest | fair
 
     def mean_minutes(self, hour: int) -> float:
         """The mean visit length at ``hour``."""
@@ -141,7 +143,13 @@ def _time(value: Any, key: str) -> time:
         raise ScenarioError(f"{key}: a time such as 09:30") from None
 
 
-def _service(raw: dict[str, Any]) -> Service:
+def _calling_mode(value: Any, key: str) -> str:
+    if value not in CALLING_MODES:
+        raise ScenarioError(f"{key}: one of {', '.join(CALLING_MODES)}")
+    return str(value)
+
+
+def _service(raw: dict[str, Any], calling_mode: str = "nearest") -> Service:
     key = str(raw["key"])
     distribution = str(raw.get("distribution", "lognormal"))
     if distribution not in DISTRIBUTIONS:
@@ -161,6 +169,9 @@ def _service(raw: dict[str, Any]) -> Service:
         slot_minutes=int(raw.get("slot_minutes", 15)),
         transfer_share=_share(raw, "transfer_share"),
         transfer_to=raw.get("transfer_to"),
+        calling_mode=_calling_mode(
+            raw.get("calling_mode", calling_mode), f"services.{key}.calling_mode"
+        ),
     )
 
 
@@ -169,7 +180,8 @@ def load(path: Path) -> Scenario:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
         visitors, bookings = raw.get("visitors", {}), raw.get("bookings", {})
-        services = tuple(_service(s) for s in raw["services"])
+        mode = _calling_mode(raw.get("calling_mode", "nearest"), "calling_mode")
+        services = tuple(_service(s, mode) for s in raw["services"])
         keys = {s.key for s in services}
         for s in services:
             if s.transfer_to is not None and s.transfer_to not in keys - {s.key}:
@@ -211,6 +223,13 @@ def load(path: Path) -> Scenario:
         )
     except (KeyError, TypeError) as exc:
         raise ScenarioError(f"{path.name}: missing or wrong key {exc}") from None
+
+
+def with_calling_mode(scenario: Scenario, mode: str) -> Scenario:
+    """The scenario with every service calling in ``mode``."""
+    _calling_mode(mode, "calling_mode")
+    services = tuple(replace(s, calling_mode=mode) for s in scenario.services)
+    return replace(scenario, services=services)
 
 
 def visit_seconds(service: Service, hour: int, rng: random.Random) -> int:

@@ -10,7 +10,7 @@ import pytest
 
 from bench.office_day import run_day
 from bench.office_engine import Engine, FirstComeLine
-from bench.office_scenario import Scenario, ScenarioError, load, visitors
+from bench.office_scenario import Scenario, ScenarioError, load, visitors, with_calling_mode
 from tests.conftest import BACKENDS, drop_postgres_database, new_postgres_database
 
 pytestmark = pytest.mark.timeout(400)
@@ -83,6 +83,22 @@ def test_the_scenario_is_checked_and_its_visitors_come_from_the_seed(tmp_path: P
         _scenario(tmp_path, SMALL.replace('transfer_to = "b"', 'transfer_to = "c"'))
     with pytest.raises(ScenarioError, match="distribution"):
         _scenario(tmp_path, SMALL.replace('"gamma"', '"uniform"'))
+
+
+def test_the_scenario_chooses_the_calling_order(tmp_path: Path) -> None:
+    def modes(found: Scenario) -> list[str]:
+        return [s.calling_mode for s in found.services]
+
+    assert modes(_scenario(tmp_path)) == ["nearest", "nearest"]
+    every = SMALL.replace('close = "10:00"', 'close = "10:00"\ncalling_mode = "fair"')
+    assert modes(_scenario(tmp_path, every)) == ["fair", "fair"]
+    one = SMALL.replace('key = "b"', 'key = "b"\ncalling_mode = "fair"')
+    assert modes(_scenario(tmp_path, one)) == ["nearest", "fair"]
+    assert modes(with_calling_mode(_scenario(tmp_path, one), "nearest")) == ["nearest"] * 2
+    with pytest.raises(ScenarioError, match=r"services\.b\.calling_mode"):
+        _scenario(tmp_path, SMALL.replace('key = "b"', 'key = "b"\ncalling_mode = "first"'))
+    with pytest.raises(ScenarioError, match="calling_mode"):
+        with_calling_mode(_scenario(tmp_path), "random")
 
 
 def test_first_come_order_serves_everyone_in_order_of_arrival(tmp_path: Path) -> None:

@@ -41,12 +41,14 @@ def picked(candidates: list[Candidate], modes: dict[int, str]) -> tuple[int, str
 
 
 def test_the_choice_by_hand() -> None:
-    # A walk-in waiting 20 minutes; a booking for 10:03, due since 09:58: it counts 2 + 30.
+    # A walk-in waiting 20 minutes; a booking for 10:03, due since 09:53: it counts 7 + 60.
     line = [walk_in(1, 20), booking(2, 3)]
     assert picked(line, Q5) == (1, "nearest")
     assert picked(line, FAIR) == (2, "booking_due")
-    # A walk-in waiting 35 minutes is not passed by a booking due for 2 minutes (32).
-    assert picked([walk_in(3, 35), *line], FAIR) == (3, "waited")
+    # A walk-in waiting 70 minutes is not passed by a booking due for 7 minutes (67).
+    assert picked([walk_in(3, 70), *line], FAIR) == (3, "waited")
+    # ... but one waiting 35 minutes is.
+    assert picked([walk_in(3, 35), *line], FAIR) == (2, "booking_due")
     # A booking for 10:20 is not due: a walk-in of one minute goes first ...
     assert picked([walk_in(4, 1), booking(5, 20)], FAIR) == (4, "waited")
     # ... and it is called early only when nobody else waits.
@@ -101,7 +103,7 @@ def test_free_in_the_nearest_mode_keeps_q5(hub: Hub) -> None:
 
 
 def test_free_in_the_fair_mode_calls_the_booking_on_time_and_says_why(hub: Hub) -> None:
-    """At 09:27 the booking for 09:30 (due since 09:25, counts 32 minutes) passes the walk-in
+    """At 09:27 the booking for 09:30 (due since 09:20, counts 67 minutes) passes the walk-in
     who came at 09:00 (27 minutes); at 09:40 that walk-in, now the longest waiting, goes."""
     calls = _free_twice(hub, "fair")
     assert [c[1] for c in calls] == ["booking_due", "waited"]

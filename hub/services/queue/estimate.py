@@ -13,12 +13,18 @@ taking its expected length, instead of dividing a line by a head count:
   (a visit that has run long is expected to end soon, not in a whole mean visit).
 - **Breaks.** An operator on another status (a break, lunch...) is not counted until back: at the
   status's start plus that operator's usual length of it (the median of their last spans of that
-  status), never earlier than a minute from now; with no such history, not at all. Offline
-  operators are not at work.
+  status), never earlier than a minute from now; with no such history, after ``UNKNOWN_BREAK``
+  or, once it has lasted longer, when it has lasted as long again. Offline operators are not at
+  work.
 - **Bookings due.** Bookings not checked in yet whose slot is within reach are expected at their
   slot and join the line then (a booking that has checked in is already in it), so under Q-5 they
-  come before walk-ins who arrived after their time, and in the fair mode from 5 minutes before
-  it. A visitor who said "I am running late" is passed over until their time is up.
+  come before walk-ins who arrived after their time, and in the fair mode from 10 minutes before
+  it. As some bookings are never kept, each costs its desk a visit times the share of the
+  service's recent bookings that were (its ``weight``). A visitor who said "I am running late"
+  is passed over until their time is up.
+- **Visitors who never come.** A visit's expected length is how long the service's recent
+  called tickets held a desk, from the call to their end: a no-show (recalled, then marked) and
+  a transfer count what they really cost, not a whole visit (``waits.service_times``).
 - **Hour of day.** A visit is expected to last the mean of the service's recent visits called in
   that local hour (at least ``MIN_HOUR_SAMPLES`` of them), else of its last ``HISTORY`` visits,
   else the configured default.
@@ -27,10 +33,13 @@ taking its expected length, instead of dividing a line by a head count:
 
 The range is about an 80 % interval: the visitor's wait is the sum of the ``k`` visits started
 before theirs, shared by the desks, so its relative spread is the services' coefficient of
-variation over the square root of ``k``, plus ``BASE_SPREAD`` for what the replay does not know
-(visitors who never come, transfers, bookings made meanwhile): ``low, high = W (1 -+ 1.28 r)``
-with ``r = sqrt(cv**2 / k + BASE_SPREAD**2)``. Without any operator at work the high end adds a
-whole visit more.
+variation over the square root of ``k``; ``BASE_SPREAD`` (relative) and ``BASE_SPREAD_S``
+(absolute, for a wait above nothing) stand for what the replay does not know (breaks to come,
+transfers, late bookings, the moment a desk really comes free):
+``low, high = W -+ 1.28 sqrt(W**2 (cv**2 / k + BASE_SPREAD**2) + BASE_SPREAD_S**2)``. Both were
+set on the office-day simulator's three scenarios, five days each, pooled: the wait then fell
+within the range for 80 % of visitors (``docs/queue.md``). Without any operator at work the high
+end adds a whole visit more.
 """
 
 from __future__ import annotations
@@ -43,14 +52,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, tzinfo
 
-from hub.services.queue.calling import Candidate, choose
+from hub.services.queue.calling import Candidate, choose, is_fair
 
 HISTORY = 20
 MIN_HOUR_SAMPLES = 5
 DEFAULT_CV = 0.5
-BASE_SPREAD = 0.1
+BASE_SPREAD = 0.3
+BASE_SPREAD_S = 180.0
 Z_80 = 1.28
 MIN_BACK = timedelta(minutes=1)
+UNKNOWN_BREAK = timedelta(minutes=15)
 MIN_REMAINING_S = 30.0
 MAX_STEPS = 5000
 UNSTAFFED = -1
@@ -78,6 +89,9 @@ class Ticket(Candidate):
     ready_at: datetime | None = None
     """Not to be called before this (running late; a booking not yet arrived)."""
     target_operator_id: int | None = None
+    weight: float = 1.0
+    """The share of a visit it is expected to cost a desk: below 1 for a booking not checked in
+    yet, as some bookings are never kept (what an expected visitor costs on average)."""
 
 
 @dataclass(frozen=True)
@@ -144,12 +158,18 @@ def typical_length(lengths: Iterable[float]) -> float | None:
     return statistics.median(found) if found else None
 
 
-def back_from_break(now: datetime, since: datetime, usual_s: float | None) -> datetime | None:
+def back_from_break(now: datetime, since: datetime, usual_s: float | None) -> datetime:
     """When an operator on a break is expected back: ``since`` plus their usual break, at least a
-    minute from now; None when their usual break is unknown."""
+    minute from now. With no usual break known: after ``UNKNOWN_BREAK``, or once the break has
+    lasted as long again as it has so far (a break already long is likely to be a long one)."""
     if usual_s is None:
-        return None
+        lasted = max(timedelta(0), now - since)
+        return max(since + max(UNKNOWN_BREAK, 2 * lasted), now + MIN_BACK)
     return max(since + timedelta(seconds=usual_s), now + MIN_BACK)
+
+
+def _line_order(t: Ticket) -> tuple[int, datetime, int]:
+    return (t.lane, t.effective_at, t.id)
 
 
 def _can_serve(desk: Desk, ticket: Ticket) -> bool:
@@ -171,7 +191,7 @@ class _Line:
     def __init__(self, tickets: Iterable[Ticket]) -> None:
         self.queues: dict[tuple[int, str], deque[Ticket]] = {}
         self.special: list[Ticket] = []
-        for t in sorted(tickets, key=lambda t: (t.lane, t.effective_at, t.id)):
+        for t in sorted(tickets, key=_line_order):
             if t.ready_at is not None or t.target_operator_id is not None:
                 self.special.append(t)
             else:
@@ -207,6 +227,7 @@ def replay(
     Stops once ``until`` (a ticket id) is called.
     """
     line = _Line(office.tickets)
+    any_fair = any(is_fair(office.modes, s) for s in office.modes)
     called: dict[int, tuple[datetime, int]] = {}
     free_at = [(d.back_at, n, d) for n, d in enumerate(office.desks) if d.back_at is not None]
     heapq.heapify(free_at)
@@ -223,16 +244,19 @@ def replay(
             if later:
                 heapq.heappush(free_at, (min(later), n, desk))
             continue
-        choice = choose(ready, now=at, modes=office.modes)
-        assert choice is not None  # ready is not empty
-        ticket = next(t for t in ready if t.id == choice.ticket_id)
+        if any_fair:
+            choice = choose(ready, now=at, modes=office.modes)
+            assert choice is not None  # ready is not empty
+            ticket = next(t for t in ready if t.id == choice.ticket_id)
+        else:  # what ``choose`` gives when no service calls in the fair mode, without its cost
+            ticket = min(ready, key=_line_order)
         line.remove(ticket)
         called[ticket.id] = (at, started)
         started += 1
         if ticket.id == until:
             break
         service = _times(office.times, ticket.service_id)
-        length = service.mean(at.astimezone(tz).hour)
+        length = service.mean(at.astimezone(tz).hour) * ticket.weight
         heapq.heappush(free_at, (at + timedelta(seconds=length), n, desk))
     return called
 
@@ -242,8 +266,10 @@ def with_range(
 ) -> Estimate:
     """A wait of ``seconds`` after ``ahead`` visits, with its range (see the module's note)."""
     wait = max(0.0, seconds)
-    spread = Z_80 * math.sqrt(cv * cv / max(ahead, 1) + BASE_SPREAD * BASE_SPREAD)
-    low, high = wait * (1 - spread), wait * (1 + spread)
+    relative = cv * cv / max(ahead, 1) + BASE_SPREAD * BASE_SPREAD
+    unsure = BASE_SPREAD_S if wait > 0 else 0.0
+    spread = Z_80 * math.sqrt(wait * wait * relative + unsure * unsure)
+    low, high = wait - spread, wait + spread
     if not staffed:
         high += visit_s
     return Estimate(

@@ -41,9 +41,17 @@ from hub.services.queue.estimate import Desk, Estimate, ServiceTimes, Ticket
 OFFLINE = "offline"
 HISTORY_DAYS = 14
 HISTORY_ROWS = 300
+DESK_OUTCOMES = ("done", "no_show", "transferred")
+"""The visits that held a desk from the call to their end: served, never came (recalled, then
+marked), or sent on to another service."""
 BREAK_SAMPLES = 10
 BREAK_DAYS = 30
 BOOKING_HORIZON = timedelta(hours=4)
+KEPT_PRIOR = (0.9, 5)
+"""The share of bookings kept before a service has any history, and how many bookings' worth
+of weight that guess has against the service's own (a Bayesian mean)."""
+KEPT_AFTER = timedelta(minutes=30)
+"""A booking's slot this long past (the hub's late window and more) has been kept or not."""
 MAX_LINE = 120
 """Tickets replayed at most; a place beyond them is estimated from the last replayed one plus a
 visit per place, shared by the service's operators (a line that long is said in hours)."""
@@ -89,16 +97,22 @@ _EXPECTED = (
     .limit(MAX_LINE)
 )
 _VISITS = (
-    select(_V.called_at, _V.service_s)
+    select(_V.called_at, _V.ended_at)
     .where(
         _V.service_id == bindparam("service"),
         _V.day >= bindparam("since"),
-        _V.outcome == "done",
-        _V.service_s.is_not(None),
+        _V.outcome.in_(DESK_OUTCOMES),
+        _V.ended_at.is_not(None),
         _V.called_at.is_not(None),
     )
     .order_by(_V.ended_at.desc(), _V.id.desc())
     .limit(HISTORY_ROWS)
+)
+_KEPT = select(func.count(_T.id), func.count(_T.arrived_at)).where(
+    _T.kind == "booking",
+    _T.project_id == bindparam("service"),
+    _T.booked_at >= bindparam("since"),
+    _T.booked_at <= bindparam("until"),
 )
 _BREAKS = (
     select(func.sum(_S.seconds))
@@ -145,16 +159,39 @@ def _closure(start: Iterable[int], groups: dict[int, set[int]]) -> set[int]:
 
 
 def service_times(session: Session, ctx: QueueContext, service_id: int) -> ServiceTimes:
-    """A service's recent visit lengths with the local hour each was called in."""
+    """How long the service's recent called tickets held a desk, from the call to their end
+    (the walk to the window, the visit, or the recalls and the no-show, or the transfer), with
+    the local hour each was called in: a visitor ahead who never comes costs the desk what such
+    visitors cost it, not a whole visit."""
     cache: dict[int, ServiceTimes] = session.info.setdefault("cherga_service_times", {})
     if service_id not in cache:
         since = ctx.today - timedelta(days=HISTORY_DAYS)
         rows = core_connection(session).execute(_VISITS, {"service": service_id, "since": since})
         samples = tuple(
-            (_aware(called).astimezone(ctx.tz).hour, float(seconds)) for called, seconds in rows
+            (
+                _aware(called).astimezone(ctx.tz).hour,
+                max(0.0, (_aware(ended) - _aware(called)).total_seconds()),
+            )
+            for called, ended in rows
         )
         default = params(session).default_service_minutes * 60.0
         cache[service_id] = ServiceTimes(default_s=default, samples=samples)
+    return cache[service_id]
+
+
+def kept_share(session: Session, ctx: QueueContext, service_id: int) -> float:
+    """The share of the service's bookings of the last days (slots long enough past) whose
+    visitor came, drawn towards ``KEPT_PRIOR`` while there are few of them."""
+    cache: dict[int, float] = session.info.setdefault("cherga_kept_share", {})
+    if service_id not in cache:
+        window = {
+            "service": service_id,
+            "since": ctx.now - timedelta(days=HISTORY_DAYS),
+            "until": ctx.now - KEPT_AFTER,
+        }
+        booked, came = core_connection(session).execute(_KEPT, window).one()
+        prior, weight = KEPT_PRIOR
+        cache[service_id] = (int(came or 0) + prior * weight) / (int(booked or 0) + weight)
     return cache[service_id]
 
 
@@ -181,7 +218,7 @@ def _desk(session: Session, ctx: QueueContext, row: _AtWork, services: set[int])
     if status == FREE and held_service is None:
         back: datetime | None = ctx.now
     elif held_service is not None:
-        begun = _aware(started or called or since)
+        begun = _aware(called or started or since)  # desk times count from the call
         elapsed = max(0.0, (ctx.now - begun).total_seconds())
         rest = service_times(session, ctx, held_service).remaining(elapsed)
         back = ctx.now + timedelta(seconds=rest)
@@ -231,7 +268,10 @@ def inputs(
     window = {"services": sorted(services), "since": ctx.now, "until": ctx.now + BOOKING_HORIZON}
     for row in connection.execute(_EXPECTED, window):
         slot = _aware(row.booked_at)
-        tickets.append(Ticket(row.id, row.project_id, NORMAL, slot, "booking", ready_at=slot))
+        kept = kept_share(session, ctx, row.project_id)
+        tickets.append(
+            Ticket(row.id, row.project_id, NORMAL, slot, "booking", ready_at=slot, weight=kept)
+        )
     times = {s: service_times(session, ctx, s) for s in services}
     modes = {}
     for s in services:

@@ -103,12 +103,14 @@ def capacity(folder: Path, counts: list[int]) -> None:
     registrar.start()
     hub = FakeHub(broker.host, broker.port)
     low = sip_peers.free_port_pair()
+    high = low + 4 * max(counts) + 20
     settings = parse_line_settings(
         {
             "sip": {"server": "127.0.0.1", "port": registrar.port, "user": "100",
                     "password": "secret", "local_ip": "127.0.0.1",
-                    "local_port": sip_peers.free_port(), "rtp_port_low": low,
-                    "rtp_port_high": low + 4 * max(counts) + 20, "reregister_s": 60},
+                    "local_port": sip_peers.free_port(avoid=range(low, high + 1)),
+                    "rtp_port_low": low,
+                    "rtp_port_high": high, "reregister_s": 60},
             "services": [1], "service_names": ["taxes"], "lang": "en",
             "max_callers": max(counts), "place_every_s": 30,
         }

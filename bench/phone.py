@@ -111,7 +111,8 @@ def main(conference: bool = False, sound: str | None = None) -> None:
     config = folder / "phone.toml"
     sip = {
         "server": "127.0.0.1", "port": registrar.port, "user": "1001", "password": "secret",
-        "local_ip": "127.0.0.1", "local_port": sip_peers.free_port(), "rtp_port_low": low,
+        "local_ip": "127.0.0.1", "local_port": sip_peers.free_port(avoid=range(low, low + 101)),
+        "rtp_port_low": low,
         "rtp_port_high": low + 100, "reregister_s": 60, "recordings": str(folder / "rec"),
     }  # fmt: skip
     write_config(

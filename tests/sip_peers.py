@@ -39,11 +39,16 @@ def need(binary: str) -> str:
     return found
 
 
-def free_port(kind: int = socket.SOCK_DGRAM) -> int:
-    """A port free for UDP (and TCP) on loopback right now."""
-    with socket.socket(socket.AF_INET, kind) as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
+def free_port(kind: int = socket.SOCK_DGRAM, *, avoid: range = range(0)) -> int:
+    """A port free for UDP (and TCP) on loopback right now, outside ``avoid`` (an RTP range
+    the agent will refuse to share with its SIP port)."""
+    for _ in range(200):
+        with socket.socket(socket.AF_INET, kind) as sock:
+            sock.bind((HOST, 0))
+            port = int(sock.getsockname()[1])
+        if port not in avoid:
+            return port
+    raise RuntimeError(f"no free port outside {avoid}")
 
 
 def free_port_pair() -> int:

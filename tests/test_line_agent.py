@@ -70,7 +70,8 @@ def _sip(registrar: Registrar, user: str) -> dict[str, Any]:
     low = sip_peers.free_port_pair()
     return {
         "server": HOST, "port": registrar.port, "user": user, "password": SECRETS[user],
-        "local_ip": HOST, "local_port": sip_peers.free_port(), "rtp_port_low": low,
+        "local_ip": HOST, "local_port": sip_peers.free_port(avoid=range(low, low + 61)),
+        "rtp_port_low": low,
         "rtp_port_high": low + 60, "reregister_s": 2,
     }  # fmt: skip
 

@@ -176,7 +176,7 @@ def make_agent(
     **extra: Any,
 ) -> Running:
     low = sip_peers.free_port_pair()
-    sip_port = free_port()
+    sip_port = sip_peers.free_port(avoid=range(low, low + 41))
     settings_data: dict[str, Any] = {
         "sip": {
             "server": HOST, "port": registrar.port, "user": NUMBER,

@@ -85,8 +85,8 @@ class Pbx:
     mtls_port: int
 
 
-def _stream_port() -> int:
-    return free_port(socket.SOCK_STREAM)
+def _stream_port(avoid: range = range(0)) -> int:
+    return free_port(socket.SOCK_STREAM, avoid=avoid)
 
 
 def _with_tls(cfg: str, folder: Path, tcp_port: int, tls_port: int, mtls_port: int) -> str:
@@ -133,7 +133,8 @@ def sip_settings(port: int, **extra: Any) -> dict[str, Any]:
     low = sip_peers.free_port_pair()
     return {
         "server": HOST, "port": port, "user": NUMBER, "password": SECRET, "local_ip": HOST,
-        "local_port": _stream_port(), "rtp_port_low": low, "rtp_port_high": low + 40,
+        "local_port": _stream_port(range(low, low + 41)), "rtp_port_low": low,
+        "rtp_port_high": low + 40,
         "reregister_s": 30, "lines": 5, **extra,
     }  # fmt: skip
 

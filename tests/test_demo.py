@@ -235,9 +235,13 @@ def test_the_demo_runs_the_office_loop_headless_and_stops_cleanly(
                 states[reply.json()["number"]] = reply.json()["state"]
         return states
 
-    states = ticket_states()
+    def three_tickets() -> dict[str, str] | None:
+        states = ticket_states()
+        return states if len(states) >= 3 else None
+
+    # The scripted visitors keep coming: a third ticket appears, however busy the machine.
+    states = _wait(demo, "three tickets in the office", three_tickets)
     assert states[call["number"]] in ("called", "serving", "done")
-    assert len(states) >= 3, states
     # Every appliance program is online in the hub's device registry.
     devices = {d["device_id"]: d for d in api.get("/api/v1/devices").json()}
     for device_id in ("printer-1", "kiosk-1", "panel-1", "display-1", "kiosk-2", "panel-2"):

@@ -14,6 +14,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,6 @@ from hub.coordinator.service import Coordinator
 from hub.db.models.queue import OutboxMessage
 from tests import test_coordinator
 from tests.mqtt import open_for_broker
-from tests.office_time import office_now
 from tests.pg import free_port
 from tests.test_coordinator import WAIT, Site, register
 
@@ -62,7 +62,7 @@ def running_site(
     prepare_database(hub)
     credentials = register(hub, specs)
     broker = start_embedded(hub.settings, hub.sessions)
-    now = [office_now(hub.settings.tz)]
+    now = [datetime.now(UTC).replace(microsecond=0)]
     extra_hubs = [build_hub(hub.settings) for _ in range(coordinators - 1)]
     running = [
         Coordinator(each, broker.endpoint, shards=shards, tick=0.2, clock=lambda: now[0])

@@ -13,7 +13,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -63,7 +63,6 @@ from hub.services.queue import tickets as queue_tickets
 from hub.services.queue.core import QueueContext
 from hub.services.settings.parameters import update_global, update_user_parameters
 from tests.mqtt import open_for_broker
-from tests.office_time import office_now
 from tests.pg import free_port
 
 WAIT = 30.0  # failure guard: a request answered on a machine busy with the whole suite
@@ -167,7 +166,7 @@ def site(hub: Hub) -> Iterator[Site]:
         ],
     )
     broker = start_embedded(hub.settings, hub.sessions)
-    now = [office_now(hub.settings.tz)]
+    now = [datetime.now(UTC).replace(microsecond=0)]
     coordinator = Coordinator(hub, broker.endpoint, tick=0.2, clock=lambda: now[0])
     built = Site(hub, broker, coordinator, credentials, now)
     try:

@@ -17,6 +17,7 @@ from hub.db.models.queue import QueueTicket
 from hub.protocol import topics
 from hub.protocol.client import DeviceClient
 from hub.protocol.messages import Finish, IssueTicket, KioskReply, PanelReply, SetStatus, Start
+from tests.office_time import office_now
 from tests.test_coordinator import (  # noqa: F401
     WAIT,
     Site,
@@ -128,6 +129,7 @@ def test_malformed_values_are_refused_and_change_nothing(site: Site) -> None:  #
 
 
 def test_an_old_style_finish_records_the_minutes_since_the_call(site: Site) -> None:  # noqa: F811
+    site.now[0] = office_now(site.hub.settings.tz)  # seven minutes on: never across midnight
     panel, ticket, task, _ = _called(site, "olena")
     site.now[0] += timedelta(minutes=7)
     done = ask(panel, Finish(request_id=rid(), ticket_id=ticket, note="Видано"), PanelReply)

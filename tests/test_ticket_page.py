@@ -37,6 +37,7 @@ from printers.preview import render_png
 from printers.settings import TicketLayout
 from tests.browser import PHONE, SCREENSHOTS, browser, serve, text_of, wait_for
 from tests.coordinator_site import running_site
+from tests.office_time import office_now
 from tests.test_coordinator import WAIT, Inbox, Site, ask, login, make_service, rid
 from tests.test_web_browser import console_login
 
@@ -60,6 +61,7 @@ def phone_site(hub: Hub) -> Iterator[tuple[Site, str]]:
     served on loopback; the hub publishes its visitors' pages at ``PUBLIC``."""
     hub.settings = hub.settings.model_copy(update={"visitor_url": PUBLIC})
     with running_site(hub, SPECS) as (site, _coordinators):
+        site.now[0] = office_now(hub.settings.tz)  # the tests move the clock on by minutes
         app: FastAPI = create_app(site.hub)
         app.state.clock = lambda: site.now[0]
         with serve(app) as base:

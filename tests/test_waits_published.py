@@ -11,6 +11,7 @@ from hub.protocol import topics
 from hub.protocol.messages import IssueTicket, KioskReply, PanelReply, SetStatus
 from hub.protocol.waits import say_wait
 from tests.coordinator_site import running_site
+from tests.office_time import office_now
 from tests.test_coordinator import (
     WAIT,
     Inbox,
@@ -31,6 +32,7 @@ DEVICES = [
 
 def test_the_board_follows_the_waits(hub: Hub) -> None:
     with running_site(hub, DEVICES) as (site, _coordinators):
+        site.now[0] = office_now(hub.settings.tz)  # six minutes on: never across midnight
         service = make_service(site, "Паспорти", ["olena", "petro"])
         use_statuses(site, "petro")
         kiosk, display = site.device("kiosk-1", "kiosk"), site.device("display-1", "display")

@@ -7,7 +7,6 @@ taken down and up again; and concurrent writers lose no count."""
 
 from __future__ import annotations
 
-import threading
 from datetime import date
 
 import pytest
@@ -31,6 +30,7 @@ from hub.services.stats.queue import Scope
 from tests.test_queue import at, make_service
 from tests.test_queue_calls import LINE, finish, join, taken
 from tests.test_stats_callers import DAY, PERIOD, worked_day
+from tests.test_stats_summary import in_threads
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -161,16 +161,7 @@ def test_concurrent_transactions_lose_no_caller(hub: Hub) -> None:
         "joined_at": at(0).now,
     }  # fmt: skip
 
-    def worker() -> None:
-        for _ in range(25):
-            with transaction(hub.sessions) as session:
-                summary.visit_moved(session, None, visit)
-
-    threads = [threading.Thread(target=worker) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    in_threads(hub, visit)
     with hub.read_sessions() as session:
         row = session.get(CallerDay, (date(2026, 11, 30), 9, service))
         assert row is not None

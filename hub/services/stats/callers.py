@@ -41,7 +41,7 @@ from hub.services.stats.common import (
     key_names,
     rank,
 )
-from hub.services.stats.queue import Scope, _plain_rows
+from hub.services.stats.queue import Scope, _durations, _plain_rows
 
 CALLER_GROUPS = (By.SERVICE, By.DAY, By.HOUR, By.PERIOD)
 ABANDONED, CALLBACK = summary.ABANDONED, summary.CALLBACK
@@ -101,7 +101,7 @@ def caller_figures(
     for k in sorted(summed, key=_order):
         row = summed[k]
         lasting = {
-            name: _durations(row[count], row[total], ranks.get((k, name)))
+            name: _durations(row[count], row[total], *ranks.get((k, name), (None, None)))
             for name, (count, total) in _MEASURES.items()
         }
         found.append(
@@ -214,13 +214,6 @@ def _ranks(session: Session, period: Period, by: By, scope: Scope | None) -> Ran
             ordered[rank(PERCENTILES[1], n) - 1],
         )
     return result
-
-
-def _durations(count: int, total: int, ranked: tuple[int | None, int | None] | None) -> Durations:
-    if not count:
-        return Durations()
-    median, p90 = ranked if ranked is not None else (None, None)
-    return Durations(count=count, mean_s=round(total / count, 1), median_s=median, p90_s=p90)
 
 
 def _order(key: Any) -> Any:

@@ -7,6 +7,7 @@ is written, split by local hour, when the status changes (``operator_spans``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
@@ -155,15 +156,19 @@ def visit_changed(
     """
     connection = core_connection(session)
     found = connection.execute(_OPEN_VISIT, {"ticket": ticket.id}).first()
-    if found is not None:
-        _open_visit_changed(session, ctx, ticket, found, outcome)
+    moves = [_open_visit_changed(session, ctx, ticket, found, outcome)] if found else []
     if ticket.line_device is not None:
-        _caller_visits_changed(session, ticket, found.id if found is not None else None)
+        moves += _caller_visits_changed(session, ticket, found.id if found is not None else None)
+    summary.visits_moved(session, moves)
+
+
+Move = tuple[Mapping[Any, Any], dict[str, Any]]
 
 
 def _open_visit_changed(
     session: Session, ctx: QueueContext, ticket: QueueTicket, found: Any, outcome: str
-) -> None:
+) -> Move:
+    """Write the ticket's state to its open visit: the visit before and after."""
     connection = core_connection(session)
     copies = _copies(ticket)
     started = ticket.started_at or (ticket.called_at if outcome == "done" else None)
@@ -205,14 +210,19 @@ def _open_visit_changed(
         "call_outcome": copies["call_outcome"],
         "ticket_finished_at": copies["ticket_finished_at"],
     }
-    summary.visit_moved(session, before, after)
+    return before, after
 
 
-def _caller_visits_changed(session: Session, ticket: QueueTicket, open_visit: int | None) -> None:
-    """A caller's closed visits take the ticket's call outcome and end as they are now."""
+def _caller_visits_changed(
+    session: Session, ticket: QueueTicket, open_visit: int | None
+) -> list[Move]:
+    """A caller's closed visits take the ticket's call outcome and end as they are now: those
+    that change, before and after."""
     copies = _copies(ticket)
     connection = core_connection(session)
-    for row in connection.execute(_CALLER_VISITS, {"ticket": ticket.id, "open": open_visit or 0}):
+    found = connection.execute(_CALLER_VISITS, {"ticket": ticket.id, "open": open_visit or 0})
+    moves: list[Move] = []
+    for row in found.all():
         before = row._mapping
         if (before["call_outcome"], before["ticket_finished_at"]) == (
             copies["call_outcome"],
@@ -227,7 +237,8 @@ def _caller_visits_changed(session: Session, ticket: QueueTicket, open_visit: in
                 "finished": copies["ticket_finished_at"],
             },
         )
-        summary.visit_moved(session, before, {**before, **copies})
+        moves.append((before, {**before, **copies}))
+    return moves
 
 
 # ---- operators' time ---------------------------------------------------------------------------

@@ -20,7 +20,7 @@ row, and a change of the ticket moves the share of each of its visits
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -79,15 +79,23 @@ def visit_share(visit: Fact) -> Share:
 def visit_moved(session: Session, before: Fact | None, after: Fact) -> None:
     """Move a visit's share in the summary (and a caller's in the callers' summary) from
     ``before`` (None: a new visit) to ``after``."""
-    old = visit_share(before) if before is not None else None
-    _move(session, VisitDay, VISIT_KEYS, old, visit_share(after))
-    _move(
-        session,
-        CallerDay,
-        CALLER_KEYS,
-        caller_share(before) if before is not None else None,
-        caller_share(after),
-    )
+    visits_moved(session, [(before, after)])
+
+
+def visits_moved(session: Session, moves: Sequence[tuple[Fact | None, Fact]]) -> None:
+    """``visit_moved`` for several visits at once (a caller's visits in one service and
+    another), every row touched in key order."""
+    for model, keys, share in (
+        (VisitDay, VISIT_KEYS, visit_share),
+        (CallerDay, CALLER_KEYS, caller_share),
+    ):
+        _move(
+            session,
+            model,
+            keys,
+            [share(before) for before, _after in moves if before is not None],
+            [share(after) for _before, after in moves],
+        )
 
 
 # ---- callers -----------------------------------------------------------------------------------
@@ -208,20 +216,27 @@ def call_moved(session: Session, before: Fact | None, call: PhoneCallRecord) -> 
     call) to what the call says now."""
     old = call_share(before) if before is not None else None
     new = call_share(call_facts(call))
-    _move(session, CallDay, CALL_KEYS, old, new)
+    _move(session, CallDay, CALL_KEYS, [old], [new])
 
 
 # ---- writing -----------------------------------------------------------------------------------
 
 
 def _move(
-    session: Session, model: type[Any], keys: tuple[str, ...], old: Share | None, new: Share | None
+    session: Session,
+    model: type[Any],
+    keys: tuple[str, ...],
+    out: Iterable[Share | None],
+    into: Iterable[Share | None],
 ) -> None:
+    """Take the shares ``out`` of the summary and put the shares ``into`` it."""
     changes: Summed = {}
-    if old is not None:
-        changes.setdefault(old[0], Counter()).subtract(old[1])
-    if new is not None:
-        changes.setdefault(new[0], Counter()).update(new[1])
+    for share in out:
+        if share is not None:
+            changes.setdefault(share[0], Counter()).subtract(share[1])
+    for share in into:
+        if share is not None:
+            changes.setdefault(share[0], Counter()).update(share[1])
     # In key order, so two transactions moving shares between the same two rows lock them in
     # the same order (PostgreSQL would otherwise be free to deadlock them).
     for key in sorted(changes):

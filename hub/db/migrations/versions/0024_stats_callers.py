@@ -61,6 +61,7 @@ SPREAD = [
     "ended_at",
     "ticket_finished_at",
     "service_s",
+    "caller",
 ]
 ABANDONED, CALLBACK = "abandoned", "callback"
 

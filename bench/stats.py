@@ -7,10 +7,10 @@ of them bookings, and 200,000 calls, over 250 working days, 8 services, 24 opera
 6 phone lines; operators' time is three spans an hour. A fifth of the walk-ins are callers on the
 office's lines (issue 22: 80 % answered, 10 % abandoned while waiting, 10 % callbacks). Rows are
 written with bulk Core inserts in the shapes the queue's functions write (``bench.fill``'s way),
-and the per-day summary is built from them as migration 0019 builds it (a line's calls are its
-operator's, as a desk phone's are its responsible user's). Each report is then asked through the
-domain functions the API calls, first with the statistics' indexes dropped and then
-with them, and each figure is the median of ``--runs`` runs. The target is under a second.
+and the per-day summaries are built from them as migrations 0019 and 0024 build them (a line's
+calls are its operator's, as a desk phone's are its responsible user's). Each report is then
+asked through the domain functions the API calls, first with the statistics' indexes dropped and
+then with them, and each figure is the median of ``--runs`` runs. The target is under a second.
 """
 
 from __future__ import annotations
@@ -62,6 +62,7 @@ INDEXES: tuple[Index, ...] = tuple(
     in (
         "ix_queue_visits_day",
         "ix_queue_visits_moved",
+        "ix_queue_visits_callers",
         "ix_operator_spans_day",
         "ix_phone_calls_day",
         "ix_queue_tickets_day",
@@ -236,6 +237,10 @@ def _fill(engine: Engine, sizes: Sizes, say: Callable[[str], None], seed: int = 
                 "within_target": wait <= 900,
                 "service_s": length if state == "done" else None,
                 "outcome": state,
+                # A caller's visit keeps its ticket's call outcome and end (the summary's copy).
+                "caller": caller,
+                "call_outcome": outcome,
+                "ticket_finished_at": tickets[-1]["finished_at"] if caller else None,
             }
             if outcome == "abandoned":  # hung up while waiting: never called
                 visit |= {"called_at": None, "started_at": None, "operator_id": None}
@@ -276,7 +281,8 @@ def _fill(engine: Engine, sizes: Sizes, say: Callable[[str], None], seed: int = 
     _write(engine, PhoneCallRecord.__table__, _calls(days, lines, users, sizes, rng), "calls", say)
     started = time.monotonic()
     with engine.begin() as connection:
-        summary.rebuild(connection)  # as migration 0019 does; the queue's functions keep it
+        # As migrations 0019 and 0024 do; the queue's functions keep it.
+        summary.rebuild(connection)
     say(f"  summary: rebuilt in {time.monotonic() - started:.1f} s")
 
 

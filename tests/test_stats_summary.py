@@ -114,6 +114,17 @@ def test_concurrent_transactions_lose_no_count(hub: Hub) -> None:
         "service_s": None, "within_target": None,
     }  # fmt: skip
 
+    in_threads(hub, visit)
+    with hub.read_sessions() as session:
+        row = session.get(VisitDay, (date(2026, 11, 30), 9, service, 0, ""))
+        assert row is not None
+        assert (row.visits, row.waiting) == (100, 100)
+
+
+def in_threads(hub: Hub, visit: dict[str, object]) -> None:
+    """Four threads, each moving the share of ``visit`` (new) into the summaries 25 times, in
+    transactions of their own."""
+
     def worker() -> None:
         for _ in range(25):
             with transaction(hub.sessions) as session:
@@ -124,7 +135,3 @@ def test_concurrent_transactions_lose_no_count(hub: Hub) -> None:
         thread.start()
     for thread in threads:
         thread.join(timeout=120)
-    with hub.read_sessions() as session:
-        row = session.get(VisitDay, (date(2026, 11, 30), 9, service, 0, ""))
-        assert row is not None
-        assert (row.visits, row.waiting) == (100, 100)

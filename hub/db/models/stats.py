@@ -10,12 +10,37 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, SmallInteger, String
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    SmallInteger,
+    String,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.db.base import Base
 
 VISIT_OUTCOMES = ("open", "done", "no_show", "transferred", "cancelled")
+# What the callers' percentiles read of a caller's visit (``ix_queue_visits_callers``; with
+# ``caller`` too, so that SQLite answers from the index alone).
+CALLER_SPREAD = (
+    "day",
+    "service_id",
+    "hour",
+    "outcome",
+    "call_outcome",
+    "joined_at",
+    "called_at",
+    "started_at",
+    "ended_at",
+    "ticket_finished_at",
+    "service_s",
+    "caller",
+)
 
 
 class QueueVisit(Base):
@@ -45,6 +70,15 @@ class QueueVisit(Base):
         Index("ix_queue_visits_moved", "outcome", "day", "ticket_id"),
         Index("ix_queue_visits_ticket", "ticket_id", "outcome"),
         Index("ix_queue_visits_called", "called_at"),
+        # The callers' visits (issue 22): the call centre's percentiles read their times from
+        # this index alone (on SQLite), and only callers are in it.
+        Index(
+            "ix_queue_visits_callers",
+            *CALLER_SPREAD,
+            # SQLite keeps a flag as 1 and matches the query's "caller = 1" to this.
+            sqlite_where=text("caller = 1"),
+            postgresql_where=text("caller"),
+        ),
         CheckConstraint(
             "outcome IN ('open', 'done', 'no_show', 'transferred', 'cancelled')", name="outcome"
         ),
@@ -70,6 +104,12 @@ class QueueVisit(Base):
     # Whether ``wait_s`` met the service's target as it was at the call (the summary counts it).
     within_target: Mapped[bool | None]
     outcome: Mapped[str] = mapped_column(String(16), default="open")
+    # A caller on an office line (the ticket's ``line_device``), and a copy of the ticket's
+    # ``call_outcome`` and ``finished_at`` as the callers' summary last counted them: a change of
+    # the ticket moves the share of each of its visits (``hub.services.stats.facts``).
+    caller: Mapped[bool] = mapped_column(default=False, server_default=false())
+    call_outcome: Mapped[str | None] = mapped_column(String(16))
+    ticket_finished_at: Mapped[datetime | None]
 
 
 class OperatorSpan(Base):
@@ -176,3 +216,30 @@ class CallDay(Base):
     talk_sum_ms: Mapped[int] = mapped_column(BigInteger, default=0)
     outgoing: Mapped[int] = mapped_column(default=0)
     callbacks: Mapped[int] = mapped_column(default=0)
+
+
+class CallerDay(Base):
+    """The call centre's callers (issue 22) per local day and hour of joining and service: what
+    the callers' visits (``queue_visits`` of tickets on an office line) add up to, kept by the
+    transactions that change the visits or their tickets' call outcome
+    (``hub.services.stats.summary``). Times are whole seconds, as the visits keep them."""
+
+    __tablename__ = "stats_caller_days"
+    __table_args__ = (CheckConstraint("hour BETWEEN 0 AND 23", name="hour"),)
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    hour: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    service_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True
+    )
+    offered: Mapped[int] = mapped_column(default=0)
+    answered: Mapped[int] = mapped_column(default=0)
+    answer_sum_s: Mapped[int] = mapped_column(BigInteger, default=0)
+    abandoned: Mapped[int] = mapped_column(default=0)
+    abandon_waits: Mapped[int] = mapped_column(default=0)
+    abandon_wait_sum_s: Mapped[int] = mapped_column(BigInteger, default=0)
+    callbacks: Mapped[int] = mapped_column(default=0)
+    called_back: Mapped[int] = mapped_column(default=0)
+    waiting: Mapped[int] = mapped_column(default=0)
+    talks: Mapped[int] = mapped_column(default=0)
+    talk_sum_s: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -146,6 +146,7 @@ def left(session: Session, ctx: QueueContext, *, line: str, call_id: str) -> Tic
     elif ticket.state == CALLED and ticket.call_outcome is None:
         ticket.call_outcome = ABANDONED
         session.flush()
+        facts.visit_changed(session, ctx, ticket)
         _phone_event(session, ctx, ticket, answered_by=None)
         operator = session.get(QueueOperator, ticket.operator_id) if ticket.operator_id else None
         if operator is not None:
@@ -164,6 +165,7 @@ def callback(session: Session, ctx: QueueContext, *, line: str, call_id: str) ->
     if ticket.call_outcome != CALLBACK:
         ticket.call_outcome = CALLBACK
         session.flush()
+        facts.visit_changed(session, ctx, ticket)
         queue_publish.publish_board(session, ctx)
     return describe(session, ticket, ctx=ctx)
 
@@ -181,6 +183,7 @@ def connected(
     if not ok:
         ticket.call_outcome = (reason or "failed")[:16]
         session.flush()
+        facts.visit_changed(session, ctx, ticket)
         return describe(session, ticket, ctx=ctx)
     ticket.call_outcome, ticket.answered_at = ANSWERED, ctx.now
     if ticket.state == CALLED:

@@ -242,11 +242,12 @@ def recall(
         raise Conflict("queue_caller_needs_phone", number=ticket.number)
     ticket.recalls += 1
     ticket.last_called_at = ctx.now
-    session.flush()
-    facts.visit_changed(session, ctx, ticket)
     if phone is not None:
         # A caller whose operator's phone did not answer: the line agent dials it again.
         ticket.call_outcome = None
+    session.flush()
+    facts.visit_changed(session, ctx, ticket)
+    if phone is not None:
         who = access.person(session, ticket.operator_id) if ticket.operator_id else None
         lines.send_job(
             session, ctx, ticket=ticket, target=phone, operator=who.name if who else None

@@ -2,9 +2,11 @@
 
 Callers on the office's lines (``hub.services.queue.calls``) are phone tickets in a service's
 queue; each stay of a caller in a service is a visit (``queue_visits``) of a ticket with a line
-call. They are read here from those facts (visit joined with its ticket), not from the per-day
-summary, which is untouched: the hall's figures (``stats.queue``) still count callers among
-the visitors, so the desk's contacts do not add these again. Definitions, per caller's visit:
+call. The counts and sums are read from the callers' per-day summary (``stats_caller_days``,
+kept by ``hub.services.stats.summary``), the medians and 90th percentiles from the callers'
+visits themselves (``ix_queue_visits_callers``), so they stay exact. The hall's figures
+(``stats.queue``) still count callers among the visitors, so the desk's contacts do not add
+these again. Definitions, per caller's visit (``summary.caller_share``):
 
 - offered: the caller joined the service's line (chose it in the menu, or was transferred to it);
 - answered: the operator's phone answered them (the visit's service started, not a callback);
@@ -23,38 +25,37 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import (
-    ColumnElement,
-    Integer,
-    Select,
-    and_,
-    case,
-    cast,
-    func,
-    literal_column,
-    or_,
-    select,
-)
+from sqlalchemy import ColumnElement, Integer, and_, case, cast, func, literal_column, or_, select
+from sqlalchemy import true as sql_true
 from sqlalchemy.orm import Session
 
 from hub.db.base import table_of
-from hub.db.models.queue import QueueTicket
-from hub.db.models.stats import QueueVisit
+from hub.db.models.stats import CallerDay, QueueVisit
+from hub.services.stats import summary
 from hub.services.stats.common import (
+    PERCENTILES,
     By,
     Durations,
     Period,
     check_by,
-    count_if,
-    durations,
     key_names,
+    rank,
 )
-from hub.services.stats.queue import Scope
+from hub.services.stats.queue import Scope, _durations, _plain_rows
 
 CALLER_GROUPS = (By.SERVICE, By.DAY, By.HOUR, By.PERIOD)
-ABANDONED, CALLBACK = "abandoned", "callback"
+ABANDONED, CALLBACK = summary.ABANDONED, summary.CALLBACK
 _V = table_of(QueueVisit).c
-_T = table_of(QueueTicket).c
+_D = table_of(CallerDay).c
+_SUMS = tuple(summary.count_columns(CallerDay))
+# The column of each grouping, by the same name in the visits and in their summary.
+_KEYS = {By.SERVICE: "service_id", By.DAY: "day", By.HOUR: "hour"}
+# Each duration: its count and sum in the summary.
+_MEASURES = {
+    "answer": ("answered", "answer_sum_s"),
+    "abandon_wait": ("abandon_waits", "abandon_wait_sum_s"),
+    "talk": ("talks", "talk_sum_s"),
+}
 
 
 @dataclass(frozen=True)
@@ -81,16 +82,63 @@ class CallerFigures:
         return round(self.answered / self.offered, 4) if self.offered else None
 
 
-_ANSWERED, _ABANDONED, _CALLBACK = (
-    and_(
-        or_(_T.call_outcome.is_(None), _T.call_outcome.not_in([ABANDONED, CALLBACK])),
-        _V.started_at.is_not(None),
-    ),
-    _T.call_outcome == ABANDONED,
-    _T.call_outcome == CALLBACK,
-)
-_TALKED = and_(_ANSWERED, _V.outcome == "done", _V.service_s.is_not(None))
-_KEYS: dict[By, ColumnElement[Any]] = {By.SERVICE: _V.service_id, By.DAY: _V.day, By.HOUR: _V.hour}
+def caller_figures(
+    session: Session,
+    period: Period,
+    by: By,
+    scope: Scope | None = None,
+    *,
+    spread: bool = True,
+) -> list[CallerFigures]:
+    """The call-centre's figures for ``period`` grouped ``by`` (service, day, hour, period), in
+    key order; only groups with callers. Counts and means are the summary's; the medians and
+    90th percentiles (``spread``) are ranked from the callers' visits."""
+    check_by(by, CALLER_GROUPS)
+    summed = _summed(session, period, by, scope)
+    ranks = _ranks(session, period, by, scope) if spread and summed else {}
+    names = key_names(session, by, summed, period)
+    found = []
+    for k in sorted(summed, key=_order):
+        row = summed[k]
+        lasting = {
+            name: _durations(row[count], row[total], *ranks.get((k, name), (None, None)))
+            for name, (count, total) in _MEASURES.items()
+        }
+        found.append(
+            CallerFigures(
+                key="all" if by is By.PERIOD else str(k),
+                name=names.get(k, str(k)),
+                offered=row["offered"],
+                answered=row["answered"],
+                abandoned=row["abandoned"],
+                callbacks=row["callbacks"],
+                called_back=row["called_back"],
+                waiting=row["waiting"],
+                **lasting,
+            )
+        )
+    return found
+
+
+def _summed(
+    session: Session, period: Period, by: By, scope: Scope | None
+) -> dict[Any, dict[str, int]]:
+    """Per key, the callers' summary's counts and sums (``stats_caller_days``)."""
+    key = _D[_KEYS[by]] if by in _KEYS else None
+    query = select(
+        key if key is not None else literal_column("0"),
+        *(func.sum(_D[name]) for name in _SUMS),
+    ).where(_D.day.between(period.first, period.last))
+    if scope is not None and scope.services is not None:
+        query = query.where(_D.service_id.in_(list(scope.services)))
+    if key is not None:
+        query = query.group_by(key)
+    found = {}
+    for row in session.execute(query):
+        values = dict(zip(_SUMS, (int(value or 0) for value in row[1:]), strict=True))
+        if values["offered"]:
+            found[row[0]] = values
+    return found
 
 
 def _seconds(dialect: str, later: ColumnElement[Any], earlier: ColumnElement[Any]) -> Any:
@@ -102,108 +150,70 @@ def _seconds(dialect: str, later: ColumnElement[Any], earlier: ColumnElement[Any
     return cast(func.round(span), Integer)
 
 
-def _measures(dialect: str) -> dict[str, tuple[ColumnElement[bool], Any]]:
-    """Each duration: the visits it is taken over and its seconds."""
-    gone = func.coalesce(_V.called_at, _T.finished_at, _V.ended_at)
+def _durations_sql(dialect: str) -> dict[str, Any]:
+    """Each duration of a caller's visit in SQL, NULL where it is not taken (as
+    ``summary.caller_share`` takes it)."""
+    answered = and_(
+        or_(_V.call_outcome.is_(None), _V.call_outcome.not_in([ABANDONED, CALLBACK])),
+        _V.started_at.is_not(None),
+    )
+    gone = func.coalesce(_V.called_at, _V.ticket_finished_at, _V.ended_at)
     return {
-        "answer": (_ANSWERED, _seconds(dialect, _V.started_at, _V.joined_at)),
-        "abandon_wait": (
-            and_(_ABANDONED, gone.is_not(None)),
-            _seconds(dialect, gone, _V.joined_at),
+        "answer": case((answered, _seconds(dialect, _V.started_at, _V.joined_at))),
+        "abandon_wait": case(
+            (
+                and_(_V.call_outcome == ABANDONED, gone.is_not(None)),
+                _seconds(dialect, gone, _V.joined_at),
+            )
         ),
-        "talk": (_TALKED, _V.service_s),
+        "talk": case((and_(answered, _V.outcome == "done"), _V.service_s)),
     }
 
 
-def _joined(query: Select[Any], period: Period, scope: Scope | None) -> Select[Any]:
-    query = query.join(table_of(QueueTicket), _T.id == _V.ticket_id).where(
-        _V.day.between(period.first, period.last), _T.line_device.is_not(None)
-    )
-    if scope is not None and scope.services is not None:
-        query = query.where(_V.service_id.in_(list(scope.services)))
-    return query
+Ranks = dict[tuple[Any, str], tuple[int | None, int | None]]
 
 
-def caller_figures(
-    session: Session,
-    period: Period,
-    by: By,
-    scope: Scope | None = None,
-    *,
-    spread: bool = True,
-) -> list[CallerFigures]:
-    """The call-centre's figures for ``period`` grouped ``by`` (service, day, hour, period), in
-    key order; only groups with callers. Counts and means are summed in the database; the
-    medians and 90th percentiles (``spread``) read the durations themselves."""
-    check_by(by, CALLER_GROUPS)
+def _ranks(session: Session, period: Period, by: By, scope: Scope | None) -> Ranks:
+    """Per key and duration, the nearest-rank median and 90th percentile, from the callers'
+    visits (``ix_queue_visits_callers``): PostgreSQL ranks them with ``percentile_disc`` (the
+    fraction as ``stats.queue`` gives it), SQLite's are read and ranked here."""
     dialect = session.get_bind().dialect.name
-    grouped = _KEYS.get(by)
-    key = grouped if grouped is not None else literal_column("0")
-    measures = _measures(dialect)
-    sums = []
-    for where, seconds in measures.values():
-        sums += [count_if(where), func.coalesce(func.sum(case((where, seconds))), 0)]
-    query = select(
-        key,
-        func.count(),
-        count_if(_ANSWERED),
-        count_if(_ABANDONED),
-        count_if(_CALLBACK),
-        count_if(and_(_CALLBACK, _V.called_at.is_not(None))),
-        count_if(and_(_V.outcome == "open", _V.called_at.is_(None))),
-        *sums,
-    )
-    if grouped is not None:
-        query = query.group_by(grouped)
-    rows = {row[0]: row for row in session.execute(_joined(query, period, scope))}
-    values = _spread(session, period, scope, key, measures) if spread else {}
-    names = key_names(session, by, rows, period)
-    found = []
-    for k in sorted(rows, key=_order):
-        row = rows[k]
-        lasting = {
-            name: _durations(row[7 + 2 * n], row[8 + 2 * n], values.get((k, name)))
-            for n, name in enumerate(measures)
-        }
-        found.append(
-            CallerFigures(
-                key="all" if by is By.PERIOD else str(k),
-                name=names.get(k, str(k)),
-                offered=row[1],
-                answered=int(row[2]),
-                abandoned=int(row[3]),
-                callbacks=int(row[4]),
-                called_back=int(row[5]),
-                waiting=int(row[6]),
-                **lasting,
-            )
-        )
-    return found
-
-
-def _spread(
-    session: Session,
-    period: Period,
-    scope: Scope | None,
-    key: ColumnElement[Any],
-    measures: dict[str, tuple[ColumnElement[bool], Any]],
-) -> dict[tuple[Any, str], list[int]]:
-    """Each group's durations, for the percentiles."""
-    found: dict[tuple[Any, str], list[int]] = {}
-    for name, (where, seconds) in measures.items():
-        query = _joined(select(key, seconds).where(where), period, scope)
-        for k, value in session.execute(query):
+    key = _V[_KEYS[by]] if by in _KEYS else None
+    shown = key if key is not None else literal_column("0")
+    measures = _durations_sql(dialect)
+    where = [_V.caller == sql_true(), _V.day.between(period.first, period.last)]
+    if scope is not None and scope.services is not None:
+        where.append(_V.service_id.in_(list(scope.services)))
+    result: Ranks = {}
+    if dialect == "postgresql":
+        ranked = [
+            func.percentile_disc(p / 100 - 1e-9).within_group(seconds)
+            for seconds in measures.values()
+            for p in PERCENTILES
+        ]
+        query = select(shown, *ranked).where(*where)
+        if key is not None:
+            query = query.group_by(key)
+        for row in session.execute(query):
+            for n, name in enumerate(measures):
+                result[(row[0], name)] = (row[1 + 2 * n], row[2 + 2 * n])
+        return result
+    values: dict[tuple[Any, str], list[int]] = {}
+    query = select(shown, *measures.values()).where(*where)
+    for k, *seconds in _plain_rows(session, query):
+        if by is By.DAY:
+            k = date.fromisoformat(k)
+        for name, value in zip(measures, seconds, strict=True):
             if value is not None:
-                found.setdefault((k, name), []).append(max(0, int(value)))
-    return found
-
-
-def _durations(count: int, total: int, values: list[int] | None) -> Durations:
-    if values is not None:
-        return durations(values)
-    if not count:
-        return Durations()
-    return Durations(count=int(count), mean_s=round(int(total) / int(count), 1))
+                values.setdefault((k, name), []).append(max(0, int(value)))
+    for found, ordered in values.items():
+        ordered.sort()
+        n = len(ordered)
+        result[found] = (
+            ordered[rank(PERCENTILES[0], n) - 1],
+            ordered[rank(PERCENTILES[1], n) - 1],
+        )
+    return result
 
 
 def _order(key: Any) -> Any:

@@ -7,6 +7,7 @@ is written, split by local hour, when the status changes (``operator_spans``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
@@ -80,13 +81,28 @@ _UPDATE_VISIT = (
         service_s=bindparam("served"),
         within_target=bindparam("within"),
         outcome=bindparam("result"),
+        call_outcome=bindparam("call"),
+        ticket_finished_at=bindparam("finished"),
     )
+)
+# A caller's other visits (before a transfer), for the copies of their ticket's call outcome.
+_CALLER_VISITS = (
+    select(table_of(QueueVisit))
+    .where(_V.ticket_id == bindparam("ticket"), _V.id != bindparam("open"))
+    .order_by(_V.id)
+)
+_COPY_TICKET = (
+    update(table_of(QueueVisit))
+    .where(_V.id == bindparam("visit"))
+    .values(call_outcome=bindparam("call"), ticket_finished_at=bindparam("finished"))
 )
 
 
 # What a visit not called yet holds besides what ``visit_joined`` writes.
 _NEW_VISIT: dict[str, Any] = {
     "called_at": None,
+    "started_at": None,
+    "ended_at": None,
     "operator_id": None,
     "window": None,
     "wait_s": None,
@@ -113,19 +129,48 @@ def visit_joined(session: Session, ctx: QueueContext, ticket: QueueTicket) -> No
         "joined_at": joined,
         "recalls": 0,
         "outcome": OPEN,
+        **_copies(ticket),
     }
     insert_row(session, QueueVisit, **visit)
     summary.visit_moved(session, None, _NEW_VISIT | visit)
 
 
+def _copies(ticket: QueueTicket) -> dict[str, Any]:
+    """What a visit copies of its ticket for the callers' summary (nothing for a visitor)."""
+    caller = ticket.line_device is not None
+    return {
+        "caller": caller,
+        "call_outcome": ticket.call_outcome if caller else None,
+        "ticket_finished_at": ticket.finished_at if caller else None,
+    }
+
+
 def visit_changed(
     session: Session, ctx: QueueContext, ticket: QueueTicket, *, outcome: str = OPEN
 ) -> None:
-    """Copy the ticket's call, service and outcome to its open visit (closed unless ``open``)."""
+    """Copy the ticket's call, service and outcome to its open visit (closed unless ``open``).
+
+    Every change of a ticket that the statistics read comes through here, after the ticket is
+    changed (a caller's ``call_outcome`` too): the visit's share in the summary moves, and a
+    caller's earlier visits take the ticket's call outcome and end as well.
+    """
     connection = core_connection(session)
     found = connection.execute(_OPEN_VISIT, {"ticket": ticket.id}).first()
-    if found is None:
-        return  # a ticket from before statistics were kept
+    moves = [_open_visit_changed(session, ctx, ticket, found, outcome)] if found else []
+    if ticket.line_device is not None:
+        moves += _caller_visits_changed(session, ticket, found.id if found is not None else None)
+    summary.visits_moved(session, moves)
+
+
+Move = tuple[Mapping[Any, Any], dict[str, Any]]
+
+
+def _open_visit_changed(
+    session: Session, ctx: QueueContext, ticket: QueueTicket, found: Any, outcome: str
+) -> Move:
+    """Write the ticket's state to its open visit: the visit before and after."""
+    connection = core_connection(session)
+    copies = _copies(ticket)
     started = ticket.started_at or (ticket.called_at if outcome == "done" else None)
     ended = ctx.now if outcome != OPEN else None
     waited = seconds_between(ticket.called_at, found.joined_at)
@@ -145,12 +190,16 @@ def visit_changed(
             "served": served,
             "within": within,
             "result": outcome,
+            "call": copies["call_outcome"],
+            "finished": copies["ticket_finished_at"],
         },
     )
     before = found._mapping
     after = {
         **before,
         "called_at": ticket.called_at,
+        "started_at": ticket.started_at,
+        "ended_at": ended,
         "operator_id": ticket.operator_id,
         "window": ticket.window,
         "recalls": ticket.recalls,
@@ -158,8 +207,38 @@ def visit_changed(
         "service_s": served,
         "within_target": within,
         "outcome": outcome,
+        "call_outcome": copies["call_outcome"],
+        "ticket_finished_at": copies["ticket_finished_at"],
     }
-    summary.visit_moved(session, before, after)
+    return before, after
+
+
+def _caller_visits_changed(
+    session: Session, ticket: QueueTicket, open_visit: int | None
+) -> list[Move]:
+    """A caller's closed visits take the ticket's call outcome and end as they are now: those
+    that change, before and after."""
+    copies = _copies(ticket)
+    connection = core_connection(session)
+    found = connection.execute(_CALLER_VISITS, {"ticket": ticket.id, "open": open_visit or 0})
+    moves: list[Move] = []
+    for row in found.all():
+        before = row._mapping
+        if (before["call_outcome"], before["ticket_finished_at"]) == (
+            copies["call_outcome"],
+            copies["ticket_finished_at"],
+        ):
+            continue
+        connection.execute(
+            _COPY_TICKET,
+            {
+                "visit": before["id"],
+                "call": copies["call_outcome"],
+                "finished": copies["ticket_finished_at"],
+            },
+        )
+        moves.append((before, {**before, **copies}))
+    return moves
 
 
 # ---- operators' time ---------------------------------------------------------------------------

@@ -5,7 +5,9 @@ A caller waits; the line agent stops without telling the hub about them (as a cr
 caller's call is gone, no ``left`` is sent); a new line agent connects, says it holds no calls,
 and the hub records the caller as abandoned instead of leaving a ghost in the line. The line's
 device state carries the phone part an operator's phone agent has: registered, the number, the
-callers held of those it may hold; a line that cannot register says so there too.
+callers held of those it may hold; a line that cannot register says so there too. An operator
+whose phone answers and hangs up at once (before the line's next look at the call) has taken the
+caller: the talk is over, the caller is hung up, never sent back to wait.
 """
 
 from __future__ import annotations
@@ -18,14 +20,16 @@ from sqlalchemy import select
 
 from hub.bootstrap import Hub
 from hub.db.models import Device, Event, EventType
-from hub.services.queue.core import CANCELLED, WAITING
+from hub.protocol.devices import PhoneStatus
+from hub.services.queue.core import CANCELLED, SERVING, WAITING
 from operator_panel.phone.line import LineAgent
 from operator_panel.phone.line_settings import parse_line_settings
 from operator_panel.phone.voip import VoipPhone
 from tests import sip_peers
 from tests.coordinator_site import running_site, wait_for
-from tests.test_coordinator import make_service
+from tests.test_coordinator import login, make_service
 from tests.test_line_agent import (
+    ANNA_PHONE,
     DEVICES,
     OFFICE,
     SECRETS,
@@ -33,9 +37,11 @@ from tests.test_line_agent import (
     _config,
     _sip,
     dial_in,
+    free,
     line_agent,
     ticket_of,
 )
+from tests.test_phone_agent import register_contact
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -120,3 +126,44 @@ def test_a_line_that_cannot_register_shows_it_in_its_phone_part(hub: Hub, tmp_pa
             assert not agent.sip.registered
         finally:
             agent.stop()
+
+
+def test_an_operator_who_answers_and_hangs_up_at_once_ends_the_callers_visit(
+    hub: Hub, tmp_path: Path
+) -> None:
+    number = "0501110031"
+    with (
+        sip_peers.registrar(tmp_path / "kamailio", SECRETS) as registrar,
+        running_site(hub, DEVICES) as (site, _coordinators),
+    ):
+        taxes = make_service(site, "Податки", ["anna"])
+        wav = sip_peers.tone_wav(tmp_path / "tone.wav", seconds=2)
+        # Anna's phone: SIPp registered as her number, answering and hanging up 1 ms later.
+        port = sip_peers.free_port()
+        register_contact(registrar, ANNA_PHONE, SECRETS[ANNA_PHONE], port)
+        hasty = sip_peers.run_sipp(
+            tmp_path / "anna", sip_peers.callee_scenario(talk_ms=1), proxy_port=None,
+            listen_port=port,
+        )  # fmt: skip
+        phone = site.device("phone-a", "phone")
+        phone.set_phone(PhoneStatus(registered=True, number=ANNA_PHONE, lines=1))
+        with line_agent(site, registrar, [taxes]) as line:
+            caller = dial_in(registrar, tmp_path / "caller", number, wav, hang_up=False)
+            waiting = wait_for("the caller waits", lambda: ticket_of(hub, number), WAIT)
+            panel = site.device("panel-a", "panel")
+            login(panel, "anna")
+            assert free(panel) == waiting.id
+            assert hasty.wait(WAIT) == 0, hasty.output()
+            served = wait_for(
+                "the caller is taken",
+                lambda: (t := ticket_of(hub, number)) and t.call_outcome is not None and t,
+                WAIT,
+            )
+            assert (served.state, served.call_outcome) == (SERVING, "answered")
+            # The line hung up on the caller (maybe while SIPp still paused: it then aborts
+            # on the BYE it did not expect yet).
+            code = caller.sipp.wait(WAIT)
+            assert code == 0 or "unexpected BYE" in caller.sipp.output(), caller.sipp.output()
+            wait_for("the line forgets the caller", lambda: not line.callers, WAIT)
+        ticket = ticket_of(hub, number)
+        assert ticket is not None and (ticket.state, ticket.call_outcome) == (SERVING, "answered")

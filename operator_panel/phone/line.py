@@ -41,6 +41,7 @@ from hub.protocol.lines import (
     LineTicket,
 )
 from hub.protocol.messages import AnyMessage
+from operator_panel.phone import line_texts as texts
 from operator_panel.phone.device import SipDevice
 from operator_panel.phone.jobs import run_jobs
 from operator_panel.phone.line_media import LineMedia
@@ -52,38 +53,6 @@ logger = logging.getLogger(__name__)
 
 HOUSEKEEPING = 0.25
 REQUEST_TIMEOUT = 10.0
-
-TEXTS: dict[str, dict[str, str]] = {
-    "greeting": {
-        "uk": "Вітаємо! Ви зателефонували до офісу.",
-        "en": "Hello! You have called the office.",
-    },
-    "menu_item": {"uk": "Натисніть {key}: {name}.", "en": "For {name}, press {key}."},
-    "place": {
-        "uk": "Ваше місце в черзі: {place}. Орієнтовне очікування: {minutes} хв.",
-        "en": "You are number {place} in line. The estimated wait is {minutes} minutes.",
-    },
-    "callback_hint": {
-        "uk": "Щоб ми передзвонили вам, зберігши ваше місце, натисніть {key}.",
-        "en": "To be called back keeping your place, press {key}.",
-    },
-    "callback": {
-        "uk": "Дякуємо! Оператор передзвонить вам, коли надійде ваша черга. До побачення.",
-        "en": "Thank you! An operator will call you back when your turn comes. Goodbye.",
-    },
-    "callback_unavailable": {
-        "uk": "На жаль, передзвонити вам неможливо. Будь ласка, залишайтеся на лінії.",
-        "en": "Sorry, we cannot call you back. Please stay on the line.",
-    },
-    "connecting": {
-        "uk": "З'єднуємо вас з оператором.",
-        "en": "Connecting you to an operator.",
-    },
-    "unavailable": {
-        "uk": "Вибачте, зараз ми не можемо прийняти ваш дзвінок. Спробуйте пізніше.",
-        "en": "Sorry, we cannot take your call now. Please try again later.",
-    },
-}
 
 
 @dataclass
@@ -179,7 +148,9 @@ class LineAgent(SipDevice):
 
     def _say(self, caller: Caller, key: str, **values: object) -> None:
         lang = self.settings.lang
-        self.media.play(caller.call.id, self.speech.say(lang, TEXTS[key][lang].format(**values)))
+        self.media.play(
+            caller.call.id, self.speech.say(lang, texts.TEXTS[key][lang].format(**values))
+        )
 
     def _incoming(self, call: SipCall) -> None:
         if len(self.callers) >= self.settings.max_callers:
@@ -198,14 +169,9 @@ class LineAgent(SipDevice):
         caller = Caller(call, time.monotonic())
         self.callers[call.id] = caller
         self.media.add(call)
-        lang = self.settings.lang
-        text = self.settings.greeting or TEXTS["greeting"][lang]
-        if len(self.settings.menu) > 1:
-            items = [
-                TEXTS["menu_item"][lang].format(key=n, name=entry.name)
-                for n, entry in enumerate(self.settings.menu, start=1)
-            ]
-            text = " ".join([text, *items])
+        lang, menu = self.settings.lang, self.settings.menu
+        names = [entry.name for entry in menu] if len(menu) > 1 else []
+        text = texts.welcome(lang, self.settings.greeting, names)
         self.media.play(call.id, self.speech.say(lang, text))
         logger.info("caller %s from %s answered", call.id, call.remote)
         if len(self.settings.menu) == 1:
@@ -293,13 +259,10 @@ class LineAgent(SipDevice):
         caller.next_place = time.monotonic() + self.settings.place_every_s
         if ticket is None or ticket.position is None:
             return
-        minutes = max(1, round((ticket.estimated_wait_s or 0) / 60))
-        lang, key = self.settings.lang, self.settings.callback_key
-        text = TEXTS["place"][lang].format(place=ticket.position, minutes=minutes)
-        if key is not None:
-            spoken = {"*": {"uk": "зірочку", "en": "star"}, "#": {"uk": "решітку", "en": "hash"}}
-            name = spoken.get(key, {}).get(lang, key)
-            text = " ".join([text, TEXTS["callback_hint"][lang].format(key=name)])
+        lang = self.settings.lang
+        text = texts.place(
+            lang, ticket.position, ticket.estimated_wait_s or 0, self.settings.callback_key
+        )
         self.media.play(caller.call.id, self.speech.say(lang, text))
 
     def _job(self, job: LineJob, received: float) -> None:

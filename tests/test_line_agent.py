@@ -399,7 +399,7 @@ def test_a_caller_who_presses_the_callback_key_is_called_back_when_reached(
                     .join(EventType, EventType.id == Event.type_id)
                     .where(Event.phone_digits == digits(back), EventType.code.in_(CALL_EVENTS))
                 )
-                [(event, code)] = session.execute(wanted).tuples().all()
+                [(event, code)] = session.execute(wanted).all()
                 assert code == "callback"
                 assert event.id == row.event_id == answered.event_id
                 assert event.responsible_id == row.user_id is not None

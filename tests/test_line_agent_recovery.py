@@ -12,6 +12,8 @@ caller: the talk is over, the caller is hung up, never sent back to wait.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +29,8 @@ from operator_panel.phone.line_settings import parse_line_settings
 from operator_panel.phone.voip import VoipPhone
 from tests import sip_peers
 from tests.coordinator_site import running_site, wait_for
-from tests.test_coordinator import login, make_service
+from tests.sip_peers import Registrar
+from tests.test_coordinator import Site, login, make_service
 from tests.test_line_agent import (
     ANNA_PHONE,
     DEVICES,
@@ -53,14 +56,20 @@ def line_status(hub: Hub) -> dict[str, Any] | None:
         return None if line is None or not line.online else line.phone_status
 
 
-def test_a_line_that_comes_back_abandons_the_caller_it_lost(hub: Hub, tmp_path: Path) -> None:
-    number = "0501110021"
+@contextmanager
+def office(hub: Hub, tmp_path: Path) -> Iterator[tuple[Registrar, Site, int, Path]]:
+    """Kamailio, the running site, the service "Податки" (Anna's) and a 2 s caller's tone."""
     with (
         sip_peers.registrar(tmp_path / "kamailio", SECRETS) as registrar,
         running_site(hub, DEVICES) as (site, _coordinators),
     ):
         taxes = make_service(site, "Податки", ["anna"])
-        wav = sip_peers.tone_wav(tmp_path / "tone.wav", seconds=2)
+        yield registrar, site, taxes, sip_peers.tone_wav(tmp_path / "tone.wav", seconds=2)
+
+
+def test_a_line_that_comes_back_abandons_the_caller_it_lost(hub: Hub, tmp_path: Path) -> None:
+    number = "0501110021"
+    with office(hub, tmp_path) as (registrar, site, taxes, wav):
         with line_agent(site, registrar, [taxes]) as line:
             wait_for(
                 "the line's phone part says registered",
@@ -132,12 +141,7 @@ def test_an_operator_who_answers_and_hangs_up_at_once_ends_the_callers_visit(
     hub: Hub, tmp_path: Path
 ) -> None:
     number = "0501110031"
-    with (
-        sip_peers.registrar(tmp_path / "kamailio", SECRETS) as registrar,
-        running_site(hub, DEVICES) as (site, _coordinators),
-    ):
-        taxes = make_service(site, "Податки", ["anna"])
-        wav = sip_peers.tone_wav(tmp_path / "tone.wav", seconds=2)
+    with office(hub, tmp_path) as (registrar, site, taxes, wav):
         # Anna's phone: SIPp registered as her number, answering and hanging up 1 ms later.
         port = sip_peers.free_port()
         register_contact(registrar, ANNA_PHONE, SECRETS[ANNA_PHONE], port)

@@ -26,7 +26,8 @@ from sqlalchemy import select
 from firmware_config.device_config import DeviceConfig
 from hub.bootstrap import Hub
 from hub.db.engine import transaction
-from hub.db.models import Device, Project
+from hub.db.models import Device, Event, EventType, Project
+from hub.db.models.calls import PhoneCallRecord
 from hub.db.models.queue import QueueTicket
 from hub.protocol import topics
 from hub.protocol.client import DeviceClient
@@ -40,6 +41,7 @@ from hub.protocol.messages import (
     PanelReply,
     SetStatus,
 )
+from hub.services.phone.numbers import digits
 from operator_panel.phone.agent import PhoneAgent
 from operator_panel.phone.line import LineAgent
 from operator_panel.phone.line_settings import parse_line_settings
@@ -388,6 +390,34 @@ def test_a_caller_who_presses_the_callback_key_is_called_back_when_reached(
             assert anna_phone.lines.busy == 0 or wait_for(
                 "the line is free", lambda: anna_phone.lines.busy == 0, WAIT
             )
+            # The CRM shows the callback once: the callback event, with who and the talk time.
+            assert answered.event_id is not None
+            row = wait_for("the call is recorded", lambda: finished_call(hub, back), WAIT)
+            with hub.sessions() as session:
+                wanted = (
+                    select(Event, EventType.code)
+                    .join(EventType, EventType.id == Event.type_id)
+                    .where(Event.phone_digits == digits(back), EventType.code.in_(CALL_EVENTS))
+                )
+                [(event, code)] = session.execute(wanted).all()
+                assert code == "callback"
+                assert event.id == row.event_id == answered.event_id
+                assert event.responsible_id == row.user_id is not None
+                assert event.call_duration_s is not None
+
+
+CALL_EVENTS = ("callback", "outgoing_call", "missed_outgoing_call", "missed_call_answer")
+
+
+def finished_call(hub: Hub, number: str) -> PhoneCallRecord | None:
+    """The call to ``number`` once the hub has its outcome."""
+    with hub.sessions() as session:
+        return session.scalars(
+            select(PhoneCallRecord).where(
+                PhoneCallRecord.remote_digits == digits(number),
+                PhoneCallRecord.outcome.is_not(None),
+            )
+        ).first()
 
 
 def phone_is_online(hub: Hub) -> bool:

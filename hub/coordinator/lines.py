@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 from hub.protocol.lines import (
     LineCallback,
     LineConnected,
+    LineHeld,
     LineJoin,
     LineLeft,
     LineReply,
@@ -31,8 +32,12 @@ def _ticket(info: TicketInfo) -> LineTicket:
 def handle_line(
     session: Session, ctx: QueueContext, device_id: str, request: LineRequest
 ) -> LineReply:
-    """A caller joins a service's line, asks their place, hangs up, or reached the operator."""
+    """A caller joins a service's line, asks their place, hangs up, or reached the operator;
+    or the line (re)connected and says which calls it holds."""
     line = calls.line_agent(session, device_id).id
+    if isinstance(request, LineHeld):
+        gone = calls.held(session, ctx, line=line, call_ids=request.call_ids)
+        return LineReply(request_id=request.request_id, ok=True, abandoned=gone)
     if isinstance(request, LineJoin):
         info = calls.join(
             session,

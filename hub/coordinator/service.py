@@ -77,6 +77,7 @@ from hub.protocol.waits import say_wait
 from hub.services.common import outbox
 from hub.services.devices import devices
 from hub.services.phone import call_work, calls
+from hub.services.queue import calls as queue_calls
 from hub.services.queue import links
 from hub.services.queue import operators as queue_operators
 from hub.services.queue import publish as queue_publish
@@ -865,11 +866,14 @@ class Coordinator:
         self._moved.set()
 
     def housekeep(self, *, purge: bool = False) -> None:
-        """End overdue bookings and unanswered calls; now and then end calls whose agent was
-        lost mid-call and forget old records."""
+        """End overdue bookings and unanswered calls, abandon the callers of a line offline past
+        its grace; now and then end calls whose agent was lost mid-call and forget old records."""
         now = self._clock()
         with transaction(self.hub.sessions) as session:
             queue_operators.expire_overdue(session, now, site=self.site, tz=self.hub.settings.tz)
+            # Callers of a line gone too long; a device's last_seen_at is the wall clock's.
+            seen_before = utcnow() - queue_calls.LINE_OFFLINE_GRACE
+            queue_calls.abandon_offline_lines(session, self.context(), seen_before=seen_before)
         if purge:
             with transaction(self.hub.sessions) as session:
                 calls.expire_lost(session, now=now, today=self.context().today)

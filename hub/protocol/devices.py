@@ -130,6 +130,8 @@ class PrinterResult(Message):
 
 
 CallState = Literal["ringing", "answered", "held", "ended", "missed", "rejected", "transferred"]
+FINAL_CALL_STATES = frozenset({"ended", "missed", "rejected", "transferred"})
+"""The states after which a call has no more (its first one makes the call's event)."""
 # A recording's file name in the agent's recordings folder (no folders, nothing to smuggle).
 RecordingName = Annotated[
     str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,126}\.wav$")
@@ -156,6 +158,9 @@ class PhoneCall(Message):
     recording: RecordingName | None = None
     target: Remote | None = None
     reason: Code | None = None
+    event_id: PositiveInt | None = None
+    """The CRM event the hub already made for this call (a queue callback, from the ``dial``
+    command that placed it): the hub completes that event instead of making another."""
 
 
 MAX_RECORDING_BYTES = 16 * 2**20
@@ -219,6 +224,9 @@ class PhoneCmd(Message):
     target: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = None
     digits: Digits | None = None
     request_id: UUID | None = None
+    event_id: PositiveInt | None = None
+    """With ``dial``: the event the hub recorded for this call (a queue callback); the agent
+    reports the call with it, so the CRM keeps one event for it."""
 
     @model_validator(mode="after")
     def _fields_for_type(self) -> Self:
@@ -228,16 +236,25 @@ class PhoneCmd(Message):
             raise ValueError(f"{self.type} needs target")
         if (self.type == "dtmf") != (self.digits is not None):
             raise ValueError("digits go with dtmf and only with dtmf")
+        if self.event_id is not None and self.type != "dial":
+            raise ValueError("event_id goes with dial only")
         return self
 
 
+MAX_LINE_CALLERS = 200
+"""The most callers one line agent holds (its ``max_callers``): its phone part's ``lines``."""
+
+
 class PhoneStatus(Part):
-    """A phone agent's own state, inside its device state: registration and busy lines."""
+    """A phone agent's own state, inside its device state: registration and busy lines.
+
+    An operator's phone has at most 5 lines; a line agent (the office number) reports the
+    callers it may hold as ``lines`` and those it holds as ``busy``."""
 
     registered: bool
     number: Annotated[str, StringConstraints(max_length=64)] | None = None
-    lines: Annotated[int, Field(ge=1, le=5)] = 5
-    busy: Annotated[int, Field(ge=0, le=5)] = 0
+    lines: Annotated[int, Field(ge=1, le=MAX_LINE_CALLERS)] = 5
+    busy: Annotated[int, Field(ge=0, le=MAX_LINE_CALLERS)] = 0
     second_ring: bool = True
     """False when a line ringing during a conversation is kept quiet (PH-4)."""
 

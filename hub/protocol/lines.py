@@ -3,7 +3,9 @@
 A line agent answers the office's numbers, and each caller joins a service's queue as a phone
 ticket (``join``); it asks now and then for the caller's place (``place``), says when a caller
 hung up while waiting (``left``) and whether the operator's phone took the call it was told to
-bring (``connected``). The hub answers on ``line/{d}/reply`` and sends ``line/{d}/job`` when an
+bring (``connected``), and on every (re)connection which calls it really holds (``held``): the
+hub abandons that line's other callers, whose calls a crash or a lost ``left`` took away. The
+hub answers on ``line/{d}/reply`` and sends ``line/{d}/job`` when an
 operator who pressed Free is given a caller: which call to bring to which SIP target.
 """
 
@@ -24,6 +26,7 @@ from hub.protocol.base import (
     TicketNumber,
     Window,
 )
+from hub.protocol.devices import MAX_LINE_CALLERS
 
 SipTarget = Annotated[str, Field(pattern=r"^[A-Za-z0-9+*#._-]{1,64}$")]
 
@@ -70,8 +73,17 @@ class LineConnected(Request):
     reason: Code | None = None
 
 
+class LineHeld(Request):
+    """Line: on (re)connecting, the calls it holds now; the hub abandons the line's waiting
+    and called callers not among them (their calls are gone), except those to be called back."""
+
+    type: Literal["held"] = "held"
+    call_ids: Annotated[list[CallRef], Field(max_length=MAX_LINE_CALLERS)]
+
+
 LineRequest = Annotated[
-    LineJoin | LinePlace | LineLeft | LineCallback | LineConnected, Field(discriminator="type")
+    LineJoin | LinePlace | LineLeft | LineCallback | LineConnected | LineHeld,
+    Field(discriminator="type"),
 ]
 
 
@@ -87,9 +99,11 @@ class LineTicket(Part):
 
 
 class LineReply(Reply):
-    """Reply to a line agent: the caller's ticket as it is now."""
+    """Reply to a line agent: the caller's ticket as it is now (to ``held``: how many callers
+    the hub abandoned)."""
 
     ticket: LineTicket | None = None
+    abandoned: NonNegativeInt | None = None
 
 
 class LineJob(Message):

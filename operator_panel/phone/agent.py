@@ -18,6 +18,7 @@ from pathlib import Path
 from firmware_config.device_config import DeviceConfig
 from hub.protocol import topics
 from hub.protocol.devices import (
+    FINAL_CALL_STATES,
     MAX_RECORDING_BYTES,
     Fault,
     PhoneCall,
@@ -66,7 +67,9 @@ class PhoneAgent(SipDevice):
         self._transfers: dict[str, tuple[str, str]] = {}
         self._bridged: dict[str, str] = {}
         self._hidden: set[str] = set()
-        self._status: PhoneStatus | None = None
+        # Calls the hub asked for with their event made (a queue callback): call id -> event id,
+        # sent with each of the call's reports so the hub completes that event.
+        self._events: dict[str, int] = {}
         self.second_ring = True
         """PH-4: a line ringing while the operator talks is heard (False: kept quiet)."""
 
@@ -112,6 +115,11 @@ class PhoneAgent(SipDevice):
         for report in reports:
             if report.call_id in self._hidden:
                 continue
+            event_id = self._events.get(report.call_id)
+            if event_id is not None:
+                report = report.model_copy(update={"event_id": event_id})
+                if report.state in FINAL_CALL_STATES:
+                    del self._events[report.call_id]
             logger.info(
                 "call %s line %s %s %s: %s", report.call_id, report.line, report.direction,
                 report.remote, report.state,
@@ -149,9 +157,7 @@ class PhoneAgent(SipDevice):
             number=None if self.settings.sip is None else self.settings.sip.user[:64],
             lines=self.lines.lines, busy=self.lines.busy, second_ring=self.second_ring,
         )  # fmt: skip
-        if status != self._status:
-            self._status = status
-            self.client.set_phone(status)
+        self._set_phone(status)
 
     def _housekeeping(self) -> None:
         for call_id in self.lines.expired():
@@ -278,7 +284,7 @@ class PhoneAgent(SipDevice):
             return
         try:
             if cmd.type == "dial":
-                self._dial(cmd.target or "")
+                self._dial(cmd.target or "", cmd.event_id)
                 return
             assert cmd.call_id is not None  # the model requires it for every other type
             self.lines.check(cmd.type, cmd.call_id)
@@ -364,7 +370,7 @@ class PhoneAgent(SipDevice):
         self.lines.dialing(second.id, target)
         self.media.hold(call.id, True)
 
-    def _dial(self, target: str) -> None:
+    def _dial(self, target: str, event_id: int | None = None) -> None:
         if not DIALABLE.match(target):
             raise LineError("bad_target", f"cannot dial {target!r}")
         if not self.lines.free_line():
@@ -373,4 +379,6 @@ class PhoneAgent(SipDevice):
             raise LineError("not_configured", "no SIP account is configured")
         call = self.sip.dial(target)
         self._calls[call.id] = call
+        if event_id is not None:
+            self._events[call.id] = event_id
         self._publish(self.lines.dialing(call.id, target))

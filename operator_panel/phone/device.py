@@ -1,5 +1,6 @@
 """What the phone agent and the line agent share: the device's MQTT client for its role, one
-worker thread that takes the SIP library's events in order, and the faults in the device state.
+worker thread that takes the SIP library's events in order, and the faults and the phone part
+(registration, calls held) in the device state.
 
 The SIP adapter calls ``SipListener``'s methods from its own threads; here each is queued to the
 worker (``jobs.run_jobs``), so the agents' state is only ever touched by that one thread.
@@ -14,7 +15,7 @@ from abc import ABC, abstractmethod
 
 from firmware_config.device_config import DeviceConfig
 from hub.protocol.client import DeviceClient
-from hub.protocol.devices import Fault
+from hub.protocol.devices import Fault, PhoneStatus
 from operator_panel.phone.jobs import Job
 from operator_panel.phone.sip import EndReason, SipCall
 
@@ -40,6 +41,7 @@ class SipDevice(ABC):
         )
         self._jobs: queue.Queue[Job | None] = queue.Queue()
         self._faults: list[Fault] | None = None
+        self._phone: PhoneStatus | None = None
         self._worker = threading.Thread(target=self._work, name=worker_name, daemon=True)
 
     # ---- SipListener (library threads): queue to the worker -----------------------------------
@@ -72,6 +74,13 @@ class SipDevice(ABC):
         if faults != self._faults:
             self._faults = faults
             self.client.set_faults(faults)
+
+    def _set_phone(self, status: PhoneStatus) -> None:
+        """Publish the device state's phone part (registered, number, lines, busy) when it
+        changed: the devices page shows it for an operator's phone and an office line alike."""
+        if status != self._phone:
+            self._phone = status
+            self.client.set_phone(status)
 
     # ---- each agent's own (run on the worker) -------------------------------------------------
 

@@ -6,7 +6,10 @@ several services take calls, and asks the hub for the caller's phone ticket (``l
 ``join``). While the caller waits they hear silence and now and then their place and estimated
 wait. When the hub gives the caller to an operator (``line/{d}/job``), the agent dials the
 operator's phone agent and, once it answers, bridges the two calls; it reports that
-(``connected``), and a caller who hangs up while waiting (``left``).
+(``connected``), and a caller who hangs up while waiting (``left``). Each time it connects to the
+broker it tells the hub which calls it holds (``held``), so callers a crash or a lost ``left``
+took away are abandoned; joins wait until the hub has that list. Its device state carries the
+phone part of an operator's phone agent: registered, the number, callers held of ``max_callers``.
 
 Threads: SIP events, hub jobs and replies go through one worker queue (the state needs no lock
 but the media's); hub requests run on a small pool so a slow reply never stalls the worker; the
@@ -25,10 +28,11 @@ from dataclasses import dataclass, field
 from firmware_config.device_config import DeviceConfig
 from hub.protocol import topics
 from hub.protocol.base import Request
-from hub.protocol.devices import Fault
+from hub.protocol.devices import Fault, PhoneStatus
 from hub.protocol.lines import (
     LineCallback,
     LineConnected,
+    LineHeld,
     LineJob,
     LineJoin,
     LineLeft,
@@ -37,6 +41,7 @@ from hub.protocol.lines import (
     LineTicket,
 )
 from hub.protocol.messages import AnyMessage
+from operator_panel.phone import line_texts as texts
 from operator_panel.phone.device import SipDevice
 from operator_panel.phone.jobs import run_jobs
 from operator_panel.phone.line_media import LineMedia
@@ -48,38 +53,6 @@ logger = logging.getLogger(__name__)
 
 HOUSEKEEPING = 0.25
 REQUEST_TIMEOUT = 10.0
-
-TEXTS: dict[str, dict[str, str]] = {
-    "greeting": {
-        "uk": "Вітаємо! Ви зателефонували до офісу.",
-        "en": "Hello! You have called the office.",
-    },
-    "menu_item": {"uk": "Натисніть {key}: {name}.", "en": "For {name}, press {key}."},
-    "place": {
-        "uk": "Ваше місце в черзі: {place}. Орієнтовне очікування: {minutes} хв.",
-        "en": "You are number {place} in line. The estimated wait is {minutes} minutes.",
-    },
-    "callback_hint": {
-        "uk": "Щоб ми передзвонили вам, зберігши ваше місце, натисніть {key}.",
-        "en": "To be called back keeping your place, press {key}.",
-    },
-    "callback": {
-        "uk": "Дякуємо! Оператор передзвонить вам, коли надійде ваша черга. До побачення.",
-        "en": "Thank you! An operator will call you back when your turn comes. Goodbye.",
-    },
-    "callback_unavailable": {
-        "uk": "На жаль, передзвонити вам неможливо. Будь ласка, залишайтеся на лінії.",
-        "en": "Sorry, we cannot call you back. Please stay on the line.",
-    },
-    "connecting": {
-        "uk": "З'єднуємо вас з оператором.",
-        "en": "Connecting you to an operator.",
-    },
-    "unavailable": {
-        "uk": "Вибачте, зараз ми не можемо прийняти ваш дзвінок. Спробуйте пізніше.",
-        "en": "Sorry, we cannot take your call now. Please try again later.",
-    },
-}
 
 
 @dataclass
@@ -125,14 +98,20 @@ class LineAgent(SipDevice):
         self.job_to_ring: list[float] = []
         """Seconds from a job arriving to the dial to the operator going out (the bench)."""
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="line-hub")
+        # ``held`` lists sent and not answered yet; joins of callers who came meanwhile wait
+        # for the answer, so the hub never sees a join before a list that leaves it out.
+        self._held_pending = 0
+        self._deferred: list[str] = []
 
     # ---- lifecycle --------------------------------------------------------------------------
 
     def start(self, wait: float | None = None) -> bool:
         """Connect to the broker, start the worker, the media and the SIP registration."""
         self.client.subscribe(self.job_topic, self._on_job)
+        self.client.on_connection_change(self._on_connection)
         self._worker.start()
         self.media.start()
+        self._publish_phone()
         self.sip.start(self)
         self._report_faults()
         return self.client.start(wait=wait)
@@ -154,6 +133,10 @@ class LineAgent(SipDevice):
         received = time.monotonic()
         self._jobs.put(lambda: self._job(message, received))
 
+    def _on_connection(self, connected: bool) -> None:
+        if connected:
+            self._jobs.put(self._send_held)
+
     # ---- worker -----------------------------------------------------------------------------
 
     def _work(self) -> None:
@@ -165,7 +148,9 @@ class LineAgent(SipDevice):
 
     def _say(self, caller: Caller, key: str, **values: object) -> None:
         lang = self.settings.lang
-        self.media.play(caller.call.id, self.speech.say(lang, TEXTS[key][lang].format(**values)))
+        self.media.play(
+            caller.call.id, self.speech.say(lang, texts.TEXTS[key][lang].format(**values))
+        )
 
     def _incoming(self, call: SipCall) -> None:
         if len(self.callers) >= self.settings.max_callers:
@@ -184,14 +169,9 @@ class LineAgent(SipDevice):
         caller = Caller(call, time.monotonic())
         self.callers[call.id] = caller
         self.media.add(call)
-        lang = self.settings.lang
-        text = self.settings.greeting or TEXTS["greeting"][lang]
-        if len(self.settings.menu) > 1:
-            items = [
-                TEXTS["menu_item"][lang].format(key=n, name=entry.name)
-                for n, entry in enumerate(self.settings.menu, start=1)
-            ]
-            text = " ".join([text, *items])
+        lang, menu = self.settings.lang, self.settings.menu
+        names = [entry.name for entry in menu] if len(menu) > 1 else []
+        text = texts.welcome(lang, self.settings.greeting, names)
         self.media.play(call.id, self.speech.say(lang, text))
         logger.info("caller %s from %s answered", call.id, call.remote)
         if len(self.settings.menu) == 1:
@@ -215,14 +195,39 @@ class LineAgent(SipDevice):
 
     def _choose(self, caller: Caller, service_id: int) -> None:
         caller.state, caller.service_id = "joining", service_id
+        if self._held_pending:
+            self._deferred.append(caller.call.id)
+        else:
+            self._send_join(caller)
+
+    def _send_join(self, caller: Caller) -> None:
+        assert caller.service_id is not None
         join = LineJoin(
             request_id=uuid.uuid4(),
             call_id=caller.call.id,
-            service_id=service_id,
+            service_id=caller.service_id,
             remote=caller.call.remote[:128],
             lang=self.settings.lang,
         )
         self._ask(join, lambda reply: self._joined(caller.call.id, reply))
+
+    def _send_held(self) -> None:
+        """Tell the hub which calls the line holds (on every connection to the broker)."""
+        self._held_pending += 1
+        held = LineHeld(request_id=uuid.uuid4(), call_ids=list(self.callers))
+        self._ask(held, self._held_answered)
+
+    def _held_answered(self, reply: LineReply | None) -> None:
+        if reply is not None and reply.ok and reply.abandoned:
+            logger.info("the hub abandoned %d callers this line no longer holds", reply.abandoned)
+        self._held_pending = max(0, self._held_pending - 1)
+        if self._held_pending:
+            return
+        deferred, self._deferred = self._deferred, []
+        for call_id in deferred:
+            caller = self.callers.get(call_id)
+            if caller is not None and caller.state == "joining":
+                self._send_join(caller)
 
     def _joined(self, call_id: str, reply: LineReply | None) -> None:
         caller = self.callers.get(call_id)
@@ -254,13 +259,10 @@ class LineAgent(SipDevice):
         caller.next_place = time.monotonic() + self.settings.place_every_s
         if ticket is None or ticket.position is None:
             return
-        minutes = max(1, round((ticket.estimated_wait_s or 0) / 60))
-        lang, key = self.settings.lang, self.settings.callback_key
-        text = TEXTS["place"][lang].format(place=ticket.position, minutes=minutes)
-        if key is not None:
-            spoken = {"*": {"uk": "зірочку", "en": "star"}, "#": {"uk": "решітку", "en": "hash"}}
-            name = spoken.get(key, {}).get(lang, key)
-            text = " ".join([text, TEXTS["callback_hint"][lang].format(key=name)])
+        lang = self.settings.lang
+        text = texts.place(
+            lang, ticket.position, ticket.estimated_wait_s or 0, self.settings.callback_key
+        )
         self.media.play(caller.call.id, self.speech.say(lang, text))
 
     def _job(self, job: LineJob, received: float) -> None:
@@ -296,6 +298,18 @@ class LineAgent(SipDevice):
 
     def _registration(self, registered: bool) -> None:
         self._report_faults()
+        self._publish_phone()
+
+    def _publish_phone(self) -> None:
+        """The device state's phone part, as an operator's phone agent has it."""
+        self._set_phone(
+            PhoneStatus(
+                registered=self.sip.registered,
+                number=self.settings.sip.user[:64],
+                lines=self.settings.max_callers,
+                busy=len(self.callers),
+            )
+        )
 
     def _call_ended(self, call: SipCall, reason: EndReason) -> None:
         self.media.remove(call.id)
@@ -330,6 +344,7 @@ class LineAgent(SipDevice):
         self.media.remove(caller.call.id)
 
     def _housekeeping(self) -> None:
+        self._publish_phone()
         now = time.monotonic()
         for caller in list(self.callers.values()):
             if caller.state == "ended" and not self.media.playing(caller.call.id):

@@ -15,6 +15,7 @@ from pydantic import (
 )
 
 from firmware_config.device_config import wrong_setting
+from hub.protocol.devices import MAX_LINE_CALLERS
 from operator_panel.phone.settings import PhoneSettingsError, SipSettings
 
 Lang = Literal["uk", "en"]
@@ -54,7 +55,7 @@ class LineSettings(_Strict):
     greeting: SpokenText | None = Field(
         None, title="Greeting", description="Said first (default: a greeting in the language)."
     )
-    max_callers: Annotated[int, Field(ge=1, le=200)] = Field(
+    max_callers: Annotated[int, Field(ge=1, le=MAX_LINE_CALLERS)] = Field(
         20, title="Callers", description="Callers held at once; one more hears busy."
     )
     menu_timeout_s: Annotated[float, Field(gt=0, le=120)] = Field(

@@ -86,6 +86,17 @@ class VoipCall:
         """The library's state name: DIALING, RINGING, ANSWERED, ENDED."""
         return str(self.lib.state.name)
 
+    @property
+    def remote_answered(self) -> bool:
+        """Whether the far end answered our call (the library took its 200 and set up the
+        media), even when it has hung up since: a look every 50 ms can miss ANSWERED."""
+        lib = self.lib
+        return (
+            self._direction == "out"
+            and getattr(lib, "remote_sip_message", None) is not None
+            and bool(getattr(lib, "RTPClients", None))
+        )
+
     def answer(self) -> None:
         self._do(self.lib.answer)
         self.answered = True
@@ -384,9 +395,12 @@ class VoipPhone(SipPhone):
         call.finished = True
         if call.local_end or listener is None:
             return
-        # Never seen answered: it may have ended before our first look (a 404 during dial).
+        # Never seen answered: it may have ended before our first look (a 404 during dial),
+        # or been answered and hung up between two looks (then it is reported answered first).
         reason: EndReason = "remote_hangup"
-        if previous != "ANSWERED" and not call.answered:
+        if previous != "ANSWERED" and call.remote_answered:
+            listener.answered(call)
+        elif previous != "ANSWERED" and not call.answered:
             reason = "cancelled" if call.direction == "in" else "failed"
         listener.ended(call, reason)
 

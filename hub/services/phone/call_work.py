@@ -109,7 +109,10 @@ def agent_of(session: Session, user: User, site: str) -> Device | None:
         return None
     agents = session.scalars(
         select(Device).where(
-            Device.role == "phone", Device.site == site, Device.revoked_at.is_(None)
+            Device.role == "phone",
+            Device.site == site,
+            Device.revoked_at.is_(None),
+            Device.line.is_(False),  # an office line's number is nobody's phone
         )
     )
     for agent in agents:

@@ -12,6 +12,10 @@ first final state (ended, missed, rejected, transferred) makes the call's one ev
   number count as answered from then on;
 - otherwise ``incoming_call`` / ``outgoing_call``.
 
+A call the hub asked for with an event already made (a queue callback: the ``dial`` carried its
+``event_id``, and the agent reports the call with it) makes no event of its own: it is linked to
+that event, which gets the call's end, talk time and recording.
+
 A report that shows a call was answered after its event was made as missed (reports out of
 order) turns the event into the answered type. A phone agent's registration coming or going
 makes ``phone_on`` / ``phone_off``. Plain functions over a Session: no MQTT here. What people
@@ -40,7 +44,7 @@ from hub.db.models import (
 from hub.db.models.calls import PhoneCallRecord
 from hub.db.models.queue import QueueOperator
 from hub.errors import Invalid
-from hub.protocol.devices import DeviceState, PhoneCall
+from hub.protocol.devices import FINAL_CALL_STATES, DeviceState, PhoneCall
 from hub.services.events.system import new_system_event
 from hub.services.phone.numbers import digits
 from hub.services.queue import card as queue_card
@@ -48,7 +52,7 @@ from hub.services.settings.parameters import get_global, get_user_parameters
 from hub.services.stats import summary
 from hub.services.tasks import tasks
 
-FINAL_STATES = frozenset({"ended", "missed", "rejected", "transferred"})
+FINAL_STATES = FINAL_CALL_STATES
 TALKING_STATES = frozenset({"answered", "held"})
 MISSED_TYPES = ("missed_incoming_call", "missed_outgoing_call")
 CALLBACK_TASK_LENGTH = timedelta(hours=1)
@@ -282,10 +286,37 @@ def _event_values(session: Session, row: PhoneCallRecord) -> dict[str, Any]:
     }
 
 
+def _link_event(session: Session, row: PhoneCallRecord, event_id: int) -> None:
+    """Link the call to the event the hub made for it (a queue callback) when that event is a
+    callback to this very number and no other call holds it; else the call gets its own."""
+    event = session.get(Event, event_id)
+    kind = session.get(EventType, event.type_id) if event is not None else None
+    if event is None or kind is None or kind.code != "callback":
+        return
+    if not row.remote_digits or event.phone_digits != row.remote_digits:
+        return
+    taken = session.scalar(
+        select(PhoneCallRecord.id).where(PhoneCallRecord.event_id == event_id).limit(1)
+    )
+    if taken is None:
+        row.event_id = event_id
+
+
+def _outcome(row: PhoneCallRecord) -> str:
+    if row.state == "transferred":
+        return "forwarded"
+    return "missed" if row.answered_at is None else "answered"
+
+
 def _finish(
     session: Session, agent: Device, row: PhoneCallRecord, *, today: date, now: datetime
 ) -> Event | None:
     """The call's outcome and its one event, at its first final report."""
+    if row.event_id is not None:
+        # The hub made this call's event when it asked for the call: complete it.
+        row.outcome = _outcome(row)
+        _amend(session, row, now=now)
+        return None
     if too_short(session, number_of(row.remote)):
         row.outcome = "skipped"
         return None
@@ -324,10 +355,12 @@ def _amend(session: Session, row: PhoneCallRecord, *, now: datetime) -> None:
         event.ends_at = row.ended_at
     if row.outcome == "missed" and row.answered_at is not None:
         row.outcome = "answered"
-        code = _answered_type(session, row, now)
-        kind = session.scalar(select(EventType).where(EventType.code == code))
-        if kind is not None:
-            event.type_id = kind.id
+        current = session.get(EventType, event.type_id)
+        if current is None or current.code != "callback":  # a callback stays one
+            code = _answered_type(session, row, now)
+            kind = session.scalar(select(EventType).where(EventType.code == code))
+            if kind is not None:
+                event.type_id = kind.id
         row.resolved_at = now  # it was never really missed
     session.flush()
 
@@ -350,6 +383,8 @@ def record_call(
     row, created = _call_row(session, agent, report)
     before = None if created else summary.call_facts(row)
     _merge(row, report)
+    if report.event_id is not None and row.event_id is None and row.outcome is None:
+        _link_event(session, row, report.event_id)
     began = row.started_at.astimezone(tz)
     row.local_day, row.local_hour = began.date(), began.hour
     event = None
@@ -406,12 +441,13 @@ def record_phone_state(
     today: date,
     now: datetime,
 ) -> Event | None:
-    """``phone_on`` / ``phone_off`` when the agent's registration came or went (PH-8)."""
+    """``phone_on`` / ``phone_off`` when an operator's phone agent's registration came or went
+    (PH-8); a line agent's is shown on the devices page only."""
     if state.state == "online" and state.phone is None:
         return None  # a state without the phone's part changes nothing about it
     is_on = state.state == "online" and state.phone is not None and state.phone.registered
-    if agent.role != "phone" or is_on == was_on:
-        return None
+    if agent.role != "phone" or agent.line or is_on == was_on:
+        return None  # an office line's registration is not an operator's phone (its faults are)
     user = responsible_user(session, agent)
     return new_phone_event(
         session,

@@ -7,12 +7,16 @@ the front of its line. Only an operator whose phone agent is online is given a c
 (``hub.services.queue.lines``); the line agent is then told to bring the caller to the operator's
 phone, and reports whether it answered (``connected``): the ticket is then being served and the
 phone event (PH-8) records the queue time, the answer time and who answered. A caller who hangs up
-while waiting (``left``) is recorded as abandoned with their wait, and is never assigned.
+while waiting (``left``) is recorded as abandoned with their wait, and is never assigned; so are
+the callers a line agent no longer holds when it (re)connects (``held``) or that stay with a
+line offline past a grace (``abandon_offline_lines``).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -44,6 +48,8 @@ from hub.services.queue.tickets import ClientDetails, _new_ticket
 from hub.services.stats import facts
 
 ANSWERED, ABANDONED = "answered", "abandoned"
+LINE_OFFLINE_GRACE = timedelta(minutes=2)
+"""A line agent offline this long lost its callers' calls: the housekeeper abandons them."""
 # What a caller's number may be on the ticket (as a kiosk's visitor's phone): else none is kept.
 _PHONE = re.compile(r"\+?[0-9 ()-]{3,32}")
 
@@ -134,16 +140,24 @@ def left(session: Session, ctx: QueueContext, *, line: str, call_id: str) -> Tic
     a missed call is recorded (PH-8). Called but not yet answered: the call is marked abandoned
     for the operator, who closes the ticket. Otherwise nothing changes (the talk is over)."""
     ticket = _known(session, line, call_id)
+    _abandon(session, ctx, ticket)
+    return describe(session, ticket, ctx=ctx)
+
+
+def _abandon(session: Session, ctx: QueueContext, ticket: QueueTicket) -> bool:
+    """The caller's call is gone (see ``left``); whether the ticket changed. A caller who hung
+    up to be called back keeps their place, and an answered or abandoned one is left alone."""
     if ticket.call_outcome == CALLBACK:
-        # They hung up to be called back: the place is kept.
-        return describe(session, ticket, ctx=ctx)
+        return False
     if ticket.state == WAITING:
         ticket.state, ticket.finished_at, ticket.call_outcome = CANCELLED, ctx.now, ABANDONED
         session.flush()
         facts.visit_changed(session, ctx, ticket, outcome=CANCELLED)
         _phone_event(session, ctx, ticket, answered_by=None)
         queue_publish.publish_board(session, ctx)
-    elif ticket.state == CALLED and ticket.call_outcome is None:
+        return True
+    if ticket.state == CALLED and ticket.call_outcome not in (ANSWERED, ABANDONED):
+        # Also after an operator's phone that did not answer (the caller waited on).
         ticket.call_outcome = ABANDONED
         session.flush()
         facts.visit_changed(session, ctx, ticket)
@@ -151,7 +165,41 @@ def left(session: Session, ctx: QueueContext, *, line: str, call_id: str) -> Tic
         operator = session.get(QueueOperator, ticket.operator_id) if ticket.operator_id else None
         if operator is not None:
             queue_publish.publish_assignment(session, ctx, operator)
-    return describe(session, ticket, ctx=ctx)
+        return True
+    return False
+
+
+def _gone(session: Session, line: str, keep: Collection[str]) -> list[QueueTicket]:
+    """The line's waiting and called callers whose calls are not in ``keep``, locked."""
+    query = (
+        select(QueueTicket)
+        .where(QueueTicket.line_device == line, QueueTicket.state.in_((WAITING, CALLED)))
+        .order_by(QueueTicket.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return [ticket for ticket in session.scalars(query) if ticket.line_call not in keep]
+
+
+def held(session: Session, ctx: QueueContext, *, line: str, call_ids: Collection[str]) -> int:
+    """The line agent (re)connected holding ``call_ids``: its other waiting and called callers
+    are gone (a crash, a ``left`` lost on the way) and are abandoned as if they hung up, except
+    those to be called back. Returns how many were abandoned."""
+    return sum(_abandon(session, ctx, ticket) for ticket in _gone(session, line, set(call_ids)))
+
+
+def abandon_offline_lines(session: Session, ctx: QueueContext, *, seen_before: datetime) -> int:
+    """Abandon the callers of line agents offline since before ``seen_before`` (the grace,
+    ``LINE_OFFLINE_GRACE``, lets a line that blinked keep its callers); returns how many."""
+    lines = session.scalars(
+        select(Device.id).where(
+            Device.site == ctx.site,
+            Device.line.is_(True),
+            Device.online.is_(False),
+            Device.last_seen_at < seen_before,
+        )
+    ).all()
+    return sum(held(session, ctx, line=line, call_ids=()) for line in lines)
 
 
 def callback(session: Session, ctx: QueueContext, *, line: str, call_id: str) -> TicketInfo:

@@ -82,18 +82,16 @@ def share_reached(session: Session, ctx: QueueContext, project_id: int) -> bool:
 def dial_back(
     session: Session, ctx: QueueContext, *, ticket: QueueTicket, agent: str, operator: Person | None
 ) -> None:
-    """A callback ticket reached: the operator's phone agent dials the caller (sent after the
-    commit), and the callback is recorded as the operator's event (PH-8)."""
+    """A callback ticket reached: the callback is recorded as the operator's event (PH-8), and
+    the operator's phone agent dials the caller (sent after the commit) with that event's id,
+    so the call it reports completes this event (its talk time) rather than making another."""
     assert ticket.phone is not None
-    command = PhoneCmd(type="dial", target=ticket.phone[:128], request_id=uuid.uuid4())
-    topic = topics.phone_cmd(ctx.site, agent)
-    outbox.enqueue(session, topic, command.model_dump(mode="json", exclude_none=True), False)
     arrived = ticket.arrived_at or ticket.effective_at
     waited = max(0, int((ctx.now - arrived).total_seconds()))
     lang = operator.lang if operator is not None else "uk"
     who = (operator.name or operator.username) if operator is not None else ""
     text = translate("line_event_callback", lang, number=ticket.number, waited=waited, who=who)
-    new_phone_event(
+    event = new_phone_event(
         session,
         code="callback",
         user_id=operator.id if operator is not None else None,
@@ -102,6 +100,12 @@ def dial_back(
         today=ctx.today,
         values={"phone": ticket.phone, "phone_digits": digits(ticket.phone), "content": text},
     )
+    session.flush()
+    command = PhoneCmd(
+        type="dial", target=ticket.phone[:128], request_id=uuid.uuid4(), event_id=event.id
+    )
+    topic = topics.phone_cmd(ctx.site, agent)
+    outbox.enqueue(session, topic, command.model_dump(mode="json", exclude_none=True), False)
 
 
 def send_job(

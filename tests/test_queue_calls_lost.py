@@ -31,6 +31,7 @@ from hub.services.queue import calls
 from hub.services.queue.core import CALLED, CANCELLED, WAITING
 from tests.test_queue import at, drain, issue
 from tests.test_queue_calls import LINE, join, setup, taken
+from tests.test_stats_caller_summary import summary_agrees
 
 GRACE = calls.LINE_OFFLINE_GRACE
 
@@ -96,6 +97,9 @@ def test_a_line_that_reconnects_abandons_the_callers_it_no_longer_holds(hub: Hub
         ]
         assert "300" in (missed_events[1].content or "")  # waited 5 minutes
     assert state_of(hub, kept) == (WAITING, "callback")
+    # The statistics' callers summary moved with every abandon (the same transactions).
+    kept_summary = summary_agrees(hub)
+    assert sum(row["abandoned"] for row in kept_summary.values()) == 3
 
 
 def test_a_line_offline_past_the_grace_loses_its_callers_a_blip_does_not(hub: Hub) -> None:
@@ -128,6 +132,8 @@ def test_a_line_offline_past_the_grace_loses_its_callers_a_blip_does_not(hub: Hu
     with hub.read_sessions() as session:
         [missed] = events_of(session, "missed_incoming_call")
         assert missed.phone == "0501112233" and "300" in (missed.content or "")
+    kept_summary = summary_agrees(hub)
+    assert sum(row["abandoned"] for row in kept_summary.values()) == 1
 
 
 def test_the_callbacks_call_completes_its_event_and_logs_no_other(hub: Hub) -> None:

@@ -35,7 +35,7 @@ from tests.test_stats_summary import in_threads
 pytestmark = pytest.mark.timeout(180)
 
 
-def _agree(hub: Hub) -> summary.Summed:
+def summary_agrees(hub: Hub) -> summary.Summed:
     """The kept callers' summary, after checking it equals the one recomputed from the facts."""
     with hub.engine.connect() as connection:
         kept = summary.stored_callers(connection)
@@ -46,7 +46,7 @@ def _agree(hub: Hub) -> summary.Summed:
 
 def test_the_callers_summary_holds_the_worked_day(hub: Hub) -> None:
     service, _other = worked_day(hub)
-    kept = _agree(hub)
+    kept = summary_agrees(hub)
     assert kept == {
         (DAY, 9, service): {
             "offered": 5,
@@ -76,13 +76,13 @@ def test_the_callers_summary_follows_transfers_and_late_line_reports(hub: Hub) -
         queue_operators.transfer(
             session, at(21), profile=anna, ticket_id=c6, target_service_id=other
         )
-    _agree(hub)
+    summary_agrees(hub)
     with transaction(hub.sessions) as session:
         calls.left(session, at(23), line=LINE, call_id="call-6")
-    _agree(hub)
+    summary_agrees(hub)
     with transaction(hub.sessions) as session:  # the same hang-up, reported again later
         calls.left(session, at(24), line=LINE, call_id="call-6")
-    kept = _agree(hub)
+    kept = summary_agrees(hub)
     assert kept[(DAY, 9, service)]["abandon_wait_sum_s"] == 630 + 180
     assert kept[(DAY, 9, other)]["abandoned"] == 1
 
@@ -91,21 +91,21 @@ def test_the_callers_summary_follows_transfers_and_late_line_reports(hub: Hub) -
     join(hub, service, 24, "call-7", "0507778899")
     with transaction(hub.sessions) as session:
         calls.callback(session, at(25), line=LINE, call_id="call-7")
-    assert _agree(hub)[(DAY, 9, service)]["callbacks"] == 2
+    assert summary_agrees(hub)[(DAY, 9, service)]["callbacks"] == 2
     c4 = _ticket(hub, "call-4")
     finish(hub, anna, 26, c4)
     c5 = taken(hub, anna, 27, "1", "panel-1")
     assert c5 == _ticket(hub, "call-5")
     with transaction(hub.sessions) as session:
         calls.connected(session, at(27.5), line=LINE, call_id="call-5", ok=False, reason="busy")
-    _agree(hub)
+    summary_agrees(hub)
     with transaction(hub.sessions) as session:
         queue_operators.recall(session, at(28), profile=anna, ticket_id=c5)
-    _agree(hub)
+    summary_agrees(hub)
     with transaction(hub.sessions) as session:
         calls.connected(session, at(29), line=LINE, call_id="call-5", ok=True, reason=None)
     finish(hub, anna, 31, c5)
-    kept = _agree(hub)
+    kept = summary_agrees(hub)
     assert kept[(DAY, 9, service)]["answered"] == 2
     # Caller 7's callback is dialled and not answered: no longer a callback but a failed call.
     assert taken(hub, anna, 31, "1", "panel-1") == _ticket(hub, "call-7")
@@ -113,7 +113,7 @@ def test_the_callers_summary_follows_transfers_and_late_line_reports(hub: Hub) -
         calls.connected(
             session, at(31.5), line=LINE, call_id="call-7", ok=False, reason="no_answer"
         )
-    kept = _agree(hub)
+    kept = summary_agrees(hub)
     assert kept[(DAY, 9, service)]["callbacks"] == 1
     with hub.read_sessions() as session:
         [row] = caller_figures(session, PERIOD, By.SERVICE, Scope(services=[service]))
@@ -123,7 +123,7 @@ def test_the_callers_summary_follows_transfers_and_late_line_reports(hub: Hub) -
 
 def test_the_migration_fills_the_callers_summary_from_the_facts(hub: Hub) -> None:
     service, _other = worked_day(hub)
-    kept = _agree(hub)
+    kept = summary_agrees(hub)
     with hub.read_sessions() as session:
         figures = caller_figures(session, PERIOD, By.SERVICE)
     config = alembic_config()
@@ -132,7 +132,7 @@ def test_the_migration_fills_the_callers_summary_from_the_facts(hub: Hub) -> Non
         config.attributes["connection"] = connection
         command.downgrade(config, "0023")
     upgrade(hub.engine)
-    assert _agree(hub) == kept
+    assert summary_agrees(hub) == kept
     with hub.read_sessions() as session:
         assert caller_figures(session, PERIOD, By.SERVICE) == figures
         flags = session.execute(select(QueueVisit.caller, QueueVisit.call_outcome)).all()

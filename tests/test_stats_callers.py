@@ -188,3 +188,4 @@ def test_the_callers_report_in_a_browser_in_both_languages(hub: Hub) -> None:
             assert heading in text_of(driver, "#report-table thead")
             assert "Податки" in text_of(driver, "#report-table tbody")
             assert_accessible(driver, f"the call-centre report ({lang})")
+            browsers.office_shot(driver, "stats-report-callers", lang, "desktop")

@@ -29,6 +29,8 @@ class Operator:
     visit: Visit | None = None
     pending_break: int | None = None
     since: datetime | None = None
+    called_at: datetime | None = None  # when the visit in hand was called (this leg)
+    started_at: datetime | None = None  # when its visitor reached the window (None: not yet)
     busy_s: float = 0.0
     present_s: float = 0.0
     break_s: float = 0.0
@@ -54,6 +56,9 @@ class Visit:
     late_walk_in: bool = False
     finished_at: datetime | None = None
     no_show: bool = False
+    # The oracle's estimate at issue and its 10-90 % range (bench/office_oracle.py), when asked.
+    oracle_s: int | None = None
+    oracle_range_s: tuple[int, int] | None = None
 
 
 class Line(Protocol):
@@ -108,7 +113,12 @@ class Engine:
     """Runs one day of ``scenario`` for ``visitors`` against ``line``."""
 
     def __init__(
-        self, scenario: Scenario, visitors: list[Visitor], make_line: Callable[[Engine], Line]
+        self,
+        scenario: Scenario,
+        visitors: list[Visitor],
+        make_line: Callable[[Engine], Line],
+        *,
+        on_issue: Callable[[Engine, Visit], None] | None = None,
     ) -> None:
         self.scenario = scenario
         self.visitors = visitors
@@ -122,12 +132,20 @@ class Engine:
         self._seq = itertools.count()
         self.result = DayResult(visits=[], operators=self.operators)
         self.now = scenario.at(scenario.close) - timedelta(days=1)
+        # Told of each visitor who waits after issue (not called at once), with the engine as it
+        # is then: the oracle (bench/office_oracle.py) forks the day from there.
+        self.on_issue = on_issue
 
     def push(self, at: datetime, kind: str, *args: Any) -> None:
         heapq.heappush(self._heap, (at, next(self._seq), kind, args))
 
     def run(self) -> DayResult:
         """Play the day to its end (every visitor served or gone, every operator gone)."""
+        self.schedule()
+        return self.play()
+
+    def schedule(self) -> None:
+        """The day's known events: the operators' shifts and breaks, the visitors' arrivals."""
         for op in self.operators:
             self.push(self.scenario.at(op.plan.start), "op_start", op)
             for pause in op.plan.breaks:
@@ -138,12 +156,21 @@ class Engine:
                 self.result.missed.append(visitor)
             else:
                 self.push(visitor.arrival, "arrive", visitor)
+
+    def pending(self) -> list[tuple[datetime, int, str, tuple[Any, ...]]]:
+        """The events still to come, in no particular order (a fork reads them)."""
+        return list(self._heap)
+
+    def play(self, stop: Callable[[], bool] | None = None) -> DayResult:
+        """Play the events scheduled, to the end or until ``stop()`` says so after one."""
         while self._heap:
             moment, _, kind, args = heapq.heappop(self._heap)
             self.now = moment
             self.line.at(moment)
             getattr(self, f"_{kind}")(*args)
             self.result.events += 1
+            if stop is not None and stop():
+                return self.result
         for op in self.operators:
             self._account(op)
         return self.result
@@ -235,12 +262,14 @@ class Engine:
         self.result.visits.append(visit)
         if offered is not None:
             self._called(offered, visit)
+        elif self.on_issue is not None:
+            self.on_issue(self, visit)
 
     def _called(self, op: Operator, visit: Visit) -> None:
         if op.state not in ("idle", "busy"):
             raise RuntimeError(f"{op.name} was given a ticket while {op.state}")
         self._become(op, "busy")
-        op.visit = visit
+        op.visit, op.called_at, op.started_at = visit, self.now, None
         if visit.first_called_at is None:
             visit.first_called_at, visit.first_operator = self.now, op.name
         walk = timedelta(seconds=visit.visitor.walk_s)
@@ -265,6 +294,7 @@ class Engine:
 
     def _at_window(self, op: Operator, visit: Visit) -> None:
         self.line.start(op, visit)
+        op.started_at = self.now
         length = visit.visitor.service_s if visit.leg == 1 else visit.visitor.service2_s
         self.push(self.now + timedelta(seconds=length), "finish", op, visit)
 

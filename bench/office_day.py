@@ -395,11 +395,16 @@ def play(
             fleet = OfficeFleet(site.settings.site, site.credentials, len(scenario.operators))
             try:
                 for earlier, other_seed in history(scenario, seed, history_days):
-                    Engine(
-                        earlier,
-                        visitors(earlier, other_seed),
-                        lambda engine: HubLine(engine, site, http, fleet),
-                    ).run()
+                    # A late booking checking in after closing, everyone gone, would wait
+                    # until the next morning's first Free: on an earlier day, nobody comes
+                    # after closing (the scored day keeps them, never called).
+                    closing = earlier.at(earlier.close)
+                    come = [
+                        v
+                        for v in visitors(earlier, other_seed)
+                        if v.arrival is None or v.arrival < closing
+                    ]
+                    Engine(earlier, come, lambda engine: HubLine(engine, site, http, fleet)).run()
                 hub_day = Engine(
                     scenario,
                     drawn,

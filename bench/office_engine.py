@@ -59,6 +59,7 @@ class Visit:
     # The oracle's estimate at issue and its 10-90 % range (bench/office_oracle.py), when asked.
     oracle_s: int | None = None
     oracle_range_s: tuple[int, int] | None = None
+    oracle_forecast: tuple[int, ...] = ()  # the forks' waits, in order
 
 
 class Line(Protocol):

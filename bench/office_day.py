@@ -286,13 +286,18 @@ class HubLine:
         self._panel(op, login)
 
     def free(self, op: Operator) -> Visit | None:
-        reply = self._panel(op, SetStatus(request_id=uuid.uuid4(), status="free"))
-        ticket = reply.assignment.ticket if reply.assignment is not None else None
-        if ticket is None:
-            self.idle.add(op.name)
-            return None
-        self.idle.discard(op.name)
-        return self.visits[ticket.id]
+        while True:
+            reply = self._panel(op, SetStatus(request_id=uuid.uuid4(), status="free"))
+            ticket = reply.assignment.ticket if reply.assignment is not None else None
+            if ticket is None:
+                self.idle.add(op.name)
+                return None
+            if ticket.id in self.visits:
+                self.idle.discard(op.name)
+                return self.visits[ticket.id]
+            # A ticket of an earlier day on this hub (--history-days): a visitor sent on to a
+            # service whose operators had all gone home. Nobody answers the call.
+            self._panel(op, NoShow(request_id=uuid.uuid4(), ticket_id=ticket.id))
 
     def pause(self, op: Operator) -> None:
         self.idle.discard(op.name)
@@ -397,7 +402,9 @@ def play(
                 for earlier, other_seed in history(scenario, seed, history_days):
                     # A late booking checking in after closing, everyone gone, would wait
                     # until the next morning's first Free: on an earlier day, nobody comes
-                    # after closing (the scored day keeps them, never called).
+                    # after closing (the scored day keeps them, never called). A visitor sent
+                    # on late to a line nobody serves any more is marked a no-show the next
+                    # morning (HubLine.free).
                     closing = earlier.at(earlier.close)
                     come = [
                         v

@@ -312,7 +312,27 @@ class Engine:
         self._next(op)
 
 
-class FirstComeLine:
+class ModelLine:
+    """A model of a calling rule: what happens at the window (a recall, the start, the end, a
+    no-show) changes nothing in it."""
+
+    def login(self, op: Operator) -> None:
+        pass
+
+    def recall(self, op: Operator, visit: Visit) -> None:
+        pass
+
+    def start(self, op: Operator, visit: Visit) -> None:
+        pass
+
+    def finish(self, op: Operator, visit: Visit) -> None:
+        pass
+
+    def no_show(self, op: Operator, visit: Visit) -> None:
+        pass
+
+
+class FirstComeLine(ModelLine):
     """Pure first-come order: each free operator takes whoever of their services came first
     (a booking counts from its arrival, a transfer from its transfer); a newcomer goes to the
     operator who has been free longest."""
@@ -326,9 +346,6 @@ class FirstComeLine:
 
     def at(self, moment: datetime) -> None:
         self.now = moment
-
-    def login(self, op: Operator) -> None:
-        pass
 
     def free(self, op: Operator) -> Visit | None:
         mine = [w for w in self.waiting if w[2].service in op.plan.services]
@@ -360,18 +377,6 @@ class FirstComeLine:
 
     def check_in(self, visitor: Visitor) -> tuple[Visit, Operator | None] | None:
         return self.issue(visitor)
-
-    def recall(self, op: Operator, visit: Visit) -> None:
-        pass
-
-    def start(self, op: Operator, visit: Visit) -> None:
-        pass
-
-    def finish(self, op: Operator, visit: Visit) -> None:
-        pass
-
-    def no_show(self, op: Operator, visit: Visit) -> None:
-        pass
 
     def transfer(self, op: Operator, visit: Visit, service: str) -> Operator | None:
         moved = Visit(visit.visitor, visit.ticket, self.now, None, service)

@@ -30,7 +30,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from pathlib import Path
 
-from bench.office_engine import Engine, Operator, Visit
+from bench.office_engine import Engine, ModelLine, Operator, Visit
 from bench.office_report import OPTIMISTIC_S, kept_booking, pct
 from bench.office_scenario import Scenario, Visitor, draw_visitor, load, visit_seconds, visitors
 from hub.services.queue.calling import BOOKING_KIND, Candidate, choose
@@ -44,7 +44,7 @@ WALK_IN_KIND = "walk_in"
 PLANNED = ("op_start", "op_break", "op_end", "op_break_end")
 
 
-class RuleLine:
+class RuleLine(ModelLine):
     """The hub's calling rule as a model line: Free gives the ticket ``choose`` gives among the
     operator's services' waiting tickets (a walk-in at its arrival, a booking checked in within
     its window at its slot, a transfer keeping its time); a newly waiting ticket goes to the
@@ -64,9 +64,6 @@ class RuleLine:
 
     def at(self, moment: datetime) -> None:
         self.now = moment
-
-    def login(self, op: Operator) -> None:
-        pass
 
     def _choice(self, op: Operator) -> int | None:
         candidates = [
@@ -120,18 +117,6 @@ class RuleLine:
         if self.now <= slot + self.late:
             return visit, self._join(visit, slot, BOOKING_KIND)
         return visit, self._join(visit, self.now, WALK_IN_KIND)
-
-    def recall(self, op: Operator, visit: Visit) -> None:
-        pass
-
-    def start(self, op: Operator, visit: Visit) -> None:
-        pass
-
-    def finish(self, op: Operator, visit: Visit) -> None:
-        pass
-
-    def no_show(self, op: Operator, visit: Visit) -> None:
-        pass
 
     def transfer(self, op: Operator, visit: Visit, service: str) -> Operator | None:
         effective, kind = self.places[visit.ticket]

@@ -201,6 +201,14 @@ def _pc(share: float | None) -> str:
     return "–" if share is None else f"{share * 100:.0f}%"
 
 
+def _rows(result: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """Each service's row by name, and with several services the row of all of them."""
+    rows = [(row["name"], row) for row in result["services"].values()]
+    if len(rows) > 1:
+        rows.append(("**all**", result["all"]))
+    return rows
+
+
 def table(result: dict[str, Any]) -> str:
     """The figures as a Markdown table (minutes unless marked)."""
     modes = sorted({row["calling_mode"] for row in result["services"].values()})
@@ -213,13 +221,9 @@ def table(result: dict[str, Any]) -> str:
         "| bias | in range |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    rows = list(result["services"].values())
-    if len(rows) > 1:
-        rows.append(result["all"])
-    for row in rows:
+    for name, row in _rows(result):
         ratio = row["walk_in_vs_fcfs"]
         target = "" if row["target_wait_s"] is None else f" (≤ {row['target_wait_s'] // 60})"
-        name = row["name"] if row["target_wait_s"] is not None else "**all**"
         lines.append(
             f"| {name} | {row['visitors']} | {_min(row['wait_p50_s'])} "
             f"| {_min(row['wait_p90_s'])} | {_pc(row['within_target'])}{target} "
@@ -247,11 +251,7 @@ def estimators(result: dict[str, Any]) -> str:
         "| bias | in range |",
         "|---|---|---|---|---|---|---|---|",
     ]
-    rows = list(result["services"].values())
-    if len(rows) > 1:
-        rows.append(result["all"])
-    for row in rows:
-        name = row["name"] if row["target_wait_s"] is not None else "**all**"
+    for name, row in _rows(result):
         for label, key, count in (
             ("hub", "estimate", "estimates"),
             ("oracle", "oracle", "oracle_estimates"),

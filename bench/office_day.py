@@ -30,7 +30,8 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from dataclasses import replace
+from datetime import datetime, timedelta
 from datetime import time as clock_time
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,7 @@ import httpx
 
 from bench.devices import DeviceFleet
 from bench.office_engine import DayResult, Engine, FirstComeLine, Operator, Visit, pooled
+from bench.office_oracle import Oracle
 from bench.office_report import figures, table
 from bench.office_scenario import (
     CALLING_MODES,
@@ -249,7 +251,7 @@ class HubLine:
 
     def _book(self, drawn: list[Visitor]) -> None:
         """The day's bookings, made over the REST API just after midnight."""
-        self.at(self.site.scenario.at(clock_time(0, 1)))
+        self.at(self.engine.scenario.at(clock_time(0, 1)))
         for visitor in drawn:
             if visitor.kind != "booking" or visitor.slot is None:
                 continue
@@ -284,13 +286,18 @@ class HubLine:
         self._panel(op, login)
 
     def free(self, op: Operator) -> Visit | None:
-        reply = self._panel(op, SetStatus(request_id=uuid.uuid4(), status="free"))
-        ticket = reply.assignment.ticket if reply.assignment is not None else None
-        if ticket is None:
-            self.idle.add(op.name)
-            return None
-        self.idle.discard(op.name)
-        return self.visits[ticket.id]
+        while True:
+            reply = self._panel(op, SetStatus(request_id=uuid.uuid4(), status="free"))
+            ticket = reply.assignment.ticket if reply.assignment is not None else None
+            if ticket is None:
+                self.idle.add(op.name)
+                return None
+            if ticket.id in self.visits:
+                self.idle.discard(op.name)
+                return self.visits[ticket.id]
+            # A ticket of an earlier day on this hub (--history-days): a visitor sent on to a
+            # service whose operators had all gone home. Nobody answers the call.
+            self._panel(op, NoShow(request_id=uuid.uuid4(), ticket_id=ticket.id))
 
     def pause(self, op: Operator) -> None:
         self.idle.discard(op.name)
@@ -359,19 +366,57 @@ class HubLine:
         return self._offered(visit.ticket)
 
 
+def history(scenario: Scenario, seed: int, days: int) -> list[tuple[Scenario, int]]:
+    """The ``days`` working days (Monday to Friday) before the scenario's, oldest first, each
+    with its own seed (``seed * 1000 + n``, apart from the scored days' seeds)."""
+    earlier: list[tuple[Scenario, int]] = []
+    day = scenario.day
+    while len(earlier) < days:
+        day -= timedelta(days=1)
+        if day.isoweekday() <= 5:
+            earlier.append((replace(scenario, day=day), seed * 1000 + len(earlier) + 1))
+    return earlier[::-1]
+
+
 def play(
-    scenario: Scenario, seed: int, *, database_url: str | None = None
+    scenario: Scenario,
+    seed: int,
+    *,
+    database_url: str | None = None,
+    oracle_runs: int = 0,
+    history_days: int = 0,
 ) -> tuple[DayResult, DayResult]:
-    """One day of ``scenario`` through a fresh hub, and the same visitors in first-come order."""
+    """One day of ``scenario`` through a fresh hub, and the same visitors in first-come order;
+    with ``oracle_runs``, the oracle's estimate beside the hub's at each issue. With
+    ``history_days``, the hub first plays that many earlier working days of the scenario (other
+    seeds) on its controlled clock, so its estimator knows the office's hours, visits and
+    breaks; only the last day is returned (scored)."""
     drawn = visitors(scenario, seed)
+    oracle = Oracle(seed, oracle_runs) if oracle_runs else None
     with tempfile.TemporaryDirectory(prefix="cherga-office-day-") as scratch:
         site = HubSite(scenario, Path(scratch), database_url)
         site.provision()
         with site.running() as http:
             fleet = OfficeFleet(site.settings.site, site.credentials, len(scenario.operators))
             try:
+                for earlier, other_seed in history(scenario, seed, history_days):
+                    # A late booking checking in after closing, everyone gone, would wait
+                    # until the next morning's first Free: on an earlier day, nobody comes
+                    # after closing (the scored day keeps them, never called). A visitor sent
+                    # on late to a line nobody serves any more is marked a no-show the next
+                    # morning (HubLine.free).
+                    closing = earlier.at(earlier.close)
+                    come = [
+                        v
+                        for v in visitors(earlier, other_seed)
+                        if v.arrival is None or v.arrival < closing
+                    ]
+                    Engine(earlier, come, lambda engine: HubLine(engine, site, http, fleet)).run()
                 hub_day = Engine(
-                    scenario, drawn, lambda engine: HubLine(engine, site, http, fleet)
+                    scenario,
+                    drawn,
+                    lambda engine: HubLine(engine, site, http, fleet),
+                    on_issue=oracle,
                 ).run()
             finally:
                 fleet.close()
@@ -379,17 +424,33 @@ def play(
 
 
 def run_day(
-    scenario: Scenario, seed: int, *, days: int = 1, database_url: str | None = None
+    scenario: Scenario,
+    seed: int,
+    *,
+    days: int = 1,
+    database_url: str | None = None,
+    oracle_runs: int = 0,
+    history_days: int = 0,
 ) -> dict[str, Any]:
-    """The figures of ``days`` days of ``scenario`` (seeds ``seed``, ``seed + 1``...), pooled."""
+    """The figures of ``days`` days of ``scenario`` (seeds ``seed``, ``seed + 1``...), pooled;
+    each on a fresh hub, after ``history_days`` earlier days on that hub."""
     if days > 1 and database_url is not None:
         raise ValueError("several days need a fresh database each: SQLite only")
     started = time.perf_counter()
-    played = [play(scenario, seed + n, database_url=database_url) for n in range(days)]
+    played = [
+        play(
+            scenario,
+            seed + n,
+            database_url=database_url,
+            oracle_runs=oracle_runs,
+            history_days=history_days,
+        )
+        for n in range(days)
+    ]
     result = figures(
         scenario, pooled([hub for hub, _ in played]), pooled([fcfs for _, fcfs in played])
     )
-    result["seed"], result["days"] = seed, days
+    result["seed"], result["days"], result["history_days"] = seed, days, history_days
     result["run_s"] = round(time.perf_counter() - started, 1)
     return result
 
@@ -418,6 +479,20 @@ def main() -> None:
         "--days", type=int, default=1, help="days pooled (seeds SEED, SEED+1...; fresh hub each)"
     )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument(
+        "--oracle",
+        type=int,
+        default=0,
+        metavar="RUNS",
+        help="score the best estimate possible beside the hub's: RUNS forks per issue (200)",
+    )
+    parser.add_argument(
+        "--history-days",
+        type=int,
+        default=0,
+        metavar="N",
+        help="play N earlier working days on the same hub first; score only the last",
+    )
     parser.add_argument("--database-url", help="an empty PostgreSQL database instead of SQLite")
     parser.add_argument(
         "--calling-mode",
@@ -430,15 +505,28 @@ def main() -> None:
         raise SystemExit("--database-url: one scenario and one day per (empty) database")
     if not 1 <= args.days <= 100:
         raise SystemExit("--days: 1 to 100")
+    if not 0 <= args.oracle <= 10_000:
+        raise SystemExit("--oracle: 0 (none) to 10000 forks per issue")
+    if not 0 <= args.history_days <= 30:
+        raise SystemExit("--history-days: 0 to 30")
     results = []
     for path in paths:
         scenario = load(path)
         if args.calling_mode:
             scenario = with_calling_mode(scenario, args.calling_mode)
-        result = run_day(scenario, args.seed, days=args.days, database_url=args.database_url)
+        result = run_day(
+            scenario,
+            args.seed,
+            days=args.days,
+            database_url=args.database_url,
+            oracle_runs=args.oracle,
+            history_days=args.history_days,
+        )
         results.append(result)
         if not args.json:
             seeds = f"seed {args.seed}" + (f", {args.days} days" if args.days > 1 else "")
+            if args.history_days:
+                seeds += f", each after {args.history_days} earlier day(s) on its hub"
             sys.stdout.write(table(result) + f"\n({seeds}, {result['run_s']} s)\n\n")
             sys.stdout.flush()
     if args.json:

@@ -29,6 +29,8 @@ class Operator:
     visit: Visit | None = None
     pending_break: int | None = None
     since: datetime | None = None
+    called_at: datetime | None = None  # when the visit in hand was called (this leg)
+    started_at: datetime | None = None  # when its visitor reached the window (None: not yet)
     busy_s: float = 0.0
     present_s: float = 0.0
     break_s: float = 0.0
@@ -54,6 +56,10 @@ class Visit:
     late_walk_in: bool = False
     finished_at: datetime | None = None
     no_show: bool = False
+    # The oracle's estimate at issue and its 10-90 % range (bench/office_oracle.py), when asked.
+    oracle_s: int | None = None
+    oracle_range_s: tuple[int, int] | None = None
+    oracle_forecast: tuple[int, ...] = ()  # the forks' waits, in order
 
 
 class Line(Protocol):
@@ -108,7 +114,12 @@ class Engine:
     """Runs one day of ``scenario`` for ``visitors`` against ``line``."""
 
     def __init__(
-        self, scenario: Scenario, visitors: list[Visitor], make_line: Callable[[Engine], Line]
+        self,
+        scenario: Scenario,
+        visitors: list[Visitor],
+        make_line: Callable[[Engine], Line],
+        *,
+        on_issue: Callable[[Engine, Visit], None] | None = None,
     ) -> None:
         self.scenario = scenario
         self.visitors = visitors
@@ -122,12 +133,20 @@ class Engine:
         self._seq = itertools.count()
         self.result = DayResult(visits=[], operators=self.operators)
         self.now = scenario.at(scenario.close) - timedelta(days=1)
+        # Told of each visitor who waits after issue (not called at once), with the engine as it
+        # is then: the oracle (bench/office_oracle.py) forks the day from there.
+        self.on_issue = on_issue
 
     def push(self, at: datetime, kind: str, *args: Any) -> None:
         heapq.heappush(self._heap, (at, next(self._seq), kind, args))
 
     def run(self) -> DayResult:
         """Play the day to its end (every visitor served or gone, every operator gone)."""
+        self.schedule()
+        return self.play()
+
+    def schedule(self) -> None:
+        """The day's known events: the operators' shifts and breaks, the visitors' arrivals."""
         for op in self.operators:
             self.push(self.scenario.at(op.plan.start), "op_start", op)
             for pause in op.plan.breaks:
@@ -138,12 +157,21 @@ class Engine:
                 self.result.missed.append(visitor)
             else:
                 self.push(visitor.arrival, "arrive", visitor)
+
+    def pending(self) -> list[tuple[datetime, int, str, tuple[Any, ...]]]:
+        """The events still to come, in no particular order (a fork reads them)."""
+        return list(self._heap)
+
+    def play(self, stop: Callable[[], bool] | None = None) -> DayResult:
+        """Play the events scheduled, to the end or until ``stop()`` says so after one."""
         while self._heap:
             moment, _, kind, args = heapq.heappop(self._heap)
             self.now = moment
             self.line.at(moment)
             getattr(self, f"_{kind}")(*args)
             self.result.events += 1
+            if stop is not None and stop():
+                return self.result
         for op in self.operators:
             self._account(op)
         return self.result
@@ -235,12 +263,14 @@ class Engine:
         self.result.visits.append(visit)
         if offered is not None:
             self._called(offered, visit)
+        elif self.on_issue is not None:
+            self.on_issue(self, visit)
 
     def _called(self, op: Operator, visit: Visit) -> None:
         if op.state not in ("idle", "busy"):
             raise RuntimeError(f"{op.name} was given a ticket while {op.state}")
         self._become(op, "busy")
-        op.visit = visit
+        op.visit, op.called_at, op.started_at = visit, self.now, None
         if visit.first_called_at is None:
             visit.first_called_at, visit.first_operator = self.now, op.name
         walk = timedelta(seconds=visit.visitor.walk_s)
@@ -265,6 +295,7 @@ class Engine:
 
     def _at_window(self, op: Operator, visit: Visit) -> None:
         self.line.start(op, visit)
+        op.started_at = self.now
         length = visit.visitor.service_s if visit.leg == 1 else visit.visitor.service2_s
         self.push(self.now + timedelta(seconds=length), "finish", op, visit)
 
@@ -281,7 +312,27 @@ class Engine:
         self._next(op)
 
 
-class FirstComeLine:
+class ModelLine:
+    """A model of a calling rule: what happens at the window (a recall, the start, the end, a
+    no-show) changes nothing in it."""
+
+    def login(self, op: Operator) -> None:
+        pass
+
+    def recall(self, op: Operator, visit: Visit) -> None:
+        pass
+
+    def start(self, op: Operator, visit: Visit) -> None:
+        pass
+
+    def finish(self, op: Operator, visit: Visit) -> None:
+        pass
+
+    def no_show(self, op: Operator, visit: Visit) -> None:
+        pass
+
+
+class FirstComeLine(ModelLine):
     """Pure first-come order: each free operator takes whoever of their services came first
     (a booking counts from its arrival, a transfer from its transfer); a newcomer goes to the
     operator who has been free longest."""
@@ -295,9 +346,6 @@ class FirstComeLine:
 
     def at(self, moment: datetime) -> None:
         self.now = moment
-
-    def login(self, op: Operator) -> None:
-        pass
 
     def free(self, op: Operator) -> Visit | None:
         mine = [w for w in self.waiting if w[2].service in op.plan.services]
@@ -329,18 +377,6 @@ class FirstComeLine:
 
     def check_in(self, visitor: Visitor) -> tuple[Visit, Operator | None] | None:
         return self.issue(visitor)
-
-    def recall(self, op: Operator, visit: Visit) -> None:
-        pass
-
-    def start(self, op: Operator, visit: Visit) -> None:
-        pass
-
-    def finish(self, op: Operator, visit: Visit) -> None:
-        pass
-
-    def no_show(self, op: Operator, visit: Visit) -> None:
-        pass
 
     def transfer(self, op: Operator, visit: Visit, service: str) -> Operator | None:
         moved = Visit(visit.visitor, visit.ticket, self.now, None, service)

@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -93,20 +94,7 @@ def _row(
         for v in walk_ins
         if (other := by_seq.get(v.visitor.seq)) is not None and (w := wait_s(other)) is not None
     ]
-    errors = [
-        (v.estimate_s, (v.first_called_at - v.issued_at).total_seconds())
-        for v in mine
-        if v.estimate_s is not None and v.first_called_at is not None
-    ]
-    ranged = [
-        low <= (v.first_called_at - v.issued_at).total_seconds() <= high
-        for v in mine
-        if v.estimate_range_s is not None and v.first_called_at is not None
-        for low, high in [v.estimate_range_s]
-    ]
     at_once = sum(1 for v in mine if v.estimate_s is None)
-    absolute = [abs(est - actual) for est, actual in errors]
-    optimistic = sum(1 for est, actual in errors if actual - est > OPTIMISTIC_S)
     hub_mean, fcfs_mean = _mean(hub_walk), _mean(fcfs_walk)
     within = sum(w <= targets[v.visitor.service] for v, w in timed)
     return {
@@ -124,13 +112,39 @@ def _row(
         "walk_in_mean_wait_s": hub_mean,
         "walk_in_mean_wait_fcfs_s": fcfs_mean,
         "walk_in_vs_fcfs": hub_mean / fcfs_mean if hub_mean is not None and fcfs_mean else None,
-        "estimates": len(errors),
         "called_at_once": at_once,
-        "estimate_mae_s": _mean(absolute),
-        "estimate_p90_abs_s": pct(absolute, 90),
-        "estimate_optimistic_5min": _share(optimistic, len(errors)),
-        "estimate_bias_s": _mean([actual - est for est, actual in errors]),
-        "estimate_in_range": _share(sum(ranged), len(ranged)),
+        **scores(mine, lambda v: (v.estimate_s, v.estimate_range_s), "estimate"),
+        **scores(mine, lambda v: (v.oracle_s, v.oracle_range_s), "oracle"),
+    }
+
+
+Guess = tuple[int | None, tuple[int, int] | None]
+
+
+def scores(visits: list[Visit], guess: Callable[[Visit], Guess], name: str) -> dict[str, Any]:
+    """An estimate at issue (``guess``: the hub's, or the oracle's) against the wait from issue
+    to the first call: how many, MAE, p90 of the absolute error, too optimistic by more than
+    5 minutes, bias (above zero: too optimistic), in its range. ``estimates`` keeps its old
+    name for the hub's."""
+    errors, ranged = [], []
+    for visit in visits:
+        estimate, bounds = guess(visit)
+        if visit.first_called_at is None:
+            continue
+        actual = (visit.first_called_at - visit.issued_at).total_seconds()
+        if estimate is not None:
+            errors.append((estimate, actual))
+        if bounds is not None:
+            ranged.append(bounds[0] <= actual <= bounds[1])
+    absolute = [abs(est - actual) for est, actual in errors]
+    optimistic = sum(1 for est, actual in errors if actual - est > OPTIMISTIC_S)
+    return {
+        "estimates" if name == "estimate" else f"{name}_estimates": len(errors),
+        f"{name}_mae_s": _mean(absolute),
+        f"{name}_p90_abs_s": pct(absolute, 90),
+        f"{name}_optimistic_5min": _share(optimistic, len(errors)),
+        f"{name}_bias_s": _mean([actual - est for est, actual in errors]),
+        f"{name}_in_range": _share(sum(ranged), len(ranged)),
     }
 
 
@@ -187,6 +201,14 @@ def _pc(share: float | None) -> str:
     return "–" if share is None else f"{share * 100:.0f}%"
 
 
+def _rows(result: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """Each service's row by name, and with several services the row of all of them."""
+    rows = [(row["name"], row) for row in result["services"].values()]
+    if len(rows) > 1:
+        rows.append(("**all**", result["all"]))
+    return rows
+
+
 def table(result: dict[str, Any]) -> str:
     """The figures as a Markdown table (minutes unless marked)."""
     modes = sorted({row["calling_mode"] for row in result["services"].values()})
@@ -199,13 +221,9 @@ def table(result: dict[str, Any]) -> str:
         "| bias | in range |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    rows = list(result["services"].values())
-    if len(rows) > 1:
-        rows.append(result["all"])
-    for row in rows:
+    for name, row in _rows(result):
         ratio = row["walk_in_vs_fcfs"]
         target = "" if row["target_wait_s"] is None else f" (≤ {row['target_wait_s'] // 60})"
-        name = row["name"] if row["target_wait_s"] is not None else "**all**"
         lines.append(
             f"| {name} | {row['visitors']} | {_min(row['wait_p50_s'])} "
             f"| {_min(row['wait_p90_s'])} | {_pc(row['within_target'])}{target} "
@@ -220,4 +238,27 @@ def table(result: dict[str, Any]) -> str:
         )
     busy = ", ".join(f"{name} {_pc(op['utilisation'])}" for name, op in result["operators"].items())
     lines += ["", f"Operators' utilisation: {busy}. Times in minutes."]
+    if result["all"]["oracle_estimates"]:
+        lines += ["", estimators(result)]
+    return "\n".join(lines)
+
+
+def estimators(result: dict[str, Any]) -> str:
+    """The hub's estimate at issue beside the oracle's (bench/office_oracle.py), scored alike
+    on the same visitors, per service and for all."""
+    lines = [
+        "| service | estimator | estimates | MAE | p90 abs. error | too optimistic > 5 min "
+        "| bias | in range |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for name, row in _rows(result):
+        for label, key, count in (
+            ("hub", "estimate", "estimates"),
+            ("oracle", "oracle", "oracle_estimates"),
+        ):
+            lines.append(
+                f"| {name} | {label} | {row[count]} | {_min(row[f'{key}_mae_s'])} "
+                f"| {_min(row[f'{key}_p90_abs_s'])} | {_pc(row[f'{key}_optimistic_5min'])} "
+                f"| {_signed(row[f'{key}_bias_s'])} | {_pc(row[f'{key}_in_range'])} |"
+            )
     return "\n".join(lines)

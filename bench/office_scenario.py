@@ -17,7 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 MIN_SERVICE_S = 30
-DISTRIBUTIONS = ("lognormal", "gamma", "exponential")
+DISTRIBUTIONS = ("lognormal", "gamma", "exponential", "constant")
 CALLING_MODES = ("nearest", "fair")
 
 
@@ -236,7 +236,9 @@ def visit_seconds(service: Service, hour: int, rng: random.Random) -> int:
     """One visit's length drawn from the service's distribution at ``hour``."""
     mean = service.mean_minutes(hour) * 60
     cv = max(service.cv, 0.01)
-    if service.distribution == "lognormal":
+    if service.distribution == "constant":
+        value = mean
+    elif service.distribution == "lognormal":
         sigma2 = math.log(1 + cv * cv)
         value = rng.lognormvariate(math.log(mean) - sigma2 / 2, math.sqrt(sigma2))
     elif service.distribution == "gamma":
@@ -260,21 +262,21 @@ def visitors(scenario: Scenario, seed: int) -> list[Visitor]:
                 moment += timedelta(seconds=round(rng.expovariate(rate / 3600)))
                 if moment >= end:
                     break
-                drawn.append(_visitor(scenario, service, "walk_in", moment, None, rng))
+                drawn.append(draw_visitor(scenario, service, "walk_in", moment, None, rng))
         for hour in sorted(service.bookings):
             slots = max(1, 60 // service.slot_minutes)
             for _ in range(service.bookings[hour]):
                 slot = scenario.at(time(hour)) + timedelta(
                     minutes=service.slot_minutes * rng.randrange(slots)
                 )
-                drawn.append(_visitor(scenario, service, "booking", slot, slot, rng))
+                drawn.append(draw_visitor(scenario, service, "booking", slot, slot, rng))
     drawn.sort(key=lambda v: (v.arrival or v.slot or scenario.at(time(0)), v.service))
     for seq, visitor in enumerate(drawn, start=1):
         visitor.seq = seq
     return drawn
 
 
-def _visitor(
+def draw_visitor(
     scenario: Scenario,
     service: Service,
     kind: str,

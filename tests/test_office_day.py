@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bench.office_day import run_day
+from bench.office_day import history, run_day
 from bench.office_engine import Engine, FirstComeLine
 from bench.office_scenario import Scenario, ScenarioError, load, visitors, with_calling_mode
 from tests.conftest import BACKENDS, drop_postgres_database, new_postgres_database
@@ -155,3 +155,27 @@ def test_a_day_through_the_real_hub_is_repeatable(
     assert rows["a"]["walk_in_mean_wait_fcfs_s"] is not None
     for op in first["operators"].values():
         assert 0 < op["utilisation"] <= 1
+
+
+def test_history_days_are_the_working_days_before_with_their_own_seeds(tmp_path: Path) -> None:
+    scenario = _scenario(tmp_path)  # Monday 2 March 2026
+    earlier = history(scenario, 3, 3)
+    assert [s.day.isoformat() for s, _seed in earlier] == ["2026-02-25", "2026-02-26", "2026-02-27"]
+    assert [seed for _s, seed in earlier] == [3003, 3002, 3001]
+    assert all(s.services == scenario.services for s, _seed in earlier)
+    assert history(scenario, 3, 0) == []
+
+
+def test_a_day_after_history_on_the_same_hub_is_the_same_day_better_estimated(
+    tmp_path: Path,
+) -> None:
+    """The calling rule does not read the estimate: the scored day's waits are those of a fresh
+    hub; its estimates are not (the estimator has the earlier days' visits and breaks)."""
+    scenario = _scenario(tmp_path)
+    fresh = run_day(scenario, 3)
+    after = run_day(scenario, 3, history_days=1)
+    assert after["history_days"] == 1 and after["visitors"] == fresh["visitors"]
+    for key in ("a", "b"):
+        for name in ("wait_p50_s", "wait_p90_s", "within_target", "estimates"):
+            assert after["services"][key][name] == fresh["services"][key][name]
+    assert after["all"]["estimate_mae_s"] != fresh["all"]["estimate_mae_s"]

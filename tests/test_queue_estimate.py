@@ -124,6 +124,67 @@ def test_an_operator_on_break(hub: Hub) -> None:
     assert [wait_of(hub, t.id, 1).seconds for t in (w1, w2, w3)] == [540, 1140, 1740]
 
 
+def _break_span(user_id: int, started: datetime, seconds: int) -> OperatorSpan:
+    local = started.astimezone(at(0).tz)
+    return OperatorSpan(
+        user_id=user_id,
+        status="break",
+        window="1",
+        day=local.date(),
+        hour=local.hour,
+        started_at=started,
+        seconds=seconds,
+    )
+
+
+def test_an_operator_s_usual_break_to_come(hub: Hub) -> None:
+    """Olena alone took a visitor at 0 (done at 10); W1 comes at 1. On the two days before she
+    went on a 20-minute break at 09:05: she is expected to take it today when her visit ends
+    (10), so W1 is called at 30: 29 minutes, not 9. Once she has had a break today, 9 again."""
+    with transaction(hub.sessions) as session:
+        service = make_service(session, "Паспорти")
+        olena = make_operator(session, "olena", [service])
+    issue(hub, service, 0)
+    assert press_free(hub, olena, 0).assignment is not None
+    (w1,) = (issue(hub, service, 1).ticket,)
+    assert wait_of(hub, w1.id, 1).seconds == 540
+    with transaction(hub.sessions) as session:
+        for day_back in (1, 2):
+            session.add(_break_span(olena.user_id, T0 - timedelta(days=day_back, minutes=-5), 1200))
+    assert wait_of(hub, w1.id, 1).seconds == 1740
+    with transaction(hub.sessions) as session:
+        session.add(_break_span(olena.user_id, T0 - timedelta(minutes=30), 300))
+    assert wait_of(hub, w1.id, 1).seconds == 540
+
+
+def test_a_usual_break_is_one_taken_on_most_working_days() -> None:
+    kyiv, today = at(0).tz, T0.date()
+    days = [T0 - timedelta(days=n) for n in (1, 2, 3)]
+    # Breaks at 11:00, 11:10, 11:30 for 10, 15 and 20 minutes: the medians.
+    away = [
+        (d.date(), d.replace(hour=11, minute=m), float(s))
+        for d, m, s in zip(days, (0, 10, 30), (600, 900, 1200), strict=True)
+    ]
+    usual = model.usual_break_today(away, 3, now=T0, today=today, tz=kyiv)
+    assert usual == model.PlannedBreak(T0.replace(hour=11, minute=10), 900.0)
+    # On fewer than half of the days worked, or on one day only: not a habit.
+    assert model.usual_break_today(away, 7, now=T0, today=today, tz=kyiv) is None
+    assert model.usual_break_today(away[:1], 1, now=T0, today=today, tz=kyiv) is None
+    # Long past its usual end (11:25 + 30 minutes): not today any more.
+    late = T0.replace(hour=12)
+    assert model.usual_break_today(away, 3, now=late, today=today, tz=kyiv) is None
+    # In the replay: the desk free at 11:10 or later goes on its break first.
+    desk = Desk(7, frozenset({1}), T0, pause=usual)
+    line = [Ticket(n, 1, 1, T0, "walk_in") for n in (1, 2, 3, 4)]
+    times = {1: ServiceTimes(1800.0)}
+    found = model.estimate_all(model.Office(line, [desk], times), now=T0, tz=kyiv)
+    # 09:00, 09:30, 10:00, 10:30; had it been due at 10:00: 09:00, 09:30, then 10:15 and 10:45.
+    assert [found[n].seconds // 60 for n in (1, 2, 3, 4)] == [0, 30, 60, 90]
+    early = Desk(7, frozenset({1}), T0, pause=model.PlannedBreak(T0 + timedelta(hours=1), 900))
+    found = model.estimate_all(model.Office(line, [early], times), now=T0, tz=kyiv)
+    assert [found[n].seconds // 60 for n in (1, 2, 3, 4)] == [0, 30, 75, 105]
+
+
 def test_a_free_operator_means_no_wait_and_nobody_at_work_half_a_visit(hub: Hub) -> None:
     with transaction(hub.sessions) as session:
         served, empty = make_service(session, "Паспорти"), make_service(session, "Довідки")

@@ -16,6 +16,12 @@ taking its expected length, instead of dividing a line by a head count:
   status), never earlier than a minute from now; with no such history, after ``UNKNOWN_BREAK``
   or, once it has lasted longer, when it has lasted as long again. Offline operators are not at
   work.
+- **Breaks to come.** An operator at work who went on a break (any status but free and busy) on
+  at least ``MIN_BREAK_DAYS`` of their recent working days, in at least half of them, and has
+  not been on one today, is expected to take it today at the median local time of day their
+  first break of the day began, for its median length: a desk free at or after that time goes
+  on the break first (a visit in hand is finished first, as operators do). A break more than
+  ``BREAK_OVERDUE`` past its usual end is not expected any more.
 - **Bookings due.** Bookings not checked in yet whose slot is within reach are expected at their
   slot and join the line then (a booking that has checked in is already in it), so under Q-5 they
   come before walk-ins who arrived after their time, and in the fair mode from 10 minutes before
@@ -50,7 +56,7 @@ import statistics
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 
 from hub.services.queue.calling import Candidate, choose, is_fair
 
@@ -62,6 +68,8 @@ BASE_SPREAD_S = 180.0
 Z_80 = 1.28
 MIN_BACK = timedelta(minutes=1)
 UNKNOWN_BREAK = timedelta(minutes=15)
+MIN_BREAK_DAYS = 2
+BREAK_OVERDUE = timedelta(minutes=30)
 MIN_REMAINING_S = 30.0
 MAX_STEPS = 5000
 UNSTAFFED = -1
@@ -95,6 +103,15 @@ class Ticket(Candidate):
 
 
 @dataclass(frozen=True)
+class PlannedBreak:
+    """A break an operator at work is expected to take today: from ``at`` (or when the visit
+    then in hand ends), for ``seconds``."""
+
+    at: datetime
+    seconds: float
+
+
+@dataclass(frozen=True)
 class Desk:
     """An operator at work: the services of their work groups, when they can next call."""
 
@@ -102,6 +119,8 @@ class Desk:
     services: frozenset[int]
     back_at: datetime | None
     """When the desk can call the next visitor; None: not back (a break of unknown length)."""
+    pause: PlannedBreak | None = None
+    """Their usual break, not taken yet today."""
 
 
 @dataclass(frozen=True)
@@ -168,6 +187,39 @@ def back_from_break(now: datetime, since: datetime, usual_s: float | None) -> da
     return max(since + timedelta(seconds=usual_s), now + MIN_BACK)
 
 
+def usual_break_today(
+    away: Iterable[tuple[date, datetime, float]],
+    days_at_work: int,
+    *,
+    now: datetime,
+    today: date,
+    tz: tzinfo,
+) -> PlannedBreak | None:
+    """The break an operator is expected to take today, from their spans away from work
+    (``away``: the day, start and seconds of each span of a status other than free and busy,
+    today's included) and the number of past days they worked (``days_at_work``); None when
+    they take none as a rule, or already took one today (see the module's note)."""
+    first: dict[date, tuple[datetime, float]] = {}
+    for day, start, seconds in away:
+        if seconds > 0 and (day not in first or start < first[day][0]):
+            first[day] = (start, seconds)
+    if today in first:
+        return None
+    past = [found for day, found in first.items() if day < today]
+    if len(past) < MIN_BREAK_DAYS or 2 * len(past) < days_at_work:
+        return None
+    offsets = []
+    for start, _seconds in past:
+        local = start.astimezone(tz)
+        offsets.append(local.hour * 3600 + local.minute * 60 + local.second)
+    midnight = datetime.combine(today, time(0), tzinfo=tz)
+    at = midnight + timedelta(seconds=statistics.median(offsets))
+    seconds = float(statistics.median(length for _start, length in past))
+    if at + timedelta(seconds=seconds) + BREAK_OVERDUE < now:
+        return None
+    return PlannedBreak(at, seconds)
+
+
 def _line_order(t: Ticket) -> tuple[int, datetime, int]:
     return (t.lane, t.effective_at, t.id)
 
@@ -232,11 +284,16 @@ def replay(
     free_at = [(d.back_at, n, d) for n, d in enumerate(office.desks) if d.back_at is not None]
     heapq.heapify(free_at)
     started = 0
+    on_break: set[int] = set()  # desks that took their planned break in the replay
     for _step in range(MAX_STEPS):
         if not free_at or not line:
             break
         at, n, desk = heapq.heappop(free_at)
         at = max(at, now)
+        if desk.pause is not None and n not in on_break and desk.pause.at <= at:
+            on_break.add(n)
+            heapq.heappush(free_at, (at + timedelta(seconds=desk.pause.seconds), n, desk))
+            continue
         mine = line.mine(desk)
         ready = [t for t in mine if t.ready_at is None or t.ready_at <= at]
         if not ready:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import NamedTuple
 
 from sqlalchemy import bindparam, func, select
@@ -114,6 +114,11 @@ _KEPT = select(func.count(_T.id), func.count(_T.arrived_at)).where(
     _T.booked_at >= bindparam("since"),
     _T.booked_at <= bindparam("until"),
 )
+_SPANS = (
+    select(_S.user_id, _S.day, _S.status, _S.started_at, func.sum(_S.seconds))
+    .where(_S.user_id.in_(bindparam("users", expanding=True)), _S.day >= bindparam("since"))
+    .group_by(_S.user_id, _S.day, _S.status, _S.started_at)
+)
 _BREAKS = (
     select(func.sum(_S.seconds))
     .where(
@@ -203,6 +208,38 @@ def _usual_break(session: Session, ctx: QueueContext, user_id: int, status: str)
     return model.typical_length(float(n or 0) for n in lengths.scalars())
 
 
+def planned_breaks(
+    session: Session, ctx: QueueContext, user_ids: Iterable[int]
+) -> dict[int, model.PlannedBreak]:
+    """The usual break each of these operators has not taken yet today (``usual_break_today``),
+    from their status spans of the last ``BREAK_DAYS``, in one read."""
+    users = sorted(set(user_ids))
+    if not users:
+        return {}
+    since = ctx.today - timedelta(days=BREAK_DAYS)
+    away: dict[int, list[tuple[date, datetime, float]]] = {}
+    worked: dict[int, set[date]] = {}
+    rows = core_connection(session).execute(_SPANS, {"users": users, "since": since})
+    for user_id, day, status, started, seconds in rows:
+        if status in (FREE, BUSY):
+            if day < ctx.today:
+                worked.setdefault(user_id, set()).add(day)
+        elif status != OFFLINE:
+            away.setdefault(user_id, []).append((day, _aware(started), float(seconds or 0)))
+    found = {}
+    for user_id in users:
+        usual = model.usual_break_today(
+            away.get(user_id, []),
+            len(worked.get(user_id, ())),
+            now=ctx.now,
+            today=ctx.today,
+            tz=ctx.tz,
+        )
+        if usual is not None:
+            found[user_id] = usual
+    return found
+
+
 class _AtWork(NamedTuple):
     user_id: int
     status: str
@@ -212,7 +249,13 @@ class _AtWork(NamedTuple):
     started: datetime | None
 
 
-def _desk(session: Session, ctx: QueueContext, row: _AtWork, services: set[int]) -> Desk:
+def _desk(
+    session: Session,
+    ctx: QueueContext,
+    row: _AtWork,
+    services: set[int],
+    pause: model.PlannedBreak | None,
+) -> Desk:
     user_id, status, since, held_service, called, started = row
     since = _aware(since)
     if status == FREE and held_service is None:
@@ -230,7 +273,8 @@ def _desk(session: Session, ctx: QueueContext, row: _AtWork, services: set[int])
     else:
         usual = _usual_break(session, ctx, user_id, status)
         back = model.back_from_break(ctx.now, since, usual)
-    return Desk(user_id=user_id, services=frozenset(services), back_at=back)
+        pause = None  # on it now
+    return Desk(user_id=user_id, services=frozenset(services), back_at=back, pause=pause)
 
 
 def inputs(
@@ -245,11 +289,9 @@ def inputs(
     at_work = [_AtWork(*row) for row in connection.execute(_AT_WORK)]
     serving = {row[0]: groups.get(row[0], set()) for row in at_work}
     services = _closure([*service_ids, *serving.get(operator or 0, ())], serving)
-    desks = [
-        _desk(session, ctx, row, serving[row[0]])
-        for row in at_work
-        if serving[row[0]] & services or row[0] == operator
-    ]
+    mine = [row for row in at_work if serving[row[0]] & services or row[0] == operator]
+    pauses = planned_breaks(session, ctx, [row[0] for row in mine])
+    desks = [_desk(session, ctx, row, serving[row[0]], pauses.get(row[0])) for row in mine]
     line = list(connection.execute(_LINE, {"services": sorted(services), "limit": MAX_LINE}))
     tickets = [
         Ticket(

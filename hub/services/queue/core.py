@@ -174,6 +174,7 @@ class ExpiryResult:
     expired: list[int] = field(default_factory=list)
     no_shows: list[int] = field(default_factory=list)
     back_in_line: list[int] = field(default_factory=list)
+    day_closed: list[int] = field(default_factory=list)
 
 
 def params(session: Session) -> QueueParameters:

@@ -29,6 +29,7 @@ from hub.services.queue.assign import check_device, check_window, free, lock_ope
 from hub.services.queue.core import (
     BOOKED,
     CALLED,
+    CANCELLED,
     DONE,
     FREE,
     FRONT,
@@ -421,7 +422,8 @@ def expire_overdue(
     """Automatic endings the coordinator runs periodically.
 
     Bookings not checked in by the end of their late window expire; called visitors who have
-    not come ``no_show_after_seconds`` after the last call become no-shows.
+    not come ``no_show_after_seconds`` after the last call become no-shows; visitors still in
+    line when their day is over are let go (``_day_over``).
     """
     ctx = QueueContext(now=now, tz=tz, site=site)
     settings = params(session)
@@ -455,8 +457,47 @@ def expire_overdue(
             _no_show(session, ctx, ticket, _system_profile(session, ticket), "timeout")
             result.no_shows.append(ticket.id)
     _late_over(session, ctx, result)
+    _day_over(session, ctx, result)
     session.flush()
     return result
+
+
+DAY_CLOSED = "day_closed"
+
+
+def _day_over(session: Session, ctx: QueueContext, result: ExpiryResult) -> None:
+    """Tickets still waiting from an earlier day (local midnight has passed) are cancelled.
+
+    A ticket is for its day (Q-4: numbers restart each day, and its live page expires at the
+    day's end): left in line, yesterday's "001" would stand beside today's and be the first
+    handed out in the morning. A caller still on a line's call is left to the line agent (the
+    call ends with ``left`` or ``held``); one to be called back is closed with the others.
+    """
+    stale = session.scalars(
+        select(QueueTicket)
+        .where(QueueTicket.state == WAITING, QueueTicket.service_day < ctx.today)
+        .order_by(QueueTicket.id)
+        .limit(500)
+        .with_for_update(skip_locked=True)
+    ).all()
+    for ticket in stale:
+        if ticket.line_call is not None and ticket.call_outcome != lines.CALLBACK:
+            continue
+        ticket.state, ticket.finished_at, ticket.late_until = CANCELLED, ctx.now, None
+        ticket.note = ticket.note or DAY_CLOSED
+        session.flush()
+        facts.visit_changed(session, ctx, ticket, outcome=CANCELLED)
+        audit.record(
+            session,
+            entity="event",
+            entity_id=ticket.event_id,
+            action="queue_day_closed",
+            user_id=None,
+            changes={"state": CANCELLED},
+        )
+        result.day_closed.append(ticket.id)
+    if result.day_closed:
+        queue_publish.publish_board(session, ctx)
 
 
 def _late_over(session: Session, ctx: QueueContext, result: ExpiryResult) -> None:

@@ -33,7 +33,7 @@ from firmware_config.device_config import DeviceConfig, MqttConfig
 from hub.bootstrap import build_hub
 from hub.protocol import topics
 from hub.protocol.devices import PhoneCall, PhoneCmd
-from hub.protocol.lines import LineJoin, LineLeft, LinePlace, LineReply, LineTicket
+from hub.protocol.lines import LineHeld, LineJoin, LineLeft, LinePlace, LineReply, LineTicket
 from hub.protocol.messages import decode, encode
 from operator_panel.phone.line import LineAgent
 from operator_panel.phone.line_settings import parse_line_settings
@@ -81,10 +81,13 @@ class FakeHub:
 
     def _message(self, _c: Any, _u: Any, msg: Any) -> None:
         request = decode(topics.TopicKind.LINE_REQ, msg.payload)
-        assert isinstance(request, LineJoin | LinePlace | LineLeft)
-        self.joined += isinstance(request, LineJoin)
-        ticket = LineTicket(id=1, number="001", service_id=1, state="waiting", position=1)
-        reply = LineReply(request_id=request.request_id, ok=True, ticket=ticket)
+        if isinstance(request, LineHeld):  # on connecting: nobody is abandoned here
+            reply = LineReply(request_id=request.request_id, ok=True, abandoned=0)
+        else:
+            assert isinstance(request, LineJoin | LinePlace | LineLeft)
+            self.joined += isinstance(request, LineJoin)
+            ticket = LineTicket(id=1, number="001", service_id=1, state="waiting", position=1)
+            reply = LineReply(request_id=request.request_id, ok=True, ticket=ticket)
         self.client.publish(topics.line_reply("main", "line-1"), encode(reply), qos=1)
 
     def close(self) -> None:
@@ -157,12 +160,16 @@ def capacity(folder: Path, counts: list[int]) -> None:
                 if leg is not None and id(leg) in before
             ]
             late_share = (agent.media.late_ticks - late) / max(1, agent.media.ticks - ticks)
+            # Which caller, in the order they were answered, received the least (a pattern
+            # here tells the test peers' artefacts from the agent's).
+            worst = [n for n, share in enumerate(got) if share < 0.5]
             print(
                 f"{len(agent.callers):3d} callers  CPU {100 * used / wall:5.1f} % of a core "
                 f"({100 * used / wall / max(1, len(agent.callers)):4.2f} % per caller)  "
                 f"tone frames received: worst {100 * min(got):5.1f} %, "
                 f"median {100 * statistics.median(got):5.1f} %  late ticks "
-                f"{100 * late_share:4.1f} %  busy refused {agent.rejected_busy}"
+                f"{100 * late_share:4.1f} %  busy refused {agent.rejected_busy}  "
+                f"under half received: callers {worst} of {len(got)} in order of answer"
             )
     finally:
         for caller in callers:

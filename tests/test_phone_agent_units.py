@@ -336,3 +336,48 @@ def test_incoming_calls_are_handed_over_without_the_one_second_delay() -> None:
     start = time.monotonic()
     lib._run_call_callback(lambda call: seen.append(time.monotonic() - start), FakeCall())
     assert seen and seen[0] < 0.2
+
+
+def test_audio_that_arrives_just_after_its_read_is_played_not_dropped() -> None:
+    """rfcvoip's receive buffer moved its play cursor on a read that found nothing, so a packet
+    arriving a moment later was behind it and dropped, and so was every later one in that phase
+    (a caller kept 7-30 % of their audio in the lines bench). Read through ``steady_read``, the
+    same packets in the same order are all heard; far behind, the delay is cut to two frames."""
+    from types import SimpleNamespace
+
+    from rfcvoip.RTP import RTPPacketManager
+
+    from operator_panel.phone.libfixes import MAX_LAG_FRAMES, steady_read
+    from operator_panel.phone.sip import FRAME
+
+    def call() -> tuple[Any, RTPPacketManager]:
+        buffer = RTPPacketManager()
+        return SimpleNamespace(RTPClients=[SimpleNamespace(pmin=buffer)]), buffer
+
+    def frame(n: int) -> bytes:
+        return bytes([n % 200 + 20]) * FRAME
+
+    def play(read: Any) -> list[bytes]:
+        lib, buffer = call()
+        heard = []
+        buffer.write(0, frame(0))  # the first packet starts the stream
+        heard.append(read(lib, buffer))
+        for n in range(1, 50):
+            heard.append(read(lib, buffer))  # the read comes first ...
+            buffer.write(n * FRAME, frame(n))  # ... and the packet for it just after
+        heard.append(read(lib, buffer))
+        return [f for f in heard if f != b"\x80" * FRAME]
+
+    library = play(lambda _lib, buffer: buffer.read(FRAME))
+    steady = play(lambda lib, _buffer: steady_read(lib, FRAME))
+    assert len(library) <= 2  # the library's own read loses nearly all of it
+    assert steady == [frame(n) for n in range(50)]  # every frame, in order
+
+    # Fallen far behind (reads stalled): the buffer is cut to its newest two frames.
+    lib, buffer = call()
+    for n in range(MAX_LAG_FRAMES + 4):
+        buffer.write(n * FRAME, frame(n))
+    assert steady_read(lib, FRAME) == frame(MAX_LAG_FRAMES + 2)
+    assert steady_read(lib, FRAME) == frame(MAX_LAG_FRAMES + 3)
+    # A call of another shape is left to the library.
+    assert steady_read(SimpleNamespace(RTPClients=[]), FRAME) is None

@@ -19,7 +19,7 @@ import threading
 import time
 from typing import Any, Literal
 
-from operator_panel.phone.libfixes import RtcpSinks, apply_fixes, quiet_library
+from operator_panel.phone.libfixes import RtcpSinks, apply_fixes, quiet_library, steady_read
 from operator_panel.phone.settings import SipSettings
 from operator_panel.phone.sip import (
     FRAME,
@@ -122,6 +122,9 @@ class VoipCall:
         return bool(sender(digits))
 
     def read_audio(self) -> bytes:
+        steady = steady_read(self.lib, FRAME)
+        if steady is not None:
+            return steady
         reader = getattr(self.lib, "read_audio", None) or self.lib.readAudio
         return bytes(reader(FRAME, blocking=False))
 

@@ -29,7 +29,6 @@ from hub.db.models.queue import QueueTicket
 from hub.errors import Conflict, DomainError, Invalid, NotFound
 from hub.services.access import rights as access
 from hub.services.access.rights import AccessProfile, Action, DocType
-from hub.services.common import audit
 from hub.services.mail import booking_mail
 from hub.services.projects import projects
 from hub.services.queue import publish as queue_publish
@@ -37,7 +36,6 @@ from hub.services.queue import tickets as queue_tickets
 from hub.services.queue.core import (
     BOOKED,
     CALLED,
-    CANCELLED,
     EXPIRED,
     WAITING,
     QueueContext,
@@ -50,7 +48,6 @@ from hub.services.queue.core import (
 from hub.services.queue.hours import opening_hours
 from hub.services.queue.operators import lock_ticket
 from hub.services.queue.slots import slot_rule, units_needed
-from hub.services.stats import facts
 
 DAYS_AHEAD = 60
 MAX_COMPANIES = 10
@@ -298,21 +295,7 @@ def mark_cancelled(
 ) -> None:
     """End a ticket as cancelled: its booked seats are freed, the audit log, (when it was in
     line or called) the board, and a booking's visitor by e-mail are told."""
-    previous = ticket.state
-    ticket.state, ticket.finished_at = CANCELLED, ctx.now
-    # A visit still open (in line or called) ends cancelled; a booking never came has none.
-    facts.visit_changed(session, ctx, ticket, outcome=CANCELLED)
-    ticket.late_until = None
-    session.execute(delete(BookingSeat).where(BookingSeat.ticket_id == ticket.id))
-    session.flush()
-    audit.record(
-        session,
-        entity="event",
-        entity_id=ticket.event_id,
-        action=action,
-        user_id=user_id,
-        changes={"state": CANCELLED},
-    )
+    previous = queue_tickets.end_cancelled(session, ctx, ticket, user_id=user_id, action=action)
     if previous in (WAITING, CALLED):
         queue_publish.publish_board(session, ctx)
     # A booking's visitor is told by e-mail (nothing for a walk-in or a booking without one).

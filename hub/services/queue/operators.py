@@ -29,7 +29,6 @@ from hub.services.queue.assign import check_device, check_window, free, lock_ope
 from hub.services.queue.core import (
     BOOKED,
     CALLED,
-    CANCELLED,
     DONE,
     FREE,
     FRONT,
@@ -49,6 +48,7 @@ from hub.services.queue.core import (
     queue_service,
 )
 from hub.services.queue.presence import OFFLINE
+from hub.services.queue.tickets import end_cancelled
 from hub.services.queue.work import Work, finish_task
 from hub.services.settings.parameters import get_user_parameters
 from hub.services.stats import facts
@@ -483,18 +483,8 @@ def _day_over(session: Session, ctx: QueueContext, result: ExpiryResult) -> None
     for ticket in stale:
         if ticket.line_call is not None and ticket.call_outcome != lines.CALLBACK:
             continue
-        ticket.state, ticket.finished_at, ticket.late_until = CANCELLED, ctx.now, None
         ticket.note = ticket.note or DAY_CLOSED
-        session.flush()
-        facts.visit_changed(session, ctx, ticket, outcome=CANCELLED)
-        audit.record(
-            session,
-            entity="event",
-            entity_id=ticket.event_id,
-            action="queue_day_closed",
-            user_id=None,
-            changes={"state": CANCELLED},
-        )
+        end_cancelled(session, ctx, ticket, user_id=None, action="queue_day_closed")
         result.day_closed.append(ticket.id)
     if result.day_closed:
         queue_publish.publish_board(session, ctx)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from hub.db.base import core_connection, insert_object_unless_taken, insert_row, table_of
 from hub.db.models import Client, Event
+from hub.db.models.booking import BookingSeat
 from hub.db.models.queue import QueueTicket
 from hub.errors import Conflict, Invalid, NotFound
 from hub.services.access.rights import AccessProfile, Action
@@ -289,6 +290,31 @@ def check_in(session: Session, ctx: QueueContext, *, code: str) -> IssueResult:
         changes={"kind": ticket.kind, "effective_at": ticket.effective_at},
     )
     return _after_arrival(session, ctx, ticket)
+
+
+def end_cancelled(
+    session: Session, ctx: QueueContext, ticket: QueueTicket, *, user_id: int | None, action: str
+) -> str:
+    """End a ticket as cancelled, in the caller's transaction: a visit still open (in line or
+    called) ends cancelled, with the statistics; its booked seats are freed; the event's audit
+    log records ``action``. Returns the state it had: telling the board and the visitor is the
+    caller's part."""
+    previous = ticket.state
+    ticket.state, ticket.finished_at, ticket.late_until = CANCELLED, ctx.now, None
+    session.flush()
+    # A booking never came has no visit.
+    facts.visit_changed(session, ctx, ticket, outcome=CANCELLED)
+    session.execute(delete(BookingSeat).where(BookingSeat.ticket_id == ticket.id))
+    session.flush()
+    audit.record(
+        session,
+        entity="event",
+        entity_id=ticket.event_id,
+        action=action,
+        user_id=user_id,
+        changes={"state": CANCELLED},
+    )
+    return previous
 
 
 def cancel_booking(session: Session, ctx: QueueContext, *, code: str) -> TicketInfo:

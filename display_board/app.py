@@ -10,14 +10,14 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from kivy.app import App
 from kivy.clock import Clock
 
 from display_board.announcer import Announcement, Announcer, AudioSink
-from display_board.board import BoardModel, announcement_text, clock_text, date_text
+from display_board.board import BoardModel, announcement_text
 from display_board.settings import DisplaySettings
 from display_board.widgets import BoardScreen
 from firmware_config.device_config import DeviceConfig
@@ -44,10 +44,11 @@ class Display:
         *,
         sink: AudioSink | None = None,
         dispatch: Dispatch = kivy_dispatch,
-        now: Callable[[], datetime] = datetime.now,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
+        """``now``: the instant (aware); the clock shows it in the office's zone."""
         self.config = config
-        self.model = BoardModel(settings, texts)
+        self.model = BoardModel(settings, texts, timezone=config.timezone)
         self.screen = BoardScreen(ticker_speed=settings.ticker_speed)
         self.link = HubLink(config, version=VERSION, dispatch=dispatch)
         self._dispatch = dispatch
@@ -99,8 +100,7 @@ class Display:
         self.screen.show(self.model.view(self.lang))
 
     def _tick(self, _dt: float) -> None:
-        now = self._now()
-        self.screen.set_clock(clock_text(now), date_text(now))
+        self.screen.set_clock(*self.model.clock(self._now()))
         lang = self.model.language_at(time.monotonic() - self._started)
         if lang != self.lang:
             self.lang = lang

@@ -9,13 +9,14 @@ state, so a display that was off for an hour is right the moment it gets it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from pathlib import Path
 
 from display_board.settings import DisplaySettings
 from firmware_config.i18n import Catalogue
 from hub.protocol.devices import BoardCall, BoardWait, DisplayAnnounce, DisplayBoard
 from hub.protocol.waits import say_wait
+from hub.protocol.zones import local_time, office_zone
 
 LOCALE = Path(__file__).with_name("locale")
 
@@ -54,12 +55,12 @@ def announcement_text(texts: Catalogue, lang: str, number: str, window: str, rec
 
 
 def clock_text(now: datetime) -> str:
-    """Hours and minutes, 24-hour, as on every Ukrainian wall clock."""
+    """Hours and minutes of a local time, 24-hour, as on every Ukrainian wall clock."""
     return now.strftime("%H:%M")
 
 
 def date_text(now: datetime) -> str:
-    """The date in the Ukrainian (and European) order."""
+    """The date of a local time in the Ukrainian (and European) order."""
     return now.strftime("%d.%m.%Y")
 
 
@@ -109,16 +110,28 @@ def _count(waiting: int, callers: int | None) -> str:
 class BoardModel:
     """The display's state: the last committed board, the link state and the call being spoken."""
 
-    def __init__(self, settings: DisplaySettings, texts: Catalogue) -> None:
+    def __init__(
+        self, settings: DisplaySettings, texts: Catalogue, *, timezone: str | None = None
+    ) -> None:
+        """``timezone``: the device config's, used until a board names the office's."""
         self.settings = settings
         self.texts = texts
         self.board: DisplayBoard | None = None
         self.connected = False
         self.announcing: tuple[str, str] | None = None
+        self._configured_zone = timezone
+        self.zone: tzinfo = office_zone(timezone)
+        """The office's zone: the last board's, else the config's, else the system's."""
 
     def apply_board(self, board: DisplayBoard) -> None:
         """Take a (retained or fresh) board message as the whole truth."""
         self.board = board
+        self.zone = office_zone(board.tz, self._configured_zone)
+
+    def clock(self, now: datetime) -> tuple[str, str]:
+        """The clock and the date shown at the instant ``now``, in the office's zone."""
+        local = local_time(now, self.zone)
+        return clock_text(local), date_text(local)
 
     def spoken_languages(self, announce: DisplayAnnounce) -> list[str]:
         """The hub's languages for a call, narrowed to the ones this display speaks."""

@@ -166,6 +166,7 @@ def sample_board() -> object:
             3: BoardWait(s=0, low_s=0, high_s=0),
             4: BoardWait(s=5400, low_s=3900, high_s=6900),
         },
+        tz="Europe/Kyiv",
     )
 
 
@@ -173,7 +174,7 @@ def screenshots(out: Path, settings: DisplaySettings | None = None) -> list[Path
     """Draw each screen in each language and orientation to ``out/display-<screen>-<lang>.png``."""
     from kivy.base import EventLoop
 
-    from display_board.board import BoardModel, catalogue, clock_text, date_text
+    from display_board.board import BoardModel, catalogue
     from display_board.widgets import BoardScreen
     from hub.protocol.devices import DisplayBoard
 
@@ -183,7 +184,8 @@ def screenshots(out: Path, settings: DisplaySettings | None = None) -> list[Path
     settings = settings or sample_settings()
     board = sample_board()
     assert isinstance(board, DisplayBoard)
-    shown_at = datetime(2026, 11, 27, 9, 41)
+    # 09:41 in Kyiv: the clock shows the board's zone, whatever this machine's is.
+    shown_at = datetime(2026, 11, 27, 7, 41, tzinfo=UTC)
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     for name, size, has_board, connected in (
@@ -203,7 +205,7 @@ def screenshots(out: Path, settings: DisplaySettings | None = None) -> list[Path
             window.add_widget(screen)
             try:
                 screen.show(model.view(lang))
-                screen.set_clock(clock_text(shown_at), date_text(shown_at))
+                screen.set_clock(*model.clock(shown_at))
                 screen.ticker.stop()
                 for _ in range(3):
                     EventLoop.idle()

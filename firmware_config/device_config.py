@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 
 from hub.protocol.tls import ClientTls, TlsSetupError, client_context
+from hub.protocol.zones import ZoneName
 
 SafeId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
 Role = Literal["kiosk", "printer", "panel", "display", "phone", "line"]
@@ -127,6 +128,13 @@ class DeviceConfig(_Strict):
     window: Annotated[int, Field(ge=1, le=9999)] | None = None
     printer: SafeId | None = None
     screen: ScreenConfig | None = None
+    timezone: ZoneName | None = Field(
+        None,
+        title="Time zone",
+        description="The office's IANA zone (e.g. Europe/Kyiv): the clocks and times a person "
+        "reads on the device are its; the Pi set-up makes it the system's zone too. "
+        "Default: what the hub sends, else the system's zone.",
+    )
     # The role's own settings ([settings] and its sub-tables: the printer's connection and
     # ticket layout, a display's voice...). The role's program validates them with its own
     # model at start, so this file stays the one place a device is configured.

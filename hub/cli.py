@@ -583,7 +583,10 @@ def _device(args: argparse.Namespace, settings: Settings) -> int:
             row = _device_row(created.device)
             if config_out is not None:
                 # Written before the commit: a file that cannot be written leaves no device.
-                write_config(device_config(session, created.device, credentials), config_out)
+                config = device_config(
+                    session, created.device, credentials, timezone=settings.timezone
+                )
+                write_config(config, config_out)
         renewed = [row["device_id"]] if args.device_command == "renew" else []
         sync_broker(settings, hub.sessions, cut_off=renewed)
         result = {

@@ -296,6 +296,8 @@ def test_ticket_free_board_recall_done(site: Site) -> None:
     board = shown.next(lambda t, m: t.endswith("/board") and m.calls)
     assert [(c.number, c.window) for c in board.calls] == [("001", "1")]
     assert board.waiting == {service: 0} and board.names == {service: "Паспорти"}
+    # The office's zone travels with it: a display's clock shows Kyiv's time, not its own zone's.
+    assert board.tz == site.hub.settings.timezone == "Europe/Kyiv"
 
     # A display that connects later gets the board at once (retained).
     late, late_inbox = site.device("display-9", "display"), Inbox()

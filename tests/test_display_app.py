@@ -15,6 +15,7 @@ import sys
 import time
 import wave
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -112,6 +113,17 @@ def duration(path: Path) -> float:
         return wav.getnframes() / wav.getframerate()
 
 
+@pytest.fixture
+def utc_system(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """This process's system zone set to UTC, as on a Pi nobody set a zone on."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.usefixtures("utc_system")
 def test_a_call_is_shown_and_announced_and_a_late_display_agrees(
     site: Site,  # noqa: F811
     displays: Callable[[DeviceConfig], Display],
@@ -165,6 +177,13 @@ def test_a_call_is_shown_and_announced_and_a_late_display_agrees(
     )
     assert again_wav is not None and duration(again_wav) > duration(wav)
     assert shown(first)["number"] == number
+
+    # The clock shows the office's time (the board's zone), whatever this machine's zone:
+    # 00:09 UTC on a winter night is 02:09 in Kyiv.
+    assert first.model.board is not None and first.model.board.tz == "Europe/Kyiv"
+    first._now = lambda: datetime(2026, 12, 6, 0, 9, tzinfo=UTC)
+    pump(lambda: first.screen.clock.text == "02:09", "the office's time on the clock")
+    assert first.screen.date.text == "06.12.2026"
 
     # A second display, provisioned now, connects late: the same board at once, no replay.
     site.add("display", "display-2")

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from pydantic import ValidationError
 
 from display_board.board import (
     BoardModel,
@@ -141,6 +144,54 @@ def test_languages_take_turns_and_announcements_are_narrowed() -> None:
 
 def test_clock() -> None:
     assert (clock_text(AT), date_text(AT)) == ("09:41", "27.11.2026")
+
+
+@pytest.fixture
+def system_zone(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """This process's own (system) zone set to UTC, as on a Pi nobody set a zone on."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+# 00:09 UTC on a winter night is 02:09 in Kyiv (EET, UTC+2), and still the day before in UTC-5.
+NIGHT = datetime(2026, 12, 6, 0, 9, 30, tzinfo=UTC)
+
+
+@pytest.mark.usefixtures("system_zone")
+def test_the_clock_shows_the_offices_time_not_the_systems() -> None:
+    assert datetime.fromtimestamp(NIGHT.timestamp()).hour == 0  # the system zone is UTC
+    model = BoardModel(parse_settings({}), catalogue())
+    model.apply_board(DisplayBoard(tz="Europe/Kyiv"))
+    assert model.clock(NIGHT) == ("02:09", "06.12.2026")
+    # Summer time follows the zone's rules (EEST, UTC+3).
+    assert model.clock(datetime(2026, 7, 1, 23, 30, tzinfo=UTC)) == ("02:30", "02.07.2026")
+    # Another office's board moves the clock with it, date included.
+    model.apply_board(DisplayBoard(tz="America/New_York"))
+    assert model.clock(NIGHT) == ("19:09", "05.12.2026")
+
+
+@pytest.mark.usefixtures("system_zone")
+def test_before_any_board_the_configs_zone_and_then_the_systems() -> None:
+    configured = BoardModel(parse_settings({}), catalogue(), timezone="Europe/Kyiv")
+    assert configured.clock(NIGHT) == ("02:09", "06.12.2026")
+    # An older hub's board names no zone: the config's stays.
+    configured.apply_board(DisplayBoard(waiting={1: 2}))
+    assert configured.clock(NIGHT) == ("02:09", "06.12.2026")
+    bare = BoardModel(parse_settings({}), catalogue())
+    assert bare.clock(NIGHT) == ("00:09", "06.12.2026")  # nothing better than the system's
+
+
+@pytest.mark.parametrize(
+    "zone", ["Mars/Olympus", "Europe/Kyiv/", "../../etc/passwd", "", "E" * 65, "Europe/Ky iv"]
+)
+def test_a_board_naming_an_unknown_zone_is_refused(zone: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        DisplayBoard.model_validate({"v": 1, "tz": zone})
+    assert caught.value.errors()[0]["loc"] == ("tz",)
+    assert DisplayBoard.model_validate({"v": 1}).tz is None  # an older hub's board
 
 
 @pytest.mark.parametrize(

@@ -87,8 +87,10 @@ def _phone_link(session: Session, device: Device) -> dict[str, object]:
     return {"settings": {"phone_device": phone}}
 
 
-def device_config(session: Session, device: Device, credentials: Credentials) -> DeviceConfig:
-    """The device's config file's content."""
+def device_config(
+    session: Session, device: Device, credentials: Credentials, *, timezone: str | None = None
+) -> DeviceConfig:
+    """The device's config file's content; ``timezone``: the office's (the hub's setting)."""
     return DeviceConfig(
         device_id=device.id,
         role=device_role(device),  # type: ignore[arg-type]
@@ -98,9 +100,12 @@ def device_config(session: Session, device: Device, credentials: Credentials) ->
         printer=device.printer_id,
         **_phone_link(session, device),  # type: ignore[arg-type]
         mqtt=credentials.mqtt_config(),
+        timezone=timezone,
     )
 
 
-def config_text(session: Session, device: Device, credentials: Credentials) -> str:
+def config_text(
+    session: Session, device: Device, credentials: Credentials, *, timezone: str | None = None
+) -> str:
     """The device's config file (TOML; private: it holds the password and key)."""
-    return to_toml(device_config(session, device, credentials))
+    return to_toml(device_config(session, device, credentials, timezone=timezone))

@@ -135,7 +135,9 @@ def provision(hub: Hub, folder: DemoFolder, office: DemoOffice, *, headless: boo
             credentials = issue_credentials(
                 hub.settings, session, created.device, created.mqtt_password
             )
-            config = device_config(session, created.device, credentials)
+            config = device_config(
+                session, created.device, credentials, timezone=hub.settings.timezone
+            )
         screen = None
         if device.screen is not None:
             screen = ScreenConfig(width=device.screen[0], height=device.screen[1])

@@ -33,6 +33,7 @@ from hub.protocol.base import (
     Version,
     Window,
 )
+from hub.protocol.zones import ZoneName
 
 
 class BoardCall(Part):
@@ -65,6 +66,9 @@ class DisplayBoard(Message):
     callers: dict[PositiveInt, NonNegativeInt] = Field(default_factory=dict)
     # Each service's wait for a visitor joining now (issue 20); older hubs leave it out.
     waits: dict[PositiveInt, BoardWait] = Field(default_factory=dict)
+    # The office's time zone (IANA): the displays' clock shows its time whatever their system
+    # zone. Older hubs leave it out; a display then uses its config's zone, else its system's.
+    tz: ZoneName | None = None
 
 
 def _both() -> list[Lang]:

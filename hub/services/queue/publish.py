@@ -21,6 +21,7 @@ from hub.protocol.base import ClientInfo, Lang, Message
 from hub.protocol.cards import CardEvent, CardTask, ClientCard
 from hub.protocol.devices import BoardCall, BoardWait, DisplayAnnounce, DisplayBoard
 from hub.protocol.messages import AssignedTicket, PanelAssignment, ServiceAlert
+from hub.protocol.zones import zone_name
 from hub.services.access import rights as access
 from hub.services.common import outbox
 from hub.services.phone.numbers import digits
@@ -75,6 +76,7 @@ def board_payload(session: Session, ctx: QueueContext) -> dict[str, Any]:
         names=names,
         callers=callers,
         waits=board_waits(session, ctx),
+        tz=zone_name(ctx.tz),
     )
     return _plain(board)
 

@@ -254,7 +254,7 @@ def _issue(request: Request, session: Session, staff: Staff, made: NewDevice) ->
         tls=credentials.tls,
         username=credentials.username,
         password=credentials.password,
-        config=config_text(session, made.device, credentials),
+        config=config_text(session, made.device, credentials, timezone=settings.timezone),
     )
 
 

@@ -108,7 +108,7 @@ def _with_credentials(settings: Settings, session: Session, created: NewDevice) 
         ca_certificate=credentials.ca_pem,
         client_certificate=cert.cert_pem if cert is not None else None,
         client_key=cert.key_pem if cert is not None else None,
-        config_toml=config_text(session, created.device, credentials),
+        config_toml=config_text(session, created.device, credentials, timezone=settings.timezone),
     )
 
 

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from firmware_config.device_config import DeviceConfigError, read_config
+from firmware_config.device_config import DeviceConfigError, parse_config, read_config
 from hub.bootstrap import Hub
 from hub.broker.passwords import verify_password
 from hub.db.engine import transaction
@@ -123,6 +124,9 @@ def test_rest_access_and_provisioning(
     assert reply.status_code == 201, reply.text
     made = reply.json()
     assert made["device_id"] == "panel-1" and made["window"] == 2 and made["site"] == "main"
+    # The config carries the office's zone: the panel's times are the office's (and the Pi
+    # set-up makes it the system's zone).
+    assert parse_config(tomllib.loads(made["config_toml"])).timezone == "Europe/Kyiv"
     assert made["mqtt_username"] == "panel-1" and len(made["mqtt_password"]) >= 24
     # The broker's files follow the registry: the device's hash and its ACL block.
     folder = hub.settings.data_dir / "mqtt"
@@ -183,7 +187,12 @@ def _cherga(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]
 
 
 def test_cli_add_json_and_config_file_round_trip(tmp_path: Path) -> None:
-    env = _env(tmp_path / "data", CHERGA_MQTT_PUBLIC_HOST="hub.local", CHERGA_MQTT_PORT="1884")
+    env = _env(
+        tmp_path / "data",
+        CHERGA_MQTT_PUBLIC_HOST="hub.local",
+        CHERGA_MQTT_PORT="1884",
+        CHERGA_TIMEZONE="America/New_York",
+    )
     printer = _cherga(env, "device", "add", "--role", "printer", "--name", "P", "--json")
     assert printer.returncode == 0, printer.stderr
     out = tmp_path / "kiosk.toml"
@@ -217,6 +226,9 @@ def test_cli_add_json_and_config_file_round_trip(tmp_path: Path) -> None:
         "kiosk-1",
     )
     assert config.mqtt.password.get_secret_value() == data["mqtt_password"]
+    # The office's zone (the hub's setting) goes into the device's config.
+    assert config.timezone == "America/New_York"
+    assert 'timezone = "America/New_York"' in out.read_text(encoding="utf-8")
     assert data["mqtt_password"] not in repr(config)
 
     refused = _cherga(env, "device", "add", "--role", "panel", "--name", "W", "--json")

@@ -34,6 +34,7 @@ def device_config(role: str, path: Path, touch: TouchCalibration | None = None) 
         "name": f"{role} 1",
         "mqtt": {"host": "hub.local", "username": f"{role}-1", "password": "a-device-password-1"},
         "settings": ROLE_SETTINGS.get(role, {}),
+        "timezone": "Europe/Kyiv",  # the office's, as `cherga device add` writes it
     }
     if role in SCREENS:
         data["screen"] = {"rotation": 90, "touch": touch.model_dump() if touch else None}
@@ -140,6 +141,8 @@ def test_each_role_is_set_up_and_a_second_run_changes_nothing(role: str, tmp_pat
     args = [role]
     if role != "hub":
         args += ["--device-config", str(device_config(role, tmp_path / "device.toml"))]
+    else:
+        args += ["--timezone", "Europe/Kyiv"]  # the hub has no device config to name it
     first = setup(root, *args)
     assert first.returncode == 0, first.stdout + first.stderr
     assert "a-device-password-1" not in first.stdout + first.stderr
@@ -164,6 +167,9 @@ def test_each_role_is_set_up_and_a_second_run_changes_nothing(role: str, tmp_pat
     assert not (etc / "systemd/journald.conf.d/61-cherga-read-only-root.conf").exists()
     time = ini(etc / "systemd/timesyncd.conf.d/60-cherga.conf")["Time"]
     assert time["NTP"] == "" and "pool.ntp.org" in time["FallbackNTP"]
+    # The system's zone is the office's (a Pi left at UTC showed clocks two hours behind).
+    assert os.readlink(etc / "localtime") == "/usr/share/zoneinfo/Europe/Kyiv"
+    assert (etc / "timezone").read_text() == "Europe/Kyiv\n"
 
     boot = root / "boot/firmware"
     config_txt = (boot / "config.txt").read_text()
@@ -281,6 +287,8 @@ def test_the_screen_session_unit_is_accepted_by_systemd(tmp_path: Path) -> None:
         (["display", "--audio-card", "bad card"], "not an ALSA card name"),
         (["phone", "--ntp", "time;reboot"], "not a host name"),
         (["kiosk"], "no device config"),
+        (["hub", "--timezone", "Europe/../../etc/passwd"], "not a time zone name"),
+        (["hub", "--timezone", "Kyiv; reboot"], "not a time zone name"),
     ],
 )
 def test_a_wrong_call_is_refused_and_writes_nothing(
@@ -301,6 +309,7 @@ def test_a_wrong_call_is_refused_and_writes_nothing(
         (lambda t: t + "\n[screen.touch]\nmin_x = 1\nmax_x = 1\nmin_y = 0\nmax_y = 9\n", "touch"),
         (lambda t: t.replace("[mqtt]", "colour = 1\n[mqtt]"), "colour"),
         (lambda t: t[:-40], "device config refused"),
+        (lambda t: t.replace('"Europe/Kyiv"', '"Mars/Olympus"'), "timezone: Value error"),
     ],
 )
 def test_a_bad_device_config_is_refused_and_writes_nothing(
@@ -348,3 +357,26 @@ def test_a_read_only_root_keeps_the_journal_in_memory(tmp_path: Path) -> None:
     again = setup(root, "panel", "--audio-card", "Headphones", "--ntp", "time.office.lan")
     assert again.returncode == 0 and volatile.exists(), again.stdout
     assert "no file changed under" in again.stdout
+
+
+def test_the_zone_must_exist_and_agree_with_the_device_config(tmp_path: Path) -> None:
+    root = pi_root(tmp_path)
+    config = device_config("display", tmp_path / "display.toml")
+    before = tree(root)
+    other = setup(root, "display", "--device-config", str(config), "--timezone", "Europe/Paris")
+    assert other.returncode == 2 and "names the office's zone Europe/Kyiv" in other.stderr
+    assert tree(root) == before
+    # Where the Pi's zone files can be seen, a zone they lack is refused before any change.
+    (root / "usr/share/zoneinfo/Europe").mkdir(parents=True)
+    (root / "usr/share/zoneinfo/Europe/Paris").write_bytes(b"TZif")
+    before = tree(root)
+    missing = setup(root, "hub", "--timezone", "Europe/Kyiv")
+    assert missing.returncode == 2 and "no " in missing.stderr and "tzdata" in missing.stderr
+    assert tree(root) == before
+    done = setup(root, "hub", "--timezone", "Europe/Paris")
+    assert done.returncode == 0, done.stderr
+    assert os.readlink(root / "etc/localtime") == "/usr/share/zoneinfo/Europe/Paris"
+    # A hub set up without a zone leaves the system's as it is.
+    again = setup(root, "hub")
+    assert "the system's zone is left as it is" in again.stdout
+    assert os.readlink(root / "etc/localtime") == "/usr/share/zoneinfo/Europe/Paris"

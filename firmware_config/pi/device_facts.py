@@ -2,9 +2,10 @@
 
     python -m firmware_config.pi.device_facts ROLE FILE
 
-prints ``rotation=90`` and, for a calibrated touch screen, ``touch_x=MIN:MAX``, ``touch_y=MIN:MAX``
-and ``touch_device=NAME``. A file that is missing, invalid or made for another role is refused
-with one line on standard error (exit status 2), holding no secret.
+prints ``rotation=90``, ``timezone=ZONE`` when the config names the office's zone, and, for a
+calibrated touch screen, ``touch_x=MIN:MAX``, ``touch_y=MIN:MAX`` and ``touch_device=NAME``.
+A file that is missing, invalid or made for another role is refused with one line on standard
+error (exit status 2), holding no secret.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ def facts(role: str, path: Path) -> list[str]:
         raise DeviceConfigError(f"{path}: made for a {config.role}, not for a {role}")
     screen = config.screen
     lines = [f"rotation={screen.rotation if screen is not None else 0}"]
+    if config.timezone is not None:
+        lines.append(f"timezone={config.timezone}")
     touch = screen.touch if screen is not None else None
     if touch is not None:
         lines += [f"touch_x={touch.min_x}:{touch.max_x}", f"touch_y={touch.min_y}:{touch.max_y}"]

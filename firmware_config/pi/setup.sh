@@ -3,11 +3,13 @@
 # once; running it again is harmless: a second run changes nothing and says so.
 #
 #   /opt/cherga/firmware_config/pi/setup.sh ROLE [--device-config FILE] [--read-only-root]
-#       [--audio-card NAME] [--ntp SERVER]... [--dry-run]
+#       [--audio-card NAME] [--ntp SERVER]... [--timezone ZONE] [--dry-run]
 #
 # ROLE: hub, kiosk, panel, display, printer or phone. An appliance needs its device config (made
 # on the hub by `cherga device add --config-out FILE`), given once with --device-config (it is
-# copied to /etc/cherga/device.toml, mode 0600) and read from there afterwards.
+# copied to /etc/cherga/device.toml, mode 0600) and read from there afterwards. The system's time
+# zone becomes the office's: the device config's `timezone` (written by `cherga device add`), or
+# --timezone ZONE (the hub's CHERGA_TIMEZONE, for the hub or an older config naming none).
 # --dry-run only says what it would do. CHERGA_ROOT=DIR writes every file under DIR instead of
 # / and runs no command (packages, users, systemctl): it lists them (the tests use this).
 # CHERGA_PYTHON: a Python with Cherga's packages to check the device config (default: the
@@ -27,7 +29,7 @@ usage() {
 }
 
 # ---- arguments -------------------------------------------------------------------------------
-role="" dry_run=0 read_only=0 device_config="" audio_card="" ntp=()
+role="" dry_run=0 read_only=0 device_config="" audio_card="" ntp=() timezone=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --dry-run) dry_run=1 ;;
@@ -35,8 +37,9 @@ while [ $# -gt 0 ]; do
     --device-config) [ $# -gt 1 ] || usage; device_config="$2"; shift ;;
     --audio-card) [ $# -gt 1 ] || usage; audio_card="$2"; shift ;;
     --ntp) [ $# -gt 1 ] || usage; ntp+=("$2"); shift ;;
+    --timezone) [ $# -gt 1 ] || usage; timezone="$2"; shift ;;
     -h|--help) usage ;;
-    -*) die "unknown option '$1' (--device-config, --read-only-root, --audio-card, --ntp, --dry-run)" ;;
+    -*) die "unknown option '$1' (--device-config, --read-only-root, --audio-card, --ntp, --timezone, --dry-run)" ;;
     *) [ -z "$role" ] || die "one role only (got '$role' and '$1')"; role="$1" ;;
   esac
   shift
@@ -56,6 +59,12 @@ fi
 for server in ${ntp[@]+"${ntp[@]}"}; do
   [[ "$server" =~ ^[A-Za-z0-9.:-]{1,253}$ ]] || die "--ntp: '$server' is not a host name or address"
 done
+zone_name='^[A-Za-z0-9_+-]+(/[A-Za-z0-9_+-]+)*$'  # IANA: Europe/Kyiv, America/Argentina/Salta, UTC
+if [ -n "$timezone" ]; then
+  if ! [[ "$timezone" =~ $zone_name ]] || [ ${#timezone} -gt 64 ]; then
+    die "--timezone: '$timezone' is not a time zone name (like Europe/Kyiv)"
+  fi
+fi
 [ "$role" = hub ] && [ "$read_only" = 1 ] && die "--read-only-root is for the appliances: the hub writes its database"
 [ "$role" = hub ] && [ -n "$device_config" ] && die "--device-config is for the appliances: the hub has none"
 
@@ -99,6 +108,25 @@ put() {
   chmod "$mode" "$new"
   mv -f "$new" "$dest"
   say "wrote: $1"
+  changed=$((changed + 1))
+}
+
+# link DEST TARGET: $R/DEST becomes a symbolic link to TARGET (a path on the Pi), unless it is.
+link() {
+  local dest="$R$1" target="$2"
+  if [ -L "$dest" ] && [ "$(readlink "$dest")" = "$target" ]; then
+    say "ok: $1"
+    return 0
+  fi
+  if [ "$dry_run" = 1 ]; then
+    say "would link: $1 -> $target"
+    listed=$((listed + 1))
+    return 0
+  fi
+  mkdir -p "$(dirname "$dest")"
+  ln -sfn "$target" "$dest.cherga-new"
+  mv -Tf "$dest.cherga-new" "$dest"
+  say "linked: $1 -> $target"
   changed=$((changed + 1))
 }
 
@@ -208,9 +236,20 @@ if [ "$role" != hub ] && [ "$checked" = 1 ]; then
       touch_x) touch_x="$value" ;;
       touch_y) touch_y="$value" ;;
       touch_device) touch_device="$value" ;;
+      timezone)
+        if [ -n "$timezone" ] && [ "$timezone" != "$value" ]; then
+          die "--timezone $timezone: the device config names the office's zone $value (nothing was changed)"
+        fi
+        timezone="$value" ;;
     esac
   done <<< "$facts"
-  say "device config $config_in: a $role, screen rotation $rotation${touch_x:+, touch calibrated}"
+  say "device config $config_in: a $role, screen rotation $rotation${touch_x:+, touch calibrated}${timezone:+, time zone $timezone}"
+fi
+
+# The zone must exist in the system's zone files (tzdata) wherever they can be seen.
+zoneinfo="$R/usr/share/zoneinfo"
+if [ -n "$timezone" ] && { [ "$live" = 1 ] || [ -d "$zoneinfo" ]; } && [ ! -f "$zoneinfo/$timezone" ]; then
+  die "time zone '$timezone': no $zoneinfo/$timezone (is the package tzdata installed?); nothing was changed"
 fi
 
 say "making this Pi a Cherga $role (root $root$([ "$dry_run" = 1 ] && echo ', dry run'))"
@@ -298,6 +337,14 @@ put /etc/systemd/timesyncd.conf.d/60-cherga.conf 644 < <(
   echo "NTP=${ntp[*]+"${ntp[*]}"}"
   echo "FallbackNTP=0.debian.pool.ntp.org 1.debian.pool.ntp.org 2.debian.pool.ntp.org 3.debian.pool.ntp.org"
 )
+# The office's time zone as the system's (what timedatectl set-timezone writes, and Debian's
+# /etc/timezone): the screens' clocks and the journal read the office's time.
+if [ -n "$timezone" ]; then
+  link /etc/localtime "/usr/share/zoneinfo/$timezone"
+  put /etc/timezone 644 <<< "$timezone"
+else
+  say "no time zone named (device config or --timezone): the system's zone is left as it is"
+fi
 
 # ---- the boot partition: the watchdog, sound, the console ------------------------------------
 if [ -z "$boot" ]; then

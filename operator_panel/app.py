@@ -268,6 +268,7 @@ class PanelRuntime:
             name=config.name,
             lang=settings.lang,
             auto_next=settings.auto_next,
+            timezone=config.timezone,
         )
         self.phone_device = phone or phone_device(config)
         self.commands: list[PhoneCmd] = []

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from hub.protocol.zones import local_time
 from operator_panel.view import Button
 
 if TYPE_CHECKING:
@@ -48,7 +49,7 @@ def build(model: PanelModel) -> NoticesView | None:
             notice.id,
             model.text(
                 "notices.line",
-                time=notice.created_at.astimezone().strftime("%d.%m %H:%M"),
+                time=local_time(notice.created_at, model.zone).strftime("%d.%m %H:%M"),
                 text=notice.text,
             ),
         )

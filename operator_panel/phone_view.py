@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from hub.protocol.messages import PhoneBookEntry
+from hub.protocol.zones import local_time
 from operator_panel.phone_model import MAX_LINES, Call, PhoneModel
 from operator_panel.phone_recent import Incoming
 from operator_panel.view import Button, Row
@@ -122,8 +123,8 @@ def who(text: Text, number: str, name: str | None) -> str:
     return text("phone.who_named", name=name, number=number) if name else number
 
 
-def build(phone: PhoneModel, text: Text) -> PhoneView:
-    """What the phone area shows now."""
+def build(phone: PhoneModel, text: Text, zone: tzinfo) -> PhoneView:
+    """What the phone area shows now; times in ``zone`` (the office's)."""
     now = phone.clock()
     usable = phone.usable
     chosen = phone.selected()
@@ -141,7 +142,7 @@ def build(phone: PhoneModel, text: Text) -> PhoneView:
         hint = text("phone.display_dtmf_hint")
     call_key = "phone.forward" if forwarding else "phone.call"
     dialling = phone.waiting_for("") is not None
-    rows, note = _rows(phone, text)
+    rows, note = _rows(phone, text, zone)
     return PhoneView(
         toggle=Button(_toggle_text(phone, text, now), True, phone.open),
         toggle_alert=phone.ringing() is not None and not phone.open,
@@ -182,7 +183,7 @@ def build(phone: PhoneModel, text: Text) -> PhoneView:
         },
         rows=rows,
         rows_note=note,
-        incoming=_incoming(phone, text, usable),
+        incoming=_incoming(phone, text, usable, zone),
     )
 
 
@@ -259,7 +260,7 @@ def _line(
     )
 
 
-def _incoming(phone: PhoneModel, text: Text, usable: bool) -> IncomingView | None:
+def _incoming(phone: PhoneModel, text: Text, usable: bool, zone: tzinfo) -> IncomingView | None:
     call = phone.ringing()
     if call is None or call.call_id == phone.forwarding:
         return None
@@ -276,7 +277,7 @@ def _incoming(phone: PhoneModel, text: Text, usable: bool) -> IncomingView | Non
             client.append(text("card.contact", name=card.contact))
         for event in card.events:
             key = "card.event" if event.subject else "card.event_plain"
-            day = event.at.astimezone().strftime("%d.%m.%y")
+            day = local_time(event.at, zone).strftime("%d.%m.%y")
             events.append(Row(text(key, date=day, type=event.type, subject=event.subject)))
     elif call.remote in phone.cards:
         note = text("phone.unknown_caller")
@@ -297,9 +298,9 @@ def _incoming(phone: PhoneModel, text: Text, usable: bool) -> IncomingView | Non
     )
 
 
-def _rows(phone: PhoneModel, text: Text) -> tuple[list[ListRow], str | None]:
+def _rows(phone: PhoneModel, text: Text, zone: tzinfo) -> tuple[list[ListRow], str | None]:
     if phone.list_tab == "recent":
-        rows = [_recent(text, entry) for entry in phone.recent]
+        rows = [_recent(text, entry, zone) for entry in phone.recent]
         return rows, None if rows else text("phone.recent_empty")
     if phone.book is None:
         return [], text("phone.book_failed" if phone.book_failed else "phone.book_loading")
@@ -317,8 +318,8 @@ def _contact(text: Text, entry: PhoneBookEntry) -> ListRow:
     )
 
 
-def _recent(text: Text, entry: Incoming) -> ListRow:
-    clock = entry.at.astimezone().strftime("%H:%M")
+def _recent(text: Text, entry: Incoming, zone: tzinfo) -> ListRow:
+    clock = local_time(entry.at, zone).strftime("%H:%M")
     return ListRow(
         text=text("phone.recent_row", time=clock, who=who(text, entry.remote, entry.remote_name)),
         detail=text(f"phone.outcome_{entry.state}"),

@@ -8,11 +8,12 @@ for a panel that has not been told yet ("Послуга 3", the four standard st
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Literal
 
 from hub.protocol.base import MAX_FINISH_MINUTES
 from hub.protocol.cards import ClientCard
+from hub.protocol.zones import local_time
 
 if TYPE_CHECKING:
     from operator_panel.viewmodel import PanelModel
@@ -250,7 +251,7 @@ def _card(model: PanelModel, card: ClientCard) -> CardView:
         Row(
             model.text(
                 "card.event" if event.subject else "card.event_plain",
-                date=_day(event.at),
+                date=_day(event.at, model.zone),
                 type=event.type,
                 subject=event.subject,
             )
@@ -259,7 +260,9 @@ def _card(model: PanelModel, card: ClientCard) -> CardView:
     ]
     tasks = [
         Row(
-            model.text("card.task", date=_day(task.due), title=task.title, state=task.state),
+            model.text(
+                "card.task", date=_day(task.due, model.zone), title=task.title, state=task.state
+            ),
             warn=task.overdue,
         )
         for task in card.tasks
@@ -274,9 +277,9 @@ def _card(model: PanelModel, card: ClientCard) -> CardView:
     )
 
 
-def _day(at: datetime) -> str:
-    """A date in the panel's local time zone, day first as both languages here write it."""
-    return at.astimezone().strftime("%d.%m.%y")
+def _day(at: datetime, zone: tzinfo) -> str:
+    """A date in the office's time zone, day first as both languages here write it."""
+    return local_time(at, zone).strftime("%d.%m.%y")
 
 
 def _statuses(model: PanelModel, status: str, act: bool) -> list[tuple[str, Button]]:
@@ -341,14 +344,14 @@ def _ticket(model: PanelModel) -> TicketView:
     if held.client is not None and held.client.phone and (card is None or not card.contact):
         lines.append(model.text("work.phone", phone=held.client.phone))
     if held.booked_at is not None:
-        lines.append(model.text("work.booked", time=_clock(held.booked_at)))
+        lines.append(model.text("work.booked", time=_clock(held.booked_at, model.zone)))
     lines.append(model.text("work.waited", time=duration(model, held.waited_s)))
     if held.recalls:
         lines.append(model.text("work.recalls", count=held.recalls))
     if held.remote:
         lines.append(model.text("work.remote"))
     if held.late_until is not None:
-        lines.append(model.text("work.late", time=_clock(held.late_until)))
+        lines.append(model.text("work.late", time=_clock(held.late_until, model.zone)))
     assignment = model.assignment
     if assignment.task_id is not None:
         number = assignment.task_number or f"#{assignment.task_id}"
@@ -392,6 +395,6 @@ def whole_number(typed: str | None, most: int) -> int | Literal[False] | None:
     return value if value <= most else False
 
 
-def _clock(at: datetime) -> str:
-    """A booked time in the panel's local time zone."""
-    return at.astimezone().strftime("%H:%M")
+def _clock(at: datetime, zone: tzinfo) -> str:
+    """A booked time in the office's time zone."""
+    return local_time(at, zone).strftime("%H:%M")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 
 from firmware_config.hublink import new_request_id
 from firmware_config.i18n import Catalogue
@@ -34,6 +34,7 @@ from hub.protocol.messages import (
     Start,
     Transfer,
 )
+from hub.protocol.zones import office_zone
 from operator_panel import notices_view, phone_view
 from operator_panel import view as views
 from operator_panel.notices_view import NoticesView
@@ -84,10 +85,16 @@ class PanelModel:
         auto_next: bool = False,
         max_attempts: int = 3,
         clock: Callable[[], datetime] | None = None,
+        timezone: str | None = None,
     ) -> None:
+        """``timezone``: the device config's, used until a board names the office's."""
         self.texts = texts
         self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
         """Now (aware): the time spent since the call is counted with it."""
+        self._configured_zone = timezone
+        self.zone: tzinfo = office_zone(timezone)
+        """The office's zone, in which every time is shown: the board's, the config's or, last,
+        the system's."""
         self.lang = lang
         self.device_lang = lang
         self.window = window
@@ -182,6 +189,7 @@ class PanelModel:
         """The retained board: its waiting counts and the services' names matter here."""
         self.waiting = dict(board.waiting)
         self.names = dict(board.names)
+        self.zone = office_zone(board.tz, self._configured_zone)
         self.notify()
 
     # ---- operator actions -------------------------------------------------------------
@@ -431,4 +439,6 @@ class PanelModel:
 
     def phone_view(self) -> PhoneView | None:
         """What the phone area shows now (None: no phone beside this panel)."""
-        return phone_view.build(self.phone, self.text) if self.phone is not None else None
+        if self.phone is None:
+            return None
+        return phone_view.build(self.phone, self.text, self.zone)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from pydantic import SecretStr
@@ -21,6 +22,7 @@ from operator_panel.phone_view import build, timer
 from operator_panel.settings import load_settings, phone_device
 
 T0 = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
+KYIV = ZoneInfo("Europe/Kyiv")
 pytestmark = pytest.mark.timeout(30)
 
 
@@ -49,7 +51,7 @@ class Phone:
         return self.texts.text("en", key, **params)
 
     def view(self) -> Any:
-        return build(self.model, self.text)
+        return build(self.model, self.text, KYIV)
 
     def report(self, call: str, state: str, seconds: float = 0, **more: Any) -> bool:
         fields = {"line": "1", "direction": "in", "remote": "+380501112233", **more}
@@ -156,6 +158,8 @@ def test_the_last_ten_incoming_calls_newest_first(phone: Phone) -> None:
     phone.model.show_list("recent")
     rows = phone.view().rows
     assert rows[0].detail == "missed" and rows[0].warn and rows[0].number == "0501112211"
+    # Rung at 10:11 UTC: the office's time (Kyiv, UTC+2 in winter), whatever the panel's zone.
+    assert rows[0].text == "12:11 · 0501112211"
 
 
 def test_dial_pad_dials_forwards_and_sends_dtmf(phone: Phone) -> None:

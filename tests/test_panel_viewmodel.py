@@ -7,6 +7,8 @@ the same rules against the real hub are in test_panel_app.py.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -424,3 +426,41 @@ def test_the_other_operators_show_while_enabled_and_go_when_cleared_or_logged_ou
     model.logout()
     wire.answer()
     assert model.others is None and model.view().others is None
+
+
+@pytest.fixture
+def utc_system(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """This process's system zone set to UTC, as on a Pi nobody set a zone on."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.usefixtures("utc_system")
+def test_times_are_the_offices_whatever_the_panels_zone() -> None:
+    # Booked for 00:30 UTC on a winter night: 02:30 in Kyiv, the day after 23:59 UTC there.
+    model = serving_model(Wire())
+    assert model.assignment is not None and model.assignment.ticket is not None
+    night = datetime(2026, 12, 5, 23, 59, tzinfo=UTC)
+    card = ClientCard(client_id=4, name="Solo", events=[CardEvent(at=night, type="Лист")])
+    ticket = model.assignment.ticket.model_copy(
+        update={"booked_at": datetime(2026, 12, 6, 0, 30, tzinfo=UTC), "card": card}
+    )
+    model.assignment_received(model.assignment.model_copy(update={"ticket": ticket}))
+
+    def shown() -> tuple[str, str]:
+        view = model.view().ticket
+        assert view is not None and view.card is not None
+        booked = next(line for line in view.details if line.startswith("Запис на"))
+        return booked, view.card.events[0].text
+
+    assert shown() == ("Запис на 00:30", "05.12.26 · Лист")  # no zone known: the system's
+    model.board_received(DisplayBoard(tz="Europe/Kyiv"))
+    assert shown() == ("Запис на 02:30", "06.12.26 · Лист")
+    # The config's zone serves until a board names one.
+    configured = PanelModel(
+        texts=catalogue(), send=Wire(), window=2, name="Зал", timezone="Europe/Kyiv"
+    )
+    assert configured.zone == model.zone

@@ -50,6 +50,7 @@ def ticket_data(job: PrinterJob) -> TicketData:
         estimated_wait_high_s=t.estimated_wait_high_s,
         booking_code=t.booking_code,
         page_url=t.page_url,
+        zone=t.tz,
     )
 
 

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from escpos.capabilities import get_profile
 from escpos.magicencode import MagicEncode
@@ -22,6 +21,7 @@ from PIL import Image
 
 from firmware_config.i18n import Catalogue
 from hub.protocol.waits import say_wait
+from hub.protocol.zones import local_time, office_zone
 from printers.settings import Lang, TicketLayout
 
 LOCALE = Path(__file__).with_name("locale")
@@ -68,6 +68,8 @@ class TicketData:
     # The estimate's range (issue 20): the ticket says "about 25 min (15–35)".
     estimated_wait_low_s: int | None = None
     estimated_wait_high_s: int | None = None
+    zone: str | None = None
+    """The office's time zone as the hub sent it (None: the layout's ``timezone``)."""
 
 
 class Texts:
@@ -213,7 +215,7 @@ def render_ticket(
             line(t("ahead", count=data.people_ahead))
     if data.estimated_wait_s is not None:
         line(_wait_text(t, data))
-    local = data.issued_at.astimezone(ZoneInfo(layout.timezone))
+    local = local_time(data.issued_at, office_zone(data.zone, layout.timezone))
     line(t("issued", time=local.strftime("%d.%m.%Y %H:%M")))
     if data.booking_code:
         line(t("booking", code=data.booking_code))

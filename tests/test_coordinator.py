@@ -264,6 +264,7 @@ def test_ticket_free_board_recall_done(site: Site) -> None:
     job = jobs.next()
     assert isinstance(job, PrinterJob) and job.ticket.number == "001"
     assert job.ticket.service_name == "Паспорти"
+    assert job.ticket.tz == "Europe/Kyiv"  # the issue time is printed in the office's zone
     printer.publish(
         topics.printer_result("main", "printer-1"), PrinterResult(job_id=job.job_id, ok=True)
     )

@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import paho.mqtt.client as mqtt
 import pytest
@@ -29,6 +30,7 @@ import tests.fake_printer  # noqa: F401 (first: imports python-escpos without li
 from firmware_config.device_config import DeviceConfig, parse_config
 from hub.bootstrap import Hub
 from hub.db.models import Device, PrintJob
+from hub.db.models.queue import QueueTicket
 from hub.protocol import topics
 from hub.protocol.devices import DeviceState, PrinterJob, PrintTicket
 from hub.protocol.messages import IssueTicket, KioskReply
@@ -91,7 +93,8 @@ def agent_for(
     """The agent of ``device_id`` on the fake printer, with its own broker login."""
     settings = {
         "connection": {"kind": "network", "host": fake.host, "port": fake.port, "timeout_s": 2},
-        "ticket": {"width_mm": 80, "profile": "TM-T20II", "codepage": "CP1125"},
+        # A printer left with the wrong zone: the hub's (Kyiv) must still be the one printed.
+        "ticket": {"width_mm": 80, "profile": "TM-T20II", "codepage": "CP1125", "timezone": "UTC"},
         "retry_for_s": retry_for_s,
         "backoff_min_s": 0.05,
         "backoff_max_s": 0.2,
@@ -210,6 +213,15 @@ def test_a_ticket_from_the_kiosk_comes_out_of_the_printer(
     assert "Паспортний стіл" in paper.text
     assert ("Ваш номер" if lang == "uk" else "Your number") in paper.text
     assert "?" not in paper.text
+    # The issue time is the office's (the job names the hub's zone), not the printer's.
+    with site.hub.sessions() as session:
+        ticket = session.get(QueueTicket, reply.ticket.id)
+        assert ticket is not None
+        issued = ticket.arrived_at or ticket.created_at
+    if issued.tzinfo is None:  # SQLite hands UTC back without its zone
+        issued = issued.replace(tzinfo=UTC)
+    kyiv = issued.astimezone(ZoneInfo("Europe/Kyiv")).strftime("%d.%m.%Y %H:%M")
+    assert f"{'Видано' if lang == 'uk' else 'Issued'}: {kyiv}" in paper.text
 
 
 # ---- faults ------------------------------------------------------------------------------------

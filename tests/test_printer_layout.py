@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -103,6 +104,24 @@ def test_the_number_is_very_large_and_fits_the_paper(width: int, lang: str) -> N
     assert all(s.width == 1 for line in paper.lines if line is not number for _, s in line.chars)
     picture = render(paper, width)
     assert picture.width == width * 8
+
+
+def test_the_issue_time_is_the_offices_whatever_the_printers_zone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TZ", "UTC")  # the printer's own system zone
+    time.tzset()
+    try:
+        night = datetime(2026, 12, 6, 0, 9, tzinfo=UTC)  # 02:09 in Kyiv
+        layout = TicketLayout(timezone="UTC")  # a printer set up with the wrong zone
+        sent = interpret(render_ticket(ticket(issued_at=night, zone="Europe/Kyiv"), layout))
+        assert "Видано: 06.12.2026 02:09" in sent.text
+        # A job from an older hub names no zone: the layout's is used.
+        older = interpret(render_ticket(ticket(issued_at=night), layout))
+        assert "Видано: 06.12.2026 00:09" in older.text
+    finally:
+        monkeypatch.undo()
+        time.tzset()
 
 
 def test_english_ticket_reads_in_english() -> None:

@@ -109,6 +109,9 @@ class PrintTicket(Part):
     booking_code: BookingCode | None = None
     # The ticket's live page: the QR code holds it (printers' qr = "page").
     page_url: Url | None = None
+    # The office's time zone (IANA): the issue time is printed in it. Older hubs leave it out;
+    # the printer then uses its ticket layout's ``timezone``.
+    tz: ZoneName | None = None
 
 
 class PrinterJob(Message):

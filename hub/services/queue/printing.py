@@ -22,6 +22,7 @@ from hub.protocol import topics
 from hub.protocol.base import Lang
 from hub.protocol.devices import PrinterJob, PrinterResult, PrintTicket
 from hub.protocol.messages import KioskReply, TicketInfo
+from hub.protocol.zones import zone_name
 from hub.services.common import outbox
 from hub.services.queue import links
 from hub.services.queue.core import QueueContext, describe, get_ticket
@@ -115,6 +116,7 @@ def send(
             # A booked visitor's ticket carries their code (printed and in the QR code).
             booking_code=ticket.booking_code,
             page_url=links.page_url(ctx, page_token),
+            tz=zone_name(ctx.tz),
         ),
     )
     payload = job.model_dump(mode="json", exclude_none=True)

@@ -195,7 +195,7 @@ def screenshots(out: Path, settings: DisplaySettings | None = None) -> list[Path
         ("start-portrait", SHOT_SIZES["portrait"], False, False),
     ):
         for lang in texts.languages:
-            model = BoardModel(settings, texts)
+            model = BoardModel(settings, texts, timezone="Europe/Kyiv")  # as provisioned
             model.connected = connected
             if has_board:
                 model.apply_board(board)

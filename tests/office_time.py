@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import time as system_time
+from collections.abc import Iterator
 from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
+
+import pytest
 
 
 def office_now(tz: ZoneInfo) -> datetime:
@@ -18,3 +22,14 @@ def office_now(tz: ZoneInfo) -> datetime:
     real = datetime.now(tz)
     morning = datetime.combine(real.date(), time(10, real.minute, real.second), tzinfo=tz)
     return morning.astimezone(UTC)
+
+
+@pytest.fixture
+def utc_system(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """This process's own (system) zone set to UTC, as on a Pi nobody set a zone on: a device
+    that showed its system's time instead of the office's would be two hours off in Kyiv."""
+    monkeypatch.setenv("TZ", "UTC")
+    system_time.tzset()
+    yield
+    monkeypatch.undo()
+    system_time.tzset()

@@ -28,6 +28,7 @@ from display_board.settings import parse_settings
 from firmware_config.device_config import DeviceConfig, MqttConfig, write_config
 from hub.db.models.queue import QueueTicket
 from hub.protocol.messages import IssueTicket, KioskReply, PanelReply, Recall, SetStatus
+from tests.office_time import utc_system  # noqa: F401
 from tests.test_coordinator import Site, ask, login, make_service, rid, site  # noqa: F401
 
 WAIT = 15.0
@@ -111,16 +112,6 @@ def shown(display: Display) -> dict[str, Any]:
 def duration(path: Path) -> float:
     with wave.open(str(path), "rb") as wav:
         return wav.getnframes() / wav.getframerate()
-
-
-@pytest.fixture
-def utc_system(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """This process's system zone set to UTC, as on a Pi nobody set a zone on."""
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
 
 
 @pytest.mark.usefixtures("utc_system")

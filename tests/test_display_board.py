@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -19,6 +17,7 @@ from display_board.board import (
 )
 from display_board.settings import DisplaySettingsError, parse_settings
 from hub.protocol.devices import BoardCall, BoardWait, DisplayAnnounce, DisplayBoard
+from tests.office_time import utc_system  # noqa: F401
 
 AT = datetime(2026, 11, 27, 9, 41, 5, tzinfo=UTC)
 
@@ -146,21 +145,11 @@ def test_clock() -> None:
     assert (clock_text(AT), date_text(AT)) == ("09:41", "27.11.2026")
 
 
-@pytest.fixture
-def system_zone(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """This process's own (system) zone set to UTC, as on a Pi nobody set a zone on."""
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
-
-
 # 00:09 UTC on a winter night is 02:09 in Kyiv (EET, UTC+2), and still the day before in UTC-5.
 NIGHT = datetime(2026, 12, 6, 0, 9, 30, tzinfo=UTC)
 
 
-@pytest.mark.usefixtures("system_zone")
+@pytest.mark.usefixtures("utc_system")
 def test_the_clock_shows_the_offices_time_not_the_systems() -> None:
     assert datetime.fromtimestamp(NIGHT.timestamp()).hour == 0  # the system zone is UTC
     model = BoardModel(parse_settings({}), catalogue())
@@ -173,7 +162,7 @@ def test_the_clock_shows_the_offices_time_not_the_systems() -> None:
     assert model.clock(NIGHT) == ("19:09", "05.12.2026")
 
 
-@pytest.mark.usefixtures("system_zone")
+@pytest.mark.usefixtures("utc_system")
 def test_before_any_board_the_configs_zone_and_then_the_systems() -> None:
     configured = BoardModel(parse_settings({}), catalogue(), timezone="Europe/Kyiv")
     assert configured.clock(NIGHT) == ("02:09", "06.12.2026")

@@ -7,8 +7,6 @@ the same rules against the real hub are in test_panel_app.py.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -30,6 +28,7 @@ from operator_panel import cli
 from operator_panel.app import catalogue
 from operator_panel.settings import load_settings, screen_size
 from operator_panel.viewmodel import OnFailure, OnReply, PanelModel
+from tests.office_time import utc_system  # noqa: F401
 
 
 class Wire:
@@ -426,16 +425,6 @@ def test_the_other_operators_show_while_enabled_and_go_when_cleared_or_logged_ou
     model.logout()
     wire.answer()
     assert model.others is None and model.view().others is None
-
-
-@pytest.fixture
-def utc_system(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """This process's system zone set to UTC, as on a Pi nobody set a zone on."""
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
 
 
 @pytest.mark.usefixtures("utc_system")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -29,6 +28,7 @@ from printers.settings import (
     TicketLayout,
     parse_settings,
 )
+from tests.office_time import utc_system  # noqa: F401
 
 ISSUED = datetime(2026, 3, 9, 7, 5, tzinfo=UTC)  # 09:05 in Kyiv
 UKRAINIAN = "Ґанок Єви, Іванна Їжак: ґ є і ї"
@@ -106,22 +106,15 @@ def test_the_number_is_very_large_and_fits_the_paper(width: int, lang: str) -> N
     assert picture.width == width * 8
 
 
-def test_the_issue_time_is_the_offices_whatever_the_printers_zone(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setenv("TZ", "UTC")  # the printer's own system zone
-    time.tzset()
-    try:
-        night = datetime(2026, 12, 6, 0, 9, tzinfo=UTC)  # 02:09 in Kyiv
-        layout = TicketLayout(timezone="UTC")  # a printer set up with the wrong zone
-        sent = interpret(render_ticket(ticket(issued_at=night, zone="Europe/Kyiv"), layout))
-        assert "Видано: 06.12.2026 02:09" in sent.text
-        # A job from an older hub names no zone: the layout's is used.
-        older = interpret(render_ticket(ticket(issued_at=night), layout))
-        assert "Видано: 06.12.2026 00:09" in older.text
-    finally:
-        monkeypatch.undo()
-        time.tzset()
+@pytest.mark.usefixtures("utc_system")
+def test_the_issue_time_is_the_offices_whatever_the_printers_zone() -> None:
+    night = datetime(2026, 12, 6, 0, 9, tzinfo=UTC)  # 02:09 in Kyiv
+    layout = TicketLayout(timezone="UTC")  # a printer set up with the wrong zone
+    sent = interpret(render_ticket(ticket(issued_at=night, zone="Europe/Kyiv"), layout))
+    assert "Видано: 06.12.2026 02:09" in sent.text
+    # A job from an older hub names no zone: the layout's is used.
+    older = interpret(render_ticket(ticket(issued_at=night), layout))
+    assert "Видано: 06.12.2026 00:09" in older.text
 
 
 def test_english_ticket_reads_in_english() -> None:

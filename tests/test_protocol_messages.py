@@ -183,6 +183,7 @@ SAMPLES: list[tuple[K, Message]] = [
             calls=[BoardCall(number="A-042", window="4", service_id=3, called_at=NOW)],
             waiting={3: 4, 5: 0},
             at=NOW,
+            tz="Europe/Kyiv",
         ),
     ),
     (K.DISPLAY_ANNOUNCE, DisplayAnnounce(number="A-042", window="4", recall=True, lang=["uk"])),
@@ -191,7 +192,12 @@ SAMPLES: list[tuple[K, Message]] = [
         PrinterJob(
             job_id=uuid4(),
             ticket=PrintTicket(
-                id=7, number="A-042", service_id=3, service_name="Паспорти", issued_at=NOW
+                id=7,
+                number="A-042",
+                service_id=3,
+                service_name="Паспорти",
+                issued_at=NOW,
+                tz="Europe/Kyiv",
             ),
             copies=2,
         ),

@@ -195,6 +195,7 @@ def test_an_office_is_set_up_in_the_browser_and_serves_a_visitor(
 
         # 4. Both start from their files against the hub's Mosquitto over TLS.
         assert read_config(kiosk).mqtt.tls is not None
+        assert read_config(panel).timezone == "Europe/Kyiv"  # the office's, for its times
         try:
             links.append(kiosk_link := started(kiosk))
             links.append(panel_link := started(panel))

@@ -261,3 +261,70 @@ def test_a_line_longer_than_the_replay_is_extrapolated(
     with transaction(hub.sessions) as session:
         new = waits.for_new_visitor(session, at(2), service)
     assert new.seconds == 480 + 600 * 6
+
+
+def test_visitors_sent_on_keep_their_time_and_pass_the_line() -> None:
+    """One desk serves A and B, visits of 10 minutes; A1 came at 9:00, B1 at 9:05, the desk is
+    free at 9:10. Half of A's visitors are sent on to B: A1's visit ends at 9:20, and then half
+    a B visit (A1, keeping 9:00, goes before B1) comes first, so B1 is called at 9:25, not 9:20.
+    The visitor expected to be sent on is no visit of their own: one visit starts before B1."""
+    kyiv, now = at(0).tz, T0 + timedelta(minutes=10)
+    times = {1: ServiceTimes(600.0), 2: ServiceTimes(600.0)}
+    a1 = Ticket(1, 1, 1, T0, "walk_in")
+    b1 = Ticket(2, 2, 1, T0 + timedelta(minutes=5), "walk_in")
+    desk = Desk(7, frozenset({1, 2}), now)
+    plain = model.Office([a1, b1], [desk], times)
+    assert model.estimate_all(plain, now=now, tz=kyiv)[2].seconds == 600
+    onward = model.Office([a1, b1], [desk], times, onward={1: {2: 0.5}})
+    found = model.estimate_all(onward, now=now, tz=kyiv)
+    assert (found[1].seconds, found[2].seconds, found[2].ahead) == (0, 900, 1)
+    # A desk that serves only A does not wait for them; one serving only B does.
+    only_b = Desk(8, frozenset({2}), now + timedelta(minutes=20))
+    split = model.Office([a1, b1], [Desk(7, frozenset({1}), now), only_b], times, {}, {1: {2: 0.5}})
+    assert model.estimate_all(split, now=now, tz=kyiv)[2].seconds == 1500
+
+
+def test_the_share_sent_on_is_read_from_recent_visits(hub: Hub) -> None:
+    """Olena serves A, Petro B: of A's 13 desk visits (12 visitors, one of them sent back from
+    B), 3 were sent on to B, only a ticket's next visit counting; B, with 3 visits, has too
+    few for its share to count."""
+    with transaction(hub.sessions) as session:
+        a, b = make_service(session, "Консультації"), make_service(session, "Звітність")
+        olena = make_operator(session, "olena", [a])
+        petro = make_operator(session, "petro", [b])
+    minute = 0.0
+    for n in range(12):
+        mine = issue(hub, a, minute).ticket
+        assert press_free(hub, olena, minute + 0.5).assignment is not None
+        with transaction(hub.sessions) as session:
+            if n % 4 == 0:
+                queue_operators.transfer(
+                    session, at(minute + 5), profile=olena, ticket_id=mine.id, target_service_id=b
+                )
+            else:
+                queue_operators.done(session, at(minute + 5), profile=olena, ticket_id=mine.id)
+        if n % 4 == 0:
+            assert press_free(hub, petro, minute + 6).assignment is not None
+            with transaction(hub.sessions) as session:
+                if n == 0:
+                    queue_operators.transfer(
+                        session,
+                        at(minute + 8),
+                        profile=petro,
+                        ticket_id=mine.id,
+                        target_service_id=a,
+                    )
+                else:
+                    queue_operators.done(session, at(minute + 8), profile=petro, ticket_id=mine.id)
+            if n == 0:
+                assert press_free(hub, olena, minute + 9).assignment is not None
+                with transaction(hub.sessions) as session:
+                    queue_operators.done(session, at(minute + 10), profile=olena, ticket_id=mine.id)
+        minute += 11
+    with transaction(hub.sessions) as session:
+        shares = waits.onward_shares(session, at(minute), [a, b])
+        assert shares == {a: {b: pytest.approx(3 / 13)}}
+        # A's 13 desk visits: 12 first visits and the one sent back from B.
+        assert waits.onward_shares(session, at(minute), [a]) == {}  # B is not in the replay
+        found = waits.inputs(session, at(minute), [a, b])
+        assert found.onward == shares

@@ -28,6 +28,11 @@ taking its expected length, instead of dividing a line by a head count:
   it. As some bookings are never kept, each costs its desk a visit times the share of the
   service's recent bookings that were (its ``weight``). A visitor who said "I am running late"
   is passed over until their time is up.
+- **Visitors sent on.** A service whose visitors are often sent on to another (a consultation
+  that ends at the reports desk) passes them to that line at the end of their visit, where they
+  keep their time and so, under Q-5, go before everyone who came after them. Each visit
+  replayed sends on its service's recent share of them (``Office.onward``): a ticket that costs
+  a desk of the other service that share of a visit, and is not counted as a visit of its own.
 - **Visitors who never come.** A visit's expected length is how long the service's recent
   called tickets held a desk, from the call to their end: a no-show (recalled, then marked) and
   a transfer count what they really cost, not a whole visit (``waits.service_times``).
@@ -132,6 +137,8 @@ class Office:
     desks: Sequence[Desk]
     times: Mapping[int, ServiceTimes]
     modes: Mapping[int, str] = field(default_factory=dict)
+    onward: Mapping[int, Mapping[int, float]] = field(default_factory=dict)
+    """Per service, the share of its visits sent on to each other service (transfers)."""
 
 
 @dataclass(frozen=True)
@@ -261,6 +268,10 @@ class _Line:
         ]
         return heads + [t for t in self.special if _can_serve(desk, t)]
 
+    def add_later(self, ticket: Ticket) -> None:
+        """A ticket that joins the line during the replay (``ready_at`` set)."""
+        self.special.append(ticket)
+
     def remove(self, ticket: Ticket) -> None:
         """Take a chosen ticket out (a head, or one set apart)."""
         queue = self.queues.get((ticket.service_id, ticket.kind))
@@ -284,6 +295,7 @@ def replay(
     free_at = [(d.back_at, n, d) for n, d in enumerate(office.desks) if d.back_at is not None]
     heapq.heapify(free_at)
     started = 0
+    onward_ids = 0  # ids of the visitors expected to be sent on: -1, -2...
     on_break: set[int] = set()  # desks that took their planned break in the replay
     for _step in range(MAX_STEPS):
         if not free_at or not line:
@@ -308,14 +320,36 @@ def replay(
         else:  # what ``choose`` gives when no service calls in the fair mode, without its cost
             ticket = min(ready, key=_line_order)
         line.remove(ticket)
-        called[ticket.id] = (at, started)
-        started += 1
+        sent_on = ticket.id < 0
+        if not sent_on:
+            called[ticket.id] = (at, started)
+            started += 1
         if ticket.id == until:
             break
         service = _times(office.times, ticket.service_id)
         length = service.mean(at.astimezone(tz).hour) * ticket.weight
-        heapq.heappush(free_at, (at + timedelta(seconds=length), n, desk))
+        end = at + timedelta(seconds=length)
+        heapq.heappush(free_at, (end, n, desk))
+        if not sent_on:
+            for onward_id, share in sorted(office.onward.get(ticket.service_id, {}).items()):
+                onward_ids -= 1
+                line.add_later(_sent_on(ticket, onward_id, onward_ids, share, end))
     return called
+
+
+def _sent_on(ticket: Ticket, service_id: int, new_id: int, share: float, at: datetime) -> Ticket:
+    """The share of ``ticket``'s visitor expected to be sent on to ``service_id`` when the visit
+    ends at ``at``: they keep their time (and so pass that line under Q-5) and cost a desk
+    there ``share`` of a visit. Ids below zero: no real ticket, never counted as a visit."""
+    return Ticket(
+        new_id,
+        service_id,
+        ticket.lane,
+        ticket.effective_at,
+        ticket.kind,
+        ready_at=at,
+        weight=share * ticket.weight,
+    )
 
 
 def with_range(

@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import NamedTuple
 
 from sqlalchemy import bindparam, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from hub.db.base import core_connection, table_of
 from hub.db.models import Project, ProjectMember
@@ -44,6 +44,8 @@ HISTORY_ROWS = 300
 DESK_OUTCOMES = ("done", "no_show", "transferred")
 """The visits that held a desk from the call to their end: served, never came (recalled, then
 marked), or sent on to another service."""
+MIN_ONWARD_SAMPLES = 10
+"""Visits of a service needed before its share sent on to others is counted."""
 BREAK_SAMPLES = 10
 BREAK_DAYS = 30
 BOOKING_HORIZON = timedelta(hours=4)
@@ -107,6 +109,35 @@ _VISITS = (
     )
     .order_by(_V.ended_at.desc(), _V.id.desc())
     .limit(HISTORY_ROWS)
+)
+_HELD = (
+    select(_V.service_id, func.count(_V.id))
+    .where(
+        _V.service_id.in_(bindparam("services", expanding=True)),
+        _V.day >= bindparam("since"),
+        _V.outcome.in_(DESK_OUTCOMES),
+        _V.ended_at.is_not(None),
+        _V.called_at.is_not(None),
+    )
+    .group_by(_V.service_id)
+)
+_NEXT = aliased(table_of(QueueVisit))
+_LATER = aliased(table_of(QueueVisit))
+_SENT_ON = (
+    select(_V.service_id, _NEXT.c.service_id, func.count(_V.id))
+    .join_from(table_of(QueueVisit), _NEXT, _NEXT.c.ticket_id == _V.ticket_id)
+    .where(
+        _V.service_id.in_(bindparam("services", expanding=True)),
+        _V.day >= bindparam("since"),
+        _V.outcome == "transferred",
+        _V.ended_at.is_not(None),
+        _V.called_at.is_not(None),
+        _NEXT.c.id
+        == select(func.min(_LATER.c.id))
+        .where(_LATER.c.ticket_id == _V.ticket_id, _LATER.c.id > _V.id)
+        .scalar_subquery(),
+    )
+    .group_by(_V.service_id, _NEXT.c.service_id)
 )
 _KEPT = select(func.count(_T.id), func.count(_T.arrived_at)).where(
     _T.kind == "booking",
@@ -198,6 +229,30 @@ def kept_share(session: Session, ctx: QueueContext, service_id: int) -> float:
         prior, weight = KEPT_PRIOR
         cache[service_id] = (int(came or 0) + prior * weight) / (int(booked or 0) + weight)
     return cache[service_id]
+
+
+def onward_shares(
+    session: Session, ctx: QueueContext, service_ids: Iterable[int]
+) -> dict[int, dict[int, float]]:
+    """Per service, the share of its recent desk visits (``DESK_OUTCOMES``) that ended sent on
+    to each of ``service_ids`` (a transfer's next visit), counted once a service has
+    ``MIN_ONWARD_SAMPLES`` visits; services that send nobody on are left out."""
+    services = sorted(set(service_ids))
+    key = tuple(services)
+    cache: dict[tuple[int, ...], dict[int, dict[int, float]]] = session.info.setdefault(
+        "cherga_onward_shares", {}
+    )
+    if key not in cache:
+        window = {"services": services, "since": ctx.today - timedelta(days=HISTORY_DAYS)}
+        connection = core_connection(session)
+        held = {row[0]: int(row[1]) for row in connection.execute(_HELD, window)}
+        found: dict[int, dict[int, float]] = {}
+        for source, target, count in connection.execute(_SENT_ON, window):
+            visits = held.get(source, 0)
+            if target in key and target != source and visits >= MIN_ONWARD_SAMPLES:
+                found.setdefault(source, {})[target] = min(1.0, int(count) / visits)
+        cache[key] = found
+    return cache[key]
 
 
 def _usual_break(session: Session, ctx: QueueContext, user_id: int, status: str) -> float | None:
@@ -322,7 +377,8 @@ def inputs(
     seen: dict[int, int] = {}
     for waiting in line:
         seen[waiting.project_id] = seen.get(waiting.project_id, 0) + 1
-    return Inputs(tickets, desks, times, modes, truncated=len(line) >= MAX_LINE, seen=seen)
+    onward = onward_shares(session, ctx, services)
+    return Inputs(tickets, desks, times, modes, onward, truncated=len(line) >= MAX_LINE, seen=seen)
 
 
 def _beyond(found: Inputs, service_id: int, places: int, last: Estimate) -> Estimate:

@@ -248,7 +248,11 @@ def run(url: str | None, runs: int, profile: bool) -> None:
                 assert ticket is not None and waiting is not None
                 return waits.for_ticket(session, ctx, ticket)
 
+            def issue(session: Session) -> object:
+                return tickets.issue_ticket(session, ctx, service_id=services["B"])
+
             figures = {
+                "a ticket issued, its estimate in the reply": issue,
                 "one ticket's estimate": one_ticket,
                 "a new visitor's estimate": lambda s: waits.for_new_visitor(s, ctx, services["B"]),
                 f"the board's waits ({len(services)} services)": lambda s: publish.board_waits(

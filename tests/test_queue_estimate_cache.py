@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import event, insert, select
 
@@ -69,20 +69,7 @@ def _history(hub: Hub, services: list[int], users: list[int], ticket_id: int) ->
         for n in range(24):
             service = services[n % len(services)]
             called = opened + timedelta(minutes=5 * n)
-            visits.append(
-                {
-                    "ticket_id": ticket_id,
-                    "service_id": service,
-                    "kind": "walk_in",
-                    "day": opened.date(),
-                    "hour": called.hour,
-                    "joined_at": called,
-                    "called_at": called,
-                    "ended_at": called + timedelta(minutes=8 + n % 5),
-                    "recalls": 0,
-                    "outcome": "done",
-                }
-            )
+            visits.append(_visit(ticket_id, service, called, 8 + n % 5))
         for user in users:
             for status, start, minutes in (("free", 0, 120), ("break", 120, 25 + back)):
                 began = opened + timedelta(minutes=start)
@@ -90,6 +77,21 @@ def _history(hub: Hub, services: list[int], users: list[int], ticket_id: int) ->
     with transaction(hub.sessions) as session:
         session.execute(insert(table_of(QueueVisit)), visits)
         session.execute(insert(table_of(OperatorSpan)), spans)
+
+
+def _visit(ticket_id: int, service: int, called: datetime, minutes: int) -> dict[str, object]:
+    return {
+        "ticket_id": ticket_id,
+        "service_id": service,
+        "kind": "walk_in",
+        "day": called.astimezone(KYIV).date(),
+        "hour": called.astimezone(KYIV).hour,
+        "joined_at": called,
+        "called_at": called,
+        "ended_at": called + timedelta(minutes=minutes),
+        "recalls": 0,
+        "outcome": "done",
+    }
 
 
 def _span(user: int, status: str, began: datetime, seconds: int) -> dict[str, object]:
@@ -161,6 +163,10 @@ def test_kept_history_gives_the_same_estimates_as_reading_it(hub: Hub) -> None:
         queue_operators.set_status(session, at(101.8), profile=petro, status="break", window="2")
     on_break = step(102)
     assert on_break[0] != finished[0]
+    with transaction(hub.sessions) as session:  # a whole visit written at once (an import)
+        row = {**_visit(first, a, T0 - timedelta(days=1), 45), "hour": 8}
+        session.execute(insert(table_of(QueueVisit)), row)
+    assert step(102.2)[0] != on_break[0]
     step(119.7)
     step(120.2)  # 11:00:12, another local hour
     issue(hub, b, 120.8)
@@ -184,24 +190,13 @@ def test_kept_history_expires_on_the_hub_s_clock(hub: Hub) -> None:
         with transaction(hub.sessions) as session:
             return waits.for_new_visitor(session, ctx, service).seconds
 
-    before = now_wait()
+    clear(hub.engine)
+    before = now_wait()  # read now, at ``start``
     other = make_engine(hub.settings.effective_database_url)  # another hub's own engine
     try:
         with other.begin() as connection:
             connection.execute(
-                insert(table_of(QueueVisit)),
-                {
-                    "ticket_id": ticket,
-                    "service_id": service,
-                    "kind": "walk_in",
-                    "day": date(2026, 11, 29),
-                    "hour": 9,
-                    "joined_at": T0 - timedelta(days=1),
-                    "called_at": T0 - timedelta(days=1),
-                    "ended_at": T0 - timedelta(days=1, minutes=-40),
-                    "recalls": 0,
-                    "outcome": "done",
-                },
+                insert(table_of(QueueVisit)), _visit(ticket, service, T0 - timedelta(days=1), 40)
             )
     finally:
         other.dispose()

@@ -36,6 +36,9 @@ from hub.db.base import core_connection
 from hub.db.refcache import table_written
 
 WATCHED = frozenset({"queue_visits", "operator_spans"})
+OPEN_ROWS = {"queue_visits": "ended_at"}
+"""A row inserted with this column NULL is in nothing kept (a visit not over yet): a ticket
+issued, which opens a visit, does not make the visits' lengths read again."""
 MAX_AGE = timedelta(seconds=60)
 MAX_ENTRIES = 5_000
 _BEGUN = "cherga_slow_begun"
@@ -90,7 +93,7 @@ def install(engine: Engine) -> None:
         executemany: bool,
     ) -> None:
         table = table_written(statement)
-        if table in WATCHED:
+        if table in WATCHED and not _opens_rows(table, statement, context):
             state.change(table)
             connection.info.setdefault(_WROTE, set()).add(table)
 
@@ -101,6 +104,15 @@ def install(engine: Engine) -> None:
 
     event.listen(engine, "commit", _on_end)
     event.listen(engine, "rollback", _on_end)
+
+
+def _opens_rows(table: str, statement: str, context: Any) -> bool:
+    """Whether the statement only inserts rows still open (``OPEN_ROWS``); False when unsure."""
+    column = OPEN_ROWS.get(table)
+    rows = getattr(context, "compiled_parameters", None)
+    if column is None or not rows or statement[:7].upper() != "INSERT ":
+        return False
+    return all(isinstance(row, dict) and row.get(column) is None for row in rows)
 
 
 def clear(engine: Engine) -> None:

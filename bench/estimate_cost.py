@@ -32,7 +32,6 @@ from sqlalchemy import event, insert, select, update
 from sqlalchemy.orm import Session
 
 from hub.bootstrap import Hub, build_hub, prepare_database
-from hub.config import Settings
 from hub.db.base import table_of
 from hub.db.engine import transaction
 from hub.db.models import Project, ProjectMember, User
@@ -42,6 +41,7 @@ from hub.services.access.rights import AccessProfile, load_profile
 from hub.services.queue import assign, operators, publish, tickets, waits
 from hub.services.queue.core import QueueContext
 from hub.services.settings.parameters import update_user_parameters
+from tests.conftest import make_settings
 
 try:  # the bench also runs on a hub from before the history was kept
     from hub.db.slowcache import clear as clear_kept
@@ -58,16 +58,6 @@ GROUPS = {"olena": "AB", "petro": "B", "ira": "BC", "taras": "C", "halyna": "D",
 def at(moment: datetime) -> QueueContext:
     """The context of ``moment`` in the office's zone."""
     return QueueContext(now=moment, tz=KYIV, site="main")
-
-
-def _settings(url: str, folder: Path) -> Settings:
-    return Settings(
-        database_url=url,
-        data_dir=folder,
-        admin_password="bench-password-1",  # type: ignore[arg-type]
-        password_hash_memory_kib=1024,
-        password_hash_time_cost=1,
-    )
 
 
 def _history(session: Session, services: dict[str, int], users: dict[str, int]) -> None:
@@ -226,7 +216,7 @@ def run(url: str | None, runs: int, profile: bool) -> None:
     """Build the office and print the figures."""
     with tempfile.TemporaryDirectory(prefix="cherga-estimate-") as scratch:
         folder = Path(scratch)
-        hub = build_hub(_settings(url or f"sqlite:///{folder / 'hub.db'}", folder))
+        hub = build_hub(make_settings(url or f"sqlite:///{folder / 'hub.db'}", folder))
         prepare_database(hub, announce=lambda _password: None)
         try:
             services = build_office(hub)

@@ -85,12 +85,7 @@ def install(engine: Engine) -> None:
 
     @event.listens_for(engine, "before_cursor_execute")
     def _on_execute(
-        connection: Connection,
-        cursor: Any,
-        statement: str,
-        parameters: Any,
-        context: Any,
-        executemany: bool,
+        connection: Connection, _cursor: Any, statement: str, _params: Any, context: Any, *_: Any
     ) -> None:
         table = table_written(statement)
         if table in WATCHED and not _opens_rows(table, statement, context):

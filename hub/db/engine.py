@@ -12,7 +12,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from hub.db import refcache
+from hub.db import refcache, slowcache
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 WAL_AUTOCHECKPOINT_PAGES = 8_000
@@ -120,6 +120,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         kwargs.setdefault("max_overflow", 20)
         engine = create_engine(url, **kwargs)
     refcache.install(engine)
+    slowcache.install(engine)
     return engine
 
 

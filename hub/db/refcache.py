@@ -79,9 +79,8 @@ _CACHES: WeakKeyDictionary[Any, _Entries] = WeakKeyDictionary()
 _CACHES_LOCK = threading.Lock()
 
 
-def written_table(statement: str) -> str | None:
-    """The reference table an INSERT, UPDATE or DELETE writes (in a way a cached value may
-    depend on), else None."""
+def table_written(statement: str) -> str | None:
+    """The table an INSERT, UPDATE or DELETE writes, else None."""
     head = statement[:7].upper()
     if head not in _WRITES:
         return None
@@ -90,11 +89,18 @@ def written_table(statement: str) -> str | None:
         del words[1:3]
     if head != "UPDATE " and len(words) > 1:
         del words[1]  # INTO, FROM
-    name = words[1].strip('"').lower() if len(words) > 1 else ""
+    return words[1].strip('"').lower() if len(words) > 1 else None
+
+
+def written_table(statement: str) -> str | None:
+    """The reference table an INSERT, UPDATE or DELETE writes (in a way a cached value may
+    depend on), else None."""
+    name = table_written(statement)
     if name not in REFERENCE_TABLES:
         return None
     volatile = VOLATILE_COLUMNS.get(name)
-    if head == "UPDATE " and volatile is not None and _sets_only(statement, volatile):
+    is_update = statement[:7].upper() == "UPDATE "
+    if is_update and volatile is not None and _sets_only(statement, volatile):
         return None
     return name
 

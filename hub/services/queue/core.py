@@ -422,11 +422,12 @@ def list_services(session: Session, ctx: QueueContext) -> list[ServiceInfo]:
     counts = waiting_counts(session)
     projects = session.scalars(
         select(Project).where(Project.uses_queue.is_(True)).order_by(Project.name, Project.id)
-    )
+    ).all()
+    estimates = waits.for_new_visitors(session, ctx, [project.id for project in projects])
     result = []
     for project in projects:
         working, _free = operators_now(session, project.id)
-        wait = waits.for_new_visitor(session, ctx, project.id)
+        wait = estimates[project.id]
         result.append(
             ServiceInfo(
                 id=project.id,

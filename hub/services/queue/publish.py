@@ -83,13 +83,13 @@ def board_payload(session: Session, ctx: QueueContext) -> dict[str, Any]:
 
 def board_waits(session: Session, ctx: QueueContext) -> dict[int, BoardWait]:
     """Each service's wait for a visitor who would join it now (the board shows it)."""
-    found = {}
-    for service in session.scalars(
+    services = session.scalars(
         select(Project.id).where(Project.uses_queue.is_(True)).order_by(Project.id)
-    ):
-        wait = waits.for_new_visitor(session, ctx, service)
-        found[service] = BoardWait(s=wait.seconds, low_s=wait.low_s, high_s=wait.high_s)
-    return found
+    )
+    return {
+        service: BoardWait(s=wait.seconds, low_s=wait.low_s, high_s=wait.high_s)
+        for service, wait in waits.for_new_visitors(session, ctx, list(services)).items()
+    }
 
 
 def _aware(moment: datetime) -> datetime:

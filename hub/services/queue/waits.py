@@ -6,6 +6,11 @@ tickets, the bookings expected soon, each service's recent visit lengths and cal
 the usual length of each operator's current break. Reads are made once per transaction and
 kept in ``Session.info``; a change in the transaction (a flush) makes the next estimate read
 again. ``now`` always comes from the caller's context: no clock is read here.
+
+The aggregates over days (each service's visit lengths, each operator's status spans) are also
+kept per process for up to a minute of the hub's clock, until their table is written
+(``hub.db.slowcache``); a board reads the operators at work once and each group of services
+sharing operators once (``for_new_visitors``).
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from hub.db.models import Project, ProjectMember
 from hub.db.models.queue import QueueOperator, QueueTicket
 from hub.db.models.stats import OperatorSpan, QueueVisit
 from hub.db.refcache import cached
+from hub.db.slowcache import kept
 from hub.services.queue import estimate as model
 from hub.services.queue.core import (
     BOOKED,
@@ -145,21 +151,16 @@ _KEPT = select(func.count(_T.id), func.count(_T.arrived_at)).where(
     _T.booked_at >= bindparam("since"),
     _T.booked_at <= bindparam("until"),
 )
-_SPANS = (
-    select(_S.user_id, _S.day, _S.status, _S.started_at, func.sum(_S.seconds))
-    .where(_S.user_id.in_(bindparam("users", expanding=True)), _S.day >= bindparam("since"))
-    .group_by(_S.user_id, _S.day, _S.status, _S.started_at)
+_USERS_SINCE = (_S.user_id.in_(bindparam("users", expanding=True)), _S.day >= bindparam("since"))
+_WORKED = (
+    select(_S.user_id, _S.day)
+    .where(*_USERS_SINCE, _S.day < bindparam("today"), _S.status.in_((FREE, BUSY)))
+    .distinct()
 )
-_BREAKS = (
-    select(func.sum(_S.seconds))
-    .where(
-        _S.user_id == bindparam("user"),
-        _S.status == bindparam("status"),
-        _S.day >= bindparam("since"),
-    )
-    .group_by(_S.started_at)
-    .order_by(_S.started_at.desc())
-    .limit(BREAK_SAMPLES)
+_AWAY = (
+    select(_S.user_id, _S.day, _S.status, _S.started_at, func.sum(_S.seconds))
+    .where(*_USERS_SINCE, _S.status.not_in((FREE, BUSY, OFFLINE)))
+    .group_by(_S.user_id, _S.day, _S.status, _S.started_at)
 )
 
 
@@ -201,15 +202,23 @@ def service_times(session: Session, ctx: QueueContext, service_id: int) -> Servi
     visitors cost it, not a whole visit."""
     cache: dict[int, ServiceTimes] = session.info.setdefault("cherga_service_times", {})
     if service_id not in cache:
-        since = ctx.today - timedelta(days=HISTORY_DAYS)
-        rows = core_connection(session).execute(_VISITS, {"service": service_id, "since": since})
-        samples = tuple(
-            (
-                _aware(called).astimezone(ctx.tz).hour,
-                max(0.0, (_aware(ended) - _aware(called)).total_seconds()),
+        today = ctx.today
+
+        def load() -> tuple[tuple[int, float], ...]:
+            since = today - timedelta(days=HISTORY_DAYS)
+            rows = core_connection(session).execute(
+                _VISITS, {"service": service_id, "since": since}
             )
-            for called, ended in rows
-        )
+            return tuple(
+                (
+                    _aware(called).astimezone(ctx.tz).hour,
+                    max(0.0, (_aware(ended) - _aware(called)).total_seconds()),
+                )
+                for called, ended in rows
+            )
+
+        key = ("visit_lengths", service_id, today, str(ctx.tz))
+        samples = kept(session, "queue_visits", key, ctx.now, ctx.tz, load)
         default = params(session).default_service_minutes * 60.0
         cache[service_id] = ServiceTimes(default_s=default, samples=samples)
     return cache[service_id]
@@ -236,31 +245,67 @@ def onward_shares(
 ) -> dict[int, dict[int, float]]:
     """Per service, the share of its recent desk visits (``DESK_OUTCOMES``) that ended sent on
     to each of ``service_ids`` (a transfer's next visit), counted once a service has
-    ``MIN_ONWARD_SAMPLES`` visits; services that send nobody on are left out."""
+    ``MIN_ONWARD_SAMPLES`` visits; services that send nobody on are left out. Kept per process
+    like the visit lengths (``hub.db.slowcache``)."""
     services = sorted(set(service_ids))
-    key = tuple(services)
-    cache: dict[tuple[int, ...], dict[int, dict[int, float]]] = session.info.setdefault(
-        "cherga_onward_shares", {}
-    )
-    if key not in cache:
-        window = {"services": services, "since": ctx.today - timedelta(days=HISTORY_DAYS)}
+    today = ctx.today
+
+    def load() -> dict[int, dict[int, float]]:
+        window = {"services": services, "since": today - timedelta(days=HISTORY_DAYS)}
         connection = core_connection(session)
         held = {row[0]: int(row[1]) for row in connection.execute(_HELD, window)}
         found: dict[int, dict[int, float]] = {}
         for source, target, count in connection.execute(_SENT_ON, window):
             visits = held.get(source, 0)
-            if target in key and target != source and visits >= MIN_ONWARD_SAMPLES:
+            if target in services and target != source and visits >= MIN_ONWARD_SAMPLES:
                 found.setdefault(source, {})[target] = min(1.0, int(count) / visits)
-        cache[key] = found
-    return cache[key]
+        return found
+
+    key = ("onward_shares", tuple(services), today, str(ctx.tz))
+    return kept(session, "queue_visits", key, ctx.now, ctx.tz, load)
 
 
-def _usual_break(session: Session, ctx: QueueContext, user_id: int, status: str) -> float | None:
-    since = ctx.today - timedelta(days=BREAK_DAYS)
-    lengths = core_connection(session).execute(
-        _BREAKS, {"user": user_id, "status": status, "since": since}
-    )
-    return model.typical_length(float(n or 0) for n in lengths.scalars())
+@dataclass(frozen=True)
+class _Spans:
+    """An operator's status spans of the last ``BREAK_DAYS``, as the estimate uses them."""
+
+    away: tuple[tuple[date, datetime, str, float], ...] = ()
+    """Each span of a status other than free, busy and offline: day, start, status, seconds
+    (a span crossing hours summed within its day)."""
+    days_at_work: int = 0
+    """Past days with time free or busy."""
+
+
+def _spans(session: Session, ctx: QueueContext, users: list[int]) -> dict[int, _Spans]:
+    """The operators' spans, kept per process (``hub.db.slowcache``), read for all in one go."""
+    today = ctx.today
+
+    def load() -> dict[int, _Spans]:
+        window = {"users": users, "since": today - timedelta(days=BREAK_DAYS), "today": today}
+        connection = core_connection(session)
+        worked: dict[int, int] = {}
+        for user_id, _day in connection.execute(_WORKED, window):
+            worked[user_id] = worked.get(user_id, 0) + 1
+        away: dict[int, list[tuple[date, datetime, str, float]]] = {}
+        for user_id, day, status, started, seconds in connection.execute(_AWAY, window):
+            away.setdefault(user_id, []).append((day, _aware(started), status, float(seconds or 0)))
+        return {
+            user_id: _Spans(tuple(away.get(user_id, ())), worked.get(user_id, 0))
+            for user_id in users
+        }
+
+    key = ("status_spans", tuple(users), today, str(ctx.tz))
+    return kept(session, "operator_spans", key, ctx.now, ctx.tz, load)
+
+
+def _usual_break(spans: _Spans, status: str) -> float | None:
+    """The median length of the operator's last ``BREAK_SAMPLES`` spans of ``status``."""
+    lengths: dict[datetime, float] = {}
+    for _day, started, of, seconds in spans.away:
+        if of == status:  # one span: its pieces on either side of midnight summed
+            lengths[started] = lengths.get(started, 0.0) + seconds
+    latest = sorted(lengths, reverse=True)[:BREAK_SAMPLES]
+    return model.typical_length(lengths[started] for started in latest)
 
 
 def planned_breaks(
@@ -269,23 +314,17 @@ def planned_breaks(
     """The usual break each of these operators has not taken yet today (``usual_break_today``),
     from their status spans of the last ``BREAK_DAYS``, in one read."""
     users = sorted(set(user_ids))
-    if not users:
-        return {}
-    since = ctx.today - timedelta(days=BREAK_DAYS)
-    away: dict[int, list[tuple[date, datetime, float]]] = {}
-    worked: dict[int, set[date]] = {}
-    rows = core_connection(session).execute(_SPANS, {"users": users, "since": since})
-    for user_id, day, status, started, seconds in rows:
-        if status in (FREE, BUSY):
-            if day < ctx.today:
-                worked.setdefault(user_id, set()).add(day)
-        elif status != OFFLINE:
-            away.setdefault(user_id, []).append((day, _aware(started), float(seconds or 0)))
+    return _planned(ctx, users, _spans(session, ctx, users) if users else {})
+
+
+def _planned(
+    ctx: QueueContext, users: list[int], spans: dict[int, _Spans]
+) -> dict[int, model.PlannedBreak]:
     found = {}
     for user_id in users:
         usual = model.usual_break_today(
-            away.get(user_id, []),
-            len(worked.get(user_id, ())),
+            [(day, started, seconds) for day, started, _status, seconds in spans[user_id].away],
+            spans[user_id].days_at_work,
             now=ctx.now,
             today=ctx.today,
             tz=ctx.tz,
@@ -310,6 +349,7 @@ def _desk(
     row: _AtWork,
     services: set[int],
     pause: model.PlannedBreak | None,
+    spans: _Spans,
 ) -> Desk:
     user_id, status, since, held_service, called, started = row
     since = _aware(since)
@@ -326,27 +366,46 @@ def _desk(
         means = [service_times(session, ctx, s).mean() for s in sorted(services)] or [0.0]
         back = ctx.now + timedelta(seconds=sum(means) / len(means) / 2)
     else:
-        usual = _usual_break(session, ctx, user_id, status)
+        usual = _usual_break(spans, status)
         back = model.back_from_break(ctx.now, since, usual)
         pause = None  # on it now
     return Desk(user_id=user_id, services=frozenset(services), back_at=back, pause=pause)
 
 
+class _Staff(NamedTuple):
+    at_work: list[_AtWork]
+    serving: dict[int, set[int]]
+    """The services of each operator at work."""
+
+
+def _staff(session: Session) -> _Staff:
+    """The operators at work, what they hold and the services they serve."""
+    groups: dict[int, set[int]] = {}
+    for user_id, project_id in cached(session, ("queue_work_groups",), _work_groups):
+        groups.setdefault(user_id, set()).add(project_id)
+    at_work = [_AtWork(*row) for row in core_connection(session).execute(_AT_WORK)]
+    return _Staff(at_work, {row[0]: groups.get(row[0], set()) for row in at_work})
+
+
 def inputs(
-    session: Session, ctx: QueueContext, service_ids: Iterable[int], operator: int | None = None
+    session: Session,
+    ctx: QueueContext,
+    service_ids: Iterable[int],
+    operator: int | None = None,
+    staff: _Staff | None = None,
 ) -> Inputs:
     """What the replay needs for these services and every one sharing an operator with them
     (and with ``operator``, to whom a ticket was transferred in person)."""
     connection = core_connection(session)
-    groups: dict[int, set[int]] = {}
-    for user_id, project_id in cached(session, ("queue_work_groups",), _work_groups):
-        groups.setdefault(user_id, set()).add(project_id)
-    at_work = [_AtWork(*row) for row in connection.execute(_AT_WORK)]
-    serving = {row[0]: groups.get(row[0], set()) for row in at_work}
+    at_work, serving = staff or _staff(session)
     services = _closure([*service_ids, *serving.get(operator or 0, ())], serving)
     mine = [row for row in at_work if serving[row[0]] & services or row[0] == operator]
-    pauses = planned_breaks(session, ctx, [row[0] for row in mine])
-    desks = [_desk(session, ctx, row, serving[row[0]], pauses.get(row[0])) for row in mine]
+    users = sorted({row[0] for row in mine})
+    spans = _spans(session, ctx, users) if users else {}
+    pauses = _planned(ctx, users, spans)
+    desks = [
+        _desk(session, ctx, row, serving[row[0]], pauses.get(row[0]), spans[row[0]]) for row in mine
+    ]
     line = list(connection.execute(_LINE, {"services": sorted(services), "limit": MAX_LINE}))
     tickets = [
         Ticket(
@@ -420,9 +479,12 @@ def for_ticket(session: Session, ctx: QueueContext, ticket: QueueTicket) -> Esti
     return _beyond(found, ticket.project_id, beyond, found_wait)
 
 
-def for_new_visitor(session: Session, ctx: QueueContext, service_id: int) -> Estimate:
-    """The wait of a visitor who would take a ticket for the service now."""
-    found = inputs(session, ctx, [service_id])
+def for_new_visitor(
+    session: Session, ctx: QueueContext, service_id: int, found: Inputs | None = None
+) -> Estimate:
+    """The wait of a visitor who would take a ticket for the service now (from ``found``, the
+    inputs read for it, when given)."""
+    found = found or inputs(session, ctx, [service_id])
     target = Ticket(NEW_VISITOR, service_id, NORMAL, ctx.now, WALK_IN)
     wait = model.estimate(target, found, now=ctx.now, tz=ctx.tz)
     beyond = 0
@@ -436,3 +498,19 @@ def for_line(session: Session, ctx: QueueContext, service_id: int) -> dict[int, 
     """The estimates of every waiting ticket of the service, by ticket id, in one replay."""
     found = inputs(session, ctx, [service_id])
     return model.estimate_all(found, now=ctx.now, tz=ctx.tz)
+
+
+def for_new_visitors(
+    session: Session, ctx: QueueContext, service_ids: Iterable[int]
+) -> dict[int, Estimate]:
+    """``for_new_visitor`` of each service, with one read of the operators at work and one of
+    the rest for each group of services sharing operators (the same inputs each would read)."""
+    staff = _staff(session)
+    read: dict[frozenset[int], Inputs] = {}
+    found = {}
+    for service_id in service_ids:
+        group = frozenset(_closure([service_id], staff.serving))
+        if group not in read:
+            read[group] = inputs(session, ctx, group, staff=staff)
+        found[service_id] = for_new_visitor(session, ctx, service_id, read[group])
+    return found

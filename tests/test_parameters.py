@@ -36,6 +36,7 @@ DEFAULTS: dict[str, Any] = {
         "no_show_after_seconds": None,
         "running_late_minutes": 15,
         "default_service_minutes": 10,
+        "wait_estimate_percent": 50,
         "service_level_alert_percent": 80,
     },
     "mail": {

@@ -7,7 +7,7 @@ after 09:00 Kyiv time.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import update
@@ -23,7 +23,7 @@ from hub.services.queue import tickets as queue_tickets
 from hub.services.queue import waits
 from hub.services.queue.core import list_services
 from hub.services.queue.estimate import Desk, ServiceTimes, Ticket
-from hub.services.settings.parameters import update_user_parameters
+from hub.services.settings.parameters import update_global, update_user_parameters
 from tests.test_queue import T0, at, issue, make_operator, make_service, press_free
 
 
@@ -328,3 +328,127 @@ def test_the_share_sent_on_is_read_from_recent_visits(hub: Hub) -> None:
         assert waits.onward_shares(session, at(minute), [a]) == {}  # B is not in the replay
         found = waits.inputs(session, at(minute), [a, b])
         assert found.onward == shares
+
+
+def test_an_operator_s_usual_start_is_expected() -> None:
+    """Halyna came at 09:30 on four of the last five office days (09:20-09:40), at 12:00 once;
+    at 09:10 she is expected at 09:30 (her median), at 09:25 in a minute, and not at all at
+    10:01 or once she came today; nor is someone who came on too few of the office's days, or
+    at no usual time."""
+    kyiv = at(0).tz
+    today = T0.date()
+
+    def came(*moments: tuple[int, int, int]) -> dict[date, datetime]:
+        return {
+            today - timedelta(days=back): datetime.combine(
+                today - timedelta(days=back), time(h, m), kyiv
+            )
+            for back, h, m in moments
+        }
+
+    halyna = came((1, 9, 30), (2, 9, 20), (3, 9, 40), (4, 9, 30), (5, 12, 0))
+
+    def expected(first_in: dict[date, datetime], minutes: float, days: int = 5) -> datetime | None:
+        return model.usual_start_today(first_in, days, now=at(minutes).now, today=today, tz=kyiv)
+
+    assert expected(halyna, 10) == at(30).now
+    assert expected(halyna, 29.5) == at(30.5).now
+    assert expected(halyna, 61) is None
+    assert expected(halyna | came((0, 9, 35)), 10) is None
+    assert expected(halyna, 10, days=11) is None  # on 5 of 11 office days
+    shifts = came((1, 9, 0), (2, 13, 0), (3, 9, 0), (4, 13, 0))
+    assert expected(shifts, 0, days=4) is None
+
+
+def test_before_opening_the_line_waits_for_the_operators_to_come() -> None:
+    """At 08:45 nobody is at work: Olena usually comes at 09:00 and Halyna at 09:30, visits
+    take 10 minutes. The first two in line are called at 09:00 and 09:10 by Olena, the third
+    at 09:20 by Olena, the fourth at 09:30 by Halyna."""
+    kyiv, now = at(0).tz, T0 - timedelta(minutes=15)
+    times = {1: ServiceTimes(600.0)}
+    line = [Ticket(n, 1, 1, now - timedelta(minutes=5 - n), "walk_in") for n in range(1, 5)]
+    desks = [
+        Desk(7, frozenset({1}), T0),
+        Desk(8, frozenset({1}), T0 + timedelta(minutes=30)),
+    ]
+    found = model.estimate_all(model.Office(line, desks, times), now=now, tz=kyiv)
+    assert [found[n].seconds // 60 for n in range(1, 5)] == [15, 25, 35, 45]
+    assert all(found[n].staffed for n in range(1, 5))
+
+
+def _span(user_id: int, status: str, started: datetime, seconds: int) -> OperatorSpan:
+    span = _break_span(user_id, started, seconds)
+    span.status = status
+    return span
+
+
+def test_operators_expected_at_their_usual_time(hub: Hub) -> None:
+    """Three tickets wait at 08:45 with nobody at work. Olena came at 09:00 and Halyna at 09:05
+    on each of the three days before: the first is called at 09:00 (15 minutes), the second by
+    Halyna at 09:05, the third by Olena at 09:10 (visits of 10 minutes, the default). Without
+    that history, nobody is expected (as if someone came in half a visit). Halyna not come by
+    09:36 is not expected any more; once she came today and left, neither."""
+    with transaction(hub.sessions) as session:
+        service = make_service(session, "Паспорти")
+        olena = make_operator(session, "olena", [service])
+        halyna = make_operator(session, "halyna", [service])
+    line = [issue(hub, service, -20 + n).ticket for n in range(3)]
+    assert [wait_of(hub, t.id, -15).staffed for t in line] == [False] * 3
+    with transaction(hub.sessions) as session:
+        for back in (1, 2, 3):
+            day = T0 - timedelta(days=back)
+            session.add(_span(olena.user_id, "free", day, 3600))
+            session.add(_span(halyna.user_id, "free", day + timedelta(minutes=5), 3600))
+    assert [wait_of(hub, t.id, -15).seconds // 60 for t in line] == [15, 20, 25]
+    assert all(wait_of(hub, t.id, -15).staffed for t in line)
+    # Olena is at work at 09:00 with the first visitor; Halyna, expected at 09:05, is late.
+    assert press_free(hub, olena, 0).assignment is not None
+    assert [wait_of(hub, t.id, 1).seconds // 60 for t in line[1:]] == [4, 9]
+    # At 09:36 Olena's visit, run long, has 2 minutes left (a fifth of a visit).
+    assert [wait_of(hub, t.id, 36).seconds // 60 for t in line[1:]] == [2, 12]
+    with transaction(hub.sessions) as session:
+        session.add(_span(halyna.user_id, "free", T0 + timedelta(minutes=2), 60))
+    assert [wait_of(hub, t.id, 3).seconds // 60 for t in line[1:]] == [7, 17]
+
+
+def test_a_cautious_estimate_says_the_wait_most_visitors_are_called_within() -> None:
+    """The replay's wait of 20 minutes after 4 visits (cv 0.5) has a spread of 502 s; the wait
+    80 % are called within is 0.84 of it more, 27 minutes; at 90 % the range's high end. The
+    range is the same, and no wait stays no wait."""
+    likely = model.with_range(1200, 4, 0.5)
+    cautious = model.with_range(1200, 4, 0.5, percent=80)
+    assert (cautious.low_s, cautious.seconds, cautious.high_s) == (557, 1623, 1843)
+    assert (likely.seconds, likely.likely_s, cautious.likely_s) == (1200, None, 1200)
+    assert model.with_range(1200, 4, 0.5, percent=90).seconds == 1843
+    assert model.with_range(0, 0, 0.5, percent=80).seconds == 0
+
+
+def test_the_office_s_wait_estimate_percent_reaches_every_estimate(
+    hub: Hub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One operator busy until 10, visits of 10 minutes: the third in line is 29 minutes away
+    at 1; said cautiously (80 %) it is more, within its range, and a place beyond the replay is
+    counted from the likeliest wait, not from the cautious one."""
+    with transaction(hub.sessions) as session:
+        service = make_service(session, "Паспорти")
+        olena = make_operator(session, "olena", [service])
+    issue(hub, service, 0)
+    assert press_free(hub, olena, 0).assignment is not None
+    line = [issue(hub, service, 0.5 + n / 10).ticket for n in range(3)]
+    likely = wait_of(hub, line[2].id, 1)
+    assert likely.seconds == 1740
+    with transaction(hub.sessions) as session:
+        update_global(session, {"queue": {"wait_estimate_percent": 80}})
+    cautious = wait_of(hub, line[2].id, 1)
+    assert likely.seconds < cautious.seconds < cautious.high_s
+    assert (cautious.low_s, cautious.high_s, cautious.likely_s) == (
+        likely.low_s,
+        likely.high_s,
+        likely.seconds,
+    )
+    with transaction(hub.sessions) as session:
+        new = waits.for_new_visitor(session, at(1), service)
+    assert new.likely_s == 2340 and new.seconds > 2340
+    monkeypatch.setattr(waits, "MAX_LINE", 2)  # the third ticket is a place beyond the replay
+    with transaction(hub.sessions) as session:
+        assert waits.for_new_visitor(session, at(1), service) == new

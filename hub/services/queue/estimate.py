@@ -22,6 +22,10 @@ taking its expected length, instead of dividing a line by a head count:
   first break of the day began, for its median length: a desk free at or after that time goes
   on the break first (a visit in hand is finished first, as operators do). A break more than
   ``BREAK_OVERDUE`` past its usual end is not expected any more.
+- **Operators to come.** An operator not at work yet who came on most of the office's recent
+  days at much the same time (``usual_start_today``) is a desk from that time: before opening,
+  the line is not estimated as if nobody would ever come, nor the morning as if a colleague on
+  the later shift were not coming. Not expected any more ``LATE_START`` past it.
 - **Bookings due.** Bookings not checked in yet whose slot is within reach are expected at their
   slot and join the line then (a booking that has checked in is already in it), so under Q-5 they
   come before walk-ins who arrived after their time, and in the fair mode from 10 minutes before
@@ -75,6 +79,7 @@ MIN_BACK = timedelta(minutes=1)
 UNKNOWN_BREAK = timedelta(minutes=15)
 MIN_BREAK_DAYS = 2
 BREAK_OVERDUE = timedelta(minutes=30)
+LATE_START = timedelta(minutes=30)
 MIN_REMAINING_S = 30.0
 MAX_STEPS = 5000
 UNSTAFFED = -1
@@ -92,6 +97,8 @@ class Estimate:
     high_s: int
     ahead: int = 0
     staffed: bool = True
+    likely_s: int | None = None
+    """The replay's wait, when ``seconds`` says a cautious one (``Office.percent``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +146,8 @@ class Office:
     modes: Mapping[int, str] = field(default_factory=dict)
     onward: Mapping[int, Mapping[int, float]] = field(default_factory=dict)
     """Per service, the share of its visits sent on to each other service (transfers)."""
+    percent: int = 50
+    """The share of visitors to be called within the wait said (``with_range``)."""
 
 
 @dataclass(frozen=True)
@@ -215,16 +224,45 @@ def usual_break_today(
     past = [found for day, found in first.items() if day < today]
     if len(past) < MIN_BREAK_DAYS or 2 * len(past) < days_at_work:
         return None
-    offsets = []
-    for start, _seconds in past:
-        local = start.astimezone(tz)
-        offsets.append(local.hour * 3600 + local.minute * 60 + local.second)
-    midnight = datetime.combine(today, time(0), tzinfo=tz)
-    at = midnight + timedelta(seconds=statistics.median(offsets))
+    at = _time_of_day((start for start, _seconds in past), today, tz)
     seconds = float(statistics.median(length for _start, length in past))
     if at + timedelta(seconds=seconds) + BREAK_OVERDUE < now:
         return None
     return PlannedBreak(at, seconds)
+
+
+def _time_of_day(moments: Iterable[datetime], today: date, tz: tzinfo) -> datetime:
+    """Today at the median local time of day of ``moments``."""
+    offsets = []
+    for moment in moments:
+        local = moment.astimezone(tz)
+        offsets.append(local.hour * 3600 + local.minute * 60 + local.second)
+    midnight = datetime.combine(today, time(0), tzinfo=tz)
+    return midnight + timedelta(seconds=statistics.median(offsets))
+
+
+def usual_start_today(
+    first_in: Mapping[date, datetime], office_days: int, *, now: datetime, today: date, tz: tzinfo
+) -> datetime | None:
+    """When an operator not at work yet today is expected to come (``Desk.back_at``), from the
+    moment they first came to work on each recent day (``first_in``: the start of the day's
+    first status other than offline, today's included) and the number of past days the office
+    worked (``office_days``: someone came).
+
+    Expected when they came on at least ``MIN_BREAK_DAYS`` of the past days and on at least
+    half of the office's, mostly (two days in three) within ``LATE_START`` of their usual time
+    of day (an operator on changing shifts has none), and have not come today: at that time,
+    or a minute from now when it is near; not once it is ``LATE_START`` past (away today)."""
+    if today in first_in:
+        return None
+    past = [moment for day, moment in first_in.items() if day < today]
+    if len(past) < MIN_BREAK_DAYS or 2 * len(past) < office_days:
+        return None
+    at = _time_of_day(past, today, tz)
+    near = sum(1 for moment in past if abs(_time_of_day([moment], today, tz) - at) <= LATE_START)
+    if 3 * near < 2 * len(past) or at + LATE_START < now:
+        return None
+    return max(at, now + MIN_BACK)
 
 
 def _line_order(t: Ticket) -> tuple[int, datetime, int]:
@@ -353,23 +391,42 @@ def _sent_on(ticket: Ticket, service_id: int, new_id: int, share: float, at: dat
 
 
 def with_range(
-    seconds: float, ahead: int, cv: float, *, staffed: bool = True, visit_s: float = 0.0
+    seconds: float,
+    ahead: int,
+    cv: float,
+    *,
+    staffed: bool = True,
+    visit_s: float = 0.0,
+    percent: int = 50,
 ) -> Estimate:
-    """A wait of ``seconds`` after ``ahead`` visits, with its range (see the module's note)."""
+    """A wait of ``seconds`` after ``ahead`` visits, with its range (see the module's note).
+
+    With ``percent`` above 50 the wait said is the one that share of visitors are called
+    within, by the same spread (its normal quantile, never past the range's high end): the
+    replay's wait is the likeliest one.
+    """
     wait = max(0.0, seconds)
     relative = cv * cv / max(ahead, 1) + BASE_SPREAD * BASE_SPREAD
     unsure = BASE_SPREAD_S if wait > 0 else 0.0
-    spread = Z_80 * math.sqrt(wait * wait * relative + unsure * unsure)
+    sigma = math.sqrt(wait * wait * relative + unsure * unsure)
+    spread = Z_80 * sigma
     low, high = wait - spread, wait + spread
+    said = wait + min(spread, _z(percent) * sigma) if wait > 0 else 0.0
     if not staffed:
         high += visit_s
     return Estimate(
-        seconds=math.ceil(wait),
+        seconds=math.ceil(said),
         low_s=max(0, math.floor(low)),
         high_s=math.ceil(high),
         ahead=ahead,
         staffed=staffed,
+        likely_s=math.ceil(wait) if said != wait else None,
     )
+
+
+def _z(percent: int) -> float:
+    """The standard normal quantile of ``percent`` (0 at 50)."""
+    return statistics.NormalDist().inv_cdf(percent / 100) if percent > 50 else 0.0
 
 
 def estimate(target: Ticket, office: Office, *, now: datetime, tz: tzinfo) -> Estimate:
@@ -392,7 +449,9 @@ def estimate_all(
     for ticket_id, (at, ahead) in called.items():
         if ticket_id in wanted:
             service = _times(times, wanted[ticket_id].service_id)
-            result[ticket_id] = with_range((at - now).total_seconds(), ahead, service.cv())
+            result[ticket_id] = with_range(
+                (at - now).total_seconds(), ahead, service.cv(), percent=office.percent
+            )
     missing = [t for t in wanted.values() if t.id not in result]
     # Nobody at work for these services (or only on breaks of unknown length): as if one
     # operator came half a visit from now and served each of those lines alone.
@@ -413,13 +472,19 @@ def estimate_all(
                     service.cv(),
                     staffed=False,
                     visit_s=service.mean(),
+                    percent=office.percent,
                 )
     for ticket in wanted.values():
         if ticket.id not in result:  # past the replay's steps: a whole visit per place ahead
             service = _times(times, ticket.service_id)
             ahead = sum(1 for t in tickets if t.service_id == ticket.service_id)
             result[ticket.id] = with_range(
-                ahead * service.mean(), ahead, service.cv(), staffed=False, visit_s=service.mean()
+                ahead * service.mean(),
+                ahead,
+                service.cv(),
+                staffed=False,
+                visit_s=service.mean(),
+                percent=office.percent,
             )
     return result
 

@@ -15,13 +15,14 @@ sharing operators once (``for_new_visitors``).
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import NamedTuple
 
 from sqlalchemy import bindparam, func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from hub.db.base import core_connection, table_of
 from hub.db.models import Project, ProjectMember
@@ -127,23 +128,16 @@ _HELD = (
     )
     .group_by(_V.service_id)
 )
-_NEXT = aliased(table_of(QueueVisit))
-_LATER = aliased(table_of(QueueVisit))
-_SENT_ON = (
-    select(_V.service_id, _NEXT.c.service_id, func.count(_V.id))
-    .join_from(table_of(QueueVisit), _NEXT, _NEXT.c.ticket_id == _V.ticket_id)
-    .where(
-        _V.service_id.in_(bindparam("services", expanding=True)),
-        _V.day >= bindparam("since"),
-        _V.outcome == "transferred",
-        _V.ended_at.is_not(None),
-        _V.called_at.is_not(None),
-        _NEXT.c.id
-        == select(func.min(_LATER.c.id))
-        .where(_LATER.c.ticket_id == _V.ticket_id, _LATER.c.id > _V.id)
-        .scalar_subquery(),
-    )
-    .group_by(_V.service_id, _NEXT.c.service_id)
+_SENT = select(_V.id, _V.ticket_id, _V.service_id).where(
+    _V.outcome == "transferred",
+    _V.day >= bindparam("since"),
+    _V.service_id.in_(bindparam("services", expanding=True)),
+    _V.called_at.is_not(None),
+)
+_LATER = (
+    select(_V.ticket_id, _V.id, _V.service_id)
+    .where(_V.ticket_id.in_(bindparam("tickets", expanding=True)))
+    .order_by(_V.ticket_id, _V.id)
 )
 _KEPT = select(func.count(_T.id), func.count(_T.arrived_at)).where(
     _T.kind == "booking",
@@ -156,6 +150,11 @@ _WORKED = (
     select(_S.user_id, _S.day)
     .where(*_USERS_SINCE, _S.day < bindparam("today"), _S.status.in_((FREE, BUSY)))
     .distinct()
+)
+_FIRST_IN = (
+    select(_S.user_id, _S.day, func.min(_S.started_at))
+    .where(*_USERS_SINCE, _S.status != OFFLINE)
+    .group_by(_S.user_id, _S.day)
 )
 _AWAY = (
     select(_S.user_id, _S.day, _S.status, _S.started_at, func.sum(_S.seconds))
@@ -253,12 +252,27 @@ def onward_shares(
     def load() -> dict[int, dict[int, float]]:
         window = {"services": services, "since": today - timedelta(days=HISTORY_DAYS)}
         connection = core_connection(session)
+        sent = list(connection.execute(_SENT, window))
+        if not sent:
+            return {}
         held = {row[0]: int(row[1]) for row in connection.execute(_HELD, window)}
+        stays: dict[int, tuple[list[int], list[int]]] = {}  # each ticket's visits, by id
+        tickets = sorted({ticket_id for _id, ticket_id, _service in sent})
+        for ticket_id, visit_id, service_id in connection.execute(_LATER, {"tickets": tickets}):
+            ids, where = stays.setdefault(ticket_id, ([], []))
+            ids.append(visit_id)
+            where.append(service_id)
+        counts: dict[tuple[int, int], int] = {}
+        for visit_id, ticket_id, source in sent:
+            ids, where = stays.get(ticket_id, ([], []))
+            after = bisect.bisect_right(ids, visit_id)  # the ticket's next visit
+            target = where[after] if after < len(ids) else None
+            if target is not None and target != source and target in services:
+                counts[source, target] = counts.get((source, target), 0) + 1
         found: dict[int, dict[int, float]] = {}
-        for source, target, count in connection.execute(_SENT_ON, window):
-            visits = held.get(source, 0)
-            if target in services and target != source and visits >= MIN_ONWARD_SAMPLES:
-                found.setdefault(source, {})[target] = min(1.0, int(count) / visits)
+        for (source, target), count in counts.items():
+            if held.get(source, 0) >= MIN_ONWARD_SAMPLES:
+                found.setdefault(source, {})[target] = min(1.0, count / held[source])
         return found
 
     key = ("onward_shares", tuple(services), today, str(ctx.tz))
@@ -375,16 +389,52 @@ def _desk(
 class _Staff(NamedTuple):
     at_work: list[_AtWork]
     serving: dict[int, set[int]]
-    """The services of each operator at work."""
+    """The services of each operator at work or expected."""
+    coming: dict[int, datetime]
+    """The operators not at work yet expected today, and when (``usual_start_today``)."""
 
 
-def _staff(session: Session) -> _Staff:
-    """The operators at work, what they hold and the services they serve."""
+def _coming(
+    session: Session, ctx: QueueContext, members: list[int], at_work: set[int]
+) -> dict[int, datetime]:
+    """Of the queue's operators (``members``), those not at work who are expected today at
+    their usual time, from the first moment each came on the last ``BREAK_DAYS`` days (kept
+    per process with the other spans)."""
+    today = ctx.today
+
+    def load() -> dict[int, dict[date, datetime]]:
+        window = {"users": members, "since": today - timedelta(days=BREAK_DAYS)}
+        found: dict[int, dict[date, datetime]] = {}
+        for user_id, day, first in core_connection(session).execute(_FIRST_IN, window):
+            found.setdefault(user_id, {})[day] = _aware(first)
+        return found
+
+    key = ("first_in", tuple(members), today, str(ctx.tz))
+    first_in = kept(session, "operator_spans", key, ctx.now, ctx.tz, load) if members else {}
+    office_days = len({day for days in first_in.values() for day in days if day < today})
+    coming = {}
+    for user_id in members:
+        if user_id not in at_work:
+            usual = model.usual_start_today(
+                first_in.get(user_id, {}), office_days, now=ctx.now, today=today, tz=ctx.tz
+            )
+            if usual is not None:
+                coming[user_id] = usual
+    return coming
+
+
+def _staff(session: Session, ctx: QueueContext) -> _Staff:
+    """The operators at work (what they hold) and those expected, and the services they
+    serve."""
     groups: dict[int, set[int]] = {}
     for user_id, project_id in cached(session, ("queue_work_groups",), _work_groups):
         groups.setdefault(user_id, set()).add(project_id)
     at_work = [_AtWork(*row) for row in core_connection(session).execute(_AT_WORK)]
-    return _Staff(at_work, {row[0]: groups.get(row[0], set()) for row in at_work})
+    coming = _coming(session, ctx, sorted(groups), {row[0] for row in at_work})
+    serving = {
+        user_id: groups.get(user_id, set()) for user_id in [*coming, *(r[0] for r in at_work)]
+    }
+    return _Staff(at_work, serving, coming)
 
 
 def inputs(
@@ -397,15 +447,17 @@ def inputs(
     """What the replay needs for these services and every one sharing an operator with them
     (and with ``operator``, to whom a ticket was transferred in person)."""
     connection = core_connection(session)
-    at_work, serving = staff or _staff(session)
+    at_work, serving, coming = staff or _staff(session, ctx)
     services = _closure([*service_ids, *serving.get(operator or 0, ())], serving)
     mine = [row for row in at_work if serving[row[0]] & services or row[0] == operator]
-    users = sorted({row[0] for row in mine})
+    expected = sorted(u for u in coming if serving[u] & services or u == operator)
+    users = sorted({row[0] for row in mine} | set(expected))
     spans = _spans(session, ctx, users) if users else {}
     pauses = _planned(ctx, users, spans)
     desks = [
         _desk(session, ctx, row, serving[row[0]], pauses.get(row[0]), spans[row[0]]) for row in mine
     ]
+    desks += [Desk(u, frozenset(serving[u]), coming[u], pauses.get(u)) for u in expected]
     line = list(connection.execute(_LINE, {"services": sorted(services), "limit": MAX_LINE}))
     tickets = [
         Ticket(
@@ -437,7 +489,16 @@ def inputs(
     for waiting in line:
         seen[waiting.project_id] = seen.get(waiting.project_id, 0) + 1
     onward = onward_shares(session, ctx, services)
-    return Inputs(tickets, desks, times, modes, onward, truncated=len(line) >= MAX_LINE, seen=seen)
+    return Inputs(
+        tickets,
+        desks,
+        times,
+        modes,
+        onward,
+        params(session).wait_estimate_percent,
+        truncated=len(line) >= MAX_LINE,
+        seen=seen,
+    )
 
 
 def _beyond(found: Inputs, service_id: int, places: int, last: Estimate) -> Estimate:
@@ -448,8 +509,13 @@ def _beyond(found: Inputs, service_id: int, places: int, last: Estimate) -> Esti
     service = found.times.get(service_id) or ServiceTimes(default_s=model.DEFAULT_VISIT_S)
     desks = sum(1 for d in found.desks if service_id in d.services and d.back_at is not None)
     more = places * service.mean() / max(1, desks)
+    likely = last.likely_s if last.likely_s is not None else last.seconds
     return model.with_range(
-        last.seconds + more, last.ahead + places, service.cv(), staffed=last.staffed
+        likely + more,
+        last.ahead + places,
+        service.cv(),
+        staffed=last.staffed,
+        percent=found.percent,
     )
 
 
@@ -505,7 +571,7 @@ def for_new_visitors(
 ) -> dict[int, Estimate]:
     """``for_new_visitor`` of each service, with one read of the operators at work and one of
     the rest for each group of services sharing operators (the same inputs each would read)."""
-    staff = _staff(session)
+    staff = _staff(session, ctx)
     read: dict[frozenset[int], Inputs] = {}
     found = {}
     for service_id in service_ids:

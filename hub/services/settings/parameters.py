@@ -91,6 +91,16 @@ class QueueParameters(StrictInput):
         description="Minutes per visitor for wait estimates when a service has no history yet, "
         "and the length of a booked slot per company the client represents (Q-3).",
     )
+    wait_estimate_percent: int = Field(
+        50,
+        ge=50,
+        le=90,
+        title="Wait estimate: share called within it",
+        description="The wait a visitor is promised is the one this share of visitors like "
+        "them are called within: 50 says the likeliest wait, higher says a cautious one "
+        "(fewer visitors wait longer than promised, more are called sooner). The range shown "
+        "beside it is the same.",
+    )
     service_level_alert_percent: int | None = Field(
         80,
         ge=1,

@@ -170,6 +170,16 @@ texts.register(
             "Для оцінки очікування, доки немає історії, і тривалість запису на одну компанію.",
             "For wait estimates until there is history, and a booked slot per company.",
         ),
+        "set_p_queue.wait_estimate_percent": (
+            "Оцінка очікування: частка викликаних у межах неї, %",
+            "Wait estimate: share called within it, %",
+        ),
+        "set_h_queue.wait_estimate_percent": (
+            "50 — найімовірніше очікування; більше — обережніше: менше відвідувачів чекають "
+            "довше, ніж обіцяно, більше викликають раніше. Діапазон поруч не змінюється.",
+            "50: the likeliest wait; higher: a cautious one, fewer visitors wait longer than "
+            "promised and more are called sooner. The range beside it stays the same.",
+        ),
         "set_p_queue.service_level_alert_percent": (
             "Поріг рівня обслуговування для сповіщення, %",
             "Service-level alert threshold, %",

@@ -73,7 +73,7 @@ from hub.protocol.messages import (
     Transfer,
 )
 from hub.services.devices import devices
-from hub.services.settings.parameters import update_user_parameters
+from hub.services.settings.parameters import update_global, update_user_parameters
 
 SCENARIOS = Path(__file__).resolve().parent / "scenarios"
 ADMIN_PASSWORD = "bench-admin-1"
@@ -153,6 +153,9 @@ class HubSite:
                     session.add(project)
                     session.flush()
                     self.services[service.key] = project.id
+                if self.scenario.estimate_percent != 50:
+                    percent = self.scenario.estimate_percent
+                    update_global(session, {"queue": {"wait_estimate_percent": percent}})
                 secret = hub.hasher.hash(OPERATOR_PASSWORD)
                 for i, plan in enumerate(self.scenario.operators, start=1):
                     user = User(username=f"op-{i:02d}", password_hash=secret)
@@ -493,6 +496,13 @@ def main() -> None:
         metavar="N",
         help="play N earlier working days on the same hub first; score only the last",
     )
+    parser.add_argument(
+        "--estimate-percent",
+        type=int,
+        default=50,
+        metavar="P",
+        help="the hub's wait_estimate_percent: the wait said is the one P %% are called within",
+    )
     parser.add_argument("--database-url", help="an empty PostgreSQL database instead of SQLite")
     parser.add_argument(
         "--calling-mode",
@@ -509,11 +519,14 @@ def main() -> None:
         raise SystemExit("--oracle: 0 (none) to 10000 forks per issue")
     if not 0 <= args.history_days <= 30:
         raise SystemExit("--history-days: 0 to 30")
+    if not 50 <= args.estimate_percent <= 90:
+        raise SystemExit("--estimate-percent: 50 to 90")
     results = []
     for path in paths:
         scenario = load(path)
         if args.calling_mode:
             scenario = with_calling_mode(scenario, args.calling_mode)
+        scenario = replace(scenario, estimate_percent=args.estimate_percent)
         result = run_day(
             scenario,
             args.seed,

@@ -84,6 +84,7 @@ class Scenario:
     late_minutes: tuple[float, float]
     missed_share: float
     late_window_minutes: int  # the hub's late check-in window (its default)
+    estimate_percent: int = 50  # the hub's wait_estimate_percent (--estimate-percent)
 
     def at(self, moment: time) -> datetime:
         """``moment`` on the scenario's day, as an aware time."""

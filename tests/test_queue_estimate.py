@@ -21,7 +21,7 @@ from hub.services.queue import estimate as model
 from hub.services.queue import operators as queue_operators
 from hub.services.queue import tickets as queue_tickets
 from hub.services.queue import waits
-from hub.services.queue.core import list_services
+from hub.services.queue.core import TicketInfo, list_services
 from hub.services.queue.estimate import Desk, ServiceTimes, Ticket
 from hub.services.settings.parameters import update_global, update_user_parameters
 from tests.test_queue import T0, at, issue, make_operator, make_service, press_free
@@ -243,17 +243,23 @@ def test_a_ticket_transferred_to_one_operator_waits_for_that_operator() -> None:
     assert (alone.seconds, alone.staffed) == (300, False)
 
 
-def test_a_line_longer_than_the_replay_is_extrapolated(
-    hub: Hub, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """With the replay cut at 3 tickets, the 6th in line gets the 3rd's wait plus a visit per
-    place beyond: one operator, visits of 10 minutes, the first at 0 done at 10."""
+def _one_desk_line(hub: Hub, count: int, first: float) -> tuple[int, list[TicketInfo]]:
+    """One service, Olena with a visitor since 0 (done at 10), and ``count`` waiting from
+    ``first`` (minutes), a tenth of a minute apart."""
     with transaction(hub.sessions) as session:
         service = make_service(session, "Паспорти")
         olena = make_operator(session, "olena", [service])
     issue(hub, service, 0)
     assert press_free(hub, olena, 0).assignment is not None
-    line = [issue(hub, service, 1 + n / 10).ticket for n in range(6)]
+    return service, [issue(hub, service, first + n / 10).ticket for n in range(count)]
+
+
+def test_a_line_longer_than_the_replay_is_extrapolated(
+    hub: Hub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the replay cut at 3 tickets, the 6th in line gets the 3rd's wait plus a visit per
+    place beyond: one operator, visits of 10 minutes, the first at 0 done at 10."""
+    service, line = _one_desk_line(hub, 6, 1)
     full = [wait_of(hub, t.id, 2).seconds for t in line]
     assert full == [480 + 600 * n for n in range(6)]
     monkeypatch.setattr(waits, "MAX_LINE", 3)
@@ -429,12 +435,7 @@ def test_the_office_s_wait_estimate_percent_reaches_every_estimate(
     """One operator busy until 10, visits of 10 minutes: the third in line is 29 minutes away
     at 1; said cautiously (80 %) it is more, within its range, and a place beyond the replay is
     counted from the likeliest wait, not from the cautious one."""
-    with transaction(hub.sessions) as session:
-        service = make_service(session, "Паспорти")
-        olena = make_operator(session, "olena", [service])
-    issue(hub, service, 0)
-    assert press_free(hub, olena, 0).assignment is not None
-    line = [issue(hub, service, 0.5 + n / 10).ticket for n in range(3)]
+    service, line = _one_desk_line(hub, 3, 0.5)
     likely = wait_of(hub, line[2].id, 1)
     assert likely.seconds == 1740
     with transaction(hub.sessions) as session:

@@ -241,18 +241,17 @@ def _time_of_day(moments: Iterable[datetime], today: date, tz: tzinfo) -> dateti
     return midnight + timedelta(seconds=statistics.median(offsets))
 
 
-def usual_start_today(
-    first_in: Mapping[date, datetime], office_days: int, *, now: datetime, today: date, tz: tzinfo
+def usual_start(
+    first_in: Mapping[date, datetime], office_days: int, *, today: date, tz: tzinfo
 ) -> datetime | None:
-    """When an operator not at work yet today is expected to come (``Desk.back_at``), from the
-    moment they first came to work on each recent day (``first_in``: the start of the day's
-    first status other than offline, today's included) and the number of past days the office
-    worked (``office_days``: someone came).
+    """An operator's usual time of coming to work, today, from the moment they first came on
+    each recent day (``first_in``: the start of the day's first status other than offline,
+    today's included) and the number of past days the office worked (``office_days``: someone
+    came); None when they came today already, or have no usual time.
 
-    Expected when they came on at least ``MIN_BREAK_DAYS`` of the past days and on at least
-    half of the office's, mostly (two days in three) within ``LATE_START`` of their usual time
-    of day (an operator on changing shifts has none), and have not come today: at that time,
-    or a minute from now when it is near; not once it is ``LATE_START`` past (away today)."""
+    They have one when they came on at least ``MIN_BREAK_DAYS`` of the past days and on at
+    least half of the office's, mostly (two days in three) within ``LATE_START`` of the median
+    time of day (an operator on changing shifts has none)."""
     if today in first_in:
         return None
     past = [moment for day, moment in first_in.items() if day < today]
@@ -260,9 +259,24 @@ def usual_start_today(
         return None
     at = _time_of_day(past, today, tz)
     near = sum(1 for moment in past if abs(_time_of_day([moment], today, tz) - at) <= LATE_START)
-    if 3 * near < 2 * len(past) or at + LATE_START < now:
+    return at if 3 * near >= 2 * len(past) else None
+
+
+def coming_at(usual: datetime | None, now: datetime) -> datetime | None:
+    """When an operator not at work yet, usually coming at ``usual``, is expected
+    (``Desk.back_at``): then, or a minute from now when it is near; not once it is
+    ``LATE_START`` past (away today)."""
+    if usual is None or usual + LATE_START < now:
         return None
-    return max(at, now + MIN_BACK)
+    return max(usual, now + MIN_BACK)
+
+
+def usual_start_today(
+    first_in: Mapping[date, datetime], office_days: int, *, now: datetime, today: date, tz: tzinfo
+) -> datetime | None:
+    """When an operator not at work yet today is expected to come: ``coming_at`` their
+    ``usual_start``."""
+    return coming_at(usual_start(first_in, office_days, today=today, tz=tz), now)
 
 
 def _line_order(t: Ticket) -> tuple[int, datetime, int]:

@@ -398,28 +398,29 @@ def _coming(
     session: Session, ctx: QueueContext, members: list[int], at_work: set[int]
 ) -> dict[int, datetime]:
     """Of the queue's operators (``members``), those not at work who are expected today at
-    their usual time, from the first moment each came on the last ``BREAK_DAYS`` days (kept
-    per process with the other spans)."""
+    their usual time; the usual times, from the first moment each came on the last
+    ``BREAK_DAYS`` days, are kept per process with the other spans."""
     today = ctx.today
 
-    def load() -> dict[int, dict[date, datetime]]:
+    def load() -> dict[int, datetime]:
         window = {"users": members, "since": today - timedelta(days=BREAK_DAYS)}
-        found: dict[int, dict[date, datetime]] = {}
+        first_in: dict[int, dict[date, datetime]] = {}
         for user_id, day, first in core_connection(session).execute(_FIRST_IN, window):
-            found.setdefault(user_id, {})[day] = _aware(first)
-        return found
+            first_in.setdefault(user_id, {})[day] = _aware(first)
+        office_days = len({day for days in first_in.values() for day in days if day < today})
+        usual = {
+            user_id: model.usual_start(days, office_days, today=today, tz=ctx.tz)
+            for user_id, days in first_in.items()
+        }
+        return {user_id: at for user_id, at in usual.items() if at is not None}
 
-    key = ("first_in", tuple(members), today, str(ctx.tz))
-    first_in = kept(session, "operator_spans", key, ctx.now, ctx.tz, load) if members else {}
-    office_days = len({day for days in first_in.values() for day in days if day < today})
+    key = ("usual_starts", tuple(members), today, str(ctx.tz))
+    usual = kept(session, "operator_spans", key, ctx.now, ctx.tz, load) if members else {}
     coming = {}
-    for user_id in members:
-        if user_id not in at_work:
-            usual = model.usual_start_today(
-                first_in.get(user_id, {}), office_days, now=ctx.now, today=today, tz=ctx.tz
-            )
-            if usual is not None:
-                coming[user_id] = usual
+    for user_id, at in usual.items():
+        expected = model.coming_at(at, ctx.now) if user_id not in at_work else None
+        if expected is not None:
+            coming[user_id] = expected
     return coming
 
 

@@ -192,3 +192,24 @@ def test_history_groups_card_and_the_event_history_by_group(
         assert [g.get_attribute("data-group") for g in groups] == ["Terms", "Other"]
         assert "End:" in groups[0].text and "Content: — → Так" in groups[1].text
         assert_accessible(driver, "the event card with its history by group (en)")
+
+
+def test_every_queue_parameter_is_on_the_parameters_page() -> None:
+    """A queue parameter the page leaves out can be set only through the API: every one of
+    them has its field, a label and a hint or none, in both languages."""
+    from hub.services.settings.parameters import QueueParameters
+    from hub.web.office import settings_texts  # noqa: F401 (registers the words)
+    from hub.web.office.settings_parameters import SETTINGS
+    from hub.web.texts import TEXTS
+
+    shown = {
+        param.name.removeprefix("queue.")
+        for _title, params in SETTINGS
+        for param in params
+        if param.name.startswith("queue.")
+    }
+    assert shown == set(QueueParameters.model_fields)
+    for param in (p for _title, params in SETTINGS for p in params):
+        if param.name.startswith("queue."):
+            assert all(TEXTS[f"set_p_{param.name}"])
+            assert not param.hint or all(TEXTS[f"set_h_{param.name}"])

@@ -162,6 +162,16 @@ texts.register(
             "«Не з'явився» через секунд після виклику",
             "No-show this many seconds after the call",
         ),
+        "set_p_queue.running_late_minutes": (
+            "«Я запізнююся»: місце тримається, хв",
+            "Running late: the place is kept, minutes",
+        ),
+        "set_h_queue.running_late_minutes": (
+            "Скільки хвилин зберігається місце відвідувача, який натиснув «Я запізнююся» на "
+            "сторінці свого талона; далі діють правила «Не з'явився».",
+            'How long a visitor who pressed "I am running late" on their ticket\'s page keeps '
+            "their place; after that the no-show rules apply.",
+        ),
         "set_p_queue.default_service_minutes": (
             "Типовий час обслуговування, хв",
             "Default service time, minutes",
@@ -176,9 +186,9 @@ texts.register(
         ),
         "set_h_queue.wait_estimate_percent": (
             "50 — найімовірніше очікування; більше — обережніше: менше відвідувачів чекають "
-            "довше, ніж обіцяно, більше викликають раніше. Діапазон поруч не змінюється.",
+            "довше, ніж обіцяно, більше викликають раніше обіцяного. Діапазон поруч той самий.",
             "50: the likeliest wait; higher: a cautious one, fewer visitors wait longer than "
-            "promised and more are called sooner. The range beside it stays the same.",
+            "promised and more are called before the time promised. The range beside it stays.",
         ),
         "set_p_queue.service_level_alert_percent": (
             "Поріг рівня обслуговування для сповіщення, %",

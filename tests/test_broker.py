@@ -375,3 +375,42 @@ def test_dead_broker_reports_its_log(tmp_path: Path) -> None:
     (folder / runner.CONF_NAME).write_text("no_such_option 1\n")
     with pytest.raises(BrokerError, match="no_such_option"):
         runner.spawn(folder, "127.0.0.1", runner.free_port())
+
+
+def test_the_hubs_listener_never_takes_the_devices_port(
+    tmp_path: Path, registry: list[Device], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The devices' port is only written to the config when the hub's listener picks a free
+    one, so the system may hand that same port out again (two CI failures: Mosquitto found
+    both listeners on one port and exited). Here the system hands it out first; the hub's
+    listener takes the next, and the broker starts with both. Two equal ports given are
+    refused."""
+    devices = runner.free_port()
+    handed = iter([devices])
+    system_port = runner.socket.socket
+
+    class FirstTheDevicesPort(system_port):  # type: ignore[misc,valid-type]
+        def getsockname(self) -> Any:
+            host, port = super().getsockname()[:2]
+            return (host, next(handed, port))
+
+    monkeypatch.setattr(runner.socket, "socket", FirstTheDevicesPort)
+    auth = broker_auth(registry, hub_password=HUB_PASSWORD)
+    open_for_broker(tmp_path / "mqtt")
+    started = Mosquitto.start(
+        tmp_path / "mqtt", hashes=auth.hashes, acl=auth.acl, port=devices, hub_user=HUB_MQTT_USER
+    )
+    try:
+        assert started.port == devices and started.hub_port not in (None, devices)
+        assert started.process.poll() is None
+    finally:
+        started.stop()
+    with pytest.raises(BrokerError, match="cannot share port"):
+        Mosquitto.start(
+            tmp_path / "other",
+            hashes=auth.hashes,
+            acl=auth.acl,
+            port=devices,
+            hub_user=HUB_MQTT_USER,
+            hub_port=devices,
+        )

@@ -28,6 +28,7 @@ from hub.broker.mosquitto import (
     BrokerError,
     BrokerTls,
     Mosquitto,
+    free_port,
     is_free,
     signal_pid_file,
     write_auth,
@@ -69,14 +70,18 @@ def hub_password(folder: Path) -> str:
     return value
 
 
-def _hub_port(folder: Path) -> int | None:
-    """The hub's listener's port of the last start, while it is free: a broker started again
-    (by hand, or after it died) is where the running hub reconnects to."""
+def _hub_port(folder: Path, taken: set[int]) -> int:
+    """The hub's listener's port: the last start's, while it is free (a broker started again,
+    by hand or after it died, is where the running hub reconnects to), else a free one; never
+    one of ``taken``, the ports the hub's other listeners are configured on (not bound yet, so
+    the system could hand them out)."""
     try:
         port = int((folder / HUB_PORT_FILE).read_text(encoding="ascii").strip())
     except (OSError, ValueError):
-        return None
-    return port if 0 < port < 65536 and is_free("127.0.0.1", port) else None
+        port = 0
+    if 0 < port < 65536 and port not in taken and is_free("127.0.0.1", port):
+        return port
+    return free_port("127.0.0.1", besides=taken)
 
 
 def current_auth(sessions: sessionmaker[Session], folder: Path) -> BrokerAuth:
@@ -218,7 +223,7 @@ def start_embedded(settings: Settings, sessions: sessionmaker[Session]) -> Embed
         host=settings.mqtt_host,
         port=settings.mqtt_port,
         hub_user=HUB_MQTT_USER,
-        hub_port=_hub_port(folder),
+        hub_port=_hub_port(folder, {settings.mqtt_port, settings.port, settings.https_port}),
         tls=current_tls(settings, sessions) if settings.mqtt_tls else None,
     )
     assert broker.hub_port is not None

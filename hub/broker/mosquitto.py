@@ -18,7 +18,7 @@ import socket
 import stat
 import subprocess
 import time
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -80,11 +80,16 @@ def find_mosquitto() -> str:
     return found
 
 
-def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
+def free_port(host: str = "127.0.0.1", *, besides: Collection[int] = ()) -> int:
+    """A TCP port nobody listens on right now, other than ``besides`` (ports already given to
+    a listener not started yet: the system may hand a port just released out again)."""
+    for _attempt in range(100):
+        with socket.socket() as sock:
+            sock.bind((host, 0))
+            found = int(sock.getsockname()[1])
+        if found not in besides:
+            return found
+    raise BrokerError(f"no free port on {host} besides {sorted(besides)}")
 
 
 def _owner() -> tuple[int, int] | None:
@@ -493,7 +498,9 @@ class Mosquitto:
         if hub_user is None:
             hub_port = None
         elif hub_port is None:
-            hub_port = free_port("127.0.0.1")
+            hub_port = free_port("127.0.0.1", besides={chosen})
+        elif hub_port == chosen:
+            raise BrokerError(f"the hub's listener and the devices' cannot share port {chosen}")
         write_files(
             folder,
             host=host,

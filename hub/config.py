@@ -10,7 +10,7 @@ import tomllib
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import (
@@ -19,6 +19,8 @@ from pydantic_settings import (
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+
+from hub.protocol.zones import ZoneName
 
 CONFIG_FILE_ENV = "CHERGA_CONFIG"
 CREDENTIALS = ("admin_password", "database_url", "metrics_token", "mqtt_url")
@@ -178,7 +180,7 @@ class Settings(BaseSettings):
         title="Site id",
         description="Short id of this office; part of every MQTT topic.",
     )
-    timezone: str = Field(
+    timezone: ZoneName = Field(
         "Europe/Kyiv",
         title="Time zone",
         description="IANA time zone of the site; daily counters restart at its midnight.",
@@ -256,15 +258,6 @@ class Settings(BaseSettings):
     def _clock_in_bench_only(cls, value: str, info: ValidationInfo) -> str:
         if value == "controlled" and not info.data.get("bench_mode"):
             raise ValueError("a controlled clock needs bench_mode = true (never in service)")
-        return value
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_timezone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r}") from exc
         return value
 
     @field_validator("https_port")

@@ -11,10 +11,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 
 from hub.protocol.messages import PhoneBookEntry
-from hub.protocol.zones import local_time
 from operator_panel.phone_model import MAX_LINES, Call, PhoneModel
 from operator_panel.phone_recent import Incoming
-from operator_panel.view import Button, Row
+from operator_panel.view import Button, Row, clock_text, day_text
 
 Text = Callable[..., str]
 """The catalogue's text in the panel's language: ``text(key, **params)``."""
@@ -277,7 +276,7 @@ def _incoming(phone: PhoneModel, text: Text, usable: bool, zone: tzinfo) -> Inco
             client.append(text("card.contact", name=card.contact))
         for event in card.events:
             key = "card.event" if event.subject else "card.event_plain"
-            day = local_time(event.at, zone).strftime("%d.%m.%y")
+            day = day_text(event.at, zone)
             events.append(Row(text(key, date=day, type=event.type, subject=event.subject)))
     elif call.remote in phone.cards:
         note = text("phone.unknown_caller")
@@ -319,7 +318,7 @@ def _contact(text: Text, entry: PhoneBookEntry) -> ListRow:
 
 
 def _recent(text: Text, entry: Incoming, zone: tzinfo) -> ListRow:
-    clock = local_time(entry.at, zone).strftime("%H:%M")
+    clock = clock_text(entry.at, zone)
     return ListRow(
         text=text("phone.recent_row", time=clock, who=who(text, entry.remote, entry.remote_name)),
         detail=text(f"phone.outcome_{entry.state}"),

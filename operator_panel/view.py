@@ -251,7 +251,7 @@ def _card(model: PanelModel, card: ClientCard) -> CardView:
         Row(
             model.text(
                 "card.event" if event.subject else "card.event_plain",
-                date=_day(event.at, model.zone),
+                date=day_text(event.at, model.zone),
                 type=event.type,
                 subject=event.subject,
             )
@@ -261,7 +261,7 @@ def _card(model: PanelModel, card: ClientCard) -> CardView:
     tasks = [
         Row(
             model.text(
-                "card.task", date=_day(task.due, model.zone), title=task.title, state=task.state
+                "card.task", date=day_text(task.due, model.zone), title=task.title, state=task.state
             ),
             warn=task.overdue,
         )
@@ -277,7 +277,7 @@ def _card(model: PanelModel, card: ClientCard) -> CardView:
     )
 
 
-def _day(at: datetime, zone: tzinfo) -> str:
+def day_text(at: datetime, zone: tzinfo) -> str:
     """A date in the office's time zone, day first as both languages here write it."""
     return local_time(at, zone).strftime("%d.%m.%y")
 
@@ -344,14 +344,14 @@ def _ticket(model: PanelModel) -> TicketView:
     if held.client is not None and held.client.phone and (card is None or not card.contact):
         lines.append(model.text("work.phone", phone=held.client.phone))
     if held.booked_at is not None:
-        lines.append(model.text("work.booked", time=_clock(held.booked_at, model.zone)))
+        lines.append(model.text("work.booked", time=clock_text(held.booked_at, model.zone)))
     lines.append(model.text("work.waited", time=duration(model, held.waited_s)))
     if held.recalls:
         lines.append(model.text("work.recalls", count=held.recalls))
     if held.remote:
         lines.append(model.text("work.remote"))
     if held.late_until is not None:
-        lines.append(model.text("work.late", time=_clock(held.late_until, model.zone)))
+        lines.append(model.text("work.late", time=clock_text(held.late_until, model.zone)))
     assignment = model.assignment
     if assignment.task_id is not None:
         number = assignment.task_number or f"#{assignment.task_id}"
@@ -395,6 +395,6 @@ def whole_number(typed: str | None, most: int) -> int | Literal[False] | None:
     return value if value <= most else False
 
 
-def _clock(at: datetime, zone: tzinfo) -> str:
-    """A booked time in the office's time zone."""
+def clock_text(at: datetime, zone: tzinfo) -> str:
+    """A time of day in the office's time zone (a booking, a call)."""
     return local_time(at, zone).strftime("%H:%M")

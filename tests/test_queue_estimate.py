@@ -355,7 +355,8 @@ def test_an_operator_s_usual_start_is_expected() -> None:
     halyna = came((1, 9, 30), (2, 9, 20), (3, 9, 40), (4, 9, 30), (5, 12, 0))
 
     def expected(first_in: dict[date, datetime], minutes: float, days: int = 5) -> datetime | None:
-        return model.usual_start_today(first_in, days, now=at(minutes).now, today=today, tz=kyiv)
+        usual = model.usual_start(first_in, days, today=today, tz=kyiv)
+        return model.coming_at(usual, at(minutes).now)
 
     assert expected(halyna, 10) == at(30).now
     assert expected(halyna, 29.5) == at(30.5).now

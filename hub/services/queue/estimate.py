@@ -23,9 +23,9 @@ taking its expected length, instead of dividing a line by a head count:
   on the break first (a visit in hand is finished first, as operators do). A break more than
   ``BREAK_OVERDUE`` past its usual end is not expected any more.
 - **Operators to come.** An operator not at work yet who came on most of the office's recent
-  days at much the same time (``usual_start_today``) is a desk from that time: before opening,
-  the line is not estimated as if nobody would ever come, nor the morning as if a colleague on
-  the later shift were not coming. Not expected any more ``LATE_START`` past it.
+  days at much the same time (``usual_start``, ``coming_at``) is a desk from that time: before
+  opening, the line is not estimated as if nobody would ever come, nor the morning as if a
+  colleague on the later shift were not coming. Not expected any more ``LATE_START`` past it.
 - **Bookings due.** Bookings not checked in yet whose slot is within reach are expected at their
   slot and join the line then (a booking that has checked in is already in it), so under Q-5 they
   come before walk-ins who arrived after their time, and in the fair mode from 10 minutes before
@@ -269,14 +269,6 @@ def coming_at(usual: datetime | None, now: datetime) -> datetime | None:
     if usual is None or usual + LATE_START < now:
         return None
     return max(usual, now + MIN_BACK)
-
-
-def usual_start_today(
-    first_in: Mapping[date, datetime], office_days: int, *, now: datetime, today: date, tz: tzinfo
-) -> datetime | None:
-    """When an operator not at work yet today is expected to come: ``coming_at`` their
-    ``usual_start``."""
-    return coming_at(usual_start(first_in, office_days, today=today, tz=tz), now)
 
 
 def _line_order(t: Ticket) -> tuple[int, datetime, int]:

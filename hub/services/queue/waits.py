@@ -322,15 +322,6 @@ def _usual_break(spans: _Spans, status: str) -> float | None:
     return model.typical_length(lengths[started] for started in latest)
 
 
-def planned_breaks(
-    session: Session, ctx: QueueContext, user_ids: Iterable[int]
-) -> dict[int, model.PlannedBreak]:
-    """The usual break each of these operators has not taken yet today (``usual_break_today``),
-    from their status spans of the last ``BREAK_DAYS``, in one read."""
-    users = sorted(set(user_ids))
-    return _planned(ctx, users, _spans(session, ctx, users) if users else {})
-
-
 def _planned(
     ctx: QueueContext, users: list[int], spans: dict[int, _Spans]
 ) -> dict[int, model.PlannedBreak]:
@@ -391,7 +382,7 @@ class _Staff(NamedTuple):
     serving: dict[int, set[int]]
     """The services of each operator at work or expected."""
     coming: dict[int, datetime]
-    """The operators not at work yet expected today, and when (``usual_start_today``)."""
+    """The operators not at work yet expected today, and when (``usual_start``, ``coming_at``)."""
 
 
 def _coming(
